@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// Compiled by `npm install` (the workspace's `prepare` runs `tsc -b`).
+import { main } from '../dist/cli.js';
+
+main(process.argv.slice(2)).catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

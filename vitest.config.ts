@@ -1,0 +1,36 @@
+import { defineConfig } from 'vitest/config';
+
+// One project per workspace package. Fault-injection suites live apart
+// (vitest.faults.config.ts) and run with `npm run test:faults`.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'salesforce-emulator',
+          root: 'packages/salesforce-emulator',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'server',
+          root: 'packages/server',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'node',
+          root: 'packages/node',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,159 @@
+// Classifying a provider failure (DESIGN.md "Classifying a provider error"): the rules are data,
+// one function applies them in DESIGN's order. Pure: no I/O.
+import { SALESFORCE_WIRE_ERRORS } from './salesforce-errors.js';
+
+export type ErrorClass = 'integration' | 'transient' | 'permanent';
+export type GrantType = 'refresh_token' | 'authorization_code';
+
+/** What the oauth layer hands over; the wire fields verbatim. */
+export interface ProviderFailure {
+  kind: 'oauth_error' | 'http_error' | 'network_error' | 'timeout';
+  grantType: GrantType;
+  /** null for network errors and timeouts */
+  httpStatus: number | null;
+  /** OAuth `error`, when the body was parseable JSON/form carrying one */
+  error: string | null;
+  errorDescription: string | null;
+  /** A non-JSON 4xx (a proxy or maintenance page) is transient plus an alert. */
+  bodyWasJson: boolean;
+  /** For timeouts/resets: was the request fully sent (then, with rotation, the outcome is unknown). */
+  requestSent: boolean;
+}
+
+export interface Classification {
+  class: ErrorClass;
+  /** Someone should look: a non-JSON 4xx, an unknown error code, an unexpected status. */
+  alert: boolean;
+  /** 429 or `rate_limit_exceeded`: the scheduler halves the integration's rate. */
+  rateLimited: boolean;
+  /** Short machine string: 'concurrent_refresh', 'invalid_grant', 'http_5xx', 'unclassified', … */
+  reason: string;
+}
+
+/**
+ * One wire form of a provider error. `description` is compared case-insensitively with
+ * whitespace collapsed; absent means any description. `grantType` absent means either grant.
+ */
+export interface WireErrorPattern {
+  readonly error: string;
+  readonly description?: string;
+  readonly grantType?: GrantType;
+}
+
+/** A wire form that decides the class before the code lists are consulted. */
+export interface ErrorSignature extends WireErrorPattern {
+  readonly class: ErrorClass;
+  readonly reason: string;
+}
+
+/** Plain data (JSON-friendly), so a provider's catalog entry or module can extend it. */
+export interface ClassificationRules {
+  /** Checked first, in order: specific (error, description, grant) combinations. */
+  readonly signatures: readonly ErrorSignature[];
+  /** The integration's credentials or configuration are rejected: never an end-user re-auth. */
+  readonly integrationErrors: readonly string[];
+  readonly transientErrors: readonly string[];
+  /** Grant-level: the grant is dead (confirmed by one retry before `needs_reauth`). */
+  readonly permanentErrors: readonly string[];
+  /** Codes that mean "slow down", besides HTTP 429. */
+  readonly rateLimitErrors: readonly string[];
+  /** Statuses that are transient without an OAuth error; every 5xx is too. */
+  readonly transientHttpStatuses: readonly number[];
+}
+
+/** Reason given to anything nobody knows; diagnosis turns it into `unclassified_error`. */
+export const UNCLASSIFIED_REASON = 'unclassified';
+
+/** RFC 6749 §5.2 codes only (plus §4.1.2.1's two transient ones): for the generic OAuth 2.0 provider. */
+export const OAUTH2_CLASSIFICATION_RULES: ClassificationRules = {
+  signatures: [],
+  integrationErrors: ['invalid_client', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'invalid_request'],
+  transientErrors: ['temporarily_unavailable', 'server_error'],
+  permanentErrors: ['invalid_grant'],
+  rateLimitErrors: [],
+  transientHttpStatuses: [408, 425, 429],
+};
+
+/** DESIGN.md's list, which includes Salesforce's codes and its concurrent-refresh signature. */
+export const DEFAULT_CLASSIFICATION_RULES: ClassificationRules = mergeClassificationRules(OAUTH2_CLASSIFICATION_RULES, {
+  signatures: SALESFORCE_WIRE_ERRORS.concurrentRefresh.map((p) => ({ ...p, class: 'transient' as const, reason: 'concurrent_refresh' })),
+  integrationErrors: ['invalid_client_id', 'invalid_client_credentials'],
+  transientErrors: ['rate_limit_exceeded', 'unknown_error'],
+  permanentErrors: ['inactive_user', 'inactive_org'],
+  rateLimitErrors: ['rate_limit_exceeded'],
+});
+
+/** Adds a provider's entries to a base rule set (signatures of the addition come first). */
+export function mergeClassificationRules(base: ClassificationRules, add: Partial<ClassificationRules>): ClassificationRules {
+  return {
+    signatures: [...(add.signatures ?? []), ...base.signatures],
+    integrationErrors: union(base.integrationErrors, add.integrationErrors),
+    transientErrors: union(base.transientErrors, add.transientErrors),
+    permanentErrors: union(base.permanentErrors, add.permanentErrors),
+    rateLimitErrors: union(base.rateLimitErrors, add.rateLimitErrors),
+    transientHttpStatuses: union(base.transientHttpStatuses, add.transientHttpStatuses),
+  };
+}
+
+export function classifyProviderFailure(f: ProviderFailure, rules: ClassificationRules = DEFAULT_CLASSIFICATION_RULES): Classification {
+  const rateLimited = f.httpStatus === 429 || (f.error !== null && rules.rateLimitErrors.includes(f.error));
+  const result = (cls: ErrorClass, reason: string, alert = false): Classification => ({ class: cls, alert, rateLimited, reason });
+
+  // 1. A parseable OAuth error decides.
+  if (f.error !== null && f.error !== '') {
+    const signature = rules.signatures.find((s) => matchesWireError(f, s));
+    if (signature) return result(signature.class, signature.reason);
+    if (rules.integrationErrors.includes(f.error)) return result('integration', f.error);
+    if (rules.transientErrors.includes(f.error)) return result('transient', f.error);
+    if (rules.permanentErrors.includes(f.error)) return result('permanent', f.error);
+    // Unknown codes never push an end user to re-authorize; a developer looks instead.
+    return result('transient', UNCLASSIFIED_REASON, true);
+  }
+
+  // 2. Otherwise the transport and the HTTP status. Never permanent without an OAuth error.
+  if (f.kind === 'network_error') return result('transient', 'network_error');
+  if (f.kind === 'timeout') return result('transient', 'timeout');
+  const status = f.httpStatus;
+  if (status === null) return result('transient', UNCLASSIFIED_REASON, true);
+  if (status >= 500 && status <= 599) return result('transient', 'http_5xx');
+  if (rules.transientHttpStatuses.includes(status)) return result('transient', `http_${status}`);
+  // A proxy or maintenance page, not the provider's OAuth server speaking.
+  if (status >= 400 && status <= 499 && !f.bodyWasJson) return result('transient', 'http_4xx_not_json', true);
+  // A JSON 4xx without `error`, or a status the token endpoint should never give (3xx, 2xx).
+  return result('transient', UNCLASSIFIED_REASON, true);
+}
+
+/** Whether a failure matches one wire form (also used by diagnosis for Salesforce's descriptions). */
+export function matchesWireError(
+  f: Pick<ProviderFailure, 'error' | 'errorDescription' | 'grantType'>,
+  pattern: WireErrorPattern,
+): boolean {
+  if (f.error !== pattern.error) return false;
+  if (pattern.grantType !== undefined && f.grantType !== pattern.grantType) return false;
+  if (pattern.description === undefined) return true;
+  return f.errorDescription !== null && normalizeDescription(f.errorDescription) === normalizeDescription(pattern.description);
+}
+
+export function matchesAnyWireError(
+  f: Pick<ProviderFailure, 'error' | 'errorDescription' | 'grantType'>,
+  patterns: readonly WireErrorPattern[],
+): boolean {
+  return patterns.some((p) => matchesWireError(f, p));
+}
+
+/**
+ * A timeout or reset after the whole request went out: the provider may have processed it,
+ * so on a rotating grant the refresh's outcome is `unknown` (DESIGN "Crash safety with rotation").
+ */
+export function outcomeMayBeUnknown(f: ProviderFailure): boolean {
+  return (f.kind === 'timeout' || f.kind === 'network_error') && f.requestSent;
+}
+
+// Descriptions vary in case, spacing, apostrophe style and a trailing period between reports.
+function normalizeDescription(s: string): string {
+  return s.trim().toLowerCase().replace(/[\u2018\u2019`]/g, "'").replace(/\s+/g, ' ').replace(/\.$/, '');
+}
+
+function union<T>(a: readonly T[], b: readonly T[] | undefined): readonly T[] {
+  return b === undefined ? a : [...new Set([...a, ...b])];
+}

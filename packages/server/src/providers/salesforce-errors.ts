@@ -1,0 +1,32 @@
+// Salesforce's token-endpoint error answers, as data (salesforce-oauth-spec.md §3.3, §4, §5.2, §6).
+// Each entry lists every wire form Salesforce is known to use for one cause; classification
+// and diagnosis match against these lists instead of spelling strings out in code.
+import type { WireErrorPattern } from './classify.js';
+
+export const SALESFORCE_WIRE_ERRORS = {
+  /** The catch-all: unknown, revoked, evicted by the 5-approval limit, expired by policy, or a rotated-out token reused. */
+  expiredToken: [{ error: 'invalid_grant', description: 'expired access/refresh token' }],
+  /** Most likely the "Expire refresh token after N" absolute lifetime (the mapping is an inference in the spec). */
+  tokenValidityExpired: [{ error: 'invalid_grant', description: 'token validity expired' }],
+  /** Generic auth failure; reported on refresh after password changes or resets. */
+  authenticationFailure: [{ error: 'invalid_grant', description: 'authentication failure' }],
+  inactiveUser: [
+    { error: 'invalid_grant', description: 'inactive user' },
+    { error: 'inactive_user' }, // older documented code, description "user is inactive"
+  ],
+  inactiveOrg: [
+    { error: 'invalid_grant', description: 'inactive organization' },
+    { error: 'inactive_org' }, // older documented code, description "organization is locked, closed, or suspended"
+  ],
+  ipRestricted: [{ error: 'invalid_grant', description: 'IP restricted or invalid login hours' }],
+  notApproved: [{ error: 'invalid_grant', description: "user hasn't approved this consumer" }],
+  /**
+   * Since Summer '24 Salesforce rejects a refresh while another one with the same refresh token
+   * is being processed, with this body (observed by Segment; the text is undocumented). On a
+   * refresh grant it means someone else is refreshing the token, not that the token is dead.
+   */
+  concurrentRefresh: [{ error: 'invalid_grant', description: 'expired authorization code', grantType: 'refresh_token' }],
+} as const satisfies Record<string, readonly WireErrorPattern[]>;
+
+/** Salesforce's limit of live approvals (refresh tokens) per user per connected app (§5.2). */
+export const SALESFORCE_GRANT_LIMIT = 5;

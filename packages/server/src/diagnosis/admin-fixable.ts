@@ -1,0 +1,15 @@
+// Dead grants an org admin can bring back without the end user: the scheduler re-probes them
+// (DESIGN "States": 1 h doubling to 24 h) instead of leaving them for a reconnect.
+import type { DiagnosisCode } from './types.js';
+
+const ADMIN_FIXABLE: ReadonlySet<DiagnosisCode> = new Set<DiagnosisCode>([
+  'user_inactive',
+  'org_inactive',
+  'ip_restricted',
+  'not_approved',
+  'org_wide_revocation',
+]);
+
+export function isAdminFixable(code: DiagnosisCode): boolean {
+  return ADMIN_FIXABLE.has(code);
+}

@@ -1,0 +1,93 @@
+// DESIGN.md's diagnosis table as data: applied in order, the first match wins.
+// Each rule's evidence is narrow (an answer that names its own cause, e.g. "inactive user",
+// is never re-explained by a later, vaguer clue), so the order only settles real ambiguity.
+import { matchesAnyWireError, UNCLASSIFIED_REASON, type WireErrorPattern } from '../providers/classify.js';
+import { SALESFORCE_WIRE_ERRORS as SF } from '../providers/salesforce-errors.js';
+import type { Confidence, DiagnosisCode, DiagnosisEvidence } from './types.js';
+
+export interface DiagnosisRule {
+  readonly code: DiagnosisCode;
+  readonly matches: (e: DiagnosisEvidence) => boolean;
+  readonly confidence: (e: DiagnosisEvidence) => Confidence;
+}
+
+/** Answers that say why the grant failed; everything else permanent is the catch-all. */
+const NAMED_CAUSES: readonly WireErrorPattern[] = [
+  ...SF.tokenValidityExpired,
+  ...SF.authenticationFailure,
+  ...SF.inactiveUser,
+  ...SF.inactiveOrg,
+  ...SF.ipRestricted,
+  ...SF.notApproved,
+];
+
+const CLIENT_CREDENTIAL_ERRORS = ['invalid_client', 'invalid_client_id', 'invalid_client_credentials', 'unauthorized_client'];
+// invalid_request shares grant_type_unsupported's causes at Salesforce (http instead of https,
+// wrong login host, a body that is not a form): the request Grantkeeper sends is malformed.
+const MALFORMED_REQUEST_ERRORS = ['unsupported_grant_type', 'invalid_request'];
+const SCOPE_ERRORS = ['invalid_scope'];
+
+const isPermanent = (e: DiagnosisEvidence) => e.classification.class === 'permanent';
+const isIntegration = (e: DiagnosisEvidence) => e.classification.class === 'integration';
+const says = (e: DiagnosisEvidence, patterns: readonly WireErrorPattern[]) => isPermanent(e) && matchesAnyWireError(e.failure, patterns);
+const errorIn = (e: DiagnosisEvidence, codes: readonly string[]) => e.failure.error !== null && codes.includes(e.failure.error);
+
+/**
+ * The grant died on a refresh without saying why: Salesforce's `expired access/refresh token`
+ * (revoked, evicted, expired by policy, rotated-out token reused), or a bare `invalid_grant`.
+ */
+const diedUnexplained = (e: DiagnosisEvidence) =>
+  isPermanent(e) && e.failure.grantType === 'refresh_token' && !matchesAnyWireError(e.failure, NAMED_CAUSES);
+
+/** Newer live grants for the same provider user that reach (or, off by one, nearly reach) the limit. */
+function evictionEvidence(e: DiagnosisEvidence): Confidence | null {
+  const { grantLimit: limit, newerLiveGrantsForSameProviderUser: newer } = e;
+  if (limit === null || newer === null) return null;
+  if (newer >= limit) return 'certain';
+  // Approvals made outside Grantkeeper count too, so one short of the limit is still likely.
+  if (newer >= Math.max(1, limit - 1)) return 'probable';
+  return null;
+}
+
+const certain = (): Confidence => 'certain';
+const probable = (): Confidence => 'probable';
+
+export const DIAGNOSIS_RULES: readonly DiagnosisRule[] = [
+  { code: 'token_limit_evicted', matches: (e) => diedUnexplained(e) && evictionEvidence(e) !== null, confidence: (e) => evictionEvidence(e) ?? 'probable' },
+  // The very first refresh fails: the token was dead on arrival, which is what the policy does.
+  { code: 'immediate_expiry_policy', matches: (e) => diedUnexplained(e) && e.firstRefreshSinceAuthorization, confidence: probable },
+  {
+    code: 'idle_expired',
+    matches: (e) => diedUnexplained(e) && e.idleSeconds !== null && e.providerIdleLimitS !== null && e.idleSeconds > e.providerIdleLimitS,
+    confidence: certain,
+  },
+  // The spec infers (does not confirm) that this text is the "expire after N" lifetime policy.
+  { code: 'lifetime_expired', matches: (e) => says(e, SF.tokenValidityExpired), confidence: probable },
+  { code: 'rotation_lost', matches: (e) => diedUnexplained(e) && e.rotationUncertain, confidence: probable },
+  // Many grants of one org dying together point at its admin, not at each user. A spike across
+  // many orgs (orgId null) does not; nor does an answer that already names its cause.
+  {
+    code: 'org_wide_revocation',
+    matches: (e) => (diedUnexplained(e) || says(e, SF.authenticationFailure)) && e.orgSpike !== null && e.orgSpike.orgId !== null,
+    confidence: probable,
+  },
+  // Salesforce also gives this for other authentication trouble, so it is not proof of a password change.
+  { code: 'credentials_changed', matches: (e) => says(e, SF.authenticationFailure), confidence: probable },
+  { code: 'user_inactive', matches: (e) => says(e, SF.inactiveUser), confidence: certain },
+  { code: 'org_inactive', matches: (e) => says(e, SF.inactiveOrg), confidence: certain },
+  { code: 'ip_restricted', matches: (e) => says(e, SF.ipRestricted), confidence: certain },
+  { code: 'not_approved', matches: (e) => says(e, SF.notApproved), confidence: certain },
+  // The catch-all: revoked by someone, or expired for a reason the evidence cannot show.
+  { code: 'revoked', matches: isPermanent, confidence: probable },
+  { code: 'client_credentials_invalid', matches: (e) => isIntegration(e) && errorIn(e, CLIENT_CREDENTIAL_ERRORS), confidence: certain },
+  {
+    code: 'grant_type_unsupported',
+    matches: (e) => isIntegration(e) && errorIn(e, MALFORMED_REQUEST_ERRORS),
+    confidence: (e) => (e.failure.error === 'unsupported_grant_type' ? 'certain' : 'probable'),
+  },
+  { code: 'scope_invalid', matches: (e) => isIntegration(e) && errorIn(e, SCOPE_ERRORS), confidence: certain },
+  // Nobody knows the code (or a provider module added an integration code without a diagnosis).
+  { code: 'unclassified_error', matches: (e) => isIntegration(e) || e.classification.reason === UNCLASSIFIED_REASON, confidence: probable },
+  // A proxy page or other alert-worthy answer is probably, not surely, the provider being down.
+  { code: 'provider_unavailable', matches: (e) => e.classification.class === 'transient', confidence: (e) => (e.classification.alert ? 'probable' : 'certain') },
+];

@@ -1,0 +1,194 @@
+// The shape of one provider catalog entry (packages/server/providers/<key>.json).
+// TypeBox, so the same schema validates the files at start, types the engine and can be
+// published by `GET /v1/providers` later. Field names are snake_case because they are
+// part of the public API.
+//
+// Conventions every entry follows (checked by the loader, see catalog.ts):
+// - `null` means "unknown" when the fact for that field says `confidence: "unknown"`, and
+//   "documented as absent / not applicable" otherwise (e.g. no revoke endpoint, a refresh
+//   token that never expires of idleness).
+// - Every provider fact has an entry in `facts`, keyed by the JSON pointer of the field it
+//   backs, with the documentation URL it came from and a confidence label.
+import { Type, type Static } from 'typebox';
+
+export const Confidence = Type.Union(
+  [Type.Literal('doc'), Type.Literal('code'), Type.Literal('third_party'), Type.Literal('unknown')],
+  {
+    description:
+      'doc: the provider documentation says so; code: seen in real client/SDK code or a real response in an issue; third_party: blogs, Q&A; unknown: not found.',
+  },
+);
+export type Confidence = Static<typeof Confidence>;
+
+const HttpsUrl = Type.String({ pattern: '^https://[^\\s]+$' });
+
+// A URL that may contain `{variable}` placeholders declared in `template_variables`.
+const UrlTemplate = Type.String({
+  pattern: '^(https://|\\{auth_base_url\\})[^\\s]*$',
+  description: 'An https URL, possibly with {variable} placeholders declared in template_variables.',
+});
+
+export const ClientAuth = Type.Union([Type.Literal('client_secret_basic'), Type.Literal('client_secret_post')]);
+export type ClientAuth = Static<typeof ClientAuth>;
+
+export const FactSchema = Type.Object(
+  {
+    source: Type.Union([HttpsUrl, Type.Null()], {
+      description: 'The page the fact came from (required unless confidence is unknown; then the page that was checked, if any).',
+    }),
+    confidence: Confidence,
+    note: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type Fact = Static<typeof FactSchema>;
+
+export const TemplateVariableSchema = Type.Object(
+  {
+    description: Type.String({ minLength: 1 }),
+    // Anchored (^…$) and strict enough that a value can never add a host, a port, a path
+    // or a userinfo part; the renderer checks that again after substitution.
+    pattern: Type.String({ pattern: '^\\^.*\\$$' }),
+    // Where the engine takes the value from: the connection's `connection_config`, or the
+    // integration (Salesforce `auth_base_url`, a whole origin).
+    from: Type.Union([Type.Literal('connection_config'), Type.Literal('integration')]),
+    kind: Type.Union([Type.Literal('value'), Type.Literal('base_url')], {
+      description: 'value: percent-encoded into a host label or path segment; base_url: an origin (scheme://host[:port]) replacing the start of the URL.',
+    }),
+    default: Type.Optional(Type.String()),
+    example: Type.String({ minLength: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type TemplateVariable = Static<typeof TemplateVariableSchema>;
+
+export const RefreshModel = Type.Union([Type.Literal('rotating'), Type.Literal('static'), Type.Literal('none')], {
+  description:
+    'rotating: a refresh may return a new refresh token that must replace the stored one; static: the same refresh token is reused; none: no refresh token (long-lived access token).',
+});
+export type RefreshModel = Static<typeof RefreshModel>;
+
+export const Rotation = Type.Union(
+  [Type.Literal('always'), Type.Literal('configurable'), Type.Literal('sometimes'), Type.Literal('never')],
+  {
+    description:
+      'always: every refresh returns a new refresh token; configurable: an app/tenant setting decides; sometimes: the provider may return one; never: the refresh token is reused.',
+  },
+);
+
+const Seconds = Type.Integer({ minimum: 1 });
+const NullableSeconds = Type.Union([Seconds, Type.Null()]);
+const NullableBoolean = Type.Union([Type.Boolean(), Type.Null()]);
+const Params = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), Type.String());
+
+export const AuthSchema = Type.Object(
+  {
+    authorization_url: UrlTemplate,
+    token_url: UrlTemplate,
+    refresh_url: Type.Union([UrlTemplate, Type.Null()], {
+      description: 'Where the refresh grant goes when it is not token_url; null: token_url.',
+    }),
+    revoke_url: Type.Union([UrlTemplate, Type.Null()]),
+    revoke_client_auth: Type.Union([ClientAuth, Type.Literal('none'), Type.Null()], {
+      description: 'How the revoke request authenticates the client; none: token only; null when there is no endpoint or it is unknown.',
+    }),
+    client_auth: Type.Union([ClientAuth, Type.Null()], {
+      description: 'How the client authenticates at the token endpoint (the method to use when several work).',
+    }),
+    token_request_format: Type.Union([Type.Literal('form'), Type.Literal('json')], {
+      description: 'Body encoding of token requests (RFC 6749 says form; a few providers want JSON).',
+    }),
+    pkce: Type.Union([Type.Literal('required'), Type.Literal('supported'), Type.Literal('unsupported'), Type.Null()]),
+    scope_separator: Type.Union([Type.Literal(' '), Type.Literal(',')]),
+    default_scopes: Type.Array(Type.String({ minLength: 1 }), {
+      description: "Grantkeeper's default scopes for a new integration (a choice, not a provider fact).",
+    }),
+    offline: Type.Union(
+      [
+        Type.Object(
+          {
+            authorization_params: Params,
+            scopes: Type.Array(Type.String({ minLength: 1 })),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ],
+      {
+        description:
+          'What to add to the authorization request to get a refresh token: extra query parameters and scopes (both empty: nothing needed). Null: unknown, or no refresh token exists.',
+      },
+    ),
+    token_params: Params,
+    refresh_requires_scope: NullableBoolean,
+  },
+  { additionalProperties: false },
+);
+
+export const MaxGrantsSchema = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1 }),
+    scope: Type.String({ minLength: 1, description: 'What the limit counts over, in words.' }),
+    eviction: Type.Union([Type.Literal('oldest'), Type.Literal('least_recently_used'), Type.Literal('refused'), Type.Null()], {
+      description: 'What happens past the limit: oldest/least_recently_used grant revoked, or the new one refused; null unknown.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const TokensSchema = Type.Object(
+  {
+    returns_expires_in: NullableBoolean,
+    access_token_ttl_s: NullableSeconds,
+    returns_refresh_token_expires_in: NullableBoolean,
+    rotation: Type.Object(
+      {
+        rotates: Type.Union([Rotation, Type.Null()]),
+        reuse_revokes_family: NullableBoolean,
+      },
+      { additionalProperties: false },
+    ),
+    refresh_token_idle_ttl_s: NullableSeconds,
+    refresh_token_absolute_ttl_s: NullableSeconds,
+    max_grants_per_user: Type.Union([MaxGrantsSchema, Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+
+export const ProviderEntrySchema = Type.Object(
+  {
+    key: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }),
+    name: Type.String({ minLength: 1 }),
+    docs_url: HttpsUrl,
+    refresh_model: RefreshModel,
+    auth: AuthSchema,
+    template_variables: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), TemplateVariableSchema),
+    tokens: TokensSchema,
+    notes: Type.Array(Type.String({ minLength: 1 })),
+    facts: Type.Record(Type.String({ pattern: '^(/[a-z0-9_]+)+$' }), FactSchema),
+  },
+  { additionalProperties: false },
+);
+export type ProviderEntry = Static<typeof ProviderEntrySchema>;
+
+// The fields that are provider facts: each needs an entry in `facts`. (`default_scopes`,
+// `token_request_format`, `scope_separator` etc. may carry one too, but need not.)
+export const REQUIRED_FACTS = [
+  '/refresh_model',
+  '/auth/authorization_url',
+  '/auth/token_url',
+  '/auth/revoke_url',
+  '/auth/client_auth',
+  '/auth/pkce',
+  '/auth/offline',
+  '/tokens/returns_expires_in',
+  '/tokens/access_token_ttl_s',
+  '/tokens/rotation/rotates',
+  '/tokens/rotation/reuse_revokes_family',
+  '/tokens/refresh_token_idle_ttl_s',
+  '/tokens/refresh_token_absolute_ttl_s',
+  '/tokens/max_grants_per_user',
+] as const;
+
+// Facts that can never be unknown: without them nothing works.
+export const FACTS_NEVER_UNKNOWN = ['/refresh_model', '/auth/authorization_url', '/auth/token_url'] as const;

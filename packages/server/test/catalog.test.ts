@@ -1,0 +1,272 @@
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Value } from 'typebox/value';
+import { describe, expect, it } from 'vitest';
+import { ProviderEntrySchema, REQUIRED_FACTS } from '../src/providers/catalog-schema.js';
+import {
+  CATALOG_DIR,
+  CatalogError,
+  TemplateError,
+  defaultKeepaliveS,
+  getFact,
+  getProvider,
+  listProviders,
+  loadCatalog,
+  parseEntry,
+  renderEndpoints,
+  templateVariables,
+  validateConnectionConfig,
+  type ProviderEntry,
+} from '../src/providers/catalog.js';
+import { renderProvidersDoc } from '../scripts/generate-providers-doc.js';
+
+const files = readdirSync(CATALOG_DIR).filter((f) => f.endsWith('.json'));
+const raw = (file: string): unknown => JSON.parse(readFileSync(new URL(file, CATALOG_DIR), 'utf8'));
+const salesforce = (): ProviderEntry => structuredClone(getProvider('salesforce')!);
+
+function valueAt(root: unknown, pointer: string): unknown {
+  return pointer
+    .split('/')
+    .slice(1)
+    .reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], root);
+}
+
+describe('catalog files', () => {
+  it.each(files)('%s matches the schema', (file) => {
+    const errors = Value.Errors(ProviderEntrySchema, raw(file));
+    expect(errors.map((e) => `${e.instancePath} ${e.message}`)).toEqual([]);
+  });
+
+  it('loads, with salesforce and salesforce-sandbox first', () => {
+    const entries = listProviders();
+    expect(entries.length).toBe(files.length);
+    expect(entries.slice(0, 2).map((e) => e.key)).toEqual(['salesforce', 'salesforce-sandbox']);
+  });
+
+  it('has unique keys, each equal to its file name', () => {
+    const keys = files.map((f) => (raw(f) as { key: string }).key);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const file of files) expect(`${(raw(file) as { key: string }).key}.json`).toBe(file);
+  });
+
+  it('has at least 30 providers that refresh', () => {
+    expect(listProviders().filter((e) => e.refresh_model !== 'none').length).toBeGreaterThanOrEqual(30);
+  });
+
+  it.each(files)('%s: every known fact has an https source, every unknown one a null value', (file) => {
+    const entry = raw(file) as ProviderEntry;
+    for (const pointer of REQUIRED_FACTS) expect(entry.facts, pointer).toHaveProperty([pointer]);
+    for (const [pointer, fact] of Object.entries(entry.facts)) {
+      if (fact.confidence === 'unknown') {
+        expect(valueAt(entry, pointer), `${file} ${pointer}`).toBeNull();
+      } else {
+        expect(fact.source, `${file} ${pointer}`).toMatch(/^https:\/\/\S+$/);
+      }
+    }
+  });
+
+  it.each(files)('%s: template variables are anchored and forbid host-changing characters', (file) => {
+    const entry = raw(file) as ProviderEntry;
+    for (const v of templateVariables(entry)) {
+      expect(v.pattern.startsWith('^') && v.pattern.endsWith('$')).toBe(true);
+      if (v.kind === 'value') {
+        const re = new RegExp(v.pattern);
+        for (const bad of ['', 'a/b', 'a.evil.com/x', 'a@evil.com', 'a:1', 'a?b', 'a#b', '..', 'a b', 'a\\b', 'a%2f']) {
+          // A host label must not take a dot; a path segment may (tenant domains), but never `..` alone.
+          expect(re.test(bad), `${file} {${v.name}} accepts ${JSON.stringify(bad)}`).toBe(false);
+        }
+      }
+      // A variable in a host position must not accept another host.
+      const inHost = Object.values(entry.auth).some(
+        (u) => typeof u === 'string' && new RegExp(`^https://[^/]*\\{${v.name}\\}`).test(u),
+      );
+      if (inHost) expect(new RegExp(v.pattern).test('evil.com'), `${file} {${v.name}}`).toBe(false);
+    }
+  });
+
+  it('the salesforce entries derive every URL from auth_base_url', () => {
+    for (const key of ['salesforce', 'salesforce-sandbox']) {
+      const entry = getProvider(key)!;
+      expect(entry.auth.token_url).toBe('{auth_base_url}/services/oauth2/token');
+      expect(entry.template_variables['auth_base_url']).toMatchObject({ from: 'integration', kind: 'base_url' });
+      expect(entry.tokens.max_grants_per_user).toMatchObject({ limit: 5, eviction: 'oldest' });
+      expect(entry.tokens.returns_expires_in).toBe(false);
+    }
+    expect(renderEndpoints(getProvider('salesforce')!).token_url).toBe('https://login.salesforce.com/services/oauth2/token');
+    expect(renderEndpoints(getProvider('salesforce-sandbox')!).token_url).toBe('https://test.salesforce.com/services/oauth2/token');
+  });
+});
+
+describe('loadCatalog errors', () => {
+  const withEntry = (mutate: (e: Record<string, any>) => void, file = 'salesforce.json'): URL => {
+    const dir = mkdtempSync(join(tmpdir(), 'gk-catalog-'));
+    const entry = salesforce() as unknown as Record<string, any>;
+    mutate(entry);
+    writeFileSync(join(dir, file), JSON.stringify(entry));
+    return pathToFileURL(dir + '/');
+  };
+  const failure = (dir: URL): CatalogError => {
+    try {
+      loadCatalog(dir);
+    } catch (err) {
+      expect(err).toBeInstanceOf(CatalogError);
+      return err as CatalogError;
+    }
+    throw new Error('expected loadCatalog to throw');
+  };
+
+  it('names the file and field of a schema violation', () => {
+    const err = failure(withEntry((e) => (e.tokens.access_token_ttl_s = 'two hours')));
+    expect(err.file).toBe('salesforce.json');
+    expect(err.pointer).toBe('/tokens/access_token_ttl_s');
+    expect(err.message).toContain('salesforce.json');
+  });
+
+  it('refuses a guessed value under an unknown fact', () => {
+    const err = failure(withEntry((e) => (e.facts['/tokens/access_token_ttl_s'] = { source: null, confidence: 'unknown' })));
+    expect(err.pointer).toBe('/tokens/access_token_ttl_s');
+  });
+
+  it('refuses a known fact without a source, a missing fact, a fact about no field', () => {
+    expect(failure(withEntry((e) => (e.facts['/auth/pkce'].source = null))).message).toMatch(/source/);
+    expect(failure(withEntry((e) => delete e.facts['/auth/pkce'])).message).toMatch(/missing fact/);
+    expect(failure(withEntry((e) => (e.facts['/tokens/nope'] = { source: null, confidence: 'unknown' }))).message).toMatch(/no field/);
+  });
+
+  it('refuses undeclared or unused template variables, a key not matching its file, bad JSON', () => {
+    expect(failure(withEntry((e) => (e.auth.revoke_url = 'https://{host}/revoke'))).message).toMatch(/undeclared/);
+    expect(failure(withEntry((e) => (e.template_variables.shop = { ...e.template_variables.auth_base_url, from: 'connection_config', kind: 'value', pattern: '^a$', example: 'a', default: undefined }))).message).toMatch(/not used/);
+    expect(failure(withEntry(() => {}, 'other.json')).pointer).toBe('/key');
+    expect(() => parseEntry('x.json', '{')).toThrow(/x\.json.*not JSON/);
+  });
+
+});
+
+describe('connection_config and URL rendering', () => {
+  // A synthetic entry so these tests do not depend on one provider's data.
+  const tenanted = (): ProviderEntry => {
+    const e = salesforce();
+    e.key = 'tenanted';
+    e.auth.authorization_url = 'https://{shop}.example-shop.com/admin/oauth/authorize';
+    e.auth.token_url = 'https://login.example.com/{tenant}/oauth2/token';
+    e.auth.revoke_url = null;
+    e.template_variables = {
+      shop: { description: 'shop', pattern: '^[a-z0-9][a-z0-9-]*$', from: 'connection_config', kind: 'value', example: 'acme' },
+      tenant: { description: 'tenant', pattern: '^[A-Za-z0-9][A-Za-z0-9.-]*$', from: 'connection_config', kind: 'value', example: 'contoso.onmicrosoft.com' },
+    };
+    return e;
+  };
+
+  it('lists the variables', () => {
+    expect(templateVariables(tenanted()).map((v) => v.name)).toEqual(['shop', 'tenant']);
+    expect(templateVariables(getProvider('salesforce')!).map((v) => v.name)).toEqual(['auth_base_url']);
+  });
+
+  it('renders good inputs, refresh_url falling back to token_url', () => {
+    const urls = renderEndpoints(tenanted(), { connection_config: { shop: 'acme-2', tenant: 'contoso.onmicrosoft.com' } });
+    expect(urls).toEqual({
+      authorization_url: 'https://acme-2.example-shop.com/admin/oauth/authorize',
+      token_url: 'https://login.example.com/contoso.onmicrosoft.com/oauth2/token',
+      refresh_url: 'https://login.example.com/contoso.onmicrosoft.com/oauth2/token',
+      revoke_url: null,
+    });
+  });
+
+  it('requires every variable and refuses unknown keys and non-objects', () => {
+    const check = validateConnectionConfig(tenanted(), { connection_config: { shop: 'acme', extra: 'x' } });
+    expect(check.ok).toBe(false);
+    if (!check.ok) expect(check.problems.map((p) => p.variable).sort()).toEqual(['extra', 'tenant']);
+    expect(validateConnectionConfig(tenanted(), { connection_config: 'acme' }).ok).toBe(false);
+    expect(validateConnectionConfig(tenanted(), { connection_config: { shop: 1, tenant: 'a' } }).ok).toBe(false);
+  });
+
+  it.each([
+    'evil.com/',
+    'evil.com#',
+    'acme.evil.com',
+    'a@evil.com',
+    'acme:443',
+    'acme/../x',
+    'ACME',
+    '%65vil',
+    'acme\u0000',
+    'acme\n',
+    '',
+  ])('refuses the hostile shop %j', (shop) => {
+    expect(() => renderEndpoints(tenanted(), { connection_config: { shop, tenant: 'common' } })).toThrow(TemplateError);
+  });
+
+  it.each(['..', '.', '../evil', 'a/b', 'a?x=1', 'a#x', '@evil.com'])('refuses the hostile tenant %j', (tenant) => {
+    expect(() => renderEndpoints(tenanted(), { connection_config: { shop: 'acme', tenant } })).toThrow(TemplateError);
+  });
+
+  it('percent-encodes and then refuses a value that a loose pattern lets through', () => {
+    const e = tenanted();
+    e.template_variables['tenant']!.pattern = '^.+$';
+    // Encoded, a slash stays inside the path segment; the host cannot change.
+    expect(renderEndpoints(e, { connection_config: { shop: 'acme', tenant: 'a/b?c' } }).token_url).toBe(
+      'https://login.example.com/a%2Fb%3Fc/oauth2/token',
+    );
+    // Dot segments would be normalised away: refused.
+    expect(() => renderEndpoints(e, { connection_config: { shop: 'acme', tenant: '..' } })).toThrow(/normalised/);
+    const loose = tenanted();
+    loose.template_variables['shop']!.pattern = '^.+$';
+    expect(() => renderEndpoints(loose, { connection_config: { shop: 'evil.com/x', tenant: 'common' } })).toThrow(TemplateError);
+    expect(() => renderEndpoints(loose, { connection_config: { shop: 'a.b', tenant: 'common' } })).not.toThrow();
+  });
+
+  it('takes the Salesforce base URL from the integration, normalised to an origin', () => {
+    const sf = getProvider('salesforce')!;
+    expect(renderEndpoints(sf, { auth_base_url: 'https://acme.my.salesforce.com/' }).token_url).toBe(
+      'https://acme.my.salesforce.com/services/oauth2/token',
+    );
+    expect(renderEndpoints(sf, { auth_base_url: 'http://127.0.0.1:8443' }).revoke_url).toBe('http://127.0.0.1:8443/services/oauth2/revoke');
+    for (const bad of ['https://acme.my.salesforce.com/path', 'https://u:p@acme.com', 'https://acme.com?x=1', 'ftp://acme.com', 'javascript:alert(1)', 'acme.com']) {
+      expect(() => renderEndpoints(sf, { auth_base_url: bad }), bad).toThrow(TemplateError);
+    }
+    // auth_base_url is not a connection_config key.
+    expect(validateConnectionConfig(sf, { connection_config: { auth_base_url: 'https://evil.com' } }).ok).toBe(false);
+  });
+
+  it.each(files)('%s renders with its example values', (file) => {
+    const entry = getProvider((raw(file) as { key: string }).key)!;
+    const config: Record<string, string> = {};
+    let base: string | undefined;
+    for (const v of templateVariables(entry)) {
+      if (v.from === 'integration') base = v.example;
+      else config[v.name] = v.example;
+    }
+    const urls = renderEndpoints(entry, { connection_config: config, auth_base_url: base });
+    expect(urls.token_url).toMatch(/^https:\/\//);
+    expect(urls.authorization_url).toMatch(/^https:\/\//);
+  });
+});
+
+describe('engine helpers', () => {
+  it('derives the keepalive from the idle lifetime', () => {
+    const e = salesforce();
+    e.tokens.refresh_token_idle_ttl_s = null;
+    expect(defaultKeepaliveS(e)).toBe(86_400);
+    e.tokens.refresh_token_idle_ttl_s = 30 * 86_400;
+    expect(defaultKeepaliveS(e)).toBe(86_400);
+    e.tokens.refresh_token_idle_ttl_s = 7_200;
+    expect(defaultKeepaliveS(e)).toBe(2_400);
+    e.tokens.refresh_token_idle_ttl_s = 2;
+    expect(defaultKeepaliveS(e)).toBe(1);
+  });
+
+  it('looks up providers and facts', () => {
+    expect(getProvider('nope')).toBeUndefined();
+    expect(getFact(getProvider('salesforce')!, '/tokens/rotation/reuse_revokes_family')?.confidence).toBe('doc');
+    expect(loadCatalog()).toBe(loadCatalog());
+  });
+});
+
+describe('docs/providers.md', () => {
+  it('is up to date with the catalog (node --import tsx packages/server/scripts/generate-providers-doc.ts)', () => {
+    const doc = readFileSync(new URL('../../../docs/providers.md', import.meta.url), 'utf8');
+    expect(doc).toBe(renderProvidersDoc(listProviders()));
+  });
+});

@@ -104,7 +104,7 @@ describe('evidence rules on `expired access/refresh token`', () => {
     ['ledger unknown → not evicted', { newerLiveGrantsForSameProviderUser: null }, 'revoked', 'probable'],
     ['no known limit → not evicted', { grantLimit: null, newerLiveGrantsForSameProviderUser: 9 }, 'revoked', 'probable'],
     ['first refresh since authorization', { firstRefreshSinceAuthorization: true }, 'immediate_expiry_policy', 'probable'],
-    ['idle past the known limit', { idleSeconds: 31 * 86400 }, 'idle_expired', 'certain'],
+    ['idle past the known limit', { idleSeconds: 31 * 86400 }, 'idle_expired', 'probable'],
     ['idle, limit unknown', { idleSeconds: 31 * 86400, providerIdleLimitS: null }, 'revoked', 'probable'],
     ['rotation uncertain', { rotationUncertain: true }, 'rotation_lost', 'probable'],
     ['org spike', { orgSpike: SPIKE }, 'org_wide_revocation', 'probable'],

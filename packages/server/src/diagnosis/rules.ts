@@ -56,10 +56,11 @@ export const DIAGNOSIS_RULES: readonly DiagnosisRule[] = [
   { code: 'token_limit_evicted', matches: (e) => diedUnexplained(e) && evictionEvidence(e) !== null, confidence: (e) => evictionEvidence(e) ?? 'probable' },
   // The very first refresh fails: the token was dead on arrival, which is what the policy does.
   { code: 'immediate_expiry_policy', matches: (e) => diedUnexplained(e) && e.firstRefreshSinceAuthorization, confidence: probable },
+  // Probable only: the known limit (Salesforce's 30-day idle TTL) applies only where that policy is on.
   {
     code: 'idle_expired',
     matches: (e) => diedUnexplained(e) && e.idleSeconds !== null && e.providerIdleLimitS !== null && e.idleSeconds > e.providerIdleLimitS,
-    confidence: certain,
+    confidence: probable,
   },
   // The spec infers (does not confirm) that this text is the "expire after N" lifetime policy.
   { code: 'lifetime_expired', matches: (e) => says(e, SF.tokenValidityExpired), confidence: probable },

@@ -28,5 +28,3 @@ export const SALESFORCE_WIRE_ERRORS = {
   concurrentRefresh: [{ error: 'invalid_grant', description: 'expired authorization code', grantType: 'refresh_token' }],
 } as const satisfies Record<string, readonly WireErrorPattern[]>;
 
-/** Salesforce's limit of live approvals (refresh tokens) per user per connected app (§5.2). */
-export const SALESFORCE_GRANT_LIMIT = 5;

@@ -100,6 +100,8 @@ export const AuthSchema = Type.Object(
     }),
     pkce: Type.Union([Type.Literal('required'), Type.Literal('supported'), Type.Literal('unsupported'), Type.Null()]),
     scope_separator: Type.Union([Type.Literal(' '), Type.Literal(',')]),
+    // Extra query parameters every authorization request needs (e.g. Atlassian `audience`).
+    authorization_params: Params,
     default_scopes: Type.Array(Type.String({ minLength: 1 }), {
       description: "Grantkeeper's default scopes for a new integration (a choice, not a provider fact).",
     }),
@@ -120,7 +122,6 @@ export const AuthSchema = Type.Object(
       },
     ),
     token_params: Params,
-    refresh_requires_scope: NullableBoolean,
   },
   { additionalProperties: false },
 );

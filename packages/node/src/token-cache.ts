@@ -42,12 +42,8 @@ export class TokenCache {
    */
   noteGeneration(connectionId: string, generation: number): void {
     const entry = this.#entries.get(connectionId);
-    if (!entry) {
-      // Nothing cached; remembering the generation still guards against a late stale answer,
-      // but only for connections we hold tokens for — otherwise listing 10k connections would
-      // fill the map with nothing useful.
-      return;
-    }
+    // Only connections we hold a token for: listing 10k connections must not fill the cache.
+    if (!entry) return;
     if (generation > entry.generation) {
       entry.token = null;
       entry.generation = generation;

@@ -1,7 +1,7 @@
 // What the SDK tests need from "a Grantkeeper and a provider behind it". Today the only
 // implementation is the pair of test peers in ./peers; a later task adds one backed by the
 // real server and the Salesforce emulator, and the same test files run against it. Tests
-// count HTTP calls through a recording `fetch` given to the SDK (./recording-fetch.ts), not
+// count HTTP calls through a recording `fetch` given to the SDK (./harness.ts), not
 // through backend internals, so those assertions hold against any backend.
 import { startGrantkeeperPeer, PEER_SECRET_KEY } from './peers/grantkeeper-peer.js';
 import { startSalesforceRestPeer, NOT_VALID_FOR_REST, SESSION_EXPIRED } from './peers/salesforce-rest-peer.js';

@@ -1,28 +1,16 @@
 // Management calls: cursor pagination, get, connect sessions, delete.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Grantkeeper, NotFoundError, ValidationError, type Connection } from '../src/index.js';
-import { startBackend, type Backend } from './backend.js';
-import { recordingFetch } from './recording-fetch.js';
+import { useBackend } from './harness.js';
 
-let backend: Backend;
-beforeAll(async () => {
-  backend = await startBackend();
-});
-afterAll(async () => {
-  await backend?.close();
-});
-
-function client() {
-  const recorder = recordingFetch();
-  return { gk: new Grantkeeper({ baseUrl: backend.baseUrl, secretKey: backend.secretKey, fetch: recorder.fetch }), recorder };
-}
+const env = useBackend();
 
 describe('listConnections', () => {
   it('iterates every page, following next_cursor', async () => {
     const integration = `pagination-${Date.now()}`;
     const created = new Set<string>();
-    for (let i = 0; i < 7; i++) created.add(await backend.createConnection({ integration }));
-    const { gk, recorder } = client();
+    for (let i = 0; i < 7; i++) created.add(await env.backend.createConnection({ integration }));
+    const { gk, recorder } = env.client();
 
     const seen: Connection[] = [];
     for await (const connection of gk.listConnections({ integration, limit: 3 })) seen.push(connection);
@@ -38,8 +26,8 @@ describe('listConnections', () => {
 
   it('fetches lazily: breaking early requests no further page', async () => {
     const integration = `lazy-${Date.now()}`;
-    for (let i = 0; i < 5; i++) await backend.createConnection({ integration });
-    const { gk, recorder } = client();
+    for (let i = 0; i < 5; i++) await env.backend.createConnection({ integration });
+    const { gk, recorder } = env.client();
     const firstTwo = await gk.listConnections({ integration, limit: 2 }).toArray(2);
     expect(firstTwo).toHaveLength(2);
     expect(recorder.to('/v1/connections')).toHaveLength(1);
@@ -47,8 +35,8 @@ describe('listConnections', () => {
 
   it('pages() exposes next_cursor, and a cursor resumes where it left off', async () => {
     const integration = `resume-${Date.now()}`;
-    for (let i = 0; i < 4; i++) await backend.createConnection({ integration });
-    const { gk } = client();
+    for (let i = 0; i < 4; i++) await env.backend.createConnection({ integration });
+    const { gk } = env.client();
     const pages = gk.listConnections({ integration, limit: 3 }).pages();
     const first = (await pages.next()).value!;
     expect(first.data).toHaveLength(3);
@@ -60,8 +48,8 @@ describe('listConnections', () => {
 
   it('passes filters with their wire names', async () => {
     const orgId = '00D00000000TEST1';
-    const id = await backend.createConnection({ integration: 'filters', endUserId: 'user-filter', orgId });
-    const { gk, recorder } = client();
+    const id = await env.backend.createConnection({ integration: 'filters', endUserId: 'user-filter', orgId });
+    const { gk, recorder } = env.client();
     const found = await gk.listConnections({ integration: 'filters', status: 'active', end_user_id: 'user-filter', org_id: orgId }).toArray();
     expect(found.map((c) => c.id)).toEqual([id]);
     const query = recorder.to('/v1/connections')[0]!.url.searchParams;
@@ -69,21 +57,21 @@ describe('listConnections', () => {
   });
 
   it('an empty result is one page and no items', async () => {
-    const { gk, recorder } = client();
+    const { gk, recorder } = env.client();
     expect(await gk.listConnections({ integration: 'nothing-here' }).toArray()).toEqual([]);
     expect(recorder.to('/v1/connections')).toHaveLength(1);
   });
 
   it('a bad limit is a ValidationError', async () => {
-    const { gk } = client();
+    const { gk } = env.client();
     await expect(gk.listConnections({ limit: 100_000 }).toArray()).rejects.toBeInstanceOf(ValidationError);
   });
 });
 
 describe('connections and connect sessions', () => {
   it('getConnection returns the API object as-is (snake_case)', async () => {
-    const id = await backend.createConnection({ endUserId: 'user-42' });
-    const { gk } = client();
+    const id = await env.backend.createConnection({ endUserId: 'user-42' });
+    const { gk } = env.client();
     const connection = await gk.getConnection(id);
     expect(connection).toMatchObject({ id, end_user: { id: 'user-42' }, status: 'active' });
     expect(connection).toHaveProperty('provider_account');
@@ -91,7 +79,7 @@ describe('connections and connect sessions', () => {
   });
 
   it('createConnectSession posts the body as given, with an Idempotency-Key', async () => {
-    const { gk, recorder } = client();
+    const { gk, recorder } = env.client();
     const session = await gk.createConnectSession(
       { integration: 'salesforce-prod', end_user: { id: 'user-7', email: 'u7@example.com' }, return_url: 'https://app.example/done' },
       { idempotencyKey: 'connect-user-7' },
@@ -102,15 +90,15 @@ describe('connections and connect sessions', () => {
   });
 
   it('createConnectSession with missing fields is a ValidationError', async () => {
-    const { gk } = client();
+    const { gk } = env.client();
     const error = await gk.createConnectSession({ integration: 'salesforce-prod' } as never).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).errors.map((e) => e.field)).toContain('end_user.id');
   });
 
   it('deleteConnection answers void, drops the cached token, and the connection is gone', async () => {
-    const id = await backend.createConnection();
-    const { gk, recorder } = client();
+    const id = await env.backend.createConnection();
+    const { gk, recorder } = env.client();
     await gk.getToken(id);
     await expect(gk.deleteConnection(id)).resolves.toBeUndefined();
     expect(recorder.requests.at(-1)!.method).toBe('DELETE');
@@ -119,7 +107,7 @@ describe('connections and connect sessions', () => {
   });
 
   it('ids are path-escaped', async () => {
-    const { gk, recorder } = client();
+    const { gk, recorder } = env.client();
     await gk.getConnection('../v1/connections?x=1').catch(() => {});
     expect(recorder.requests.at(-1)!.url.pathname).toBe('/v1/connections/..%2Fv1%2Fconnections%3Fx%3D1');
   });

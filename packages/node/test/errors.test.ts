@@ -1,5 +1,5 @@
-// problem+json → typed errors, over real HTTP from the backend.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// problem+json → typed errors, over real HTTP from the env.backend.
+import { describe, expect, it } from 'vitest';
 import {
   AuthenticationError,
   Grantkeeper,
@@ -12,17 +12,9 @@ import {
   ValidationError,
 } from '../src/index.js';
 import { errorFromResponse, parseRetryAfter } from '../src/errors.js';
-import { startBackend, type Backend } from './backend.js';
+import { useBackend } from './harness.js';
 
-let backend: Backend;
-let gk: Grantkeeper;
-beforeAll(async () => {
-  backend = await startBackend();
-  gk = new Grantkeeper({ baseUrl: backend.baseUrl, secretKey: backend.secretKey });
-});
-afterAll(async () => {
-  await backend?.close();
-});
+const env = useBackend();
 
 async function caught(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -35,8 +27,8 @@ async function caught(promise: Promise<unknown>): Promise<unknown> {
 
 describe('typed errors from the API', () => {
   it('401 → AuthenticationError', async () => {
-    const wrong = new Grantkeeper({ baseUrl: backend.baseUrl, secretKey: 'not-the-key' });
-    const error = await caught(wrong.getToken(await backend.createConnection()));
+    const wrong = new Grantkeeper({ baseUrl: env.backend.baseUrl, secretKey: 'not-the-key' });
+    const error = await caught(wrong.getToken(await env.backend.createConnection()));
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error).toBeInstanceOf(GrantkeeperError);
     expect(error).toMatchObject({ status: 401, name: 'AuthenticationError' });
@@ -44,25 +36,25 @@ describe('typed errors from the API', () => {
   });
 
   it('404 → NotFoundError', async () => {
-    const error = await caught(gk.getToken('conn_does_not_exist'));
+    const error = await caught(env.client().gk.getToken('conn_does_not_exist'));
     expect(error).toBeInstanceOf(NotFoundError);
     expect(error).toMatchObject({ status: 404 });
-    expect(await caught(gk.getConnection('conn_does_not_exist'))).toBeInstanceOf(NotFoundError);
+    expect(await caught(env.client().gk.getConnection('conn_does_not_exist'))).toBeInstanceOf(NotFoundError);
   });
 
   it('400 → ValidationError with the bad fields', async () => {
-    const id = await backend.createConnection();
-    const error = await caught(gk.getToken(id, { minValidS: 999_999 }));
+    const id = await env.backend.createConnection();
+    const error = await caught(env.client().gk.getToken(id, { minValidS: 999_999 }));
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).errors.map((e) => e.field)).toContain('min_valid_s');
   });
 
   it('409 reauth_required → ReauthRequiredError with diagnosis, reconnect URL and connection', async (ctx) => {
-    const id = await backend.createConnection();
-    const set = backend.problemStates.reauth_required;
+    const id = await env.backend.createConnection();
+    const set = env.backend.problemStates.reauth_required;
     if (!set) return ctx.skip('this backend cannot produce that state');
     await set(id);
-    const error = await caught(gk.getToken(id));
+    const error = await caught(env.client().gk.getToken(id));
     expect(error).toBeInstanceOf(ReauthRequiredError);
     const e = error as ReauthRequiredError;
     expect(e).toMatchObject({ status: 409, code: 'reauth_required' });
@@ -74,33 +66,33 @@ describe('typed errors from the API', () => {
   });
 
   it('409 integration_error → IntegrationError', async (ctx) => {
-    const id = await backend.createConnection();
-    const set = backend.problemStates.integration_error;
+    const id = await env.backend.createConnection();
+    const set = env.backend.problemStates.integration_error;
     if (!set) return ctx.skip('this backend cannot produce that state');
     await set(id);
-    const error = await caught(gk.getToken(id));
+    const error = await caught(env.client().gk.getToken(id));
     expect(error).toBeInstanceOf(IntegrationError);
     expect(error).toMatchObject({ status: 409, code: 'integration_error' });
     expect((error as IntegrationError).connection?.status).toBe('integration_error');
   });
 
   it('503 provider_unavailable → ProviderUnavailableError with retryAfterS', async (ctx) => {
-    const id = await backend.createConnection();
-    const set = backend.problemStates.provider_unavailable;
+    const id = await env.backend.createConnection();
+    const set = env.backend.problemStates.provider_unavailable;
     if (!set) return ctx.skip('this backend cannot produce that state');
     await set(id);
-    const error = await caught(gk.getToken(id, { force: true }));
+    const error = await caught(env.client().gk.getToken(id, { force: true }));
     expect(error).toBeInstanceOf(ProviderUnavailableError);
     expect(error).toMatchObject({ status: 503, code: 'provider_unavailable' });
     expect((error as ProviderUnavailableError).retryAfterS).toBeGreaterThanOrEqual(1);
   });
 
   it('503 refresh_in_progress → RefreshInProgressError with retryAfterS 1', async (ctx) => {
-    const id = await backend.createConnection();
-    const set = backend.problemStates.refresh_in_progress;
+    const id = await env.backend.createConnection();
+    const set = env.backend.problemStates.refresh_in_progress;
     if (!set) return ctx.skip('this backend cannot produce that state');
     await set(id);
-    const error = await caught(gk.refresh(id));
+    const error = await caught(env.client().gk.refresh(id));
     expect(error).toBeInstanceOf(RefreshInProgressError);
     expect((error as RefreshInProgressError).retryAfterS).toBe(1);
   });

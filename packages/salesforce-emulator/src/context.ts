@@ -1,0 +1,33 @@
+import type { EmulatorClock } from './clock.js';
+import type { IdTokenSigner } from './id-token.js';
+import type { PolicyOverrides } from './policies.js';
+import type { EmulatorState } from './state.js';
+import type { StatsRecorder } from './stats.js';
+import type { TrafficControls } from './traffic.js';
+
+/** Everything a request handler needs; one per running emulator. */
+export interface EmulatorContext {
+  state: EmulatorState;
+  clock: EmulatorClock;
+  stats: StatsRecorder;
+  traffic: TrafficControls;
+  idTokens: IdTokenSigner;
+  settings: EmulatorSettings;
+}
+
+export interface EmulatorSettings {
+  /** Login host base URL (issuer, `id` URLs), no trailing slash. Set once listening. */
+  loginUrl: string;
+  /** Default instance_url (REST host), no trailing slash. */
+  instanceUrl: string;
+  /** Authorize requests whose login_hint names a user skip the login page. */
+  autoApprove: boolean;
+  /** Authorization-code lifetime (spec §2.2: about 15 minutes, recalled). */
+  codeLifetimeS: number;
+  /** REST API daily request limit reported in Sforce-Limit-Info; over it, 403 REQUEST_LIMIT_EXCEEDED. */
+  apiDailyLimit: number;
+  /** REST requests counted against that limit. */
+  apiRequestsUsed: number;
+  /** Emulator-wide policy defaults, under every app's own settings. */
+  policyDefaults: PolicyOverrides;
+}

@@ -1,0 +1,191 @@
+import type { PolicyOverrides } from './policies.js';
+
+/** In-memory records. Plain data; the lifecycle rules live in grants.ts. */
+
+export type AppMode = 'salesforce' | 'generic';
+
+export interface AppRecord {
+  clientId: string;
+  /** Empty string for a public client (no secret). */
+  clientSecret: string;
+  name: string;
+  mode: AppMode;
+  callbackUrls: string[];
+  /** Scopes the app may be granted. */
+  scopes: string[];
+  /** Granted when the authorize request names no scope. */
+  defaultScopes: string[];
+  /** Introspect All Tokens (spec §7.2). */
+  introspectAll: boolean;
+  policy: PolicyOverrides;
+  /** Org ids where an admin blocked the app; '*' blocks it everywhere (spec §6). */
+  blockedIn: Set<string>;
+}
+
+export interface OrgRecord {
+  orgId: string;
+  name: string;
+  /** Overrides the emulator's instance URL for this org's tokens. */
+  instanceUrl: string | null;
+  active: boolean;
+  /** Allowed client IPs; null = no restriction (spec §6). */
+  allowedIps: string[] | null;
+  /** Org-wide overrides, and per-app overrides keyed by client id. */
+  policy: PolicyOverrides;
+  appPolicy: Map<string, PolicyOverrides>;
+}
+
+export interface UserRecord {
+  userId: string;
+  orgId: string;
+  username: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  active: boolean;
+  /** Incremented by each password change; families remember the epoch they were born in. */
+  passwordEpoch: number;
+  allowedIps: string[] | null;
+  policy: PolicyOverrides;
+  /** Apps this user is pre-authorized for when Permitted Users is admin-approved (spec §6). */
+  permittedApps: Set<string>;
+}
+
+/**
+ * An approval: one authorization of one app by one user. It owns a refresh-token
+ * family (the current token plus every rotated-out one) and the access tokens
+ * issued from it (spec §4.2, §5.2).
+ */
+export interface ApprovalRecord {
+  approvalId: string;
+  clientId: string;
+  userId: string;
+  orgId: string;
+  scope: string;
+  createdAt: number;
+  /** Last successful use (refresh); drives idle expiry and LRU eviction. */
+  lastUsedAt: number;
+  useCount: number;
+  passwordEpoch: number;
+  currentRefreshToken: string | null;
+  accessTokens: Set<string>;
+  revokedAt: number | null;
+  revokedReason: string | null;
+  /** Refresh tokens of this family being processed right now (spec §3.3). */
+  inFlight: Set<string>;
+}
+
+export interface RefreshTokenRecord {
+  token: string;
+  approvalId: string;
+  issuedAt: number;
+  /** Set when rotation replaced it. */
+  retiredAt: number | null;
+}
+
+export interface AccessTokenRecord {
+  token: string;
+  approvalId: string;
+  clientId: string;
+  userId: string;
+  orgId: string;
+  scope: string;
+  issuedAt: number;
+  lastActivity: number;
+  /** Session timeout for salesforce apps (sliding); absolute lifetime for generic apps. */
+  timeoutMs: number;
+  sliding: boolean;
+  revokedAt: number | null;
+}
+
+export interface AuthorizationCodeRecord {
+  code: string;
+  clientId: string;
+  userId: string;
+  redirectUri: string;
+  scope: string;
+  codeChallenge: string | null;
+  codeChallengeMethod: 'S256' | 'plain' | null;
+  nonce: string | null;
+  expiresAt: number;
+  used: boolean;
+}
+
+/** A pending authorize request waiting for the person on the login page. */
+export interface PendingAuthorization {
+  id: string;
+  clientId: string;
+  redirectUri: string;
+  scope: string;
+  state: string | null;
+  codeChallenge: string | null;
+  codeChallengeMethod: 'S256' | 'plain' | null;
+  nonce: string | null;
+  loginHint: string | null;
+  createdAt: number;
+}
+
+export interface BrowserSession {
+  sessionId: string;
+  userId: string;
+  createdAt: number;
+}
+
+export class EmulatorState {
+  readonly apps = new Map<string, AppRecord>();
+  readonly orgs = new Map<string, OrgRecord>();
+  readonly users = new Map<string, UserRecord>();
+  readonly usersByUsername = new Map<string, UserRecord>();
+  readonly approvals = new Map<string, ApprovalRecord>();
+  readonly refreshTokens = new Map<string, RefreshTokenRecord>();
+  readonly accessTokens = new Map<string, AccessTokenRecord>();
+  readonly codes = new Map<string, AuthorizationCodeRecord>();
+  readonly pending = new Map<string, PendingAuthorization>();
+  readonly browserSessions = new Map<string, BrowserSession>();
+  /** Org used when a user is created without one. */
+  defaultOrgId: string | null = null;
+
+  clear(): void {
+    this.apps.clear();
+    this.orgs.clear();
+    this.users.clear();
+    this.usersByUsername.clear();
+    this.approvals.clear();
+    this.refreshTokens.clear();
+    this.accessTokens.clear();
+    this.codes.clear();
+    this.pending.clear();
+    this.browserSessions.clear();
+    this.defaultOrgId = null;
+  }
+
+  addUser(user: UserRecord): void {
+    this.users.set(user.userId, user);
+    this.usersByUsername.set(user.username.toLowerCase(), user);
+  }
+
+  findUserByUsername(username: string): UserRecord | undefined {
+    return this.usersByUsername.get(username.toLowerCase());
+  }
+
+  /** Accepts 15- or 18-character ids. */
+  findUser(id: string): UserRecord | undefined {
+    return this.users.get(id) ?? [...this.users.values()].find((u) => u.userId.slice(0, 15) === id);
+  }
+
+  findOrg(id: string): OrgRecord | undefined {
+    return this.orgs.get(id) ?? [...this.orgs.values()].find((o) => o.orgId.slice(0, 15) === id);
+  }
+
+  approvalsOf(filter: { userId?: string; clientId?: string; orgId?: string; includeRevoked?: boolean }): ApprovalRecord[] {
+    const out: ApprovalRecord[] = [];
+    for (const approval of this.approvals.values()) {
+      if (filter.userId && approval.userId !== filter.userId) continue;
+      if (filter.clientId && approval.clientId !== filter.clientId) continue;
+      if (filter.orgId && approval.orgId !== filter.orgId) continue;
+      if (!filter.includeRevoked && approval.revokedAt !== null) continue;
+      out.push(approval);
+    }
+    return out;
+  }
+}

@@ -64,7 +64,7 @@ export type TemplateVariable = Static<typeof TemplateVariableSchema>;
 
 export const RefreshModel = Type.Union([Type.Literal('rotating'), Type.Literal('static'), Type.Literal('none')], {
   description:
-    'rotating: a refresh may return a new refresh token that must replace the stored one; static: the same refresh token is reused; none: no refresh token (long-lived access token).',
+    'rotating: a refresh may return a new refresh token that must replace the stored one (also the model when rotation is unknown: it is the safe handling); static: documented or observed to keep the same refresh token; none: no refresh token (long-lived access token).',
 });
 export type RefreshModel = Static<typeof RefreshModel>;
 

@@ -108,6 +108,14 @@ function checkEntryRules(file: string, entry: ProviderEntry): void {
     }
   }
 
+  // refresh_model follows from rotation, so the engine never treats an unknown as static.
+  const rotates = entry.tokens.rotation.rotates;
+  const expected = entry.refresh_model === 'none' ? 'none' : rotates === 'never' ? 'static' : 'rotating';
+  if (entry.refresh_model !== expected) {
+    fail('/refresh_model', `must be ${expected} when /tokens/rotation/rotates is ${JSON.stringify(rotates)}`);
+  }
+  if (entry.refresh_model === 'none' && rotates !== null) fail('/tokens/rotation/rotates', 'must be null without refresh tokens');
+
   // Every {placeholder} used is declared, and every declared variable is used.
   const used = new Set<string>();
   for (const field of URL_FIELDS) {

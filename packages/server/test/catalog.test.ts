@@ -142,6 +142,19 @@ describe('loadCatalog errors', () => {
     expect(() => parseEntry('x.json', '{')).toThrow(/x\.json.*not JSON/);
   });
 
+  it('refuses a refresh model that does not follow the rotation fact', () => {
+    // Unknown rotation must be handled as rotating, never silently as static.
+    const err = failure(withEntry((e) => (e.refresh_model = 'static')));
+    expect(err.pointer).toBe('/refresh_model');
+    expect(err.message).toMatch(/must be rotating/);
+    const never = failure(
+      withEntry((e) => {
+        e.tokens.rotation.rotates = 'never';
+      }),
+    );
+    expect(never.message).toMatch(/must be static/);
+  });
+
 });
 
 describe('connection_config and URL rendering', () => {
@@ -255,6 +268,14 @@ describe('engine helpers', () => {
     expect(defaultKeepaliveS(e)).toBe(2_400);
     e.tokens.refresh_token_idle_ttl_s = 2;
     expect(defaultKeepaliveS(e)).toBe(1);
+  });
+
+  it('gives every catalog entry a keepalive between 1 s and a day', () => {
+    for (const entry of listProviders()) {
+      const keepalive = defaultKeepaliveS(entry);
+      expect(keepalive).toBeGreaterThanOrEqual(1);
+      expect(keepalive).toBeLessThanOrEqual(86_400);
+    }
   });
 
   it('looks up providers and facts', () => {

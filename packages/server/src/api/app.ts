@@ -1,0 +1,82 @@
+// The HTTP server: one Fastify plugin per resource, problem+json for every error, the
+// OpenAPI document generated from the route schemas.
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { AppContext } from '../context.js';
+import type { Refresher } from '../refresh/token-service.js';
+import { authenticate } from './auth.js';
+import { registerIdempotency } from './idempotency.js';
+import { errorHandler, problems, sendProblem } from './problem.js';
+import { connectionRoutes, type ConnectionHooks } from './routes/connections.js';
+import { integrationRoutes, type IntegrationHooks } from './routes/integrations.js';
+import { adminRoutes } from './routes/admin.js';
+import { operationsRoutes } from './routes/operations.js';
+
+export interface AppServices {
+  refresher: Refresher;
+  integrationHooks?: IntegrationHooks;
+  connectionHooks?: ConnectionHooks;
+  /** Further plugins (admin API, connect flow, webhooks, dashboard …) registered by the server. */
+  plugins?: { public?: ((app: FastifyInstance) => Promise<void>)[]; authenticated?: ((app: FastifyInstance) => Promise<void>)[] };
+}
+
+export async function buildApp(ctx: AppContext, services: AppServices): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.log,
+    // Per-request lines would dominate the token fast path; metrics count requests instead,
+    // and failures are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+    routerOptions: { maxParamLength: 256 },
+    ajv: {
+      customOptions: {
+        removeAdditional: false, // unknown fields are rejected, not silently dropped
+        coerceTypes: 'array',
+        allErrors: true,
+        useDefaults: true,
+      },
+    },
+  });
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, problems.notFound(`${request.method} ${request.url.split('?')[0]}`)));
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    ctx.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    ctx.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    if (reply.statusCode >= 500) request.log.warn({ req: request, res: reply }, 'request failed');
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Grantkeeper API',
+        version: '0.1.0',
+        description: 'Keeps OAuth grants alive: encrypted token storage, single-flight refresh, diagnosis of dead grants, signed webhooks.',
+        license: { name: 'MIT' },
+      },
+      components: { securitySchemes: { secretKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ secretKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(operationsRoutes(ctx));
+  for (const plugin of services.plugins?.public ?? []) await app.register(plugin);
+
+  // Everything under /v1 needs an API key.
+  await app.register(async (v1) => {
+    v1.addHook('onRequest', async (request) => authenticate(ctx, request));
+    registerIdempotency(v1, ctx);
+    await v1.register(integrationRoutes(ctx, services.integrationHooks ?? {}));
+    await v1.register(connectionRoutes(ctx, services.refresher, services.connectionHooks));
+    await v1.register(adminRoutes(ctx));
+    for (const plugin of services.plugins?.authenticated ?? []) await v1.register(plugin);
+  });
+
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,92 @@
+// `Idempotency-Key` on every POST: a repeat with the same key and body within 24 h gets
+// the first response back (header `Idempotent-Replayed: true`) and changes nothing. The
+// stored response is encrypted: some responses show a secret once (webhook secrets,
+// connect tokens). A different body under a used key is a 422; a key whose first request
+// is still running is a 409.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { decryptSecret, encryptSecret } from '../crypto/envelope.js';
+import { sha256Hex } from '../crypto/hashing.js';
+import type { AppContext } from '../context.js';
+import {
+  completeIdempotencyKey,
+  findIdempotencyKey,
+  releaseIdempotencyKey,
+  reserveIdempotencyKey,
+} from '../db/idempotency/idempotency-keys.js';
+import { newRowId } from '../model/ids.js';
+import { Problem, sendProblem } from './problem.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotencyRowId?: string;
+  }
+}
+
+const place = (id: string) => ({ table: 'idempotency_keys', column: 'response_enc', rowId: id });
+
+interface StoredResponse {
+  headers: Record<string, string>;
+  body: string;
+}
+
+export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void {
+  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.method !== 'POST') return;
+    const key = request.headers['idempotency-key'];
+    if (key === undefined) return;
+    if (typeof key !== 'string' || key.length === 0 || key.length > 255) {
+      return sendProblem(reply, new Problem(400, 'invalid_idempotency_key', 'Bad request', 'Idempotency-Key must be 1–255 characters.'));
+    }
+    const scope = `${request.apiKeyScope ?? 'public'} ${request.method} ${request.url}`;
+    const requestHash = sha256Hex(JSON.stringify(request.body ?? null));
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const existing = await findIdempotencyKey(ctx.db.kysely, scope, key);
+      if (existing) {
+        const ageS = (Date.now() - existing.created_at.getTime()) / 1000;
+        if (ageS > ctx.config.idempotencyTtlS) {
+          await releaseIdempotencyKey(ctx.db.kysely, existing.id);
+          continue;
+        }
+        if (existing.request_hash !== requestHash) {
+          return sendProblem(reply, new Problem(422, 'idempotency_key_reused', 'Unprocessable', 'This Idempotency-Key was used with a different request body.'));
+        }
+        if (existing.status_code === null || existing.response_enc === null) {
+          return sendProblem(reply, new Problem(409, 'idempotency_key_in_use', 'Conflict', 'A request with this Idempotency-Key is still being processed; retry shortly.'));
+        }
+        const stored = JSON.parse(decryptSecret(ctx.keyring, existing.response_enc, place(existing.id))) as StoredResponse;
+        for (const [name, value] of Object.entries(stored.headers)) reply.header(name, value);
+        return reply.code(existing.status_code).header('idempotent-replayed', 'true').send(stored.body);
+      }
+      const id = newRowId();
+      if (await reserveIdempotencyKey(ctx.db.kysely, { id, scope, key, request_hash: requestHash })) {
+        request.idempotencyRowId = id;
+        return;
+      }
+    }
+    return sendProblem(reply, new Problem(409, 'idempotency_key_in_use', 'Conflict', 'A request with this Idempotency-Key is still being processed; retry shortly.'));
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const id = request.idempotencyRowId;
+    if (!id) return payload;
+    request.idempotencyRowId = undefined;
+    if (reply.statusCode >= 500 || reply.statusCode === 409 && isTransientConflict(payload)) {
+      // Not a final answer: the client may retry with the same key.
+      await releaseIdempotencyKey(ctx.db.kysely, id).catch(() => {});
+      return payload;
+    }
+    const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '';
+    const headers: Record<string, string> = {};
+    const contentType = reply.getHeader('content-type');
+    if (typeof contentType === 'string') headers['content-type'] = contentType;
+    const location = reply.getHeader('location');
+    if (typeof location === 'string') headers.location = location;
+    const stored: StoredResponse = { headers, body };
+    await completeIdempotencyKey(ctx.db.kysely, id, reply.statusCode, encryptSecret(ctx.keyring, JSON.stringify(stored), place(id)));
+    return payload;
+  });
+}
+
+function isTransientConflict(payload: unknown): boolean {
+  return typeof payload === 'string' && /"code":"(refresh_in_progress|concurrent_update)"/.test(payload);
+}

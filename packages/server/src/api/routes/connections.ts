@@ -1,0 +1,210 @@
+// /v1/connections — one end user's grant through one integration, its token and history.
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AppContext } from '../../context.js';
+import { listConnectionEvents } from '../../db/events/list-connection-events.js';
+import { findIntegrationById, findIntegrationByKey } from '../../db/integrations/find-integration.js';
+import { listConnections } from '../../db/connections/list-connections.js';
+import { updateConnectionMetadata } from '../../db/connections/update-connection-metadata.js';
+import { decodeCursor, encodeCursor } from '../../db/pagination.js';
+import type { IntegrationRow } from '../../db/types.js';
+import { connectionToApi, deleteConnection, importConnection, requireConnection, type ImportInput } from '../../model/connections.js';
+import { toPublicId } from '../../model/ids.js';
+import { getToken, type Refresher } from '../../refresh/token-service.js';
+import { problems } from '../problem.js';
+import {
+  ConnectionImportBody,
+  ConnectionSchema,
+  ConnectionStatusSchema,
+  EventSchema,
+  MetadataSchema,
+  PageQuery,
+  TokenResponseSchema,
+  listOf,
+  problemResponses,
+} from '../schemas.js';
+
+const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+export interface ConnectionHooks {
+  /** `POST /v1/connections?verify=true`: refresh once and answer with the outcome. */
+  verifyImported?(connectionId: string): Promise<void>;
+}
+
+export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: ConnectionHooks = {}): FastifyPluginAsync {
+  return async (app) => {
+    const r = app.withTypeProvider<TypeBoxTypeProvider>();
+    const integrationsById = async (ids: string[]) => {
+      const map = new Map<string, IntegrationRow>();
+      for (const id of new Set(ids)) {
+        const row = await findIntegrationById(ctx.db.kysely, id);
+        if (row) map.set(id, row);
+      }
+      return map;
+    };
+
+    r.post('/v1/connections', {
+      schema: {
+        tags: ['connections'],
+        summary: 'Import a grant obtained elsewhere',
+        body: ConnectionImportBody,
+        querystring: Type.Object({ verify: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+        response: { 201: ConnectionSchema, ...problemResponses },
+      },
+    }, async (request, reply) => {
+      const { row, integration } = await importConnection(ctx, request.body as ImportInput);
+      if (request.query.verify && hooks.verifyImported) {
+        await hooks.verifyImported(row.id);
+        const refreshed = await requireConnection(ctx, toPublicId('connection', row.id));
+        const latest = (await findIntegrationById(ctx.db.kysely, integration.id)) ?? integration;
+        return reply.code(201).send(connectionToApi(refreshed, latest));
+      }
+      return reply.code(201).send(connectionToApi(row, integration));
+    });
+
+    r.get('/v1/connections', {
+      schema: {
+        tags: ['connections'],
+        summary: 'List connections',
+        querystring: Type.Object(
+          {
+            ...PageQuery,
+            integration: Type.Optional(Type.String({ maxLength: 64 })),
+            status: Type.Optional(ConnectionStatusSchema),
+            end_user_id: Type.Optional(Type.String({ maxLength: 256 })),
+            org_id: Type.Optional(Type.String({ maxLength: 18 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: listOf(ConnectionSchema), ...problemResponses },
+      },
+    }, async (request) => {
+      const q = request.query;
+      const limit = q.limit ?? 50;
+      const cursor = q.cursor ? decodeCursor(q.cursor) : null;
+      if (q.cursor && !cursor) throw problems.badRequest('invalid_cursor', 'The cursor is malformed.');
+      let integrationId: string | undefined;
+      if (q.integration !== undefined) {
+        const integration = await findIntegrationByKey(ctx.db.kysely, q.integration);
+        if (!integration) return { data: [], next_cursor: null };
+        integrationId = integration.id;
+      }
+      const rows = await listConnections(
+        ctx.db.kysely,
+        { integrationId, status: q.status, endUserId: q.end_user_id, orgId: q.org_id },
+        limit,
+        cursor,
+      );
+      const page = rows.slice(0, limit);
+      const integrations = await integrationsById(page.map((row) => row.integration_id));
+      const last = page[page.length - 1];
+      return {
+        data: page.map((row) => connectionToApi(row, integrations.get(row.integration_id)!)),
+        next_cursor: rows.length > limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
+      };
+    });
+
+    r.get('/v1/connections/:id', {
+      schema: { tags: ['connections'], summary: 'Get a connection', params: IdParams, response: { 200: ConnectionSchema, ...problemResponses } },
+    }, async (request) => {
+      const row = await requireConnection(ctx, request.params.id);
+      const integration = await findIntegrationById(ctx.db.kysely, row.integration_id);
+      return connectionToApi(row, integration!);
+    });
+
+    r.patch('/v1/connections/:id', {
+      schema: {
+        tags: ['connections'],
+        summary: "Update a connection's metadata",
+        params: IdParams,
+        body: Type.Object({ metadata: MetadataSchema }, { additionalProperties: false }),
+        response: { 200: ConnectionSchema, ...problemResponses },
+      },
+    }, async (request) => {
+      const current = await requireConnection(ctx, request.params.id);
+      const row = await updateConnectionMetadata(ctx.db.kysely, current.id, request.body.metadata);
+      if (!row) throw problems.notFound(`Connection "${request.params.id}"`);
+      const integration = await findIntegrationById(ctx.db.kysely, row.integration_id);
+      return connectionToApi(row, integration!);
+    });
+
+    r.delete('/v1/connections/:id', {
+      schema: {
+        tags: ['connections'],
+        summary: 'Delete a connection',
+        description: 'Deletes locally and queues a revocation of the refresh token at the provider, retried with backoff for 24 h.',
+        params: IdParams,
+        response: { 204: Type.Null(), ...problemResponses },
+      },
+    }, async (request, reply) => {
+      await deleteConnection(ctx, request.params.id);
+      return reply.code(204).send(null);
+    });
+
+    r.get('/v1/connections/:id/token', {
+      schema: {
+        tags: ['connections'],
+        summary: 'A valid access token (the hot path)',
+        params: IdParams,
+        querystring: Type.Object(
+          {
+            min_valid_s: Type.Optional(Type.Integer({ minimum: 0, maximum: 31_536_000 })),
+            force: Type.Optional(Type.Boolean()),
+            wait_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 30_000 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: TokenResponseSchema, ...problemResponses, 503: problemResponses[400] },
+      },
+    }, async (request, reply) => {
+      const arrivedAt = new Date();
+      const result = await getToken(ctx, refresher, request.params.id, {
+        minValidS: request.query.min_valid_s,
+        force: request.query.force,
+        waitMs: request.query.wait_ms,
+        arrivedAt,
+      });
+      if (result.warning) reply.header('grantkeeper-warning', result.warning);
+      return result.token;
+    });
+
+    r.get('/v1/connections/:id/events', {
+      schema: {
+        tags: ['connections'],
+        summary: "A connection's history, newest first",
+        params: IdParams,
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: { 200: listOf(EventSchema), ...problemResponses },
+      },
+    }, async (request) => {
+      const connection = await requireConnection(ctx, request.params.id);
+      const limit = request.query.limit ?? 50;
+      let after = null;
+      if (request.query.cursor) {
+        const decoded = decodeCursor(request.query.cursor);
+        if (!decoded) throw problems.badRequest('invalid_cursor', 'The cursor is malformed.');
+        after = { at: decoded.createdAt, id: decoded.id };
+      }
+      const rows = await listConnectionEvents(ctx.db.kysely, connection.id, limit, after);
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        data: page.map((e) => ({
+          id: toPublicId('event', e.id),
+          at: e.at.toISOString(),
+          type: e.type,
+          trigger: e.trigger,
+          outcome: e.outcome,
+          http_status: e.http_status,
+          error: e.error,
+          error_description: e.error_description,
+          duration_ms: e.duration_ms,
+          rotated: e.rotated,
+          detail: e.detail as Record<string, unknown>,
+        })),
+        next_cursor: rows.length > limit && last ? encodeCursor({ createdAt: last.at, id: last.id }) : null,
+      };
+    });
+  };
+}

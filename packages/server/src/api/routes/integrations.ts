@@ -1,0 +1,87 @@
+// /v1/integrations — one OAuth app at one provider.
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AppContext } from '../../context.js';
+import { countConnectionsOfIntegration } from '../../db/integrations/count-connections.js';
+import { listIntegrations } from '../../db/integrations/list-integrations.js';
+import { decodeCursor, toPage } from '../../db/pagination.js';
+import {
+  createIntegration,
+  getIntegration,
+  integrationToApi,
+  removeIntegration,
+  updateIntegration,
+  type IntegrationInput,
+} from '../../model/integrations.js';
+import { conflict } from '../../errors.js';
+import { deleteAllConnectionsOfIntegration } from '../../model/connections.js';
+import { problems } from '../problem.js';
+import { IntegrationCreateBody, IntegrationPatchBody, IntegrationSchema, PageQuery, listOf, problemResponses } from '../schemas.js';
+
+export interface IntegrationHooks {
+  /** The client secret changed: re-probe one connection (the refresh engine). */
+  onSecretChanged?(integrationId: string): void;
+}
+
+const KeyParams = Type.Object({ key: Type.String({ maxLength: 64 }) });
+
+export function integrationRoutes(ctx: AppContext, hooks: IntegrationHooks): FastifyPluginAsync {
+  return async (app) => {
+    const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+    r.post('/v1/integrations', {
+      schema: { tags: ['integrations'], summary: 'Create an integration', body: IntegrationCreateBody, response: { 201: IntegrationSchema, ...problemResponses } },
+    }, async (request, reply) => {
+      const row = await createIntegration(ctx, request.body as IntegrationInput);
+      return reply.code(201).send(integrationToApi(row, { connection_count: 0 }));
+    });
+
+    r.get('/v1/integrations', {
+      schema: { tags: ['integrations'], summary: 'List integrations', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: listOf(IntegrationSchema), ...problemResponses } },
+    }, async (request) => {
+      const limit = request.query.limit ?? 50;
+      const cursor = request.query.cursor ? decodeCursor(request.query.cursor) : null;
+      if (request.query.cursor && !cursor) throw problems.badRequest('invalid_cursor', 'The cursor is malformed.');
+      const page = toPage(await listIntegrations(ctx.db.kysely, limit, cursor), limit);
+      return { data: page.rows.map((row) => integrationToApi(row)), next_cursor: page.nextCursor };
+    });
+
+    r.get('/v1/integrations/:key', {
+      schema: { tags: ['integrations'], summary: 'Get an integration', params: KeyParams, response: { 200: IntegrationSchema, ...problemResponses } },
+    }, async (request) => {
+      const row = await getIntegration(ctx, request.params.key);
+      return integrationToApi(row, { connection_count: await countConnectionsOfIntegration(ctx.db.kysely, row.id) });
+    });
+
+    r.patch('/v1/integrations/:key', {
+      schema: { tags: ['integrations'], summary: 'Update an integration', params: KeyParams, body: IntegrationPatchBody, response: { 200: IntegrationSchema, ...problemResponses } },
+    }, async (request) => {
+      const { row, secretChanged } = await updateIntegration(ctx, request.params.key, request.body as Partial<IntegrationInput>);
+      if (secretChanged) hooks.onSecretChanged?.(row.id);
+      return integrationToApi(row);
+    });
+
+    r.delete('/v1/integrations/:key', {
+      schema: {
+        tags: ['integrations'],
+        summary: 'Delete an integration',
+        description: 'Refused with 409 while connections exist, unless `force=true`, which revokes and deletes them all.',
+        params: KeyParams,
+        querystring: Type.Object({ force: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+        response: { 204: Type.Null(), ...problemResponses },
+      },
+    }, async (request, reply) => {
+      const row = await getIntegration(ctx, request.params.key);
+      const count = await countConnectionsOfIntegration(ctx.db.kysely, row.id);
+      if (count > 0) {
+        if (!request.query.force) {
+          throw conflict('integration_in_use', `The integration has ${count} connection(s); delete them first or pass force=true.`, { connection_count: count });
+        }
+        await deleteAllConnectionsOfIntegration(ctx, row.id);
+      }
+      await removeIntegration(ctx, row);
+      return reply.code(204).send(null);
+    });
+  };
+}

@@ -1,0 +1,28 @@
+// Liveness, readiness and Prometheus metrics (no API key: probes and scrapers call them).
+import type { FastifyPluginAsync } from 'fastify';
+import { sql } from 'kysely';
+import type { AppContext } from '../../context.js';
+
+export function operationsRoutes(ctx: AppContext): FastifyPluginAsync {
+  return async (app) => {
+    app.get('/healthz', { schema: { tags: ['operations'], summary: 'The process is up', hide: false } }, async () => ({ status: 'ok' }));
+
+    app.get('/readyz', { schema: { tags: ['operations'], summary: 'The database is reachable' } }, async (_request, reply) => {
+      const warnings: string[] = [];
+      if (ctx.devKeysInUse) {
+        warnings.push('Using generated development encryption keys stored beside the data (keys.json); set GRANTKEEPER_ENCRYPTION_KEYS in production.');
+      }
+      try {
+        await sql`SELECT 1`.execute(ctx.db.kysely);
+        return { status: 'ready', database: ctx.db.kind, warnings };
+      } catch {
+        return reply.code(503).send({ status: 'unavailable', database: ctx.db.kind, warnings: [...warnings, 'database unreachable'] });
+      }
+    });
+
+    app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+      const body = await ctx.metrics.registry.metrics();
+      return reply.type(ctx.metrics.registry.contentType).send(body);
+    });
+  };
+}

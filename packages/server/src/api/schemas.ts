@@ -1,0 +1,210 @@
+// Request and response schemas shared by the routes (TypeBox → JSON Schema → OpenAPI).
+import { Type, type TSchema } from 'typebox';
+
+export const Timestamp = Type.String({ format: 'date-time' });
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.Optional(Type.String()),
+    code: Type.String(),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+  },
+  { additionalProperties: true },
+);
+
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  cursor: Type.Optional(Type.String({ maxLength: 512 })),
+};
+
+export const LastErrorSchema = Nullable(
+  Type.Object({
+    at: Type.String(),
+    http_status: Nullable(Type.Integer()),
+    error: Nullable(Type.String()),
+    error_description: Nullable(Type.String()),
+  }),
+);
+
+const Seconds = Type.Integer({ minimum: 1, maximum: 31_536_000 });
+
+export const RefreshSettingsInput = Type.Object(
+  {
+    margin_s: Type.Optional(Seconds),
+    keepalive_s: Type.Optional(Seconds),
+    access_token_ttl_s: Type.Optional(Seconds),
+    max_per_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    keep_warm: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+const IntegrationKey = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'Unique key, e.g. salesforce-prod' });
+const Url = Type.String({ minLength: 1, maxLength: 2048 });
+const Scope = Type.String({ minLength: 1, maxLength: 256, pattern: '^[\\x21-\\x7E]+$' });
+
+const IntegrationFields = {
+  provider: Type.String({ minLength: 1, maxLength: 64 }),
+  client_id: Type.String({ minLength: 1, maxLength: 1024 }),
+  client_secret: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+  scopes: Type.Optional(Type.Array(Scope, { maxItems: 100, uniqueItems: true })),
+  auth_base_url: Type.Optional(Url),
+  authorization_url: Type.Optional(Url),
+  token_url: Type.Optional(Url),
+  revoke_url: Type.Optional(Nullable(Url)),
+  client_auth: Type.Optional(Type.Union([Type.Literal('body'), Type.Literal('basic')])),
+  refresh: Type.Optional(RefreshSettingsInput),
+};
+
+export const IntegrationCreateBody = Type.Object({ key: IntegrationKey, ...IntegrationFields }, { additionalProperties: false });
+
+export const IntegrationPatchBody = Type.Object(
+  {
+    ...IntegrationFields,
+    provider: Type.Optional(IntegrationFields.provider),
+    client_id: Type.Optional(IntegrationFields.client_id),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const IntegrationSchema = Type.Object(
+  {
+    key: Type.String(),
+    provider: Type.String(),
+    client_id: Type.String(),
+    has_client_secret: Type.Boolean(),
+    scopes: Type.Array(Type.String()),
+    auth_base_url: Nullable(Type.String()),
+    authorization_url: Type.Optional(Nullable(Type.String())),
+    token_url: Type.Optional(Nullable(Type.String())),
+    revoke_url: Type.Optional(Nullable(Type.String())),
+    client_auth: Type.Optional(Type.String()),
+    refresh: Type.Object({
+      margin_s: Type.Integer(),
+      keepalive_s: Type.Integer(),
+      access_token_ttl_s: Type.Integer(),
+      max_per_s: Type.Integer(),
+      keep_warm: Type.Boolean(),
+    }),
+    status: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
+    last_error: LastErrorSchema,
+    connection_count: Type.Optional(Type.Integer()),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  }
+);
+
+export const EndUserSchema = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 256 }),
+    email: Type.Optional(Nullable(Type.String({ maxLength: 320, format: 'email' }))),
+  },
+  { additionalProperties: false },
+);
+
+export const MetadataSchema = Type.Record(Type.String({ maxLength: 128 }), Type.Unknown(), { maxProperties: 50 });
+
+export const ConnectionConfigSchema = Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 256 }), { maxProperties: 20 });
+
+export const ConnectionStatusSchema = Type.Union([
+  Type.Literal('active'),
+  Type.Literal('refresh_failing'),
+  Type.Literal('needs_reauth'),
+  Type.Literal('integration_error'),
+]);
+
+export const DiagnosisSchema = Nullable(
+  Type.Object({
+    code: Type.String(),
+    summary: Type.String(),
+    causes: Type.Array(Type.String()),
+    fix: Type.Array(Type.String()),
+    who_fixes: Type.String(),
+    prevention: Type.Array(Type.Object({ who: Type.String(), step: Type.String() })),
+    confidence: Type.String(),
+  }, { additionalProperties: true }),
+);
+
+export const ConnectionSchema = Type.Object(
+  {
+    id: Type.String(),
+    integration: Type.String(),
+    end_user: Type.Object({ id: Type.String(), email: Nullable(Type.String()) }),
+    status: ConnectionStatusSchema,
+    provider_account: Type.Object({
+      instance_url: Nullable(Type.String()),
+      org_id: Nullable(Type.String()),
+      user_id: Nullable(Type.String()),
+      id_url: Nullable(Type.String()),
+    }),
+    scopes: Type.Array(Type.String()),
+    metadata: Type.Record(Type.String(), Type.Unknown()),
+    connection_config: Type.Record(Type.String(), Type.String()),
+    generation: Type.Integer(),
+    access_token_expires_at: Nullable(Timestamp),
+    last_refreshed_at: Nullable(Timestamp),
+    next_refresh_at: Nullable(Timestamp),
+    consecutive_failures: Type.Integer(),
+    last_error: LastErrorSchema,
+    diagnosis: DiagnosisSchema,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  }
+);
+
+export const ConnectionImportBody = Type.Object(
+  {
+    integration: Type.String({ minLength: 1, maxLength: 64 }),
+    end_user: EndUserSchema,
+    metadata: Type.Optional(MetadataSchema),
+    connection_config: Type.Optional(ConnectionConfigSchema),
+    credentials: Type.Object(
+      {
+        refresh_token: Type.String({ minLength: 1, maxLength: 8192 }),
+        access_token: Type.Optional(Type.String({ minLength: 1, maxLength: 8192 })),
+        instance_url: Type.Optional(Url),
+        id_url: Type.Optional(Url),
+        issued_at: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const TokenResponseSchema = Type.Object(
+  {
+    access_token: Type.String(),
+    token_type: Type.Literal('Bearer'),
+    expires_at: Timestamp,
+    instance_url: Nullable(Type.String()),
+    generation: Type.Integer(),
+  }
+);
+
+export const EventSchema = Type.Object({
+  id: Type.String(),
+  at: Timestamp,
+  type: Type.String(),
+  trigger: Nullable(Type.String()),
+  outcome: Nullable(Type.String()),
+  http_status: Nullable(Type.Integer()),
+  error: Nullable(Type.String()),
+  error_description: Nullable(Type.String()),
+  duration_ms: Nullable(Type.Integer()),
+  rotated: Type.Boolean(),
+  detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+
+export const listOf = <T extends TSchema>(item: T) => Type.Object({ data: Type.Array(item), next_cursor: Nullable(Type.String()) });
+
+export const problemResponses = {
+  400: ProblemSchema,
+  401: ProblemSchema,
+  404: ProblemSchema,
+  409: ProblemSchema,
+};

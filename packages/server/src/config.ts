@@ -1,0 +1,276 @@
+// Environment → typed configuration, validated once at start. Every setting of API.md and
+// every duration of DESIGN.md lives here, so tests shrink durations instead of sleeping.
+// An empty variable means unset.
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** null → the embedded database in dataDir */
+  databaseUrl: string | null;
+  dataDir: string;
+  /** API keys from the environment (plaintext only in memory; hashed before use). Empty in embedded mode without the variable. */
+  secretKeys: string[];
+  /** `kid:base64key` entries; empty in embedded mode without the variable (dev keys come from keys.json). */
+  encryptionKeys: string;
+  publicUrl: string;
+  /** false, true, or a list of hosts / CIDRs outbound calls may reach although private. */
+  allowPrivateNetwork: boolean | string[];
+  logLevel: LogLevel;
+  /** Identifies this process in leases and claims. */
+  instanceId: string;
+  returnUrlAllowlist: string[] | null;
+
+  refresh: {
+    tokenTimeoutMs: number;
+    confirmRetryMs: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    /** Row lease lifetime; renewed every third of it while a provider call runs. */
+    leaseTtlMs: number;
+    /** How long after an expired lease with an unresolved intent the lease may be taken again. */
+    intentGraceS: number;
+    /** Default and maximum time a caller waits for another instance's refresh. */
+    waitMsDefault: number;
+    waitMsMax: number;
+    /** How often a waiter re-reads the row while another holder refreshes. */
+    leasePollMs: number;
+    clockSkewAlertS: number;
+  };
+  cache: {
+    maxEntries: number;
+    /** Safety net behind LISTEN/NOTIFY: a cached token is re-validated at least this often. */
+    ttlMs: number;
+  };
+  scheduler: {
+    intervalMs: number;
+    batchSize: number;
+    concurrency: number;
+    claimTtlS: number;
+    reprobeBaseS: number;
+    reprobeMaxS: number;
+    rateOverdraftMs: number;
+    rateHalvingMs: number;
+  };
+  spikes: {
+    windowS: number;
+    minFailures: number;
+    minRatio: number;
+  };
+  webhooks: {
+    timeoutMs: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    /** Give up after this long (about a day). */
+    retryWindowMs: number;
+    secretOverlapS: number;
+    pollIntervalMs: number;
+  };
+  connect: {
+    sessionTtlS: number;
+    reconnectLinkTtlS: number;
+    stateCookieTtlS: number;
+  };
+  revocation: {
+    retryBaseMs: number;
+    retryWindowS: number;
+  };
+  retention: {
+    days: number;
+    batchSize: number;
+    intervalMs: number;
+  };
+  idempotencyTtlS: number;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads variables and collects every problem, so one start reports them all. */
+class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[`GRANTKEEPER_${name}`];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value)) {
+      this.problems.push(`GRANTKEEPER_${name} must be a whole number, got "${value}"`);
+      return fallback;
+    }
+    const n = Number(value);
+    if (n < min || n > max) {
+      this.problems.push(`GRANTKEEPER_${name} must be between ${min} and ${max}, got ${n}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  ratio(name: string, fallback: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0 || n > 1) {
+      this.problems.push(`GRANTKEEPER_${name} must be a number in (0, 1], got "${value}"`);
+      return fallback;
+    }
+    return n;
+  }
+
+  url(name: string, fallback: string | null): string | null {
+    const value = this.raw(name) ?? fallback;
+    if (value === null) return null;
+    try {
+      const url = new URL(value);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+      return value.replace(/\/+$/, '');
+    } catch {
+      this.problems.push(`GRANTKEEPER_${name} must be an http(s) URL, got "${value}"`);
+      return fallback;
+    }
+  }
+
+  list(name: string): string[] | null {
+    const value = this.raw(name);
+    if (value === undefined) return null;
+    return value.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+}
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: Env = process.env): Config {
+  const r = new EnvReader(env);
+
+  const databaseUrl = r.raw('DATABASE_URL') ?? null;
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    r.problems.push('GRANTKEEPER_DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  const secretKeys = r.list('SECRET_KEY') ?? [];
+  for (const key of secretKeys) {
+    if (key.length < 16) r.problems.push('GRANTKEEPER_SECRET_KEY entries must be at least 16 characters');
+  }
+  const encryptionKeys = r.raw('ENCRYPTION_KEYS') ?? '';
+  if (databaseUrl !== null) {
+    if (secretKeys.length === 0) {
+      r.problems.push('GRANTKEEPER_SECRET_KEY is required with GRANTKEEPER_DATABASE_URL (comma-separated API keys)');
+    }
+    if (encryptionKeys === '') {
+      r.problems.push(
+        'GRANTKEEPER_ENCRYPTION_KEYS is required with GRANTKEEPER_DATABASE_URL (kid:base64key[,kid:base64key…]; generate one with `grantkeeper keys add`)',
+      );
+    }
+  }
+
+  const logLevel = r.string('LOG_LEVEL', 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    r.problems.push(`GRANTKEEPER_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+
+  const allowRaw = r.raw('ALLOW_PRIVATE_NETWORK');
+  let allowPrivateNetwork: boolean | string[] = false;
+  if (allowRaw !== undefined) {
+    if (allowRaw === 'true' || allowRaw === '1') allowPrivateNetwork = true;
+    else if (allowRaw === 'false' || allowRaw === '0') allowPrivateNetwork = false;
+    else allowPrivateNetwork = allowRaw.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+
+  const tokenTimeoutMs = r.int('TOKEN_TIMEOUT_MS', 30_000, { min: 1 });
+  const backoffBaseMs = r.int('BACKOFF_BASE_MS', 30_000, { min: 1 });
+  const backoffMaxMs = r.int('BACKOFF_MAX_MS', 3_600_000, { min: 1 });
+  if (backoffMaxMs < backoffBaseMs) r.problems.push('GRANTKEEPER_BACKOFF_MAX_MS must be at least GRANTKEEPER_BACKOFF_BASE_MS');
+  const waitMsMax = r.int('WAIT_MS_MAX', 30_000, { min: 1 });
+
+  const config: Config = {
+    port: r.int('PORT', 4280, { min: 0, max: 65535 }),
+    host: r.string('HOST', '127.0.0.1'),
+    databaseUrl,
+    dataDir: r.string('DATA_DIR', './.grantkeeper'),
+    secretKeys,
+    encryptionKeys,
+    publicUrl: r.url('PUBLIC_URL', 'http://localhost:4280') ?? 'http://localhost:4280',
+    allowPrivateNetwork,
+    logLevel,
+    instanceId: r.string('INSTANCE_ID', `${hostnameSafe()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`),
+    returnUrlAllowlist: r.list('RETURN_URL_ALLOWLIST'),
+    refresh: {
+      tokenTimeoutMs,
+      confirmRetryMs: r.int('CONFIRM_RETRY_MS', 1_500),
+      backoffBaseMs,
+      backoffMaxMs,
+      leaseTtlMs: r.int('LEASE_TTL_MS', tokenTimeoutMs + 30_000, { min: 100 }),
+      intentGraceS: r.int('INTENT_GRACE_S', 300),
+      waitMsDefault: Math.min(r.int('WAIT_MS', 10_000), waitMsMax),
+      waitMsMax,
+      leasePollMs: r.int('LEASE_POLL_MS', 100, { min: 1 }),
+      clockSkewAlertS: r.int('CLOCK_SKEW_ALERT_S', 60),
+    },
+    cache: {
+      maxEntries: r.int('CACHE_MAX_ENTRIES', 100_000, { min: 0 }),
+      ttlMs: r.int('CACHE_TTL_MS', 1_000),
+    },
+    scheduler: {
+      intervalMs: r.int('SCHEDULER_INTERVAL_MS', 10_000, { min: 1 }),
+      batchSize: r.int('SCHEDULER_BATCH_SIZE', 100, { min: 1, max: 500 }),
+      concurrency: r.int('SCHEDULER_CONCURRENCY', 20, { min: 1 }),
+      claimTtlS: r.int('CLAIM_TTL_S', 120, { min: 1 }),
+      reprobeBaseS: r.int('REPROBE_BASE_S', 3_600, { min: 1 }),
+      reprobeMaxS: r.int('REPROBE_MAX_S', 86_400, { min: 1 }),
+      rateOverdraftMs: r.int('RATE_OVERDRAFT_MS', 1_000),
+      rateHalvingMs: r.int('RATE_HALVING_MS', 60_000),
+    },
+    spikes: {
+      windowS: r.int('SPIKE_WINDOW_S', 600, { min: 1 }),
+      minFailures: r.int('SPIKE_MIN_FAILURES', 5, { min: 1 }),
+      minRatio: r.ratio('SPIKE_MIN_RATIO', 0.5),
+    },
+    webhooks: {
+      timeoutMs: r.int('WEBHOOK_TIMEOUT_MS', 10_000, { min: 1 }),
+      retryBaseMs: r.int('WEBHOOK_RETRY_BASE_MS', 30_000, { min: 1 }),
+      retryMaxMs: r.int('WEBHOOK_RETRY_MAX_MS', 3 * 3_600_000, { min: 1 }),
+      retryWindowMs: r.int('WEBHOOK_RETRY_WINDOW_MS', 26 * 3_600_000, { min: 1 }),
+      secretOverlapS: r.int('WEBHOOK_SECRET_OVERLAP_S', 86_400),
+      pollIntervalMs: r.int('WEBHOOK_POLL_INTERVAL_MS', 1_000, { min: 1 }),
+    },
+    connect: {
+      sessionTtlS: r.int('CONNECT_SESSION_TTL_S', 1_800, { min: 1 }),
+      reconnectLinkTtlS: r.int('RECONNECT_LINK_TTL_S', 7 * 86_400, { min: 1 }),
+      stateCookieTtlS: r.int('STATE_COOKIE_TTL_S', 900, { min: 1 }),
+    },
+    revocation: {
+      retryBaseMs: r.int('REVOCATION_RETRY_BASE_MS', 60_000, { min: 1 }),
+      retryWindowS: r.int('REVOCATION_RETRY_WINDOW_S', 86_400, { min: 1 }),
+    },
+    retention: {
+      days: r.int('RETENTION_DAYS', 30, { min: 1 }),
+      batchSize: r.int('RETENTION_BATCH_SIZE', 500, { min: 1, max: 500 }),
+      intervalMs: r.int('RETENTION_INTERVAL_MS', 3_600_000, { min: 1 }),
+    },
+    idempotencyTtlS: r.int('IDEMPOTENCY_TTL_S', 86_400, { min: 1 }),
+    shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 30_000),
+  };
+
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}
+
+function hostnameSafe(): string {
+  return (process.env.HOSTNAME ?? 'gk').replace(/[^A-Za-z0-9._-]/g, '').slice(0, 32) || 'gk';
+}

@@ -1,0 +1,22 @@
+// Everything a request handler or worker needs, built once per server.
+import type { Config } from './config.js';
+import type { ApiKeySet } from './crypto/api-keys.js';
+import type { Keyring } from './crypto/keyring.js';
+import type { Db } from './db/open.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import type { ProviderRegistry } from './providers/registry.js';
+import type { TokenCache } from './refresh/token-cache.js';
+
+export interface AppContext {
+  config: Config;
+  db: Db;
+  keyring: Keyring;
+  apiKeys: ApiKeySet;
+  log: Logger;
+  metrics: Metrics;
+  providers: ProviderRegistry;
+  tokenCache: TokenCache;
+  /** True while the embedded database uses the generated dev keys beside the data. */
+  devKeysInUse: boolean;
+}

@@ -1,0 +1,42 @@
+import type { Cursor } from '../pagination.js';
+import type { ConnectionRow, Executor } from '../types.js';
+
+export interface ConnectionFilters {
+  integrationId?: string;
+  /** `integration_error` is derived from the integration's status, so it filters on the join. */
+  status?: 'active' | 'refresh_failing' | 'needs_reauth' | 'integration_error';
+  endUserId?: string;
+  orgId?: string;
+}
+
+export async function listConnections(
+  db: Executor,
+  filters: ConnectionFilters,
+  limit: number,
+  after: Cursor | null,
+): Promise<ConnectionRow[]> {
+  let query = db.selectFrom('connections as c').selectAll('c');
+  if (filters.integrationId) query = query.where('c.integration_id', '=', filters.integrationId);
+  if (filters.endUserId) query = query.where('c.end_user_id', '=', filters.endUserId);
+  if (filters.orgId) query = query.where('c.org_id', '=', filters.orgId);
+  if (filters.status) {
+    const wantsIntegrationError = filters.status === 'integration_error';
+    const integrationStatus = wantsIntegrationError ? 'error' : 'ok';
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('integrations as i')
+          .select('i.id')
+          .whereRef('i.id', '=', 'c.integration_id')
+          .where('i.status', '=', integrationStatus),
+      ),
+    );
+    if (filters.status !== 'integration_error') query = query.where('c.status', '=', filters.status);
+  }
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([eb('c.created_at', '<', after.createdAt), eb.and([eb('c.created_at', '=', after.createdAt), eb('c.id', '<', after.id)])]),
+    );
+  }
+  return query.orderBy('c.created_at', 'desc').orderBy('c.id', 'desc').limit(limit + 1).execute();
+}

@@ -1,0 +1,108 @@
+// Opens the one database the process uses: PostgreSQL through pg.Pool, or PGlite plugged
+// into the same pg.Pool (pool of one), so every query takes ONE code path.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { DataDirLock } from './data-dir-lock.js';
+import type { Database } from './schema.js';
+
+// int8 (counts, generation) as numbers: our counters stay far below 2^53.
+pg.types.setTypeParser(20, (value: string) => Number(value));
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export interface Db {
+  kind: DatabaseKind;
+  kysely: Kysely<Database>;
+  pool: pg.Pool;
+  /** LISTEN on a channel (cache invalidation); returns an unsubscribe function. */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  databaseUrl: string | null;
+  dataDir: string;
+  /** Tests hand in a ready PGlite (cloned from a migrated template). */
+  pglite?: PGlite;
+  poolSize?: number;
+  /** Skip the data-dir lock (tests with an in-memory PGlite). */
+  lock?: boolean;
+}
+
+export async function openDatabase(options: OpenOptions): Promise<Db & { lock: DataDirLock | null }> {
+  if (options.databaseUrl) return { ...(await openPostgres(options.databaseUrl, options.poolSize ?? 10)), lock: null };
+  const lock = options.lock === false || options.pglite ? null : DataDirLock.acquire(resolve(options.dataDir));
+  try {
+    return { ...(await openPglite(options)), lock };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+async function openPostgres(url: string, max: number): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
+  // An idle client losing its server (restart) must not crash the process.
+  pool.on('error', () => {});
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let listener: pg.Client | null = null;
+  const handlers = new Map<string, Set<(payload: string) => void>>();
+  return {
+    kind: 'postgres',
+    kysely,
+    pool,
+    async listen(channel, onMessage) {
+      if (!listener) {
+        listener = new pg.Client({ connectionString: url });
+        listener.on('error', () => {});
+        listener.on('notification', (n) => {
+          for (const h of handlers.get(n.channel) ?? []) h(n.payload ?? '');
+        });
+        await listener.connect();
+      }
+      if (!handlers.has(channel)) {
+        handlers.set(channel, new Set());
+        await listener.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      }
+      handlers.get(channel)!.add(onMessage);
+      return async () => {
+        handlers.get(channel)?.delete(onMessage);
+      };
+    },
+    async close() {
+      await listener?.end().catch(() => {});
+      await kysely.destroy();
+    },
+  };
+}
+
+async function openPglite(options: OpenOptions): Promise<Db> {
+  let pglite = options.pglite;
+  const owned = !pglite;
+  if (!pglite) {
+    const dir = resolve(options.dataDir, 'pgdata');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    pglite = new PGlite(dir);
+  }
+  await pglite.waitReady;
+  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1 });
+  pool.on('error', () => {});
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = pglite;
+  return {
+    kind: 'pglite',
+    kysely,
+    pool,
+    async listen(channel, onMessage) {
+      return db.listen(channel, onMessage);
+    },
+    async close() {
+      await kysely.destroy();
+      if (owned) await db.close();
+    },
+  };
+}

@@ -1,0 +1,91 @@
+// Prometheus metrics, one registry per server (several servers may share a test process).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'grantkeeper_process_' });
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'grantkeeper_http_requests_total',
+      help: 'HTTP requests by route and status code',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'grantkeeper_http_request_duration_seconds',
+      help: 'HTTP request duration by route',
+      labelNames: ['method', 'route'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    tokenCache: new Counter({
+      name: 'grantkeeper_token_cache_total',
+      help: 'Token fast-path cache lookups by result',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    refreshes: new Counter({
+      name: 'grantkeeper_refresh_total',
+      help: 'Refresh attempts by integration, provider, trigger, outcome and error',
+      labelNames: ['integration', 'provider', 'trigger', 'outcome', 'error'] as const,
+      registers: [registry],
+    }),
+    refreshDuration: new Histogram({
+      name: 'grantkeeper_refresh_duration_seconds',
+      help: 'Duration of provider token-endpoint calls',
+      labelNames: ['integration', 'provider'] as const,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    leaseWaits: new Counter({
+      name: 'grantkeeper_lease_waits_total',
+      help: 'Callers that waited for another holder of a refresh lease, by result',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    clockSkew: new Gauge({
+      name: 'grantkeeper_provider_clock_skew_seconds',
+      help: "Last observed difference between the provider's issued_at and our receive time",
+      labelNames: ['integration'] as const,
+      registers: [registry],
+    }),
+    signatureMismatches: new Counter({
+      name: 'grantkeeper_signature_mismatch_total',
+      help: 'Salesforce token responses whose signature did not verify (stored anyway)',
+      labelNames: ['integration'] as const,
+      registers: [registry],
+    }),
+    connections: new Gauge({
+      name: 'grantkeeper_connections',
+      help: 'Connections by status',
+      labelNames: ['status'] as const,
+      registers: [registry],
+    }),
+    revocations: new Counter({
+      name: 'grantkeeper_revocations_total',
+      help: 'Provider-side revocations of deleted grants by outcome',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    webhookDeliveries: new Counter({
+      name: 'grantkeeper_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by outcome',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    outboxLag: new Gauge({
+      name: 'grantkeeper_outbox_lag_seconds',
+      help: 'Age of the oldest undelivered webhook event',
+      registers: [registry],
+    }),
+    alerts: new Counter({
+      name: 'grantkeeper_alerts_total',
+      help: 'Conditions an operator should look at (non-JSON provider answers, unknown error codes, signature mismatches)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,234 @@
+// Integrations: one OAuth app at one provider. Validation beyond the JSON schema (rules
+// that depend on the provider or on other fields), encryption of the client secret, and
+// the API representation.
+import { encryptSecret } from '../crypto/envelope.js';
+import type { AppContext } from '../context.js';
+import { countConnectionsOfIntegration } from '../db/integrations/count-connections.js';
+import { deleteIntegration as deleteIntegrationRow } from '../db/integrations/delete-integration.js';
+import { findIntegrationByKey } from '../db/integrations/find-integration.js';
+import { insertIntegration } from '../db/integrations/insert-integration.js';
+import { updateIntegration as updateIntegrationRow } from '../db/integrations/update-integration.js';
+import type { RefreshSettings } from '../db/schema.js';
+import type { IntegrationRow } from '../db/types.js';
+import { conflict, invalid, notFound, type FieldProblem } from '../errors.js';
+import type { ProviderDescription } from '../providers/provider.js';
+import { newRowId } from './ids.js';
+
+export interface IntegrationInput {
+  key: string;
+  provider: string;
+  client_id: string;
+  client_secret?: string;
+  scopes?: string[];
+  auth_base_url?: string;
+  authorization_url?: string;
+  token_url?: string;
+  revoke_url?: string | null;
+  client_auth?: 'body' | 'basic';
+  refresh?: Partial<RefreshSettings>;
+}
+
+export type IntegrationPatch = Partial<Omit<IntegrationInput, 'key'>>;
+
+export const REFRESH_DEFAULTS: RefreshSettings = {
+  margin_s: 300,
+  keepalive_s: 86_400,
+  access_token_ttl_s: 7_200,
+  max_per_s: 20,
+  keep_warm: false,
+};
+
+export function integrationSecretPlace(id: string) {
+  return { table: 'integrations', column: 'client_secret_enc', rowId: id };
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
+}
+
+function validateRefresh(refresh: RefreshSettings, problems: FieldProblem[]): void {
+  if (refresh.margin_s >= refresh.access_token_ttl_s) {
+    problems.push({ field: 'refresh.margin_s', message: 'must be less than refresh.access_token_ttl_s' });
+  }
+  if (refresh.keepalive_s < refresh.margin_s) {
+    problems.push({ field: 'refresh.keepalive_s', message: 'must be at least refresh.margin_s' });
+  }
+}
+
+interface ResolvedSettings {
+  provider: ProviderDescription;
+  scopes: string[];
+  authBaseUrl: string | null;
+  providerConfig: Record<string, unknown>;
+  refresh: RefreshSettings;
+}
+
+/** Applies defaults and every cross-field rule of API.md; throws one error listing all problems. */
+function resolveSettings(ctx: AppContext, input: IntegrationInput, current?: IntegrationRow): ResolvedSettings {
+  const problems: FieldProblem[] = [];
+  const provider = ctx.providers.describe(input.provider);
+  if (!provider) {
+    throw invalid([{ field: 'provider', message: `unknown provider "${input.provider}"; see GET /v1/providers, or use "oauth2"` }]);
+  }
+  const scopes = input.scopes ?? provider.defaultScopes;
+  if (provider.refreshScopes.length > 0 && !scopes.some((s) => provider.refreshScopes.includes(s))) {
+    problems.push({
+      field: 'scopes',
+      message: `must include one of ${provider.refreshScopes.map((s) => `"${s}"`).join(' or ')}: without it ${provider.name} never issues a refresh token`,
+    });
+  }
+  let authBaseUrl: string | null = null;
+  if (provider.usesAuthBaseUrl) {
+    authBaseUrl = (input.auth_base_url ?? provider.defaultAuthBaseUrl ?? '').replace(/\/+$/, '');
+    if (!isHttpUrl(authBaseUrl)) problems.push({ field: 'auth_base_url', message: 'must be an http(s) URL' });
+  } else if (input.auth_base_url !== undefined) {
+    problems.push({ field: 'auth_base_url', message: `is not used by provider "${provider.key}"` });
+  }
+  const providerConfig: Record<string, unknown> = {};
+  if (provider.key === 'oauth2') {
+    for (const field of ['authorization_url', 'token_url'] as const) {
+      const value = input[field];
+      if (value === undefined) problems.push({ field, message: 'is required for a custom oauth2 provider' });
+      else if (!isHttpUrl(value)) problems.push({ field, message: 'must be an http(s) URL' });
+      else providerConfig[field] = value;
+    }
+    if (input.revoke_url !== undefined && input.revoke_url !== null && !isHttpUrl(input.revoke_url)) {
+      problems.push({ field: 'revoke_url', message: 'must be an http(s) URL' });
+    }
+    providerConfig.revoke_url = input.revoke_url ?? null;
+    providerConfig.client_auth = input.client_auth ?? 'body';
+  } else {
+    for (const field of ['authorization_url', 'token_url', 'revoke_url', 'client_auth'] as const) {
+      if (input[field] !== undefined) problems.push({ field, message: `is only for provider "oauth2"; "${provider.key}" endpoints come from the catalog` });
+    }
+  }
+  const base = current ? (current.refresh as RefreshSettings) : REFRESH_DEFAULTS;
+  const refresh: RefreshSettings = { ...REFRESH_DEFAULTS, ...base, ...stripUndefined(input.refresh ?? {}) };
+  validateRefresh(refresh, problems);
+  if (problems.length > 0) throw invalid(problems);
+  return { provider, scopes, authBaseUrl, providerConfig, refresh };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export async function createIntegration(ctx: AppContext, input: IntegrationInput): Promise<IntegrationRow> {
+  const settings = resolveSettings(ctx, input);
+  if (await findIntegrationByKey(ctx.db.kysely, input.key)) {
+    throw conflict('integration_exists', `An integration with key "${input.key}" already exists.`);
+  }
+  const id = newRowId();
+  try {
+    return await insertIntegration(ctx.db.kysely, {
+      id,
+      key: input.key,
+      provider: settings.provider.key,
+      client_id: input.client_id,
+      client_secret_enc:
+        input.client_secret === undefined ? null : encryptSecret(ctx.keyring, input.client_secret, integrationSecretPlace(id)),
+      scopes: JSON.stringify(settings.scopes),
+      auth_base_url: settings.authBaseUrl,
+      provider_config: JSON.stringify(settings.providerConfig),
+      refresh: JSON.stringify(settings.refresh),
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') {
+      throw conflict('integration_exists', `An integration with key "${input.key}" already exists.`);
+    }
+    throw error;
+  }
+}
+
+export async function getIntegration(ctx: AppContext, key: string): Promise<IntegrationRow> {
+  const row = await findIntegrationByKey(ctx.db.kysely, key);
+  if (!row) throw notFound(`Integration "${key}"`);
+  return row;
+}
+
+export interface IntegrationUpdateResult {
+  row: IntegrationRow;
+  /** The client secret changed: an `error` status was cleared and one connection should be re-probed. */
+  secretChanged: boolean;
+}
+
+export async function updateIntegration(ctx: AppContext, key: string, patch: IntegrationPatch): Promise<IntegrationUpdateResult> {
+  const current = await getIntegration(ctx, key);
+  const providerConfig = current.provider_config as IntegrationInput & Record<string, unknown>;
+  const merged: IntegrationInput = {
+    key,
+    provider: patch.provider ?? current.provider,
+    client_id: patch.client_id ?? current.client_id,
+    scopes: patch.scopes ?? (current.scopes as string[]),
+    ...(patch.auth_base_url !== undefined ? { auth_base_url: patch.auth_base_url } : current.auth_base_url ? { auth_base_url: current.auth_base_url } : {}),
+    ...pickDefined({
+      authorization_url: patch.authorization_url ?? providerConfig.authorization_url,
+      token_url: patch.token_url ?? providerConfig.token_url,
+      revoke_url: patch.revoke_url !== undefined ? patch.revoke_url : providerConfig.revoke_url,
+      client_auth: patch.client_auth ?? providerConfig.client_auth,
+    }),
+    ...(patch.refresh ? { refresh: patch.refresh } : {}),
+  };
+  const settings = resolveSettings(ctx, merged, current);
+  const identityChanges = (patch.provider !== undefined && patch.provider !== current.provider) ||
+    (patch.client_id !== undefined && patch.client_id !== current.client_id);
+  if (identityChanges && (await countConnectionsOfIntegration(ctx.db.kysely, current.id)) > 0) {
+    throw conflict('integration_in_use', '`provider` and `client_id` cannot change while the integration has connections.');
+  }
+  const secretChanged = patch.client_secret !== undefined;
+  const row = await updateIntegrationRow(ctx.db.kysely, current.id, current.generation, {
+    provider: settings.provider.key,
+    client_id: merged.client_id,
+    ...(secretChanged
+      ? {
+          client_secret_enc: encryptSecret(ctx.keyring, patch.client_secret!, integrationSecretPlace(current.id)),
+        }
+      : {}),
+    scopes: JSON.stringify(settings.scopes),
+    auth_base_url: settings.authBaseUrl,
+    provider_config: JSON.stringify(settings.providerConfig),
+    refresh: JSON.stringify(settings.refresh),
+  });
+  if (!row) throw conflict('concurrent_update', 'The integration changed while this update was applied; retry.');
+  return { row, secretChanged };
+}
+
+function pickDefined(values: Record<string, unknown>): Partial<IntegrationInput> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<IntegrationInput>;
+}
+
+export async function removeIntegration(ctx: AppContext, row: IntegrationRow): Promise<void> {
+  await deleteIntegrationRow(ctx.db.kysely, row.id);
+}
+
+export function integrationToApi(row: IntegrationRow, extra: { connection_count?: number } = {}) {
+  const config = row.provider_config as Record<string, unknown>;
+  const refresh = row.refresh as RefreshSettings;
+  return {
+    key: row.key,
+    provider: row.provider,
+    client_id: row.client_id,
+    has_client_secret: row.client_secret_enc !== null,
+    scopes: row.scopes as string[],
+    auth_base_url: row.auth_base_url,
+    ...(row.provider === 'oauth2'
+      ? {
+          authorization_url: (config.authorization_url as string) ?? null,
+          token_url: (config.token_url as string) ?? null,
+          revoke_url: (config.revoke_url as string | null) ?? null,
+          client_auth: (config.client_auth as string) ?? 'body',
+        }
+      : {}),
+    refresh,
+    status: row.status,
+    last_error: row.last_error ?? null,
+    ...extra,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}

@@ -1,0 +1,138 @@
+// Assembles one Grantkeeper instance: database, keys, engine, workers, HTTP server.
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type AppServices } from './api/app.js';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { ApiKeySet } from './crypto/api-keys.js';
+import { randomToken, sha256Hex } from './crypto/hashing.js';
+import { Keyring } from './crypto/keyring.js';
+import { insertApiKey, listActiveApiKeyDigests } from './db/api-keys/api-keys.js';
+import { migrateToLatest } from './db/migrator.js';
+import { CONNECTION_CHANNEL } from './db/notify.js';
+import { openDatabase, type Db } from './db/open.js';
+import type { DataDirLock } from './db/data-dir-lock.js';
+import { loadOrCreateDevKeyring } from './keys/dev-keys.js';
+import { createLogger, type Logger } from './log.js';
+import { createMetrics } from './metrics.js';
+import { newRowId } from './model/ids.js';
+import { ProviderRegistry } from './providers/registry.js';
+import { TokenCache } from './refresh/token-cache.js';
+import type { PGlite } from '@electric-sql/pglite';
+import { createServices, type Services } from './services.js';
+
+export interface ServerOptions {
+  config: Config;
+  /** Tests: a ready PGlite to use instead of DATA_DIR. */
+  pglite?: PGlite;
+  /** Tests: log destination (defaults to stdout). */
+  logger?: Logger;
+  /** Print the first-start API key and dev-key warnings to stderr (the CLI does; tests don't). */
+  announce?: boolean;
+}
+
+export interface RunningServer {
+  ctx: AppContext;
+  app: FastifyInstance;
+  services: Services;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function createContext(options: ServerOptions): Promise<{ ctx: AppContext; lock: DataDirLock | null; generatedApiKey: string | null }> {
+  const { config } = options;
+  const log = options.logger ?? createLogger(config.logLevel);
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pglite: options.pglite });
+  try {
+    await migrateToLatest(db.kysely);
+    let keyring: Keyring;
+    let devKeysInUse = false;
+    if (config.encryptionKeys) {
+      keyring = Keyring.parse(config.encryptionKeys);
+    } else {
+      keyring = loadOrCreateDevKeyring(config.dataDir).keyring;
+      devKeysInUse = true;
+    }
+    const { apiKeys, generated } = await loadApiKeys(db, config);
+    const ctx: AppContext = {
+      config,
+      db,
+      keyring,
+      apiKeys,
+      log,
+      metrics: createMetrics(),
+      providers: new ProviderRegistry(),
+      tokenCache: new TokenCache(config.cache.maxEntries, config.cache.ttlMs),
+      devKeysInUse,
+    };
+    return { ctx, lock: db.lock, generatedApiKey: generated };
+  } catch (error) {
+    await db.close().catch(() => {});
+    db.lock?.release();
+    throw error;
+  }
+}
+
+/**
+ * Environment keys are used as given (hashed in memory). Without them, the embedded mode
+ * generates one key on first start and keeps only its digest.
+ */
+async function loadApiKeys(db: Db, config: Config): Promise<{ apiKeys: ApiKeySet; generated: string | null }> {
+  if (config.secretKeys.length > 0) return { apiKeys: ApiKeySet.fromPlaintext(config.secretKeys), generated: null };
+  const digests = await listActiveApiKeyDigests(db.kysely);
+  if (digests.length > 0) return { apiKeys: new ApiKeySet(digests), generated: null };
+  const key = randomToken('gk_sk_');
+  await insertApiKey(db.kysely, { id: newRowId(), digest: sha256Hex(key), label: 'generated on first start' });
+  return { apiKeys: new ApiKeySet([sha256Hex(key)]), generated: key };
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { ctx, lock, generatedApiKey } = await createContext(options);
+  const services = createServices(ctx);
+  let app: FastifyInstance;
+  try {
+    app = await buildApp(ctx, services.appServices as AppServices);
+    const unlisten = await ctx.db.listen(CONNECTION_CHANNEL, (payload) => {
+      const [id, generation] = payload.split(':');
+      if (id) ctx.tokenCache.invalidate(id, generation === undefined ? undefined : Number(generation));
+    });
+    services.onClose(unlisten);
+    await app.listen({ port: ctx.config.port, host: ctx.config.host });
+  } catch (error) {
+    await services.stop().catch(() => {});
+    await ctx.db.close().catch(() => {});
+    lock?.release();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : ctx.config.port;
+  const url = `http://${ctx.config.host.includes(':') ? `[${ctx.config.host}]` : ctx.config.host}:${port}`;
+  lock?.setUrl(url);
+  services.start();
+
+  if (options.announce) {
+    if (generatedApiKey) {
+      // Printed once, straight to stderr: it must never pass through the logger.
+      process.stderr.write(
+        `\nGrantkeeper generated an API key for this data directory. It is shown only now:\n\n    ${generatedApiKey}\n\n` +
+          'Use it as  Authorization: Bearer <key>  (or set GRANTKEEPER_SECRET_KEY). `grantkeeper keys reset-api-key` makes a new one.\n\n',
+      );
+    }
+    if (ctx.devKeysInUse) {
+      process.stderr.write(
+        `Warning: secrets are encrypted with a development key stored beside the data (${ctx.config.dataDir}/keys.json). ` +
+          'Set GRANTKEEPER_ENCRYPTION_KEYS for production.\n',
+      );
+    }
+  }
+  ctx.log.info({ url, database: ctx.db.kind, instance: ctx.config.instanceId }, 'grantkeeper listening');
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      await services.stop();
+      await app.close();
+      await ctx.db.close();
+      lock?.release();
+    })());
+  return { ctx, app, services, url, close };
+}

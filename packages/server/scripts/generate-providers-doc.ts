@@ -49,8 +49,9 @@ function lifetime(e: ProviderEntry, pointer: '/tokens/refresh_token_idle_ttl_s' 
 }
 
 function revoke(e: ProviderEntry): string {
-  if (isUnknown(e, '/auth/revoke_url')) return 'unknown';
-  return e.auth.revoke_url === null ? 'none' : `yes${mark(e.facts['/auth/revoke_url'])}`;
+  const style = { rfc7009: 'RFC 7009', custom: 'custom API', none: 'none' } as const;
+  if (e.auth.revoke_style === null) return 'unknown';
+  return `${style[e.auth.revoke_style]}${mark(e.facts['/auth/revoke_url'])}`;
 }
 
 const cell = (s: string) => s.replaceAll('|', '\\|');

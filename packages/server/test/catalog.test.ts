@@ -142,6 +142,18 @@ describe('loadCatalog errors', () => {
     expect(() => parseEntry('x.json', '{')).toThrow(/x\.json.*not JSON/);
   });
 
+  it('refuses a revoke URL without RFC 7009 revocation, and a revoke style under an unknown fact', () => {
+    expect(failure(withEntry((e) => (e.auth.revoke_style = 'custom'))).pointer).toBe('/auth/revoke_style');
+    const unknown = failure(
+      withEntry((e) => {
+        e.auth.revoke_url = null;
+        e.auth.revoke_style = 'none';
+        e.facts['/auth/revoke_url'] = { source: null, confidence: 'unknown' };
+      }),
+    );
+    expect(unknown.message).toMatch(/unknown/);
+  });
+
   it('refuses a refresh model that does not follow the rotation fact', () => {
     // Unknown rotation must be handled as rotating, never silently as static.
     const err = failure(withEntry((e) => (e.refresh_model = 'static')));

@@ -88,6 +88,10 @@ export const AuthSchema = Type.Object(
     refresh_url: Type.Union([UrlTemplate, Type.Null()], {
       description: 'Where the refresh grant goes when it is not token_url; null: token_url.',
     }),
+    revoke_style: Type.Union([Type.Literal('rfc7009'), Type.Literal('custom'), Type.Literal('none'), Type.Null()], {
+      description:
+        'rfc7009: POST token=… to revoke_url; custom: a provider-specific API (needs a provider module, revoke_url null); none: no API to revoke; null: unknown. Backed by the /auth/revoke_url fact.',
+    }),
     revoke_url: Type.Union([UrlTemplate, Type.Null()]),
     revoke_client_auth: Type.Union([ClientAuth, Type.Literal('none'), Type.Null()], {
       description: 'How the revoke request authenticates the client; none: token only; null when there is no endpoint or it is unknown.',

@@ -108,6 +108,13 @@ function checkEntryRules(file: string, entry: ProviderEntry): void {
     }
   }
 
+  // revoke_url is set exactly for RFC 7009 revocation; an unknown revoke fact leaves both null.
+  const { revoke_style: style, revoke_url: revokeUrl } = entry.auth;
+  if ((style === 'rfc7009') !== (revokeUrl !== null)) fail('/auth/revoke_style', 'revoke_url is set if and only if revoke_style is rfc7009');
+  if (entry.facts['/auth/revoke_url']?.confidence === 'unknown' && style !== null) {
+    fail('/auth/revoke_style', 'must be null while the revoke fact is unknown');
+  }
+
   // refresh_model follows from rotation, so the engine never treats an unknown as static.
   const rotates = entry.tokens.rotation.rotates;
   const expected = entry.refresh_model === 'none' ? 'none' : rotates === 'never' ? 'static' : 'rotating';

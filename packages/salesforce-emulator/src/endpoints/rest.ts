@@ -1,6 +1,6 @@
 import type { EmulatorContext } from '../context.js';
 import { REST_INVALID_AUTH_HEADER, REST_INVALID_SESSION, REST_MALFORMED_QUERY, REST_NOT_FOUND, REST_REQUEST_LIMIT } from '../errors.js';
-import { checkAccessToken } from '../grants.js';
+import { checkAccessToken, identityUrl } from '../grants.js';
 import { bearerToken, sendJson, type RequestInfo } from '../http.js';
 import type { OrgRecord, UserRecord } from '../state.js';
 
@@ -47,6 +47,8 @@ export function handleRest(ctx: EmulatorContext, r: RequestInfo): void {
         query: `${base}/query`,
         sobjects: `${base}/sobjects`,
         search: `${base}/search`,
+        // jsforce's Connection.identity() reads this when it has no id URL yet.
+        identity: identityUrl(ctx, check.user),
       }, limitInfo);
     case 'limits':
       return sendJson(r.res, 200, {

@@ -98,7 +98,8 @@ function exchangeCode(ctx: EmulatorContext, r: RequestInfo, app: AppRecord, form
   const policy = effectivePolicy(ctx, app, user);
   if (record.codeChallenge) {
     const verifier = form.get('code_verifier');
-    if (!verifier || !/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) return out.fail('invalid_code_verifier');
+    // No RFC 7636 length check: jsforce sends 171-character verifiers and Salesforce accepts them.
+    if (!verifier) return out.fail('invalid_code_verifier');
     if (policy.rejectTildeInVerifier && verifier.includes('~')) return out.fail('invalid_code_verifier');
     if (!pkceMatches(record.codeChallenge, record.codeChallengeMethod ?? 'S256', verifier)) return out.fail('invalid_code_verifier');
   }

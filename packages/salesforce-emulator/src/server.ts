@@ -5,7 +5,7 @@ import type { EmulatorContext, EmulatorSettings } from './context.js';
 import { SalesforceEmulatorControls } from './emulator.js';
 import { handleAuthorizeGet, handleAuthorizePost } from './endpoints/authorize.js';
 import { registerControlRoutes } from './endpoints/control.js';
-import { handleDiscovery, handleIdentity, handleJwks, handleUserInfo } from './endpoints/identity.js';
+import { handleDiscovery, handleGenericMetadata, handleIdentity, handleJwks, handleUserInfo } from './endpoints/identity.js';
 import { handleIntrospect } from './endpoints/introspect.js';
 import { handleRest, handleVersions } from './endpoints/rest.js';
 import { handleRevoke } from './endpoints/revoke.js';
@@ -94,7 +94,8 @@ function buildRouter(ctx: EmulatorContext): { router: Router; endpointOf: WeakMa
   const genericToken: RouteTarget = { endpoint: 'token', handler: (r) => handleToken(ctx, r, 'generic') };
   const authorizeGet: RouteTarget = { endpoint: 'authorize', handler: (r) => handleAuthorizeGet(ctx, r) };
   const authorizePost: RouteTarget = { endpoint: 'authorize', handler: (r) => handleAuthorizePost(ctx, r) };
-  const revoke: RouteTarget = { endpoint: 'revoke', handler: (r) => handleRevoke(ctx, r) };
+  const revoke: RouteTarget = { endpoint: 'revoke', handler: (r) => handleRevoke(ctx, r, 'salesforce') };
+  const genericRevoke: RouteTarget = { endpoint: 'revoke', handler: (r) => handleRevoke(ctx, r, 'generic') };
   const introspect: RouteTarget = { endpoint: 'introspect', handler: (r) => handleIntrospect(ctx, r) };
   const userinfo: RouteTarget = { endpoint: 'userinfo', handler: (r) => handleUserInfo(ctx, r) };
 
@@ -108,12 +109,13 @@ function buildRouter(ctx: EmulatorContext): { router: Router; endpointOf: WeakMa
   add(ALL, '/oauth2/token', genericToken);
   add('GET', '/oauth2/authorize', authorizeGet);
   add('POST', '/oauth2/authorize', authorizePost);
-  add(['GET', 'POST'], '/oauth2/revoke', revoke);
+  add(['GET', 'POST'], '/oauth2/revoke', genericRevoke);
   add('POST', '/oauth2/introspect', introspect);
   add(['GET', 'POST'], '/oauth2/userinfo', userinfo);
   add('GET', '/id/keys', { endpoint: 'discovery', handler: (r) => handleJwks(ctx, r) });
   add(['GET', 'POST'], '/id/:orgId/:userId', { endpoint: 'identity', handler: (r) => handleIdentity(ctx, r) });
   add('GET', '/.well-known/openid-configuration', { endpoint: 'discovery', handler: (r) => handleDiscovery(ctx, r) });
+  add('GET', '/.well-known/oauth-authorization-server', { endpoint: 'discovery', handler: (r) => handleGenericMetadata(ctx, r) });
   add('GET', '/services/data', { endpoint: 'rest', handler: (r) => handleVersions(ctx, r) });
   const rest: Handler = (r) => {
     const m = /^\/services\/data\/v(\d+\.\d+)(?:\/(.*))?$/.exec(r.url.pathname);

@@ -153,3 +153,21 @@ export function handleDiscovery(ctx: EmulatorContext, r: RequestInfo): void {
 export function handleJwks(ctx: EmulatorContext, r: RequestInfo): void {
   sendJson(r.res, 200, ctx.idTokens.jwks());
 }
+
+/** RFC 8414 metadata for generic-mode apps: the /oauth2/* paths with RFC 6749 error shapes. */
+export function handleGenericMetadata(ctx: EmulatorContext, r: RequestInfo): void {
+  const base = ctx.settings.loginUrl;
+  sendJson(r.res, 200, {
+    issuer: base,
+    authorization_endpoint: `${base}/oauth2/authorize`,
+    token_endpoint: `${base}/oauth2/token`,
+    revocation_endpoint: `${base}/oauth2/revoke`,
+    introspection_endpoint: `${base}/oauth2/introspect`,
+    userinfo_endpoint: `${base}/oauth2/userinfo`,
+    jwks_uri: `${base}/id/keys`,
+    response_types_supported: ['code'],
+    grant_types_supported: ['authorization_code', 'refresh_token'],
+    token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
+    code_challenge_methods_supported: ['S256', 'plain'],
+  });
+}

@@ -5,7 +5,7 @@ import type { EmulatorContext } from './context.js';
 import { issueCodeDirectly } from './endpoints/authorize.js';
 import { createApproval, issueAccessToken, makeIdToken, revokeApproval, tokenResponseBody } from './grants.js';
 import type { PolicyOverrides, RefreshTokenPolicy } from './policies.js';
-import type { AppMode } from './state.js';
+import type { AppMode, AppRecord } from './state.js';
 import type { EmulatorStats } from './stats.js';
 import type { EndpointName, FaultSpec, RateLimitSpec } from './traffic.js';
 import { appView, orgView, userView, type AppView, type OrgView, type UserView } from './views.js';
@@ -99,19 +99,23 @@ export class SalesforceEmulatorControls {
     return this.ctx.clock;
   }
 
+  private view(app: AppRecord): AppView {
+    return appView(app, this.ctx.settings.policyDefaults);
+  }
+
   // Apps
   createApp(input: AppInput = {}): AppView {
-    return appView(admin.createApp(this.ctx, input as Record<string, unknown>));
+    return this.view(admin.createApp(this.ctx, input as Record<string, unknown>));
   }
   updateApp(clientId: string, changes: Partial<AppInput>): AppView {
-    return appView(admin.updateApp(this.ctx, clientId, changes as Record<string, unknown>));
+    return this.view(admin.updateApp(this.ctx, clientId, changes as Record<string, unknown>));
   }
   getApp(clientId: string): AppView | undefined {
     const app = this.ctx.state.apps.get(clientId);
-    return app && appView(app);
+    return app && this.view(app);
   }
   listApps(): AppView[] {
-    return [...this.ctx.state.apps.values()].map(appView);
+    return [...this.ctx.state.apps.values()].map((app) => this.view(app));
   }
   /** Admin blocks the app in one org (or everywhere): its tokens die, new ones are refused. */
   blockApp(clientId: string, options: { orgId?: string } = {}): void {

@@ -1,4 +1,4 @@
-import { resolvePolicy, policyToSnake } from './policies.js';
+import { resolvePolicy, policyToSnake, type PolicyOverrides } from './policies.js';
 import type { AppRecord, OrgRecord, UserRecord } from './state.js';
 
 /** The JSON shapes the control API answers with (snake_case, no secrets beyond what a test set). */
@@ -12,11 +12,12 @@ export interface AppView {
   default_scopes: string[];
   introspect_all: boolean;
   blocked_in: string[];
-  /** App-level policy with defaults filled in. */
+  /** App-level policy with the emulator defaults filled in (org and user overrides not applied). */
   policy: Record<string, unknown>;
 }
 
-export function appView(app: AppRecord): AppView {
+/** `defaults` are the emulator-wide policy defaults the app's settings sit on. */
+export function appView(app: AppRecord, defaults: PolicyOverrides = {}): AppView {
   return {
     client_id: app.clientId,
     name: app.name,
@@ -26,7 +27,7 @@ export function appView(app: AppRecord): AppView {
     default_scopes: [...app.defaultScopes],
     introspect_all: app.introspectAll,
     blocked_in: [...app.blockedIn],
-    policy: policyToSnake(resolvePolicy(app.policy)),
+    policy: policyToSnake(resolvePolicy(defaults, app.policy)),
   };
 }
 

@@ -73,6 +73,7 @@ export interface Config {
     stateCookieTtlS: number;
   };
   revocation: {
+    pollIntervalMs: number;
     retryBaseMs: number;
     retryWindowS: number;
   };
@@ -255,6 +256,7 @@ export function loadConfig(env: Env = process.env): Config {
       stateCookieTtlS: r.int('STATE_COOKIE_TTL_S', 900, { min: 1 }),
     },
     revocation: {
+      pollIntervalMs: r.int('REVOCATION_POLL_INTERVAL_MS', 5_000, { min: 1 }),
       retryBaseMs: r.int('REVOCATION_RETRY_BASE_MS', 60_000, { min: 1 }),
       retryWindowS: r.int('REVOCATION_RETRY_WINDOW_S', 86_400, { min: 1 }),
     },

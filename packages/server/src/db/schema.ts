@@ -73,6 +73,9 @@ export interface ConnectionsTable {
   reprobe_attempts: Generated<number>;
   lease_owner: string | null;
   lease_expires_at: NullableTimestamp;
+  refresh_intent_id: string | null;
+  outcome_unknown_at: NullableTimestamp;
+  integration_error_at: NullableTimestamp;
   next_refresh_at: NullableTimestamp;
   claimed_by: string | null;
   event_sequence: Generated<number>;
@@ -181,6 +184,10 @@ export interface RevocationsTable {
   connection_id: string | null;
   token_enc: string | null;
   token_type_hint: Generated<string>;
+  revoke_url: string | null;
+  client_id: string | null;
+  client_auth: string | null;
+  client_secret_enc: string | null;
   status: Generated<'pending' | 'done' | 'failed'>;
   attempts: Generated<number>;
   next_attempt_at: NullableTimestamp;

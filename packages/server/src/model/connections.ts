@@ -20,6 +20,7 @@ import type { Diagnosis } from '../diagnosis/types.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { emitEvent } from '../webhooks/outbox.js';
 import { fromPublicId, newRowId, toPublicId } from './ids.js';
+import { integrationSecretPlace } from './integrations.js';
 import { parseIdentityUrl } from './salesforce-ids.js';
 
 export const secretPlace = (rowId: string, column: 'access_token_enc' | 'refresh_token_enc') => ({
@@ -185,17 +186,18 @@ export async function importConnection(ctx: AppContext, input: ImportInput): Pro
 export async function deleteConnection(ctx: AppContext, publicId: string): Promise<void> {
   const current = await requireConnection(ctx, publicId);
   const integration = await findIntegrationById(ctx.db.kysely, current.integration_id);
+  if (!integration) throw notFound(`Connection "${publicId}"`);
   await ctx.db.kysely.transaction().execute(async (trx) => {
     const sequence = await nextEventSequence(trx, current.id);
     const row = await deleteConnectionRow(trx, current.id);
     if (!row) return; // deleted concurrently
-    await queueRevocation(ctx, trx, row);
+    await queueRevocation(ctx, trx, row, integration);
     await endGrantsOfConnection(trx, row.id, 'deleted');
     await emitEvent(trx, {
       type: 'connection.deleted',
       connectionId: null,
       integrationId: row.integration_id,
-      data: { connection: integration ? connectionToApi(row, integration) : { id: publicId }, sequence },
+      data: { connection: connectionToApi(row, integration), sequence },
     });
     await notifyConnectionChanged(trx, row.id, Number.MAX_SAFE_INTEGER);
   });
@@ -220,16 +222,41 @@ export async function deleteAllConnectionsOfIntegration(ctx: AppContext, integra
   }
 }
 
-export async function queueRevocation(ctx: AppContext, trx: Executor, row: ConnectionRow): Promise<void> {
+/**
+ * Queues the provider-side revocation of a deleted grant. The revocation row keeps what it
+ * needs (endpoint, client, token — secrets re-encrypted for that row), because the
+ * integration itself may be deleted before the provider answers.
+ */
+export async function queueRevocation(ctx: AppContext, trx: Executor, row: ConnectionRow, integration: IntegrationRow): Promise<void> {
   if (!row.refresh_token_enc) return;
+  const endpoints = ctx.providers.endpoints(
+    {
+      provider: integration.provider,
+      clientId: integration.client_id,
+      scopes: integration.scopes as string[],
+      authBaseUrl: integration.auth_base_url,
+      providerConfig: integration.provider_config as Record<string, string>,
+    },
+    row.connection_config as Record<string, string>,
+  );
+  if (!endpoints.revokeUrl) return; // the provider has no revocation endpoint
   const refreshToken = decryptSecret(ctx.keyring, row.refresh_token_enc, secretPlace(row.id, 'refresh_token_enc'));
-  const revocationId = newRowId();
+  const clientSecret = integration.client_secret_enc
+    ? decryptSecret(ctx.keyring, integration.client_secret_enc, integrationSecretPlace(integration.id))
+    : null;
+  const id = newRowId();
+  const place = (column: string) => ({ table: 'revocations', column, rowId: id });
   await insertRevocation(trx, {
-    id: revocationId,
+    id,
     integration_id: row.integration_id,
     connection_id: row.id,
-    token_enc: encryptSecret(ctx.keyring, refreshToken, { table: 'revocations', column: 'token_enc', rowId: revocationId }),
+    token_enc: encryptSecret(ctx.keyring, refreshToken, place('token_enc')),
     token_type_hint: 'refresh_token',
+    revoke_url: endpoints.revokeUrl,
+    client_id: integration.client_id,
+    client_auth: endpoints.revokeClientAuth,
+    client_secret_enc:
+      clientSecret !== null && endpoints.revokeClientAuth !== 'none' ? encryptSecret(ctx.keyring, clientSecret, place('client_secret_enc')) : null,
     next_attempt_at: new Date(),
   });
 }

@@ -22,6 +22,8 @@ export interface ProviderEndpoints {
   tokenUrl: string;
   revokeUrl: string | null;
   clientAuth: ClientAuth;
+  /** How the revoke request authenticates (`none`: the token alone, as Salesforce allows). */
+  revokeClientAuth: ClientAuth | 'none';
   /** Extra authorization-request parameters (e.g. access_type=offline). */
   authorizationParams: Record<string, string>;
   /** Extra token-request parameters. */
@@ -44,7 +46,7 @@ export interface ProviderDescription {
   /** Template variables a connection must supply (connection_config), e.g. a shop name. */
   templateVariables: string[];
   /** The provider's live-grant limit per user per app, and which grant it evicts. */
-  grantLimit: { limit: number; eviction: 'oldest' | 'lru' } | null;
+  grantLimit: { limit: number; eviction: 'oldest' | 'least_recently_used' | 'refused' } | null;
   /** Known idle lifetime of a refresh token (seconds), when documented. */
   refreshTokenIdleTtlS: number | null;
 }

@@ -1,40 +1,51 @@
-// Provider lookup for the rest of the server. Built-in: Salesforce (production and
-// sandbox login hosts) and `oauth2`, a custom provider whose endpoints the integration
-// supplies. The catalog (providers/*.json) adds the others.
+// Provider lookup for the rest of the server: every catalog entry (providers/*.json),
+// plus `oauth2`, a custom provider whose endpoints the integration supplies. Everything
+// here is data; behaviour that data cannot express lives in the per-provider modules
+// (./modules), chosen by `module` below — never by branching on a key elsewhere.
+import { getProvider, listProviders, renderEndpoints, templateVariables, type ProviderEntry } from './catalog.js';
 import type { IntegrationProviderSettings, ProviderDescription, ProviderEndpoints } from './provider.js';
 
-const SALESFORCE_BASE: Omit<ProviderDescription, 'key' | 'name' | 'defaultAuthBaseUrl'> = {
-  defaultScopes: ['api', 'refresh_token'],
-  refreshScopes: ['refresh_token', 'offline_access'],
-  usesAuthBaseUrl: true,
-  returnsExpiresIn: false,
+const CUSTOM_OAUTH2: ProviderDescription = {
+  key: 'oauth2',
+  name: 'Custom OAuth 2.0 provider',
+  defaultScopes: [],
+  refreshScopes: [],
+  defaultAuthBaseUrl: null,
+  usesAuthBaseUrl: false,
+  returnsExpiresIn: true,
   templateVariables: [],
-  grantLimit: { limit: 5, eviction: 'oldest' },
+  grantLimit: null,
   refreshTokenIdleTtlS: null,
 };
 
-const BUILT_IN: ProviderDescription[] = [
-  { key: 'salesforce', name: 'Salesforce', defaultAuthBaseUrl: 'https://login.salesforce.com', ...SALESFORCE_BASE },
-  { key: 'salesforce-sandbox', name: 'Salesforce (sandbox)', defaultAuthBaseUrl: 'https://test.salesforce.com', ...SALESFORCE_BASE },
-  {
-    key: 'oauth2',
-    name: 'Custom OAuth 2.0 provider',
-    defaultScopes: [],
-    refreshScopes: [],
-    defaultAuthBaseUrl: null,
-    usesAuthBaseUrl: false,
-    returnsExpiresIn: true,
-    templateVariables: [],
-    grantLimit: null,
-    refreshTokenIdleTtlS: null,
-  },
-];
+function describeEntry(entry: ProviderEntry): ProviderDescription {
+  const variables = templateVariables(entry);
+  const baseUrl = variables.find((v) => v.from === 'integration' && v.kind === 'base_url');
+  const offlineScopes = entry.auth.offline?.scopes ?? [];
+  const defaults = [...entry.auth.default_scopes];
+  for (const s of offlineScopes) if (!defaults.includes(s)) defaults.push(s);
+  const limit = entry.tokens.max_grants_per_user;
+  return {
+    key: entry.key,
+    name: entry.name,
+    defaultScopes: defaults,
+    // Salesforce also accepts the synonym offline_access for refresh_token.
+    refreshScopes: offlineScopes.includes('refresh_token') ? [...offlineScopes, 'offline_access'] : offlineScopes,
+    defaultAuthBaseUrl: baseUrl?.default ?? null,
+    usesAuthBaseUrl: baseUrl !== undefined,
+    returnsExpiresIn: entry.tokens.returns_expires_in !== false,
+    templateVariables: variables.filter((v) => v.from === 'connection_config').map((v) => v.name),
+    grantLimit: limit && limit.eviction !== null ? { limit: limit.limit, eviction: limit.eviction } : null,
+    refreshTokenIdleTtlS: entry.tokens.refresh_token_idle_ttl_s ?? null,
+  };
+}
 
 export class ProviderRegistry {
   private readonly byKey = new Map<string, ProviderDescription>();
 
-  constructor(extra: ProviderDescription[] = []) {
-    for (const p of [...BUILT_IN, ...extra]) if (!this.byKey.has(p.key)) this.byKey.set(p.key, p);
+  constructor() {
+    for (const entry of listProviders()) if (entry.refresh_model !== 'none') this.byKey.set(entry.key, describeEntry(entry));
+    this.byKey.set(CUSTOM_OAUTH2.key, CUSTOM_OAUTH2);
   }
 
   describe(key: string): ProviderDescription | undefined {
@@ -45,32 +56,43 @@ export class ProviderRegistry {
     return [...this.byKey.values()];
   }
 
-  isSalesforce(key: string): boolean {
-    return key === 'salesforce' || key === 'salesforce-sandbox';
+  entry(key: string): ProviderEntry | undefined {
+    return getProvider(key);
   }
 
-  endpoints(settings: IntegrationProviderSettings): ProviderEndpoints {
-    const description = this.byKey.get(settings.provider);
-    if (!description) throw new Error(`unknown provider "${settings.provider}"`);
-    if (description.usesAuthBaseUrl) {
-      const base = (settings.authBaseUrl ?? description.defaultAuthBaseUrl ?? '').replace(/\/+$/, '');
+  /** Whether the provider's token responses are Salesforce's (identity URL, signature, no expires_in). */
+  isSalesforce(key: string): boolean {
+    return moduleFor(key) === 'salesforce';
+  }
+
+  endpoints(settings: IntegrationProviderSettings, connectionConfig: Record<string, string> = {}): ProviderEndpoints {
+    const entry = getProvider(settings.provider);
+    if (!entry) {
+      const config = settings.providerConfig;
       return {
-        authorizationUrl: `${base}/services/oauth2/authorize`,
-        tokenUrl: `${base}/services/oauth2/token`,
-        revokeUrl: `${base}/services/oauth2/revoke`,
-        clientAuth: 'client_secret_post',
+        authorizationUrl: config.authorization_url ?? '',
+        tokenUrl: config.token_url ?? '',
+        revokeUrl: config.revoke_url ?? null,
+        clientAuth: config.client_auth === 'basic' ? 'client_secret_basic' : 'client_secret_post',
+        revokeClientAuth: config.client_auth === 'basic' ? 'client_secret_basic' : 'client_secret_post',
         authorizationParams: {},
         tokenParams: {},
       };
     }
-    const config = settings.providerConfig;
+    const rendered = renderEndpoints(entry, { connection_config: connectionConfig, auth_base_url: settings.authBaseUrl });
     return {
-      authorizationUrl: config.authorization_url ?? '',
-      tokenUrl: config.token_url ?? '',
-      revokeUrl: config.revoke_url ?? null,
-      clientAuth: config.client_auth === 'basic' ? 'client_secret_basic' : 'client_secret_post',
-      authorizationParams: {},
-      tokenParams: {},
+      authorizationUrl: rendered.authorization_url ?? '',
+      tokenUrl: rendered.refresh_url ?? rendered.token_url ?? '',
+      revokeUrl: rendered.revoke_url,
+      clientAuth: entry.auth.client_auth ?? 'client_secret_post',
+      revokeClientAuth: entry.auth.revoke_client_auth ?? 'none',
+      authorizationParams: { ...entry.auth.authorization_params, ...(entry.auth.offline?.authorization_params ?? {}) },
+      tokenParams: { ...entry.auth.token_params },
     };
   }
+}
+
+/** Which per-provider module interprets token responses. */
+export function moduleFor(providerKey: string): 'salesforce' | 'generic' {
+  return providerKey === 'salesforce' || providerKey === 'salesforce-sandbox' ? 'salesforce' : 'generic';
 }

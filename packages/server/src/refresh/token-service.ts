@@ -38,6 +38,8 @@ export interface Refresher {
     connectionId: string,
     options: { force: boolean; minValidS: number; waitMs: number; arrivedAt: Date; trigger: 'on_demand' | 'forced' },
   ): Promise<TokenResult>;
+  /** `POST …/refresh`: ignores backoff; on a dead grant exactly one provider call. */
+  refreshForced(connectionId: string): Promise<TokenResult>;
 }
 
 export function toTokenView(entry: CachedToken): TokenView {

@@ -169,6 +169,22 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
       return result.token;
     });
 
+    r.post('/v1/connections/:id/refresh', {
+      schema: {
+        tags: ['connections'],
+        summary: 'Refresh now (an operator\'s "try now")',
+        description:
+          'Ignores any backoff. On an active or refresh_failing connection the normal rules apply (a permanent error is confirmed by one retry). On needs_reauth or integration_error it makes exactly one provider call: success → active and connection.recovered; failure → the same 409, status unchanged, no webhook.',
+        params: IdParams,
+        response: { 200: TokenResponseSchema, ...problemResponses, 503: problemResponses[400] },
+      },
+    }, async (request, reply) => {
+      const connection = await requireConnection(ctx, request.params.id);
+      const result = await refresher.refreshForced(connection.id);
+      if (result.warning) reply.header('grantkeeper-warning', result.warning);
+      return result.token;
+    });
+
     r.get('/v1/connections/:id/events', {
       schema: {
         tags: ['connections'],

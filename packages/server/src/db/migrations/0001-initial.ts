@@ -56,6 +56,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       -- the refresh lease (database time only)
       lease_owner             text,
       lease_expires_at        timestamptz,
+      -- the intent of the refresh in flight (its event); NULL once its outcome is stored
+      refresh_intent_id       uuid,
+      -- evidence: a refresh whose outcome we never learned (a rotated token may be lost)
+      outcome_unknown_at      timestamptz,
+      -- evidence: this connection's last refresh was refused for the integration's credentials
+      integration_error_at    timestamptz,
       -- scheduling: NULL = nothing due (dead grants nobody re-probes cost nothing per tick)
       next_refresh_at         timestamptz,
       claimed_by              text,
@@ -193,6 +199,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       connection_id    uuid,
       token_enc        text,
       token_type_hint  text NOT NULL DEFAULT 'refresh_token',
+      -- where and as whom to revoke, kept with the token: the integration may be deleted first
+      revoke_url       text,
+      client_id        text,
+      client_auth      text,
+      client_secret_enc text,
       status           text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
       attempts         integer NOT NULL DEFAULT 0,
       next_attempt_at  timestamptz,

@@ -5,7 +5,7 @@ import type { Executor } from '../types.js';
 export async function finishRevocation(db: Executor, id: string, status: 'done' | 'failed', lastError: string | null): Promise<void> {
   await db
     .updateTable('revocations')
-    .set({ status, token_enc: null, last_error: lastError, finished_at: sql`now()`, next_attempt_at: null, attempts: sql`attempts + 1` })
+    .set({ status, token_enc: null, client_secret_enc: null, last_error: lastError, finished_at: sql`now()`, next_attempt_at: null, attempts: sql`attempts + 1` })
     .where('id', '=', id)
     .execute();
 }

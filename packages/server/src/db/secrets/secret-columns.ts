@@ -12,6 +12,6 @@ export const SECRET_TABLES: readonly SecretTable[] = [
   { table: 'connections', columns: ['access_token_enc', 'refresh_token_enc'], guard: 'generation' },
   { table: 'webhook_endpoints', columns: ['secret_enc', 'previous_secret_enc'], guard: 'ciphertext' },
   { table: 'connect_sessions', columns: ['code_verifier_enc'], guard: 'ciphertext' },
-  { table: 'revocations', columns: ['token_enc'], guard: 'ciphertext' },
+  { table: 'revocations', columns: ['token_enc', 'client_secret_enc'], guard: 'ciphertext' },
   { table: 'idempotency_keys', columns: ['response_enc'], guard: 'ciphertext' },
 ];

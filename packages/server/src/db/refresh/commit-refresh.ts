@@ -1,0 +1,60 @@
+import { sql } from 'kysely';
+import type { ConnectionRow, Executor } from '../types.js';
+
+export interface RefreshedGrant {
+  accessTokenEnc: string;
+  /** Only when the provider sent a new refresh token (rotation); otherwise the stored one stays. */
+  refreshTokenEnc: string | null;
+  refreshTokenFp: string | null;
+  expiresAt: Date;
+  instanceUrl: string | null | undefined;
+  idUrl: string | undefined;
+  account: { orgId: string; userId: string } | undefined;
+  scopes: string[] | undefined;
+  nextRefreshAt: Date | null;
+}
+
+/**
+ * Stores a refreshed grant with compare-and-set on `generation`: it can never overwrite a
+ * newer grant, and never be lost to an older one. Clears failure state, the lease and the
+ * intent in the same statement. Returns the previous status too (for `recovered`).
+ */
+export async function commitRefresh(
+  db: Executor,
+  id: string,
+  readGeneration: number,
+  grant: RefreshedGrant,
+): Promise<(ConnectionRow & { previous_status: string }) | undefined> {
+  const rotated = grant.refreshTokenEnc !== null;
+  const result = await sql<ConnectionRow & { previous_status: string }>`
+    UPDATE connections AS c SET
+      access_token_enc = ${grant.accessTokenEnc},
+      refresh_token_enc = ${rotated ? grant.refreshTokenEnc : sql`c.refresh_token_enc`},
+      refresh_token_fp = ${rotated ? grant.refreshTokenFp : sql`c.refresh_token_fp`},
+      last_rotation_at = ${rotated ? sql`now()` : sql`c.last_rotation_at`},
+      access_token_expires_at = ${grant.expiresAt},
+      instance_url = ${grant.instanceUrl === undefined ? sql`c.instance_url` : grant.instanceUrl},
+      id_url = ${grant.idUrl === undefined ? sql`c.id_url` : grant.idUrl},
+      org_id = ${grant.account === undefined ? sql`c.org_id` : grant.account.orgId},
+      user_id = ${grant.account === undefined ? sql`c.user_id` : grant.account.userId},
+      scopes = ${grant.scopes === undefined ? sql`c.scopes` : JSON.stringify(grant.scopes)},
+      generation = c.generation + 1,
+      last_refreshed_at = now(),
+      status = 'active',
+      consecutive_failures = 0,
+      last_error = NULL,
+      diagnosis = NULL,
+      backoff_until = NULL,
+      reprobe_attempts = 0,
+      outcome_unknown_at = NULL,
+      integration_error_at = NULL,
+      lease_owner = NULL,
+      lease_expires_at = NULL,
+      refresh_intent_id = NULL,
+      next_refresh_at = ${grant.nextRefreshAt},
+      updated_at = now()
+    FROM (SELECT id, status FROM connections WHERE id = ${id} FOR UPDATE) AS old
+    WHERE c.id = old.id AND c.generation = ${readGeneration}
+    RETURNING c.*, old.status AS previous_status`.execute(db);
+  return result.rows[0];
+}

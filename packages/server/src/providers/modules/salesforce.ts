@@ -1,0 +1,45 @@
+// Salesforce token responses (salesforce-oauth-spec.md §2.5, §2.6, §3.2):
+// - no expires_in: expiry = min(issued_at, our receive time) + the integration's
+//   access_token_ttl_s, so a provider clock ahead of ours never extends a token's life;
+// - instance_url may change (org migration): always take the new one;
+// - `id` is the identity URL on the login host; org and user ids are its last segments;
+// - signature = base64(HMAC-SHA256(client_secret, id + issued_at)).
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { DEFAULT_CLASSIFICATION_RULES } from '../classify.js';
+import { parseIdentityUrl } from '../../model/salesforce-ids.js';
+import { grantedScopes } from './generic.js';
+import type { GrantUpdate, ProviderModule } from './types.js';
+
+export function salesforceSignature(clientSecret: string, idUrl: string, issuedAt: string): string {
+  return createHmac('sha256', clientSecret).update(idUrl + issuedAt).digest('base64');
+}
+
+function checkSignature(body: Record<string, unknown>, clientSecret: string | null): GrantUpdate['signature'] {
+  if (typeof body.signature !== 'string') return 'absent';
+  if (clientSecret === null || typeof body.id !== 'string' || typeof body.issued_at !== 'string') return 'mismatch';
+  const expected = Buffer.from(salesforceSignature(clientSecret, body.id, body.issued_at));
+  const given = Buffer.from(body.signature);
+  return expected.length === given.length && timingSafeEqual(expected, given) ? 'valid' : 'mismatch';
+}
+
+export const salesforceModule: ProviderModule = {
+  classificationRules: DEFAULT_CLASSIFICATION_RULES,
+  interpretTokenResponse(body, context): GrantUpdate {
+    const received = context.receivedAt.getTime();
+    const issuedAtMs = typeof body.issued_at === 'string' && /^\d{10,16}$/.test(body.issued_at) ? Number(body.issued_at) : null;
+    const base = issuedAtMs === null ? received : Math.min(issuedAtMs, received);
+    const idUrl = typeof body.id === 'string' ? body.id : undefined;
+    const account = idUrl ? parseIdentityUrl(idUrl) ?? undefined : undefined;
+    return {
+      accessToken: String(body.access_token),
+      refreshToken: typeof body.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : null,
+      expiresAt: new Date(base + context.accessTokenTtlS * 1000),
+      instanceUrl: typeof body.instance_url === 'string' ? body.instance_url.replace(/\/+$/, '') : undefined,
+      ...(idUrl ? { idUrl } : {}),
+      ...(account ? { account } : {}),
+      scopes: grantedScopes(body),
+      signature: checkSignature(body, context.clientSecret),
+      clockSkewS: issuedAtMs === null ? null : (issuedAtMs - received) / 1000,
+    };
+  },
+};

@@ -1,0 +1,31 @@
+// The behaviour of a provider that its catalog data cannot express: how to read a token
+// response, and which error signatures mean what.
+import type { ClassificationRules } from '../classify.js';
+
+export interface TokenResponseContext {
+  receivedAt: Date;
+  /** The integration's assumed access-token lifetime (used when the response has no expires_in). */
+  accessTokenTtlS: number;
+  clientSecret: string | null;
+}
+
+export interface GrantUpdate {
+  accessToken: string;
+  /** A new refresh token when the provider rotated (or first issued) one; null otherwise. */
+  refreshToken: string | null;
+  expiresAt: Date;
+  /** undefined: leave as stored. */
+  instanceUrl?: string | null;
+  idUrl?: string;
+  account?: { orgId: string; userId: string };
+  scopes?: string[];
+  /** Salesforce signs id + issued_at; a mismatch is recorded and alerted, never a reason to drop the response. */
+  signature: 'valid' | 'mismatch' | 'absent' | 'not_applicable';
+  /** Provider issue time minus our receive time, in seconds, when the provider states one. */
+  clockSkewS: number | null;
+}
+
+export interface ProviderModule {
+  interpretTokenResponse(body: Record<string, unknown>, context: TokenResponseContext): GrantUpdate;
+  classificationRules: ClassificationRules;
+}

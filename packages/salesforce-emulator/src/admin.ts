@@ -119,6 +119,17 @@ export function createOrg(ctx: EmulatorContext, raw: Raw = {}): OrgRecord {
   return org;
 }
 
+export function updateOrg(ctx: EmulatorContext, orgId: string, raw: Raw): OrgRecord {
+  const org = requireOrg(ctx, orgId);
+  const name = optionalString(raw, 'name', 'name');
+  if (name !== undefined) org.name = name;
+  const instanceUrl = pick(raw, 'instanceUrl', 'instance_url');
+  if (instanceUrl === null) org.instanceUrl = null;
+  else if (typeof instanceUrl === 'string') org.instanceUrl = instanceUrl.replace(/\/+$/, '');
+  else if (instanceUrl !== undefined) throw new InputError('instance_url must be a string or null');
+  return org;
+}
+
 export function createUser(ctx: EmulatorContext, raw: Raw): UserRecord {
   const username = optionalString(raw, 'username', 'username');
   if (!username) throw new InputError('username is required');

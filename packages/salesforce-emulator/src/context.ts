@@ -1,6 +1,7 @@
 import type { EmulatorClock } from './clock.js';
 import type { IdTokenSigner } from './id-token.js';
 import type { PolicyOverrides } from './policies.js';
+import type { RequestLog } from './request-log.js';
 import type { EmulatorState } from './state.js';
 import type { StatsRecorder } from './stats.js';
 import type { TrafficControls } from './traffic.js';
@@ -13,6 +14,7 @@ export interface EmulatorContext {
   traffic: TrafficControls;
   idTokens: IdTokenSigner;
   settings: EmulatorSettings;
+  requestLog: RequestLog;
 }
 
 export interface EmulatorSettings {

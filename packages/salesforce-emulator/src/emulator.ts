@@ -6,6 +6,7 @@ import { issueCodeDirectly } from './endpoints/authorize.js';
 import { createApproval, issueAccessToken, makeIdToken, revokeApproval, tokenResponseBody } from './grants.js';
 import type { PolicyOverrides, RefreshTokenPolicy } from './policies.js';
 import type { AppMode, AppRecord } from './state.js';
+import type { RequestLogEntry } from './request-log.js';
 import type { EmulatorStats } from './stats.js';
 import type { EndpointName, FaultSpec, RateLimitSpec } from './traffic.js';
 import { appView, orgView, userView, type AppView, type OrgView, type UserView } from './views.js';
@@ -128,6 +129,10 @@ export class SalesforceEmulatorControls {
   // Orgs
   createOrg(input: OrgInput = {}): OrgView {
     return orgView(admin.createOrg(this.ctx, input as Record<string, unknown>));
+  }
+  /** Rename an org or move it to another instance_url (an org migration, spec §3.2). */
+  updateOrg(orgId: string, changes: { name?: string; instanceUrl?: string | null }): OrgView {
+    return orgView(admin.updateOrg(this.ctx, orgId, changes as Record<string, unknown>));
   }
   getOrg(orgId: string): OrgView | undefined {
     const org = this.ctx.state.findOrg(orgId);
@@ -285,6 +290,10 @@ export class SalesforceEmulatorControls {
     if (settings.apiRequestsUsed !== undefined) s.apiRequestsUsed = nonNegative(settings.apiRequestsUsed, 'api_requests_used');
     return { autoApprove: s.autoApprove, codeLifetimeS: s.codeLifetimeS, apiDailyLimit: s.apiDailyLimit, apiRequestsUsed: s.apiRequestsUsed };
   }
+  /** The last requests answered (up to 1000, control API excluded), oldest first. */
+  requestLog(filter: { endpoint?: EndpointName; limit?: number } = {}): RequestLogEntry[] {
+    return this.ctx.requestLog.list(filter);
+  }
   stats(): EmulatorStats {
     return this.ctx.stats.snapshot();
   }
@@ -295,6 +304,7 @@ export class SalesforceEmulatorControls {
   reset(): void {
     this.ctx.state.clear();
     this.ctx.stats.reset();
+    this.ctx.requestLog.clear();
     this.ctx.traffic.reset();
     this.ctx.clock.reset();
     this.ctx.settings.apiRequestsUsed = 0;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestNote } from './request-log.js';
 
 /** A tiny router and the request/response helpers the endpoints share. */
 
@@ -11,6 +12,8 @@ export interface RequestInfo {
   /** Raw body (read once, capped). */
   body: Buffer;
   clientIp: string;
+  /** What the handler wants in the request log (no secrets). */
+  note: RequestNote;
 }
 
 export type Handler = (request: RequestInfo) => void | Promise<void>;

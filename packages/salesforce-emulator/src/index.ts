@@ -18,6 +18,7 @@ export type { ApprovalInfo } from './admin.js';
 export type { AppView, OrgView, UserView } from './views.js';
 export type { EmulatorClock, ClockOptions } from './clock.js';
 export type { EmulatorStats } from './stats.js';
+export type { RequestLogEntry } from './request-log.js';
 export type { FaultSpec, RateLimitSpec, EndpointName } from './traffic.js';
 export { DEFAULT_POLICY, type PolicySettings, type PolicyOverrides, type RefreshTokenPolicy } from './policies.js';
 export type { EmulatorSeed } from './seed.js';

@@ -16,6 +16,7 @@ import { IdTokenSigner } from './id-token.js';
 import { parsePolicyOverrides, type PolicyOverrides } from './policies.js';
 import { applySeed, loadSeedFile, type EmulatorSeed } from './seed.js';
 import { EmulatorState } from './state.js';
+import { RequestLog, type RequestNote } from './request-log.js';
 import { StatsRecorder } from './stats.js';
 import { TrafficControls, type EndpointName } from './traffic.js';
 
@@ -147,6 +148,7 @@ export async function startSalesforceEmulator(options: EmulatorOptions = {}): Pr
     traffic: new TrafficControls(clock),
     idTokens: new IdTokenSigner(),
     settings,
+    requestLog: new RequestLog(),
   };
   const seed = typeof options.seed === 'string' ? loadSeedFile(options.seed) : options.seed;
   const restoreInitialState = (): void => {
@@ -210,6 +212,10 @@ async function dispatch(
   if (match === 'not_found') return sendJson(res, 404, REST_NOT_FOUND);
   if (match === 'method_not_allowed') return sendJson(res, 405, { error: 'invalid_request', error_description: 'method not allowed' });
   const endpoint = endpointOf.get(match.handler) ?? 'control';
+  const note: RequestNote = {};
+  if (endpoint !== 'control') {
+    res.on('finish', () => ctx.requestLog.add({ at: ctx.clock.now(), endpoint, method, path: url.pathname, status: res.statusCode, ...note }));
+  }
 
   try {
     const body = await readBody(req);
@@ -232,7 +238,7 @@ async function dispatch(
     }
     const forwarded = req.headers['x-emulator-client-ip'];
     const clientIp = typeof forwarded === 'string' && forwarded ? forwarded : (req.socket.remoteAddress ?? '');
-    await match.handler({ req, res, method, url, params: match.params, body, clientIp });
+    await match.handler({ req, res, method, url, params: match.params, body, clientIp, note });
   } catch (error) {
     if (res.headersSent) return void res.destroy();
     if (error instanceof BodyTooLargeError) return sendJson(res, 413, { error: 'invalid_request', error_description: 'request body too large' });

@@ -261,6 +261,26 @@ describe('control API', () => {
     for (const key of ['token_requests', 'refreshes', 'reuse_detections', 'revocations', 'peak_refreshes_per_s']) expect(typeof stats.json[key]).toBe('number');
   });
 
+  it('the request log shows what clients sent, without secrets', async () => {
+    const t = await login(w);
+    const basic = Buffer.from(`${w.clientId}:${SECRET}`).toString('base64');
+    await call(`${w.emu.url}/services/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` }, body: form({ grant_type: 'refresh_token', refresh_token: 'stale' }) });
+    const log = (await call(`${w.emu.url}/__emulator/requests?endpoint=token`)).json;
+    expect(log).toEqual([
+      { at: w.emu.clock.now(), endpoint: 'token', method: 'POST', path: '/services/oauth2/token', status: 200, grant_type: 'authorization_code', client_id: w.clientId, client_auth: 'body' },
+      { at: w.emu.clock.now(), endpoint: 'token', method: 'POST', path: '/services/oauth2/token', status: 400, grant_type: 'refresh_token', client_id: w.clientId, client_auth: 'basic', error: 'invalid_grant/expired access/refresh token' },
+    ]);
+    expect(JSON.stringify(w.emu.requestLog())).not.toContain(t.access_token);
+    expect(JSON.stringify(w.emu.requestLog())).not.toContain(SECRET);
+  });
+
+  it('an org can move to another instance_url (org migration)', async () => {
+    const t = await login(w);
+    const moved = await call(`${w.emu.url}/__emulator/orgs/${w.orgId}`, { method: 'PATCH', body: JSON.stringify({ instance_url: 'https://moved.my.salesforce.com/' }) });
+    expect(moved.json.instance_url).toBe('https://moved.my.salesforce.com');
+    expect((await refresh(w, t.refresh_token)).json.instance_url).toBe('https://moved.my.salesforce.com');
+  });
+
   it('bad input is 400, unknown ids 404, never 500', async () => {
     const post = (path: string, body: string) => call(`${w.emu.url}/__emulator${path}`, { method: 'POST', body });
     expect((await post('/apps', '{"client_id": 5}')).status).toBe(400);

@@ -90,6 +90,7 @@ export function registerControlRoutes(router: Router, ctx: EmulatorContext, emu:
     if (!org) throw new NotFoundError(`no org ${r.params.orgId}`);
     sendJson(r.res, 200, org);
   });
+  on('PATCH', '/orgs/:orgId', (r) => sendJson(r.res, 200, emu.updateOrg(r.params.orgId!, body(r) as { name?: string; instanceUrl?: string | null })));
   on('POST', '/orgs/:orgId/lock', (r) => {
     emu.lockOrg(r.params.orgId!);
     noContent(r);
@@ -278,6 +279,13 @@ export function registerControlRoutes(router: Router, ctx: EmulatorContext, emu:
     }));
   });
   on('GET', '/stats', (r) => sendJson(r.res, 200, emu.stats()));
+  on('GET', '/requests', (r) => {
+    const q = r.url.searchParams;
+    const limit = q.get('limit') ? Number(q.get('limit')) : undefined;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new InputError('limit must be a positive integer');
+    const endpoint = endpointName(q.get('endpoint') ?? undefined);
+    sendJson(r.res, 200, emu.requestLog({ ...(endpoint ? { endpoint } : {}), ...(limit ? { limit } : {}) }));
+  });
   on('POST', '/stats/reset', (r) => {
     emu.resetStats();
     noContent(r);

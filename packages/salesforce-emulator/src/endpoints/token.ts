@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
 import { isIpAllowed } from '../admin.js';
 import type { EmulatorContext } from '../context.js';
 import { GENERIC_ERRORS, SALESFORCE_ERRORS, SALESFORCE_LEGACY_ERRORS, type OAuthErrorKind, type WireError } from '../errors.js';
@@ -29,9 +28,11 @@ interface Responder {
   failWith(wire: WireError): void;
 }
 
-function responder(ctx: EmulatorContext, res: ServerResponse, mode: AppMode, policy: PolicySettings | null, usedBasic: boolean): Responder {
+function responder(ctx: EmulatorContext, r: RequestInfo, mode: AppMode, policy: PolicySettings | null, usedBasic: boolean): Responder {
+  const res = r.res;
   const failWith = (wire: WireError): void => {
     ctx.stats.tokenError(wire.body.error, wire.body.error_description);
+    r.note.error = `${wire.body.error}/${wire.body.error_description}`;
     // RFC 6749 §5.2: a 401 after Basic auth names the scheme; Salesforce sends no such header.
     const headers: Record<string, string> = wire.status === 401 && usedBasic ? { 'WWW-Authenticate': 'Basic realm="oauth"' } : {};
     sendJson(res, wire.status, wire.body, headers);
@@ -54,7 +55,11 @@ export async function handleToken(ctx: EmulatorContext, r: RequestInfo, pathMode
   const app = clientId === undefined ? undefined : ctx.state.apps.get(clientId);
   const mode = app?.mode ?? pathMode;
   const appPolicy = app ? appLevelPolicy(ctx, app) : null;
-  const out = responder(ctx, r.res, mode, appPolicy, basic !== null);
+  const out = responder(ctx, r, mode, appPolicy, basic !== null);
+  const grant = form.get('grant_type');
+  if (grant !== undefined) r.note.grant_type = grant;
+  if (clientId !== undefined) r.note.client_id = clientId;
+  r.note.client_auth = basic !== null ? 'basic' : form.has('client_secret') ? 'body' : 'none';
 
   const limited = ctx.traffic.overRateLimit();
   if (limited) {

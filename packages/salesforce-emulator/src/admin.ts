@@ -150,6 +150,7 @@ export function createUser(ctx: EmulatorContext, raw: Raw): UserRecord {
     firstName: optionalString(raw, 'firstName', 'first_name') ?? 'Emulated',
     lastName: optionalString(raw, 'lastName', 'last_name') ?? local,
     active: pick(raw, 'active', 'active') !== false,
+    frozen: false,
     passwordEpoch: 0,
     allowedIps: null,
     policy: policyOf(raw),
@@ -194,6 +195,10 @@ export function changePassword(ctx: EmulatorContext, userId: string): void {
 
 export function setUserActive(ctx: EmulatorContext, userId: string, active: boolean): void {
   requireUser(ctx, userId).active = active;
+}
+
+export function setUserFrozen(ctx: EmulatorContext, userId: string, frozen: boolean): void {
+  requireUser(ctx, userId).frozen = frozen;
 }
 
 export function setOrgActive(ctx: EmulatorContext, orgId: string, active: boolean): void {

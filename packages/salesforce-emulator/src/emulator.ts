@@ -181,6 +181,13 @@ export class SalesforceEmulatorControls {
   reactivateUser(userId: string): void {
     admin.setUserActive(this.ctx, userId, true);
   }
+  /** Freeze (admin): no logins; refresh per `frozenUserRefresh` (default refused as inactive user). */
+  freezeUser(userId: string): void {
+    admin.setUserFrozen(this.ctx, userId, true);
+  }
+  unfreezeUser(userId: string): void {
+    admin.setUserFrozen(this.ctx, userId, false);
+  }
   setUserPolicy(userId: string, policy: PolicyOverrides): void {
     admin.setUserPolicy(this.ctx, userId, policy as Record<string, unknown>);
   }

@@ -152,6 +152,8 @@ export function checkAccessToken(ctx: EmulatorContext, token: string, activity: 
   if (!user || !app || !org) return { ok: false, reason: 'unknown' };
   if (!org.active) return { ok: false, reason: 'inactive_org' };
   if (!user.active) return { ok: false, reason: 'inactive_user' };
+  // A frozen user's sessions end like an inactive user's, unless the switch lets them refresh ([INF]).
+  if (user.frozen && effectivePolicy(ctx, app, user).frozenUserRefresh === 'inactive_user') return { ok: false, reason: 'inactive_user' };
   if (activity && record.sliding) record.lastActivity = slideSession(record.lastActivity, record.timeoutMs, now);
   return { ok: true, token: record, user, org, app };
 }

@@ -36,6 +36,8 @@ export interface PolicySettings {
    * Default 'authentication_failure': refresh answers invalid_grant/authentication failure.
    */
   passwordChange: 'authentication_failure' | 'revoke_all' | 'no_effect';
+  /** What a frozen user's refresh gets (spec §6, unconfirmed): refused as inactive (default) or allowed. */
+  frozenUserRefresh: 'inactive_user' | 'allow';
   /** A second refresh with a token already being refreshed (spec §3.3). */
   concurrentRefresh: 'reject' | 'allow';
   /** Body of that rejection; default the one Segment saw (unconfirmed). */
@@ -67,6 +69,7 @@ export const DEFAULT_POLICY: Readonly<PolicySettings> = Object.freeze({
   maxApprovals: 5,
   approvalEviction: 'oldest',
   passwordChange: 'authentication_failure',
+  frozenUserRefresh: 'inactive_user',
   concurrentRefresh: 'reject',
   concurrentRefreshError: { status: 400, error: 'invalid_grant', error_description: 'expired authorization code' },
   requirePkce: false,
@@ -155,6 +158,7 @@ const SNAKE_TO_POLICY_KEY: Record<string, keyof PolicySettings> = {
   max_approvals: 'maxApprovals',
   approval_eviction: 'approvalEviction',
   password_change: 'passwordChange',
+  frozen_user_refresh: 'frozenUserRefresh',
   concurrent_refresh: 'concurrentRefresh',
   concurrent_refresh_error: 'concurrentRefreshError',
   require_pkce: 'requirePkce',
@@ -172,6 +176,7 @@ const ENUMS: Partial<Record<keyof PolicySettings, readonly unknown[]>> = {
   ipRelaxation: ['enforce', 'relax_for_refresh', 'relax'],
   approvalEviction: ['oldest', 'lru'],
   passwordChange: ['authentication_failure', 'revoke_all', 'no_effect'],
+  frozenUserRefresh: ['inactive_user', 'allow'],
   concurrentRefresh: ['reject', 'allow'],
   revokeErrorFormat: ['json', 'form'],
   rateLimitStyle: ['400', '429'],

@@ -43,6 +43,8 @@ export interface UserRecord {
   firstName: string;
   lastName: string;
   active: boolean;
+  /** Frozen by an admin: cannot log in (spec §6, effect on refresh unconfirmed). */
+  frozen: boolean;
   /** Incremented by each password change; families remember the epoch they were born in. */
   passwordEpoch: number;
   allowedIps: string[] | null;

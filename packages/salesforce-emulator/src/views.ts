@@ -59,6 +59,7 @@ export interface UserView {
   username: string;
   email: string;
   active: boolean;
+  frozen: boolean;
   password_changes: number;
   allowed_ips: string[] | null;
   permitted_apps: string[];
@@ -72,6 +73,7 @@ export function userView(user: UserRecord): UserView {
     username: user.username,
     email: user.email,
     active: user.active,
+    frozen: user.frozen,
     password_changes: user.passwordEpoch,
     allowed_ips: user.allowedIps,
     permitted_apps: [...user.permittedApps],

@@ -147,6 +147,21 @@ describe('user and org state (spec §6)', () => {
     expect((await refresh(w, t.refresh_token)).status).toBe(200);
   });
 
+  it("frozen user: no login, refresh refused as inactive user; 'allow' lets refresh and sessions through", async () => {
+    w = await startWorld();
+    const t = await login(w);
+    w.emu.freezeUser(w.userId);
+    expect((await refresh(w, t.refresh_token)).json).toEqual(INVALID_GRANT('inactive user'));
+    expect((await restCall(w, t.access_token)).status).toBe(401);
+    await expect(login(w)).rejects.toThrow(/error=inactive_user/);
+    w.emu.updateApp(w.clientId, { frozenUserRefresh: 'allow' });
+    const r = await refresh(w, t.refresh_token);
+    expect(r.status).toBe(200);
+    expect((await restCall(w, r.json.access_token)).status).toBe(200);
+    w.emu.unfreezeUser(w.userId);
+    expect((await login(w)).access_token).toBeTruthy();
+  });
+
   it('locked org: inactive organization', async () => {
     w = await startWorld();
     const t = await login(w);

@@ -133,7 +133,7 @@ function complete(ctx: EmulatorContext, r: RequestInfo, app: AppRecord, pending:
   const policy = effectivePolicy(ctx, app, user);
   let failure: AuthorizeErrorKind | null = null;
   if (!org || !org.active) failure = 'inactive_org';
-  else if (!user.active) failure = 'inactive_user';
+  else if (!user.active || user.frozen) failure = 'inactive_user';
   else if (isAppBlocked(app, org.orgId)) failure = 'app_blocked';
   else if (policy.ipRelaxation !== 'relax' && !isIpAllowed(org, user, r.clientIp)) failure = 'ip_restricted';
   else if (policy.permittedUsers === 'admin_approved' && !user.permittedApps.has(app.clientId)) failure = 'user_not_approved';

@@ -137,6 +137,14 @@ export function registerControlRoutes(router: Router, ctx: EmulatorContext, emu:
     emu.reactivateUser(r.params.userId!);
     noContent(r);
   });
+  on('POST', '/users/:userId/freeze', (r) => {
+    emu.freezeUser(r.params.userId!);
+    noContent(r);
+  });
+  on('POST', '/users/:userId/unfreeze', (r) => {
+    emu.unfreezeUser(r.params.userId!);
+    noContent(r);
+  });
   on('POST', '/users/:userId/policy', (r) => {
     emu.setUserPolicy(r.params.userId!, body(r));
     sendJson(r.res, 200, emu.getUser(r.params.userId!));

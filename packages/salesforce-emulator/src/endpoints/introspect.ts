@@ -49,7 +49,7 @@ export function handleIntrospect(ctx: EmulatorContext, r: RequestInfo): void {
     const app = ctx.state.apps.get(approval.clientId);
     const user = ctx.state.users.get(approval.userId);
     const org = ctx.state.orgs.get(approval.orgId);
-    if (!app || !user || !org || !user.active || !org.active) return false;
+    if (!app || !user || !org || !user.active || user.frozen || !org.active) return false;
     const policy = effectivePolicy(ctx, app, user);
     if (refreshTokenExpiry(policy, approval.createdAt, approval.lastUsedAt, now) !== 'valid') return false;
     const expiresAt = refreshTokenExpiresAt(policy, approval.createdAt, approval.lastUsedAt);

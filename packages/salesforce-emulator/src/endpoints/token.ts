@@ -110,7 +110,7 @@ function exchangeCode(ctx: EmulatorContext, r: RequestInfo, app: AppRecord, form
   }
   if (isAppBlocked(app, org.orgId)) return out.fail('expired_authorization_code');
   if (!org.active) return out.fail('inactive_org');
-  if (!user.active) return out.fail('inactive_user');
+  if (!user.active || user.frozen) return out.fail('inactive_user');
   if (policy.ipRelaxation !== 'relax' && !isIpAllowed(org, user, r.clientIp)) return out.fail('ip_restricted');
   if (policy.permittedUsers === 'admin_approved' && !user.permittedApps.has(app.clientId)) return out.fail('user_not_approved');
 
@@ -154,6 +154,7 @@ async function refresh(ctx: EmulatorContext, r: RequestInfo, app: AppRecord, for
   if (isAppBlocked(app, org.orgId)) return out.fail('expired_refresh_token');
   if (!org.active) return out.fail('inactive_org');
   if (!user.active) return out.fail('inactive_user');
+  if (user.frozen && policy.frozenUserRefresh === 'inactive_user') return out.fail('inactive_user');
   if (approval.passwordEpoch < user.passwordEpoch && policy.passwordChange === 'authentication_failure') return out.fail('authentication_failure');
   if (policy.ipRelaxation === 'enforce' && !isIpAllowed(org, user, r.clientIp)) return out.fail('ip_restricted');
   if (policy.permittedUsers === 'admin_approved' && !user.permittedApps.has(app.clientId)) return out.fail('user_not_approved');

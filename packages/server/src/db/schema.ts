@@ -63,7 +63,7 @@ export interface ConnectionsTable {
   refresh_token_fp: string | null;
   access_token_expires_at: NullableTimestamp;
   generation: Generated<number>;
-  authorized_at: TimestampDefault;
+  authorized_at: NullableTimestamp;
   last_refreshed_at: NullableTimestamp;
   last_rotation_at: NullableTimestamp;
   consecutive_failures: Generated<number>;

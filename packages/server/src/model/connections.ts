@@ -138,7 +138,7 @@ export async function importConnection(ctx: AppContext, input: ImportInput): Pro
         refresh_token_enc: encryptSecret(ctx.keyring, credentials.refresh_token, secretPlace(id, 'refresh_token_enc')),
         refresh_token_fp: refreshTokenFingerprint(ctx.keyring, credentials.refresh_token),
         access_token_expires_at: accessExpiresAt,
-        authorized_at: issuedAt ?? now,
+        authorized_at: issuedAt,
         next_refresh_at: new Date(now.getTime() + refresh.keepalive_s * 1000),
       });
       await insertEvent(trx, {

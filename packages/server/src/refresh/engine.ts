@@ -603,12 +603,13 @@ export class RefreshEngine implements Refresher {
         row.id,
       );
     }
-    const lastUse = Math.max(row.last_refreshed_at?.getTime() ?? 0, row.authorized_at.getTime());
+    const lastUse = Math.max(row.last_refreshed_at?.getTime() ?? 0, (row.authorized_at ?? row.created_at).getTime());
     return diagnose({
       failure,
       classification,
       providerName: description?.name ?? integration.provider,
-      firstRefreshSinceAuthorization: row.last_refreshed_at === null || row.last_refreshed_at < row.authorized_at,
+      // Only a known authorization time is evidence (an import without issued_at is not).
+      firstRefreshSinceAuthorization: row.authorized_at !== null && (row.last_refreshed_at === null || row.last_refreshed_at < row.authorized_at),
       rotationUncertain: row.outcome_unknown_at !== null,
       newerLiveGrantsForSameProviderUser: newer,
       grantLimit: description?.grantLimit?.limit ?? null,

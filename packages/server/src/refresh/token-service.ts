@@ -85,7 +85,7 @@ export async function getToken(ctx: AppContext, refresher: Refresher, publicId: 
     minValidS,
     waitMs,
     arrivedAt: request.arrivedAt,
-    trigger: request.force ? 'forced' : 'on_demand',
+    trigger: 'on_demand', // `force` on the token path is still on demand; only POST …/refresh is an operator's "forced"
   });
 }
 

@@ -44,7 +44,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       refresh_token_fp        text,
       access_token_expires_at timestamptz,
       generation              bigint NOT NULL DEFAULT 1,
-      authorized_at           timestamptz NOT NULL DEFAULT now(),
+      -- when the grant was authorized; NULL when unknown (an import without issued_at)
+      authorized_at           timestamptz,
       last_refreshed_at       timestamptz,
       last_rotation_at        timestamptz,
       -- failures

@@ -16,7 +16,8 @@ export function salesforceSignature(clientSecret: string, idUrl: string, issuedA
 
 function checkSignature(body: Record<string, unknown>, clientSecret: string | null): GrantUpdate['signature'] {
   if (typeof body.signature !== 'string') return 'absent';
-  if (clientSecret === null || typeof body.id !== 'string' || typeof body.issued_at !== 'string') return 'mismatch';
+  if (clientSecret === null) return 'not_applicable'; // a public client cannot check it
+  if (typeof body.id !== 'string' || typeof body.issued_at !== 'string') return 'mismatch';
   const expected = Buffer.from(salesforceSignature(clientSecret, body.id, body.issued_at));
   const given = Buffer.from(body.signature);
   return expected.length === given.length && timingSafeEqual(expected, given) ? 'valid' : 'mismatch';

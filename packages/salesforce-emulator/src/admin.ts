@@ -108,7 +108,8 @@ export function createOrg(ctx: EmulatorContext, raw: Raw = {}): OrgRecord {
   const org: OrgRecord = {
     orgId,
     name: optionalString(raw, 'name', 'name') ?? 'Emulated Org',
-    instanceUrl: instanceUrl ? instanceUrl.replace(/\/+$/, '') : null,
+    // Kept as given: a trailing slash (older Salesforce examples) is a quirk clients must tolerate (spec §1.3).
+    instanceUrl: instanceUrl ?? null,
     active: true,
     allowedIps: null,
     policy: policyOf(raw),
@@ -125,7 +126,7 @@ export function updateOrg(ctx: EmulatorContext, orgId: string, raw: Raw): OrgRec
   if (name !== undefined) org.name = name;
   const instanceUrl = pick(raw, 'instanceUrl', 'instance_url');
   if (instanceUrl === null) org.instanceUrl = null;
-  else if (typeof instanceUrl === 'string') org.instanceUrl = instanceUrl.replace(/\/+$/, '');
+  else if (typeof instanceUrl === 'string') org.instanceUrl = instanceUrl;
   else if (instanceUrl !== undefined) throw new InputError('instance_url must be a string or null');
   return org;
 }

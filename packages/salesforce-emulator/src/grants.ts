@@ -27,8 +27,9 @@ export function isAppBlocked(app: AppRecord, orgId: string): boolean {
   return app.blockedIn.has('*') || app.blockedIn.has(orgId);
 }
 
+/** Base for building REST URLs (no trailing slash). */
 export function instanceUrlFor(ctx: EmulatorContext, org: OrgRecord | undefined): string {
-  return org?.instanceUrl ?? ctx.settings.instanceUrl;
+  return (org?.instanceUrl ?? ctx.settings.instanceUrl).replace(/\/+$/, '');
 }
 
 export function identityUrl(ctx: EmulatorContext, user: UserRecord): string {
@@ -189,7 +190,8 @@ export function tokenResponseBody(ctx: EmulatorContext, app: AppRecord, user: Us
   body.signature = createHmac('sha256', app.clientSecret).update(id + issuedAt).digest('base64');
   body.scope = access.scope;
   if (issued.idToken) body.id_token = issued.idToken;
-  body.instance_url = instanceUrlFor(ctx, ctx.state.orgs.get(user.orgId));
+  // As configured: an org's instance URL may carry the old trailing slash on purpose.
+  body.instance_url = ctx.state.orgs.get(user.orgId)?.instanceUrl ?? ctx.settings.instanceUrl;
   body.id = id;
   body.token_type = 'Bearer';
   body.issued_at = issuedAt;

@@ -277,8 +277,9 @@ describe('control API', () => {
   it('an org can move to another instance_url (org migration)', async () => {
     const t = await login(w);
     const moved = await call(`${w.emu.url}/__emulator/orgs/${w.orgId}`, { method: 'PATCH', body: JSON.stringify({ instance_url: 'https://moved.my.salesforce.com/' }) });
-    expect(moved.json.instance_url).toBe('https://moved.my.salesforce.com');
-    expect((await refresh(w, t.refresh_token)).json.instance_url).toBe('https://moved.my.salesforce.com');
+    // Kept as given, trailing slash included: older Salesforce answers had one (spec §1.3).
+    expect(moved.json.instance_url).toBe('https://moved.my.salesforce.com/');
+    expect((await refresh(w, t.refresh_token)).json.instance_url).toBe('https://moved.my.salesforce.com/');
   });
 
   it('bad input is 400, unknown ids 404, never 500', async () => {

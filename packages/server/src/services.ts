@@ -1,13 +1,25 @@
 // The long-lived parts of an instance besides HTTP: the refresh engine and the background
-// workers. Started after the server listens; stopped first on shutdown.
+// workers. Started after the server listens; stopped first on shutdown (workers stop taking
+// work, then in-flight refreshes finish and store their outcome).
 import type { AppServices } from './api/app.js';
+import { connectPublicRoutes, connectSessionRoutes } from './api/routes/connect.js';
+import { providerRoutes } from './api/routes/providers.js';
+import { spikeRoutes } from './api/routes/spikes.js';
+import { statsRoutes } from './api/routes/stats.js';
+import { webhookRoutes } from './api/routes/webhooks.js';
 import type { AppContext } from './context.js';
+import { Retention } from './maintenance/retention.js';
 import { RefreshEngine } from './refresh/engine.js';
 import { afterSecretChange } from './refresh/integration-recovery.js';
 import { RevocationWorker } from './refresh/revocation-worker.js';
+import { Scheduler } from './refresh/scheduler.js';
+import { uiRoutes } from './ui/routes.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
 
 export interface Services {
   engine: RefreshEngine;
+  scheduler: Scheduler;
+  dispatcher: WebhookDispatcher;
   appServices: AppServices;
   start(): void;
   stop(): Promise<void>;
@@ -17,9 +29,15 @@ export interface Services {
 export function createServices(ctx: AppContext): Services {
   const closers: (() => Promise<void> | void)[] = [];
   const engine = new RefreshEngine(ctx);
+  const scheduler = new Scheduler(ctx, engine);
+  const dispatcher = new WebhookDispatcher(ctx);
   const revocations = new RevocationWorker(ctx, engine.fetch);
+  const retention = new Retention(ctx);
+  const workers = [scheduler, dispatcher, revocations, retention];
   return {
     engine,
+    scheduler,
+    dispatcher,
     appServices: {
       refresher: engine,
       integrationHooks: {
@@ -32,12 +50,16 @@ export function createServices(ctx: AppContext): Services {
           await engine.refreshInBackground(connectionId, 'import');
         },
       },
+      plugins: {
+        public: [connectPublicRoutes(ctx, { engine }), uiRoutes(ctx)],
+        authenticated: [connectSessionRoutes(ctx, { engine }), webhookRoutes(ctx, { dispatcher }), providerRoutes(ctx), statsRoutes(ctx), spikeRoutes(ctx)],
+      },
     },
     start() {
-      revocations.start();
+      for (const worker of workers) worker.start();
     },
     async stop() {
-      await revocations.stop();
+      for (const worker of workers) await worker.stop();
       await engine.stop();
       for (const fn of closers.splice(0).reverse()) await fn();
     },

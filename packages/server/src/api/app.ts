@@ -1,10 +1,11 @@
 // The HTTP server: one Fastify plugin per resource, problem+json for every error, the
 // OpenAPI document generated from the route schemas.
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { AppContext } from '../context.js';
 import type { Refresher } from '../refresh/token-service.js';
+import { hasUiSession } from '../ui/routes.js';
 import { authenticate } from './auth.js';
 import { registerIdempotency } from './idempotency.js';
 import { errorHandler, problems, sendProblem } from './problem.js';
@@ -18,7 +19,7 @@ export interface AppServices {
   integrationHooks?: IntegrationHooks;
   connectionHooks?: ConnectionHooks;
   /** Further plugins (admin API, connect flow, webhooks, dashboard …) registered by the server. */
-  plugins?: { public?: ((app: FastifyInstance) => Promise<void>)[]; authenticated?: ((app: FastifyInstance) => Promise<void>)[] };
+  plugins?: { public?: FastifyPluginAsync[]; authenticated?: FastifyPluginAsync[] };
 }
 
 export async function buildApp(ctx: AppContext, services: AppServices): Promise<FastifyInstance> {
@@ -70,7 +71,7 @@ export async function buildApp(ctx: AppContext, services: AppServices): Promise<
 
   // Everything under /v1 needs an API key.
   await app.register(async (v1) => {
-    v1.addHook('onRequest', async (request) => authenticate(ctx, request));
+    v1.addHook('onRequest', async (request) => authenticate(ctx, request, (req) => hasUiSession(ctx, req)));
     registerIdempotency(v1, ctx);
     await v1.register(integrationRoutes(ctx, services.integrationHooks ?? {}));
     await v1.register(connectionRoutes(ctx, services.refresher, services.connectionHooks));

@@ -56,8 +56,8 @@ export async function handleToken(ctx: EmulatorContext, r: RequestInfo, pathMode
   const mode = app?.mode ?? pathMode;
   const appPolicy = app ? appLevelPolicy(ctx, app) : null;
   const out = responder(ctx, r, mode, appPolicy, basic !== null);
-  const grant = form.get('grant_type');
-  if (grant !== undefined) r.note.grant_type = grant;
+  const grantType = form.get('grant_type');
+  if (grantType !== undefined) r.note.grant_type = grantType;
   if (clientId !== undefined) r.note.client_id = clientId;
   r.note.client_auth = basic !== null ? 'basic' : form.has('client_secret') ? 'body' : 'none';
 
@@ -71,7 +71,6 @@ export async function handleToken(ctx: EmulatorContext, r: RequestInfo, pathMode
   if (r.method !== 'POST') return out.fail('must_use_post');
   // A JSON or missing body reads as "no grant_type" on the real endpoint (spec §3.3).
   if (!isFormEncoded(r.req)) return out.fail('unsupported_grant_type');
-  const grantType = form.get('grant_type');
   if (grantType !== 'authorization_code' && grantType !== 'refresh_token') return out.fail('unsupported_grant_type');
 
   if (!app || basic === 'malformed') return out.fail('invalid_client_id');

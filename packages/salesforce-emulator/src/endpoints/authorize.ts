@@ -1,4 +1,4 @@
-import { isIpAllowed } from '../admin.js';
+import { isIpAllowed, NotFoundError } from '../admin.js';
 import type { EmulatorContext } from '../context.js';
 import { AUTHORIZE_ERRORS, type AuthorizeErrorKind } from '../errors.js';
 import { appLevelPolicy, effectivePolicy, isAppBlocked } from '../grants.js';
@@ -165,9 +165,9 @@ export function issueCodeDirectly(
   input: { clientId: string; username: string; redirectUri?: string; scope?: string; codeChallenge?: string; codeChallengeMethod?: 'S256' | 'plain'; nonce?: string },
 ): string {
   const app = ctx.state.apps.get(input.clientId);
-  if (!app) throw new Error(`no app ${input.clientId}`);
+  if (!app) throw new NotFoundError(`no app ${input.clientId}`);
   const user = ctx.state.findUserByUsername(input.username);
-  if (!user) throw new Error(`no user ${input.username}`);
+  if (!user) throw new NotFoundError(`no user ${input.username}`);
   const code = newAuthorizationCode();
   ctx.state.codes.set(code, {
     code,

@@ -66,6 +66,10 @@ export interface Config {
     retryWindowMs: number;
     secretOverlapS: number;
     pollIntervalMs: number;
+    /** Deliveries in flight per instance. */
+    concurrency: number;
+    /** How long a claimed delivery stays invisible to other instances (must outlast timeoutMs). */
+    claimMs: number;
   };
   connect: {
     sessionTtlS: number;
@@ -84,6 +88,7 @@ export interface Config {
   };
   idempotencyTtlS: number;
   shutdownTimeoutMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -198,6 +203,10 @@ export function loadConfig(env: Env = process.env): Config {
   const backoffMaxMs = r.int('BACKOFF_MAX_MS', 3_600_000, { min: 1 });
   if (backoffMaxMs < backoffBaseMs) r.problems.push('GRANTKEEPER_BACKOFF_MAX_MS must be at least GRANTKEEPER_BACKOFF_BASE_MS');
   const waitMsMax = r.int('WAIT_MS_MAX', 30_000, { min: 1 });
+  const webhookTimeoutMs = r.int('WEBHOOK_TIMEOUT_MS', 10_000, { min: 1 });
+  const webhookClaimMs = r.int('WEBHOOK_CLAIM_MS', webhookTimeoutMs + 30_000, { min: 1 });
+  // A claim that ends while its request may still be running would let another instance send it twice.
+  if (webhookClaimMs <= webhookTimeoutMs) r.problems.push('GRANTKEEPER_WEBHOOK_CLAIM_MS must be greater than GRANTKEEPER_WEBHOOK_TIMEOUT_MS');
 
   const config: Config = {
     port: r.int('PORT', 4280, { min: 0, max: 65535 }),
@@ -243,12 +252,14 @@ export function loadConfig(env: Env = process.env): Config {
       minRatio: r.ratio('SPIKE_MIN_RATIO', 0.5),
     },
     webhooks: {
-      timeoutMs: r.int('WEBHOOK_TIMEOUT_MS', 10_000, { min: 1 }),
+      timeoutMs: webhookTimeoutMs,
       retryBaseMs: r.int('WEBHOOK_RETRY_BASE_MS', 30_000, { min: 1 }),
       retryMaxMs: r.int('WEBHOOK_RETRY_MAX_MS', 3 * 3_600_000, { min: 1 }),
       retryWindowMs: r.int('WEBHOOK_RETRY_WINDOW_MS', 26 * 3_600_000, { min: 1 }),
       secretOverlapS: r.int('WEBHOOK_SECRET_OVERLAP_S', 86_400),
       pollIntervalMs: r.int('WEBHOOK_POLL_INTERVAL_MS', 1_000, { min: 1 }),
+      concurrency: r.int('WEBHOOK_CONCURRENCY', 16, { min: 1, max: 256 }),
+      claimMs: webhookClaimMs,
     },
     connect: {
       sessionTtlS: r.int('CONNECT_SESSION_TTL_S', 1_800, { min: 1 }),
@@ -267,6 +278,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     idempotencyTtlS: r.int('IDEMPOTENCY_TTL_S', 86_400, { min: 1 }),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 30_000),
+    },
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);

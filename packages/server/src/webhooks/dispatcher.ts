@@ -1,10 +1,212 @@
-// Webhook delivery from the outbox (issue #6).
+// Webhook delivery from the outbox, on every instance. Each pass (every pollIntervalMs, or
+// at once when an event is committed — LISTEN/NOTIFY) fans new outbox rows out to the
+// matching endpoints, then claims due deliveries in one short committed statement and
+// sends them with bounded concurrency. No transaction is open during an HTTP call; a
+// crashed sender's claim runs out and the delivery is sent again (at-least-once).
 import type { AppContext } from '../context.js';
+import { decryptSecret } from '../crypto/envelope.js';
+import { claimDueDeliveries, findDelivery, oldestUndeliveredAgeS, recordAttempt, type ClaimedDelivery, type DeliveryView } from '../db/webhooks/deliveries.js';
+import { disableEndpoint, type WebhookEndpointRow } from '../db/webhooks/endpoints.js';
+import { fanOutOutbox } from '../db/webhooks/fan-out-outbox.js';
+import { OUTBOX_CHANNEL } from '../db/webhooks/notify-outbox.js';
+import { insertPing } from '../db/webhooks/ping.js';
+import { newRowId, toPublicId } from '../model/ids.js';
+import { createGuardedFetch, type GuardedFetch } from '../oauth/outbound.js';
+import { withConnectionFields } from './outbox.js';
+import { nextRetryDelayMs } from './retry-policy.js';
+import { attemptDelivery, type AttemptResult } from './send.js';
+
+const FAN_OUT_BATCH = 500;
+const LAG_EVERY_MS = 1_000;
+
+interface Target {
+  endpointId: string;
+  secretEnc: string;
+  previousSecretEnc: string | null;
+  previousSecretExpiresAt: Date | null;
+}
 
 export class WebhookDispatcher {
-  constructor(private readonly ctx: AppContext) {}
-  start(): void {
-    void this.ctx;
+  readonly fetch: GuardedFetch;
+  private readonly inFlight = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+  private unlisten: (() => Promise<void>) | null = null;
+  private lagMeasuredAt = 0;
+
+  constructor(private readonly ctx: AppContext) {
+    this.fetch = createGuardedFetch({ allowPrivateNetwork: ctx.config.allowPrivateNetwork }, { timeoutMs: ctx.config.webhooks.timeoutMs });
   }
-  async stop(): Promise<void> {}
+
+  start(): void {
+    this.stopped = false;
+    this.ctx.db
+      .listen(OUTBOX_CHANNEL, () => this.wake())
+      .then((unlisten) => {
+        if (this.stopped) void unlisten();
+        else this.unlisten = unlisten;
+      })
+      .catch((error: unknown) => this.ctx.log.warn({ err: error }, 'webhook LISTEN failed; polling only'));
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.unlisten?.().catch(() => {});
+    await this.ticking;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Run a pass now (or right after the running one). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.ticking = this.tick()
+      .catch((error: unknown) => this.ctx.log.warn({ err: error }, 'webhook dispatch pass failed'))
+      .finally(() => {
+        this.ticking = null;
+        if (this.stopped) return;
+        if (this.again) {
+          this.again = false;
+          setImmediate(() => this.wake());
+        } else {
+          this.timer = setTimeout(() => this.wake(), this.ctx.config.webhooks.pollIntervalMs);
+        }
+      });
+  }
+
+  /** One pass: fan out, claim what there is room for, start sending. */
+  async tick(): Promise<void> {
+    const { ctx } = this;
+    const db = ctx.db.kysely;
+    for (let i = 0; i < 20 && !this.stopped; i++) {
+      if ((await fanOutOutbox(db, FAN_OUT_BATCH)) < FAN_OUT_BATCH) break;
+    }
+    const room = ctx.config.webhooks.concurrency - this.inFlight.size;
+    if (room > 0 && !this.stopped) {
+      const claimed = await claimDueDeliveries(db, room, ctx.config.webhooks.claimMs, ctx.config.instanceId);
+      for (const row of claimed) this.track(this.deliver(row));
+      if (claimed.length === room) this.again = true; // more may be due
+    }
+    if (Date.now() - this.lagMeasuredAt >= LAG_EVERY_MS) {
+      this.lagMeasuredAt = Date.now();
+      ctx.metrics.outboxLag.set(await oldestUndeliveredAgeS(db));
+    }
+  }
+
+  /**
+   * Sends a `ping` event to one endpoint now (whatever its filter or state) and answers
+   * with the outcome; it is recorded as a delivery but never retried on its own.
+   */
+  async ping(endpoint: WebhookEndpointRow): Promise<DeliveryView> {
+    const { ctx } = this;
+    const outboxId = newRowId();
+    const deliveryId = newRowId();
+    const payload = JSON.stringify({ type: 'ping', timestamp: new Date().toISOString(), data: { endpoint: toPublicId('webhookEndpoint', endpoint.id) } });
+    await insertPing(ctx.db.kysely, {
+      outboxId,
+      deliveryId,
+      endpointId: endpoint.id,
+      payload,
+      claimMs: ctx.config.webhooks.claimMs,
+      claimedBy: ctx.config.instanceId,
+    });
+    const result = await attemptDelivery(this.fetch, {
+      url: endpoint.url,
+      eventId: toPublicId('event', outboxId),
+      body: payload,
+      secrets: this.secretsOf(targetOf(endpoint)),
+    });
+    await this.record(deliveryId, endpoint.id, result, null);
+    return (await findDelivery(ctx.db.kysely, deliveryId))!;
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked: Promise<void> = work
+      .catch((error: unknown) => this.ctx.log.warn({ err: error }, 'webhook delivery failed unexpectedly; it is retried when its claim ends'))
+      .finally(() => {
+        this.inFlight.delete(tracked);
+        // Claim again once half the slots are free: batches claims under load.
+        if (this.inFlight.size <= this.ctx.config.webhooks.concurrency / 2) this.wake();
+      });
+    this.inFlight.add(tracked);
+  }
+
+  private async deliver(row: ClaimedDelivery): Promise<void> {
+    const payload = row.payload as { data?: Record<string, unknown> };
+    // Events written before data carried status/generation get them here (deterministic, so
+    // every attempt and endpoint sends the same bytes).
+    const body = JSON.stringify(payload.data ? { ...payload, data: withConnectionFields(payload.data) } : payload);
+    let secrets: string[];
+    try {
+      secrets = this.secretsOf({
+        endpointId: row.endpoint_id,
+        secretEnc: row.secret_enc,
+        previousSecretEnc: row.previous_secret_enc,
+        previousSecretExpiresAt: row.previous_secret_expires_at,
+      });
+    } catch (error) {
+      this.ctx.log.error({ err: { message: (error as Error).message }, endpoint: toPublicId('webhookEndpoint', row.endpoint_id) }, 'webhook secret cannot be decrypted');
+      await this.record(row.id, row.endpoint_id, { kind: 'retry', status: null, body: null, error: 'secret_unreadable: the endpoint secret cannot be decrypted with the configured keys' }, row);
+      return;
+    }
+    const result = await attemptDelivery(this.fetch, { url: row.url, eventId: toPublicId('event', row.outbox_id), body, secrets });
+    await this.record(row.id, row.endpoint_id, result, row);
+  }
+
+  /** Stores an attempt; `retryable` null = a ping (a failure is final). */
+  private async record(deliveryId: string, endpointId: string, result: AttemptResult, retryable: ClaimedDelivery | null): Promise<void> {
+    const { ctx } = this;
+    const db = ctx.db.kysely;
+    const me = ctx.config.instanceId;
+    if (result.kind === 'delivered') {
+      ctx.metrics.webhookDeliveries.inc({ outcome: 'delivered' });
+      await recordAttempt(db, deliveryId, me, { status: 'delivered', retryInMs: null, responseStatus: result.status, responseBody: result.body, error: null });
+      return;
+    }
+    if (result.kind === 'gone') {
+      ctx.metrics.webhookDeliveries.inc({ outcome: 'endpoint_gone' });
+      const reason = `the endpoint answered 410 Gone at ${new Date().toISOString()}`;
+      await disableEndpoint(db, endpointId, reason);
+      ctx.log.warn({ endpoint: toPublicId('webhookEndpoint', endpointId) }, 'webhook endpoint answered 410 Gone: disabled');
+      await recordAttempt(db, deliveryId, me, { status: 'failed', retryInMs: null, responseStatus: 410, responseBody: result.body, error: `410 Gone: endpoint disabled` });
+      return;
+    }
+    const delay = retryable ? nextRetryDelayMs(ctx.config.webhooks, retryable.attempts + 1, retryable.created_at) : null;
+    ctx.metrics.webhookDeliveries.inc({ outcome: delay === null ? 'failed' : 'retrying' });
+    await recordAttempt(db, deliveryId, me, {
+      status: delay === null ? 'failed' : 'pending',
+      retryInMs: delay,
+      responseStatus: result.status,
+      responseBody: result.body,
+      error: result.error,
+    });
+  }
+
+  /** The current secret, plus the previous one while a rotation's overlap lasts. */
+  private secretsOf(target: Target): string[] {
+    const place = (column: string) => ({ table: 'webhook_endpoints', column, rowId: target.endpointId });
+    const secrets = [decryptSecret(this.ctx.keyring, target.secretEnc, place('secret_enc'))];
+    if (target.previousSecretEnc && target.previousSecretExpiresAt && target.previousSecretExpiresAt.getTime() > Date.now()) {
+      secrets.push(decryptSecret(this.ctx.keyring, target.previousSecretEnc, place('previous_secret_enc')));
+    }
+    return secrets;
+  }
+}
+
+function targetOf(endpoint: WebhookEndpointRow): Target {
+  return {
+    endpointId: endpoint.id,
+    secretEnc: endpoint.secret_enc,
+    previousSecretEnc: endpoint.previous_secret_enc,
+    previousSecretExpiresAt: endpoint.previous_secret_expires_at,
+  };
 }

@@ -1,6 +1,8 @@
 // Webhook events are written to the outbox in the same transaction as the state change
 // they announce, so an event exists if and only if its transition committed.
+import { nextEventSequence } from '../db/connections/next-event-sequence.js';
 import { insertOutbox } from '../db/outbox/insert-outbox.js';
+import { notifyOutbox } from '../db/webhooks/notify-outbox.js';
 import type { Executor } from '../db/types.js';
 import { newRowId, toPublicId } from '../model/ids.js';
 
@@ -39,16 +41,37 @@ export interface OutboxEvent {
   data: Record<string, unknown>;
 }
 
-/** Writes one event; returns its public id (`evt_…`, the `webhook-id` of every delivery). */
+/**
+ * Writes one event; returns its public id (`evt_…`, the `webhook-id` of every delivery).
+ * A connection event's data gets the connection's `status`, `generation` and `sequence` at
+ * its top level (API.md), taking a sequence number here when the emitter did not.
+ */
 export async function emitEvent(db: Executor, event: OutboxEvent): Promise<string> {
   const id = newRowId();
   const timestamp = new Date().toISOString();
+  let data = withConnectionFields(event.data);
+  if (event.connectionId && data.connection !== undefined && typeof data.sequence !== 'number') {
+    data = { ...data, sequence: await nextEventSequence(db, event.connectionId) };
+  }
   await insertOutbox(db, {
     id,
     type: event.type,
     connection_id: event.connectionId ?? null,
     integration_id: event.integrationId ?? null,
-    payload: JSON.stringify({ type: event.type, timestamp, data: event.data }),
+    payload: JSON.stringify({ type: event.type, timestamp, data }),
   });
+  await notifyOutbox(db);
   return toPublicId('event', id);
+}
+
+/** Lifts `status` and `generation` out of `data.connection` (what the receiver orders and acts on). */
+export function withConnectionFields(data: Record<string, unknown>): Record<string, unknown> {
+  const connection = data.connection;
+  if (connection === null || typeof connection !== 'object') return data;
+  const { status, generation } = connection as { status?: unknown; generation?: unknown };
+  return {
+    ...(data.status === undefined && status !== undefined ? { status } : {}),
+    ...(data.generation === undefined && generation !== undefined ? { generation } : {}),
+    ...data,
+  };
 }

@@ -1,0 +1,116 @@
+// Webhook endpoints: validation, the secret (shown once, stored encrypted), rotation with
+// an overlap during which both secrets sign, and the public shape.
+import type { AppContext } from '../context.js';
+import { encryptSecret, decryptSecret } from '../crypto/envelope.js';
+import {
+  deleteEndpoint,
+  findEndpoint,
+  insertEndpoint,
+  rotateEndpointSecret,
+  updateEndpoint,
+  type WebhookEndpointRow,
+} from '../db/webhooks/endpoints.js';
+import { conflict, invalid, notFound, type FieldProblem } from '../errors.js';
+import { fromPublicId, newRowId, toPublicId } from '../model/ids.js';
+import { WEBHOOK_EVENT_TYPES } from './outbox.js';
+import { generateWebhookSecret } from './signing.js';
+
+export interface EndpointInput {
+  url?: string;
+  /** null or omitted: every event type. */
+  events?: string[] | null;
+  enabled?: boolean;
+}
+
+const place = (rowId: string, column = 'secret_enc') => ({ table: 'webhook_endpoints', column, rowId });
+
+export function endpointToApi(row: WebhookEndpointRow) {
+  return {
+    id: toPublicId('webhookEndpoint', row.id),
+    url: row.url,
+    events: row.events,
+    enabled: row.enabled,
+    disabled_reason: row.disabled_reason,
+    previous_secret_expires_at: row.previous_secret_expires_at && row.previous_secret_expires_at.getTime() > Date.now() ? row.previous_secret_expires_at.toISOString() : null,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+function validate(input: EndpointInput): void {
+  const problems: FieldProblem[] = [];
+  if (input.url !== undefined) {
+    let url: URL | null = null;
+    try {
+      url = new URL(input.url);
+    } catch {
+      /* reported below */
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) problems.push({ field: 'url', message: 'must be an absolute http(s) URL' });
+    else if (url.username || url.password) problems.push({ field: 'url', message: 'must not contain credentials' });
+  }
+  input.events?.forEach((type, i) => {
+    if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(type)) {
+      problems.push({ field: `events.${i}`, message: `unknown event type "${type}"; known: ${WEBHOOK_EVENT_TYPES.join(', ')}` });
+    }
+  });
+  if (problems.length > 0) throw invalid(problems);
+}
+
+const eventsColumn = (events: string[] | null | undefined) => (events ? JSON.stringify([...new Set(events)]) : null);
+
+export async function createEndpoint(ctx: AppContext, input: EndpointInput & { url: string }): Promise<{ row: WebhookEndpointRow; secret: string }> {
+  validate(input);
+  const id = newRowId();
+  const secret = generateWebhookSecret();
+  const row = await insertEndpoint(ctx.db.kysely, {
+    id,
+    url: input.url,
+    events: eventsColumn(input.events),
+    enabled: input.enabled ?? true,
+    secret_enc: encryptSecret(ctx.keyring, secret, place(id)),
+  });
+  return { row, secret };
+}
+
+export async function requireEndpoint(ctx: AppContext, publicId: string): Promise<WebhookEndpointRow> {
+  const id = fromPublicId('webhookEndpoint', publicId);
+  const row = id ? await findEndpoint(ctx.db.kysely, id) : undefined;
+  if (!row) throw notFound(`Webhook endpoint "${publicId}"`);
+  return row;
+}
+
+export async function patchEndpoint(ctx: AppContext, publicId: string, input: EndpointInput): Promise<WebhookEndpointRow> {
+  validate(input);
+  const current = await requireEndpoint(ctx, publicId);
+  const row = await updateEndpoint(ctx.db.kysely, current.id, {
+    ...(input.url !== undefined ? { url: input.url } : {}),
+    ...(input.events !== undefined ? { events: eventsColumn(input.events) } : {}),
+    // Enabling again clears why it was disabled.
+    ...(input.enabled !== undefined ? { enabled: input.enabled, disabled_reason: input.enabled ? null : 'disabled through the API' } : {}),
+  });
+  if (!row) throw notFound(`Webhook endpoint "${publicId}"`);
+  return row;
+}
+
+/** A new secret signs from now on; the old one also signs until the overlap ends. */
+export async function rotateSecret(ctx: AppContext, publicId: string): Promise<{ row: WebhookEndpointRow; secret: string }> {
+  const current = await requireEndpoint(ctx, publicId);
+  const oldSecret = decryptSecret(ctx.keyring, current.secret_enc, place(current.id));
+  const secret = generateWebhookSecret();
+  const row = await rotateEndpointSecret(
+    ctx.db.kysely,
+    current.id,
+    current.secret_enc,
+    encryptSecret(ctx.keyring, secret, place(current.id)),
+    encryptSecret(ctx.keyring, oldSecret, place(current.id, 'previous_secret_enc')),
+    ctx.config.webhooks.secretOverlapS,
+  );
+  if (!row) throw conflict('concurrent_update', 'The endpoint changed during the rotation; retry.');
+  return { row, secret };
+}
+
+export async function removeEndpoint(ctx: AppContext, publicId: string): Promise<void> {
+  const row = await requireEndpoint(ctx, publicId);
+  if (!(await deleteEndpoint(ctx.db.kysely, row.id))) throw notFound(`Webhook endpoint "${publicId}"`);
+}

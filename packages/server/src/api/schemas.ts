@@ -147,6 +147,7 @@ export const ConnectionSchema = Type.Object(
     generation: Type.Integer(),
     access_token_expires_at: Nullable(Timestamp),
     last_refreshed_at: Nullable(Timestamp),
+    refresh_token_expires_at: Nullable(Timestamp),
     next_refresh_at: Nullable(Timestamp),
     consecutive_failures: Type.Integer(),
     last_error: LastErrorSchema,

@@ -66,6 +66,7 @@ export interface ConnectionsTable {
   authorized_at: NullableTimestamp;
   last_refreshed_at: NullableTimestamp;
   last_rotation_at: NullableTimestamp;
+  refresh_token_expires_at: NullableTimestamp;
   consecutive_failures: Generated<number>;
   last_error: NullableJson<LastError>;
   diagnosis: NullableJson<unknown>;

@@ -61,23 +61,44 @@ export async function requireConnection(ctx: AppContext, publicId: string): Prom
   return row;
 }
 
+/**
+ * Checks a connection's `connection_config` against the provider's URL template variables
+ * (catalog: required unless defaulted, anchored pattern, no unknown keys) and returns what
+ * to store: the given values plus defaults, so the stored config renders the same URLs even
+ * if a default changes later. Throws a 400 listing every bad field.
+ */
 export function validateConnectionConfig(
   ctx: AppContext,
-  integration: IntegrationRow,
-  config: Record<string, string> | undefined,
+  integration: Pick<IntegrationRow, 'provider' | 'auth_base_url'>,
+  config: unknown,
 ): Record<string, string> {
-  const description = ctx.providers.describe(integration.provider);
-  const expected = description?.templateVariables ?? [];
-  const given = config ?? {};
-  const problems = [
-    ...expected.filter((v) => !(v in given)).map((v) => ({ field: `connection_config.${v}`, message: 'is required by this provider' })),
-    ...Object.keys(given)
-      .filter((k) => !expected.includes(k))
-      .map((k) => ({ field: `connection_config.${k}`, message: 'is not a template variable of this provider' })),
-  ];
-  if (problems.length > 0) throw invalid(problems);
-  return given;
+  const check = ctx.providers.checkConnectionConfig({ provider: integration.provider, authBaseUrl: integration.auth_base_url }, config);
+  if (!check.ok) {
+    throw invalid(
+      check.problems.map((p) => ({
+        field: p.variable === '' ? 'connection_config' : p.variable === 'auth_base_url' ? 'integration.auth_base_url' : `connection_config.${p.variable}`,
+        message: p.message,
+      })),
+    );
+  }
+  const entry = ctx.providers.entry(integration.provider);
+  const stored: Record<string, string> = {};
+  for (const [name, value] of Object.entries(check.values)) {
+    if (entry?.template_variables[name]?.from === 'connection_config') stored[name] = value;
+  }
+  return stored;
 }
+
+/**
+ * For the connect flow (connect sessions): the same check by integration key. Returns the
+ * config to store on the connection; throws 400 for an unknown integration or a bad config.
+ */
+export async function validateConnectionConfigFor(ctx: AppContext, integrationKey: string, config: unknown): Promise<Record<string, string>> {
+  const integration = await findIntegrationByKey(ctx.db.kysely, integrationKey);
+  if (!integration) throw invalid([{ field: 'integration', message: `no integration with key "${integrationKey}"` }]);
+  return validateConnectionConfig(ctx, integration, config);
+}
+
 
 export async function importConnection(ctx: AppContext, input: ImportInput): Promise<{ row: ConnectionRow; integration: IntegrationRow }> {
   const integration = await findIntegrationByKey(ctx.db.kysely, input.integration);
@@ -229,17 +250,25 @@ export async function deleteAllConnectionsOfIntegration(ctx: AppContext, integra
  */
 export async function queueRevocation(ctx: AppContext, trx: Executor, row: ConnectionRow, integration: IntegrationRow): Promise<void> {
   if (!row.refresh_token_enc) return;
-  const endpoints = ctx.providers.endpoints(
-    {
-      provider: integration.provider,
-      clientId: integration.client_id,
-      scopes: integration.scopes as string[],
-      authBaseUrl: integration.auth_base_url,
-      providerConfig: integration.provider_config as Record<string, string>,
-    },
-    row.connection_config as Record<string, string>,
-  );
-  if (!endpoints.revokeUrl) return; // the provider has no revocation endpoint
+  let endpoints: ReturnType<typeof ctx.providers.endpoints>;
+  try {
+    endpoints = ctx.providers.endpoints(
+      {
+        provider: integration.provider,
+        clientId: integration.client_id,
+        scopes: integration.scopes as string[],
+        authBaseUrl: integration.auth_base_url,
+        providerConfig: integration.provider_config as Record<string, string>,
+      },
+      row.connection_config as Record<string, string>,
+    );
+  } catch (error) {
+    // A stored config the catalog no longer accepts: the delete goes on, unrevoked.
+    ctx.log.warn({ err: { message: (error as Error).message } }, 'revoke URL could not be rendered; not revoking');
+    return;
+  }
+  // No RFC 7009 endpoint (revoke_style none, custom or unknown): nothing to queue.
+  if (!endpoints.revokeUrl) return;
   const refreshToken = decryptSecret(ctx.keyring, row.refresh_token_enc, secretPlace(row.id, 'refresh_token_enc'));
   const clientSecret = integration.client_secret_enc
     ? decryptSecret(ctx.keyring, integration.client_secret_enc, integrationSecretPlace(integration.id))
@@ -283,6 +312,7 @@ export function connectionToApi(row: ConnectionRow, integration: Pick<Integratio
     generation: Number(row.generation),
     access_token_expires_at: row.access_token_expires_at?.toISOString() ?? null,
     last_refreshed_at: row.last_refreshed_at?.toISOString() ?? null,
+    refresh_token_expires_at: row.refresh_token_expires_at?.toISOString() ?? null,
     next_refresh_at: row.next_refresh_at?.toISOString() ?? null,
     consecutive_failures: row.consecutive_failures,
     last_error: row.last_error ?? null,

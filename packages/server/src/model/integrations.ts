@@ -73,6 +73,14 @@ function resolveSettings(ctx: AppContext, input: IntegrationInput, current?: Int
   const problems: FieldProblem[] = [];
   const provider = ctx.providers.describe(input.provider);
   if (!provider) {
+    if (ctx.providers.entry(input.provider)?.refresh_model === 'none') {
+      throw invalid([
+        {
+          field: 'provider',
+          message: `provider "${input.provider}" issues no refresh tokens (refresh_model "none"): its access tokens do not expire by refresh, so there is no grant for Grantkeeper to keep alive`,
+        },
+      ]);
+    }
     throw invalid([{ field: 'provider', message: `unknown provider "${input.provider}"; see GET /v1/providers, or use "oauth2"` }]);
   }
   const scopes = input.scopes ?? provider.defaultScopes;
@@ -86,6 +94,13 @@ function resolveSettings(ctx: AppContext, input: IntegrationInput, current?: Int
   if (provider.usesAuthBaseUrl) {
     authBaseUrl = (input.auth_base_url ?? provider.defaultAuthBaseUrl ?? '').replace(/\/+$/, '');
     if (!isHttpUrl(authBaseUrl)) problems.push({ field: 'auth_base_url', message: 'must be an http(s) URL' });
+    else {
+      // The catalog's own rule for the base URL (a bare origin matching its pattern), so an
+      // accepted integration always renders its endpoints.
+      const check = ctx.providers.checkConnectionConfig({ provider: provider.key, authBaseUrl }, {});
+      const bad = check.ok ? undefined : check.problems.find((p) => p.variable === 'auth_base_url');
+      if (bad) problems.push({ field: 'auth_base_url', message: bad.message });
+    }
   } else if (input.auth_base_url !== undefined) {
     problems.push({ field: 'auth_base_url', message: `is not used by provider "${provider.key}"` });
   }
@@ -107,11 +122,24 @@ function resolveSettings(ctx: AppContext, input: IntegrationInput, current?: Int
       if (input[field] !== undefined) problems.push({ field, message: `is only for provider "oauth2"; "${provider.key}" endpoints come from the catalog` });
     }
   }
-  const base = current ? (current.refresh as RefreshSettings) : REFRESH_DEFAULTS;
+  const base = current ? (current.refresh as RefreshSettings) : providerRefreshDefaults(provider);
   const refresh: RefreshSettings = { ...REFRESH_DEFAULTS, ...base, ...stripUndefined(input.refresh ?? {}) };
   validateRefresh(refresh, problems);
   if (problems.length > 0) throw invalid(problems);
   return { provider, scopes, authBaseUrl, providerConfig, refresh };
+}
+
+/**
+ * A new integration's refresh settings when the request leaves them out: keepalive from the
+ * provider's known idle lifetime (a third of it, at most a day), the assumed access-token
+ * lifetime from its documented one.
+ */
+export function providerRefreshDefaults(provider: Pick<ProviderDescription, 'keepaliveS' | 'accessTokenTtlS'>): RefreshSettings {
+  return {
+    ...REFRESH_DEFAULTS,
+    keepalive_s: provider.keepaliveS,
+    access_token_ttl_s: provider.accessTokenTtlS ?? REFRESH_DEFAULTS.access_token_ttl_s,
+  };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -49,4 +49,10 @@ export interface ProviderDescription {
   grantLimit: { limit: number; eviction: 'oldest' | 'least_recently_used' | 'refused' } | null;
   /** Known idle lifetime of a refresh token (seconds), when documented. */
   refreshTokenIdleTtlS: number | null;
+  /** Known absolute lifetime of a refresh token from authorization (seconds), when documented. */
+  refreshTokenAbsoluteTtlS: number | null;
+  /** The documented access-token lifetime (seconds): the default `refresh.access_token_ttl_s`. */
+  accessTokenTtlS: number | null;
+  /** The default `refresh.keepalive_s`: a third of the idle lifetime, at most a day. */
+  keepaliveS: number;
 }

@@ -2,7 +2,16 @@
 // plus `oauth2`, a custom provider whose endpoints the integration supplies. Everything
 // here is data; behaviour that data cannot express lives in the per-provider modules
 // (./modules), chosen by `module` below — never by branching on a key elsewhere.
-import { getProvider, listProviders, renderEndpoints, templateVariables, type ProviderEntry } from './catalog.js';
+import {
+  defaultKeepaliveS,
+  getProvider,
+  listProviders,
+  renderEndpoints,
+  templateVariables,
+  validateConnectionConfig,
+  type ConfigCheck,
+  type ProviderEntry,
+} from './catalog.js';
 import type { IntegrationProviderSettings, ProviderDescription, ProviderEndpoints } from './provider.js';
 
 const CUSTOM_OAUTH2: ProviderDescription = {
@@ -16,6 +25,9 @@ const CUSTOM_OAUTH2: ProviderDescription = {
   templateVariables: [],
   grantLimit: null,
   refreshTokenIdleTtlS: null,
+  refreshTokenAbsoluteTtlS: null,
+  accessTokenTtlS: null,
+  keepaliveS: 86_400,
 };
 
 function describeEntry(entry: ProviderEntry): ProviderDescription {
@@ -37,6 +49,9 @@ function describeEntry(entry: ProviderEntry): ProviderDescription {
     templateVariables: variables.filter((v) => v.from === 'connection_config').map((v) => v.name),
     grantLimit: limit && limit.eviction !== null ? { limit: limit.limit, eviction: limit.eviction } : null,
     refreshTokenIdleTtlS: entry.tokens.refresh_token_idle_ttl_s ?? null,
+    refreshTokenAbsoluteTtlS: entry.tokens.refresh_token_absolute_ttl_s ?? null,
+    accessTokenTtlS: entry.tokens.access_token_ttl_s ?? null,
+    keepaliveS: defaultKeepaliveS(entry),
   };
 }
 
@@ -58,6 +73,23 @@ export class ProviderRegistry {
 
   entry(key: string): ProviderEntry | undefined {
     return getProvider(key);
+  }
+
+  /**
+   * Checks a connection's `connection_config` (and the integration's `auth_base_url`)
+   * against the provider's URL template variables: required, pattern, no unknown keys.
+   * A custom `oauth2` provider has no variables, so only an empty config passes.
+   */
+  checkConnectionConfig(settings: Pick<IntegrationProviderSettings, 'provider' | 'authBaseUrl'>, connectionConfig: unknown): ConfigCheck {
+    const entry = getProvider(settings.provider);
+    if (entry) return validateConnectionConfig(entry, { connection_config: connectionConfig, auth_base_url: settings.authBaseUrl });
+    if (connectionConfig === undefined || connectionConfig === null) return { ok: true, values: {} };
+    if (typeof connectionConfig !== 'object' || Array.isArray(connectionConfig)) {
+      return { ok: false, problems: [{ variable: '', message: 'connection_config must be an object' }] };
+    }
+    const keys = Object.keys(connectionConfig);
+    if (keys.length === 0) return { ok: true, values: {} };
+    return { ok: false, problems: keys.map((k) => ({ variable: k, message: `not a connection_config variable of provider ${settings.provider}` })) };
   }
 
   /** Whether the provider's token responses are Salesforce's (identity URL, signature, no expires_in). */

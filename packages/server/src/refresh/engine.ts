@@ -24,6 +24,7 @@ import { releaseLease, renewLease } from '../db/refresh/renew-lease.js';
 import type { ConnectionStatus, RefreshSettings } from '../db/schema.js';
 import type { ConnectionRow, IntegrationRow } from '../db/types.js';
 import { describeLastError, diagnose, isAdminFixable, type Diagnosis } from '../diagnosis/index.js';
+import { diagnosisTextsFor } from '../diagnosis/texts-for-provider.js';
 import { DomainError, notFound } from '../errors.js';
 import { connectionToApi, secretPlace } from '../model/connections.js';
 import { newRowId, toPublicId } from '../model/ids.js';
@@ -361,6 +362,8 @@ export class RefreshEngine implements Refresher {
       receivedAt: call.outcome.receivedAt,
       accessTokenTtlS: settings.access_token_ttl_s,
       clientSecret,
+      authorizedAt: row.authorized_at,
+      refreshTokenAbsoluteTtlS: ctx.providers.describe(integration.provider)?.refreshTokenAbsoluteTtlS ?? null,
     });
     const detail: Record<string, unknown> = {};
     if (update.clockSkewS !== null) {
@@ -392,6 +395,7 @@ export class RefreshEngine implements Refresher {
       idUrl: update.idUrl,
       account: update.account,
       scopes: update.scopes,
+      refreshTokenExpiresAt: update.refreshTokenExpiresAt,
       nextRefreshAt: nextRefreshAfterSuccess({
         now: Date.now(),
         keepaliveS: settings.keepalive_s,
@@ -616,7 +620,7 @@ export class RefreshEngine implements Refresher {
       idleSeconds: (now.getTime() - lastUse) / 1000,
       providerIdleLimitS: description?.refreshTokenIdleTtlS ?? null,
       orgSpike: null,
-    });
+    }, diagnosisTextsFor(integration.provider));
   }
 
   // ── helpers ───────────────────────────────────────────────────────────────────────────

@@ -1,7 +1,106 @@
-// The provider catalog (issue #10): GET /v1/providers, GET /v1/providers/{key}.
+// The provider catalog (issue #10): GET /v1/providers, GET /v1/providers/{key}. The entries
+// are published as they are (they hold no secrets: endpoints, template variables, token
+// facts with their sources), plus what Grantkeeper derives from them for a new integration.
 import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
+import { ProviderEntrySchema } from '../../providers/catalog-schema.js';
+import { defaultKeepaliveS, getProvider, listProviders, type ProviderEntry } from '../../providers/catalog.js';
+import { problems } from '../problem.js';
+import { PageQuery, listOf, problemResponses } from '../schemas.js';
 
-export function providerRoutes(_ctx: AppContext): FastifyPluginAsync {
-  return async () => {};
+const ProviderSchema = Type.Object(
+  {
+    ...ProviderEntrySchema.properties,
+    supported: Type.Boolean({
+      description: 'Whether an integration can use this provider: false when it issues no refresh tokens (refresh_model none).',
+    }),
+    integration_defaults: Type.Object(
+      {
+        scopes: Type.Array(Type.String()),
+        keepalive_s: Type.Integer({ description: "refresh.keepalive_s when not given: a third of the refresh token's idle lifetime, at most a day." }),
+        access_token_ttl_s: Type.Integer({ description: 'refresh.access_token_ttl_s when not given: the documented access-token lifetime, else 7200.' }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false, title: 'Provider' },
+);
+
+const KeyParams = Type.Object({ key: Type.String({ minLength: 1, maxLength: 64 }) });
+const ListQuery = Type.Object(
+  {
+    ...PageQuery,
+    refresh_model: Type.Optional(Type.Union([Type.Literal('rotating'), Type.Literal('static'), Type.Literal('none')])),
+  },
+  { additionalProperties: false },
+);
+
+function toApi(ctx: AppContext, entry: ProviderEntry) {
+  const description = ctx.providers.describe(entry.key);
+  return {
+    ...entry,
+    supported: description !== undefined,
+    integration_defaults: {
+      scopes: description?.defaultScopes ?? [...entry.auth.default_scopes],
+      keepalive_s: description?.keepaliveS ?? defaultKeepaliveS(entry),
+      access_token_ttl_s: description?.accessTokenTtlS ?? entry.tokens.access_token_ttl_s ?? 7_200,
+    },
+  };
+}
+
+// The catalog is a fixed, sorted list: the cursor is the last key of the previous page.
+const encodeCursor = (key: string) => Buffer.from(JSON.stringify({ after: key })).toString('base64url');
+function decodeCursor(value: string): string | null {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    const after = (parsed as { after?: unknown } | null)?.after;
+    return typeof after === 'string' && after.length <= 64 ? after : null;
+  } catch {
+    return null;
+  }
+}
+
+export function providerRoutes(ctx: AppContext): FastifyPluginAsync {
+  return async (app) => {
+    const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+    r.get('/v1/providers', {
+      schema: {
+        tags: ['providers'],
+        summary: 'List the provider catalog',
+        description: 'Salesforce first, then by key. Use a key as an integration\'s `provider` (or `oauth2` for any other OAuth 2.0 provider).',
+        querystring: ListQuery,
+        response: { 200: listOf(ProviderSchema), ...problemResponses },
+      },
+    }, async (request) => {
+      const limit = request.query.limit ?? 50;
+      let entries = listProviders();
+      if (request.query.refresh_model) entries = entries.filter((e) => e.refresh_model === request.query.refresh_model);
+      let start = 0;
+      if (request.query.cursor !== undefined) {
+        const after = decodeCursor(request.query.cursor);
+        const index = after === null ? -1 : entries.findIndex((e) => e.key === after);
+        if (index === -1) throw problems.badRequest('invalid_cursor', 'The cursor is malformed.');
+        start = index + 1;
+      }
+      const page = entries.slice(start, start + limit);
+      const more = start + limit < entries.length;
+      return { data: page.map((e) => toApi(ctx, e)), next_cursor: more && page.length > 0 ? encodeCursor(page[page.length - 1]!.key) : null };
+    });
+
+    r.get('/v1/providers/:key', {
+      schema: {
+        tags: ['providers'],
+        summary: 'Get one provider of the catalog',
+        params: KeyParams,
+        response: { 200: ProviderSchema, ...problemResponses },
+      },
+    }, async (request) => {
+      const entry = getProvider(request.params.key);
+      if (!entry) throw problems.notFound(`Provider "${request.params.key}"`);
+      return toApi(ctx, entry);
+    });
+  };
 }

@@ -48,6 +48,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       authorized_at           timestamptz,
       last_refreshed_at       timestamptz,
       last_rotation_at        timestamptz,
+      -- when the stored refresh token dies regardless of use (the provider's
+      -- refresh_token_expires_in, or a known absolute lifetime); NULL when unknown
+      refresh_token_expires_at timestamptz,
       -- failures
       consecutive_failures    integer NOT NULL DEFAULT 0,
       last_error              jsonb,

@@ -12,6 +12,8 @@ export interface RefreshedGrant {
   account: { orgId: string; userId: string } | undefined;
   scopes: string[] | undefined;
   nextRefreshAt: Date | null;
+  /** When the refresh token dies regardless of use; undefined: leave as stored. */
+  refreshTokenExpiresAt?: Date | null;
 }
 
 /**
@@ -32,6 +34,7 @@ export async function commitRefresh(
       refresh_token_enc = ${rotated ? grant.refreshTokenEnc : sql`c.refresh_token_enc`},
       refresh_token_fp = ${rotated ? grant.refreshTokenFp : sql`c.refresh_token_fp`},
       last_rotation_at = ${rotated ? sql`now()` : sql`c.last_rotation_at`},
+      refresh_token_expires_at = ${grant.refreshTokenExpiresAt === undefined ? sql`c.refresh_token_expires_at` : grant.refreshTokenExpiresAt},
       access_token_expires_at = ${grant.expiresAt},
       instance_url = ${grant.instanceUrl === undefined ? sql`c.instance_url` : grant.instanceUrl},
       id_url = ${grant.idUrl === undefined ? sql`c.id_url` : grant.idUrl},

@@ -7,7 +7,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DEFAULT_CLASSIFICATION_RULES } from '../classify.js';
 import { parseIdentityUrl } from '../../model/salesforce-ids.js';
-import { grantedScopes } from './generic.js';
+import { grantedScopes, refreshTokenExpiry } from './generic.js';
 import type { GrantUpdate, ProviderModule } from './types.js';
 
 export function salesforceSignature(clientSecret: string, idUrl: string, issuedAt: string): string {
@@ -31,6 +31,9 @@ export const salesforceModule: ProviderModule = {
     const base = issuedAtMs === null ? received : Math.min(issuedAtMs, received);
     const idUrl = typeof body.id === 'string' ? body.id : undefined;
     const account = idUrl ? parseIdentityUrl(idUrl) ?? undefined : undefined;
+    // Salesforce states no refresh-token lifetime and its absolute one is an org policy
+    // (catalog: null), so this stays undefined unless that data changes.
+    const refreshTokenExpiresAt = refreshTokenExpiry(body, context);
     return {
       accessToken: String(body.access_token),
       refreshToken: typeof body.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : null,
@@ -41,6 +44,7 @@ export const salesforceModule: ProviderModule = {
       scopes: grantedScopes(body),
       signature: checkSignature(body, context.clientSecret),
       clockSkewS: issuedAtMs === null ? null : (issuedAtMs - received) / 1000,
+      ...(refreshTokenExpiresAt ? { refreshTokenExpiresAt } : {}),
     };
   },
 };

@@ -7,6 +7,10 @@ export interface TokenResponseContext {
   /** The integration's assumed access-token lifetime (used when the response has no expires_in). */
   accessTokenTtlS: number;
   clientSecret: string | null;
+  /** When the grant was authorized (null: unknown, e.g. an import without issued_at). */
+  authorizedAt?: Date | null;
+  /** The provider's known absolute refresh-token lifetime, counted from authorization. */
+  refreshTokenAbsoluteTtlS?: number | null;
 }
 
 export interface GrantUpdate {
@@ -23,6 +27,12 @@ export interface GrantUpdate {
   signature: 'valid' | 'mismatch' | 'absent' | 'not_applicable';
   /** Provider issue time minus our receive time, in seconds, when the provider states one. */
   clockSkewS: number | null;
+  /**
+   * When the stored refresh token dies regardless of use: the provider's
+   * `refresh_token_expires_in`, else authorization time + a known absolute lifetime.
+   * undefined: nothing known from this response (leave as stored).
+   */
+  refreshTokenExpiresAt?: Date;
 }
 
 export interface ProviderModule {

@@ -88,6 +88,9 @@ export interface Config {
   };
   idempotencyTtlS: number;
   shutdownTimeoutMs: number;
+  ui: {
+    /** Lifetime of a dashboard session cookie. */
+    sessionTtlS: number;
   };
 }
 
@@ -278,6 +281,8 @@ export function loadConfig(env: Env = process.env): Config {
     },
     idempotencyTtlS: r.int('IDEMPOTENCY_TTL_S', 86_400, { min: 1 }),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 30_000),
+    ui: {
+      sessionTtlS: r.int('UI_SESSION_TTL_S', 12 * 3_600, { min: 1, max: 30 * 86_400 }),
     },
   };
 

@@ -79,6 +79,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`CREATE INDEX connections_created ON connections (created_at DESC, id DESC)`.execute(db);
   await sql`CREATE INDEX connections_status ON connections (status, created_at DESC, id DESC)`.execute(db);
   await sql`CREATE INDEX connections_end_user ON connections (end_user_id)`.execute(db);
+  // Dashboard counts by status per integration: an index-only scan, not a table scan.
+  await sql`CREATE INDEX connections_integration_status ON connections (integration_id, status)`.execute(db);
   await sql`CREATE INDEX connections_org ON connections (org_id) WHERE org_id IS NOT NULL`.execute(db);
   await sql`CREATE UNIQUE INDEX connections_refresh_token_fp ON connections (refresh_token_fp) WHERE refresh_token_fp IS NOT NULL`.execute(db);
   await sql`CREATE INDEX connections_due ON connections (next_refresh_at) WHERE next_refresh_at IS NOT NULL`.execute(db);
@@ -249,6 +251,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       count           integer NOT NULL DEFAULT 0,
       PRIMARY KEY (integration_id, bucket, outcome)
     )`.execute(db);
+  // The all-integrations chart reads a time range across integrations.
+  await sql`CREATE INDEX refresh_stats_bucket ON refresh_stats (bucket)`.execute(db);
 
   await sql`
     CREATE TABLE spikes (

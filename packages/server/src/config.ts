@@ -57,6 +57,8 @@ export interface Config {
     windowS: number;
     minFailures: number;
     minRatio: number;
+    /** How often each instance re-evaluates the window (a permanent failure also triggers a look). */
+    checkIntervalMs: number;
   };
   webhooks: {
     timeoutMs: number;
@@ -253,6 +255,7 @@ export function loadConfig(env: Env = process.env): Config {
       windowS: r.int('SPIKE_WINDOW_S', 600, { min: 1 }),
       minFailures: r.int('SPIKE_MIN_FAILURES', 5, { min: 1 }),
       minRatio: r.ratio('SPIKE_MIN_RATIO', 0.5),
+      checkIntervalMs: r.int('SPIKE_CHECK_INTERVAL_MS', 15_000, { min: 1 }),
     },
     webhooks: {
       timeoutMs: webhookTimeoutMs,

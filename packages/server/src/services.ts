@@ -12,13 +12,17 @@ import { Retention } from './maintenance/retention.js';
 import { RefreshEngine } from './refresh/engine.js';
 import { afterSecretChange } from './refresh/integration-recovery.js';
 import { RevocationWorker } from './refresh/revocation-worker.js';
+import { RateLimiter } from './refresh/rate-limit.js';
 import { Scheduler } from './refresh/scheduler.js';
+import { SpikeDetector } from './diagnosis/spikes.js';
 import { uiRoutes } from './ui/routes.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 
 export interface Services {
   engine: RefreshEngine;
   scheduler: Scheduler;
+  spikes: SpikeDetector;
+  retention: Retention;
   dispatcher: WebhookDispatcher;
   appServices: AppServices;
   start(): void;
@@ -29,14 +33,23 @@ export interface Services {
 export function createServices(ctx: AppContext): Services {
   const closers: (() => Promise<void> | void)[] = [];
   const engine = new RefreshEngine(ctx);
-  const scheduler = new Scheduler(ctx, engine);
+  const limiter = new RateLimiter(ctx);
+  const scheduler = new Scheduler(ctx, engine, limiter);
+  const spikes = new SpikeDetector(ctx);
+  engine.beforeProviderCall = (integrationId, maxPerS) => limiter.overdraw(integrationId, maxPerS);
+  engine.onRateLimited = (integrationId) => {
+    void limiter.rateLimited(integrationId).catch((error: unknown) => ctx.log.warn({ err: error }, 'halving the rate failed'));
+  };
+  engine.onRefreshOutcome = (outcome) => spikes.noteOutcome(outcome);
   const dispatcher = new WebhookDispatcher(ctx);
   const revocations = new RevocationWorker(ctx, engine.fetch);
   const retention = new Retention(ctx);
-  const workers = [scheduler, dispatcher, revocations, retention];
+  const workers = [scheduler, dispatcher, revocations, retention, spikes];
   return {
     engine,
     scheduler,
+    spikes,
+    retention,
     dispatcher,
     appServices: {
       refresher: engine,

@@ -21,6 +21,7 @@ import { completeEvent, resolveOrphanedIntent, writeIntent, type EventOutcome } 
 import { recordFailure } from '../db/refresh/record-failure.js';
 import { countRefreshOutcome } from '../db/refresh/refresh-stats.js';
 import { releaseLease, renewLease } from '../db/refresh/renew-lease.js';
+import { findActiveOrgSpike } from '../db/spikes/spike-rows.js';
 import type { ConnectionStatus, RefreshSettings } from '../db/schema.js';
 import type { ConnectionRow, IntegrationRow } from '../db/types.js';
 import { describeLastError, diagnose, isAdminFixable, type Diagnosis } from '../diagnosis/index.js';
@@ -83,6 +84,11 @@ export class RefreshEngine implements Refresher {
   onRateLimited: ((integrationId: string) => void) | null = null;
   /** Told after every provider call (the spike detector counts operations). */
   onRefreshOutcome: ((event: { integrationId: string; connectionId: string; orgId: string | null; permanent: boolean }) => void) | null = null;
+  /**
+   * Awaited before an on-demand provider call (the shared rate limit: it may overdraw, and
+   * waits at most GRANTKEEPER_RATE_OVERDRAFT_MS). Scheduled work took its token before claiming the lease.
+   */
+  beforeProviderCall: ((integrationId: string, maxPerS: number) => Promise<void>) | null = null;
 
   constructor(private readonly ctx: AppContext) {
     this.fetch = createGuardedFetch(
@@ -295,6 +301,9 @@ export class RefreshEngine implements Refresher {
 
     const renewal = this.keepLeaseAlive(row.id);
     try {
+      if (this.beforeProviderCall && options.trigger !== 'scheduled' && options.trigger !== 'reprobe') {
+        await this.beforeProviderCall(integration.id, (integration.refresh as RefreshSettings).max_per_s).catch(() => {});
+      }
       let call = await this.callProvider(row, integration, client, refreshToken, endpoints.tokenParams, options.trigger);
       if (!call.outcome.ok) {
         const classification = classifyProviderFailure(call.outcome.failure, module.classificationRules);
@@ -607,6 +616,12 @@ export class RefreshEngine implements Refresher {
         row.id,
       );
     }
+    // Many grants of this org failing together (an active spike) point at its admin.
+    let orgSpike: { orgId: string; count: number; windowS: number } | null = null;
+    if (classification.class === 'permanent' && row.org_id) {
+      const spike = await findActiveOrgSpike(this.ctx.db.kysely, integration.id, row.org_id);
+      if (spike) orgSpike = { orgId: row.org_id, count: spike.count, windowS: this.ctx.config.spikes.windowS };
+    }
     const lastUse = Math.max(row.last_refreshed_at?.getTime() ?? 0, (row.authorized_at ?? row.created_at).getTime());
     return diagnose({
       failure,
@@ -619,7 +634,7 @@ export class RefreshEngine implements Refresher {
       grantLimit: description?.grantLimit?.limit ?? null,
       idleSeconds: (now.getTime() - lastUse) / 1000,
       providerIdleLimitS: description?.refreshTokenIdleTtlS ?? null,
-      orgSpike: null,
+      orgSpike,
     }, diagnosisTextsFor(integration.provider));
   }
 

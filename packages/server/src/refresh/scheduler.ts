@@ -1,12 +1,143 @@
-// The scheduler (issue #6): claims due connections and refreshes them under the shared rate limit.
+// The scheduler (DESIGN "The scheduler"): every instance, every interval, claims due
+// connections with one short committed statement, then refreshes them with bounded
+// concurrency under the per-integration rate limit every instance shares. Claims are taken
+// a little ahead of the workers only, so a claimed row waits seconds, not its claim TTL.
+// On shutdown it stops claiming, hands unstarted claims back and lets in-flight work finish.
 import type { AppContext } from '../context.js';
+import { findIntegrationById } from '../db/integrations/find-integration.js';
+import { claimDueConnections, type ClaimedConnection } from '../db/scheduler/claim-due.js';
+import { deferClaimed, releaseClaims } from '../db/scheduler/release-claims.js';
+import type { RefreshSettings } from '../db/schema.js';
+import type { IntegrationRow } from '../db/types.js';
 import type { RefreshEngine } from './engine.js';
+import type { RateLimiter } from './rate-limit.js';
+
+interface Claimed extends ClaimedConnection {
+  claimedAt: number;
+}
+
+export interface TickSummary {
+  claimed: number;
+  refreshed: number;
+  skipped: number;
+}
+
+/** How long an integration row read by the scheduler is reused. */
+const INTEGRATION_CACHE_MS = 1000;
 
 export class Scheduler {
-  constructor(private readonly ctx: AppContext, private readonly engine: RefreshEngine) {}
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+  private stopped = false;
+  private readonly integrations = new Map<string, { row: IntegrationRow | undefined; at: number }>();
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly engine: RefreshEngine,
+    private readonly limiter: RateLimiter,
+  ) {}
+
   start(): void {
-    void this.ctx;
-    void this.engine;
+    const loop = () => {
+      if (this.stopped) return;
+      this.running = this.tick()
+        .catch((error: unknown) => this.ctx.log.warn({ err: error }, 'scheduler tick failed'))
+        .finally(() => {
+          this.running = null;
+          if (!this.stopped) this.timer = setTimeout(loop, this.ctx.config.scheduler.intervalMs);
+        });
+    };
+    this.timer = setTimeout(loop, Math.min(1000, this.ctx.config.scheduler.intervalMs));
   }
-  async stop(): Promise<void> {}
+
+  /** Stop claiming; in-flight refreshes finish and store their outcome. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One pass: claims and refreshes until nothing is due (or the instance stops). */
+  async tick(): Promise<TickSummary> {
+    const { config } = this.ctx;
+    const summary: TickSummary = { claimed: 0, refreshed: 0, skipped: 0 };
+    const queue: Claimed[] = [];
+    const claimSize = Math.min(config.scheduler.batchSize, config.scheduler.concurrency * 2);
+    let exhausted = false;
+    let claiming: Promise<void> | null = null;
+    const claimMore = async () => {
+      const rows = await claimDueConnections(this.ctx.db.kysely, config.instanceId, claimSize, config.scheduler.claimTtlS);
+      if (rows.length < claimSize) exhausted = true;
+      const now = Date.now();
+      for (const row of rows) queue.push({ ...row, claimedAt: now });
+      summary.claimed += rows.length;
+    };
+    const worker = async () => {
+      for (;;) {
+        if (this.stopped) return;
+        const item = queue.shift();
+        if (!item) {
+          if (exhausted) return;
+          claiming ??= claimMore().finally(() => {
+            claiming = null;
+          });
+          try {
+            await claiming;
+          } catch (error) {
+            exhausted = true;
+            throw error;
+          }
+          continue;
+        }
+        if (await this.refreshOne(item)) summary.refreshed++;
+        else summary.skipped++;
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: config.scheduler.concurrency }, worker));
+    } finally {
+      // Stopped with claims not yet started: hand them back to the other instances now.
+      if (queue.length > 0) {
+        await releaseClaims(this.ctx.db.kysely, config.instanceId, queue.splice(0).map((row) => row.id)).catch(() => {});
+      }
+    }
+    return summary;
+  }
+
+  /** One claimed connection: rate token, then one attempt (`reprobe` for dead grants). */
+  private async refreshOne(item: Claimed): Promise<boolean> {
+    const { ctx } = this;
+    // Held so long that the claim has lapsed: another instance may have it now; leave it.
+    if (Date.now() - item.claimedAt > ctx.config.scheduler.claimTtlS * 1000 * 0.8) return false;
+    const integration = await this.integration(item.integration_id);
+    if (!integration) return false;
+    if (integration.status === 'error') {
+      // The provider rejects the integration itself: nothing to do until it is fixed
+      // (a secret change re-probes it); look again after the longest backoff.
+      await deferClaimed(ctx.db.kysely, ctx.config.instanceId, item.id, Math.ceil(ctx.config.refresh.backoffMaxMs / 1000));
+      return false;
+    }
+    const settings = integration.refresh as RefreshSettings;
+    const gotToken = await this.limiter.acquire(integration.id, settings.max_per_s, () => this.stopped);
+    if (!gotToken) {
+      await releaseClaims(ctx.db.kysely, ctx.config.instanceId, [item.id]).catch(() => {});
+      return false;
+    }
+    try {
+      await this.engine.refreshInBackground(item.id, item.status === 'needs_reauth' ? 'reprobe' : 'scheduled');
+      return true;
+    } catch (error) {
+      // Deleted meanwhile, or the database hiccuped: the claim TTL brings it back if it still exists.
+      ctx.log.warn({ err: { message: (error as Error).message } }, 'scheduled refresh failed');
+      return false;
+    }
+  }
+
+  private async integration(id: string): Promise<IntegrationRow | undefined> {
+    const cached = this.integrations.get(id);
+    if (cached && Date.now() - cached.at < INTEGRATION_CACHE_MS) return cached.row;
+    const row = await findIntegrationById(this.ctx.db.kysely, id);
+    this.integrations.set(id, { row, at: Date.now() });
+    return row;
+  }
 }

@@ -1,7 +1,85 @@
-// Failure spikes (issue #6): GET /v1/spikes?active=true.
+// GET /v1/spikes — failure spikes (DESIGN "Observability"): `?active=true` for the ones going
+// on now, `?integration=` for one integration; the usual list format and cursor.
 import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
+import { findIntegrationById, findIntegrationByKey } from '../../db/integrations/find-integration.js';
+import { decodeCursor, encodeCursor } from '../../db/pagination.js';
+import { listSpikes, type SpikeRow } from '../../db/spikes/spike-rows.js';
+import { toPublicId } from '../../model/ids.js';
+import { problems } from '../problem.js';
+import { Nullable, PageQuery, Timestamp, listOf, problemResponses } from '../schemas.js';
 
-export function spikeRoutes(_ctx: AppContext): FastifyPluginAsync {
-  return async () => {};
+const SpikeSchema = Type.Object({
+  id: Type.String(),
+  integration: Type.String(),
+  org_id: Nullable(Type.String()),
+  active: Type.Boolean(),
+  started_at: Timestamp,
+  last_seen_at: Timestamp,
+  ended_at: Nullable(Timestamp),
+  count: Type.Integer(),
+  window_s: Type.Integer(),
+  connection_ids: Type.Array(Type.String()),
+  diagnosis_code: Nullable(Type.String()),
+});
+
+export function spikeToApi(row: SpikeRow, integrationKey: string, windowS: number) {
+  return {
+    id: toPublicId('spike', row.id),
+    integration: integrationKey,
+    org_id: row.org_id,
+    active: row.ended_at === null,
+    started_at: row.started_at.toISOString(),
+    last_seen_at: row.last_seen_at.toISOString(),
+    ended_at: row.ended_at?.toISOString() ?? null,
+    count: row.count,
+    window_s: windowS,
+    connection_ids: (row.connection_ids as string[]).map((id) => toPublicId('connection', id)),
+    diagnosis_code: row.diagnosis_code,
+  };
+}
+
+export function spikeRoutes(ctx: AppContext): FastifyPluginAsync {
+  return async (app) => {
+    const r = app.withTypeProvider<TypeBoxTypeProvider>();
+    r.get('/v1/spikes', {
+      schema: {
+        tags: ['spikes'],
+        summary: 'List failure spikes',
+        querystring: Type.Object(
+          {
+            ...PageQuery,
+            active: Type.Optional(Type.Boolean()),
+            integration: Type.Optional(Type.String({ maxLength: 64 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: listOf(SpikeSchema), ...problemResponses },
+      },
+    }, async (request) => {
+      const q = request.query;
+      const limit = q.limit ?? 50;
+      const cursor = q.cursor ? decodeCursor(q.cursor) : null;
+      if (q.cursor && !cursor) throw problems.badRequest('invalid_cursor', 'The cursor is malformed.');
+      let integrationId: string | undefined;
+      if (q.integration !== undefined) {
+        const integration = await findIntegrationByKey(ctx.db.kysely, q.integration);
+        if (!integration) return { data: [], next_cursor: null };
+        integrationId = integration.id;
+      }
+      const rows = await listSpikes(ctx.db.kysely, { active: q.active, integrationId }, limit, cursor);
+      const page = rows.slice(0, limit);
+      const keys = new Map<string, string>();
+      for (const id of new Set(page.map((row) => row.integration_id))) {
+        keys.set(id, (await findIntegrationById(ctx.db.kysely, id))?.key ?? '');
+      }
+      const last = page[page.length - 1];
+      return {
+        data: page.map((row) => spikeToApi(row, keys.get(row.integration_id) ?? '', ctx.config.spikes.windowS)),
+        next_cursor: rows.length > limit && last ? encodeCursor({ createdAt: last.started_at, id: last.id }) : null,
+      };
+    });
+  };
 }

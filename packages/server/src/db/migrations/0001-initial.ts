@@ -104,6 +104,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
   await sql`CREATE INDEX events_connection_at ON events (connection_id, at DESC, id DESC)`.execute(db);
   await sql`CREATE INDEX events_at ON events (at)`.execute(db);
+  // Spike detection: recent permanent failures, and an integration's operations in the window.
+  await sql`CREATE INDEX events_permanent ON events (at) WHERE outcome = 'permanent_error'`.execute(db);
+  await sql`CREATE INDEX events_integration_at ON events (integration_id, at)`.execute(db);
 
   // Webhook outbox: written in the same transaction as the state change it announces.
   await sql`
@@ -266,7 +269,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       connection_ids  jsonb NOT NULL,
       diagnosis_code  text
     )`.execute(db);
-  await sql`CREATE INDEX spikes_active ON spikes (integration_id, org_id) WHERE ended_at IS NULL`.execute(db);
+  // At most one active spike per (integration, org): two instances seeing it insert once.
+  await sql`CREATE UNIQUE INDEX spikes_active ON spikes (integration_id, (coalesce(org_id, ''))) WHERE ended_at IS NULL`.execute(db);
+  await sql`CREATE INDEX spikes_started ON spikes (started_at DESC, id DESC)`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

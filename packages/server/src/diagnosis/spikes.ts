@@ -1,0 +1,313 @@
+// Failure spikes (DESIGN "Observability", API `integration.failure_spike`): per integration and
+// per Salesforce org, over a sliding window, computed from the events table so that every
+// instance on one database sees the same evidence. A spike is a row in `spikes` (one active
+// per integration and org, enforced by a unique index, so it is announced once however many
+// instances notice it) and one outbox event. An org spike also re-explains the dead grants
+// in it: they were diagnosed one by one (`revoked`), but together they show an admin acted.
+import { Counter } from 'prom-client';
+import type { AppContext } from '../context.js';
+import { nextEventSequence } from '../db/connections/next-event-sequence.js';
+import { findIntegrationById } from '../db/integrations/find-integration.js';
+import { deadConnectionsIn, replaceDiagnosis } from '../db/spikes/rediagnose.js';
+import { activeSpikes, endSubsidedSpikes, openSpike, touchSpike, type SpikeRow } from '../db/spikes/spike-rows.js';
+import { countOperations, permanentFailureGroups, permanentFailures } from '../db/spikes/window-counts.js';
+import type { LastError } from '../db/schema.js';
+import type { ConnectionRow, IntegrationRow } from '../db/types.js';
+import { connectionToApi } from '../model/connections.js';
+import { newRowId, toPublicId } from '../model/ids.js';
+import { integrationToApi } from '../model/integrations.js';
+import { classifyProviderFailure, type ProviderFailure } from '../providers/classify.js';
+import { providerModule } from '../providers/modules/index.js';
+import { reprobeDelayMs } from '../refresh/schedule.js';
+import { emitEvent } from '../webhooks/outbox.js';
+import { isAdminFixable } from './admin-fixable.js';
+import { diagnose } from './diagnose.js';
+import { diagnosisTextsFor } from './texts-for-provider.js';
+import type { Diagnosis, DiagnosisCode } from './types.js';
+
+/** The most connection ids a spike event carries (API.md). */
+export const SPIKE_CONNECTION_IDS_MAX = 1000;
+
+/**
+ * Codes an org spike may overturn: those that rest on the wire answer alone and that the rule
+ * table ranks below `org_wide_revocation`. Codes ranked above it rest on other evidence
+ * (eviction, idleness, rotation, the first refresh) that still holds.
+ */
+const OVERTURNABLE: ReadonlySet<string> = new Set<DiagnosisCode>(['revoked', 'credentials_changed']);
+
+interface Group {
+  integrationId: string;
+  /** null: the integration as a whole (failures no single spiking org accounts for). */
+  orgId: string | null;
+  failures: number;
+  operations: number;
+}
+
+export interface SpikeCheckSummary {
+  opened: number;
+  ended: number;
+  rediagnosed: number;
+}
+
+export class SpikeDetector {
+  private timer: NodeJS.Timeout | null = null;
+  private soon: NodeJS.Timeout | null = null;
+  private running: Promise<SpikeCheckSummary> | null = null;
+  private again = false;
+  private stopped = false;
+  private readonly spikesTotal: Counter<'integration'>;
+
+  constructor(private readonly ctx: AppContext) {
+    this.spikesTotal = new Counter({
+      name: 'grantkeeper_failure_spikes_total',
+      help: 'Failure spikes detected (announced as integration.failure_spike), by integration',
+      labelNames: ['integration'] as const,
+      registers: [ctx.metrics.registry],
+    });
+  }
+
+  start(): void {
+    const loop = () => {
+      if (this.stopped) return;
+      void this.check()
+        .catch((error: unknown) => this.ctx.log.warn({ err: error }, 'spike check failed'))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(loop, this.ctx.config.spikes.checkIntervalMs);
+        });
+    };
+    this.timer = setTimeout(loop, this.ctx.config.spikes.checkIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.soon) clearTimeout(this.soon);
+    await this.running?.catch(() => {});
+  }
+
+  /** Told after every refresh attempt (engine.onRefreshOutcome): a permanent failure looks soon. */
+  noteOutcome(outcome: { permanent: boolean }): void {
+    if (!outcome.permanent || this.stopped || this.soon) return;
+    this.soon = setTimeout(() => {
+      this.soon = null;
+      void this.check().catch((error: unknown) => this.ctx.log.warn({ err: error }, 'spike check failed'));
+    }, 100);
+  }
+
+  /** One pass over the window; passes in this process never overlap (a request during one reruns after it). */
+  async check(): Promise<SpikeCheckSummary> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      const total: SpikeCheckSummary = { opened: 0, ended: 0, rediagnosed: 0 };
+      do {
+        this.again = false;
+        const pass = await this.pass();
+        total.opened += pass.opened;
+        total.ended += pass.ended;
+        total.rediagnosed += pass.rediagnosed;
+      } while (this.again && !this.stopped);
+      return total;
+    })().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<SpikeCheckSummary> {
+    const { db } = this.ctx;
+    const { windowS } = this.ctx.config.spikes;
+    const summary: SpikeCheckSummary = { opened: 0, ended: 0, rediagnosed: 0 };
+    const groups = await this.qualifyingGroups();
+    const active = await activeSpikes(db.kysely);
+    const key = (integrationId: string, orgId: string | null) => `${integrationId}|${orgId ?? ''}`;
+    const activeByKey = new Map(active.map((s) => [key(s.integration_id, s.org_id), s]));
+    const spikingOrgs = new Map<string, Set<string>>();
+    for (const g of groups) {
+      if (g.orgId === null) continue;
+      const set = spikingOrgs.get(g.integrationId) ?? new Set<string>();
+      set.add(g.orgId);
+      spikingOrgs.set(g.integrationId, set);
+    }
+
+    for (const group of groups) {
+      const integration = await findIntegrationById(db.kysely, group.integrationId);
+      if (!integration) continue;
+      // The failed operations behind this group (the whole-integration group leaves out the spiking orgs).
+      const rows = await permanentFailures(db.kysely, group.integrationId, group.orgId ?? undefined, windowS, 20 * SPIKE_CONNECTION_IDS_MAX);
+      const excluded = group.orgId === null ? (spikingOrgs.get(group.integrationId) ?? new Set<string>()) : new Set<string>();
+      const own = rows.filter((r) => r.org_id === null || !excluded.has(r.org_id));
+      const connectionIds = [...new Set(own.map((r) => r.connection_id))].slice(0, SPIKE_CONNECTION_IDS_MAX);
+      const existing = activeByKey.get(key(group.integrationId, group.orgId));
+      let spike: SpikeRow | undefined = existing;
+      if (existing) {
+        await touchSpike(db.kysely, existing.id, group.failures, connectionIds);
+      } else {
+        const code: DiagnosisCode = group.orgId !== null ? 'org_wide_revocation' : dominantCode(own.map((r) => r.diagnosis));
+        const diagnosis = this.describe(code, integration);
+        spike = await db.kysely.transaction().execute(async (trx) => {
+          const opened = await openSpike(trx, {
+            id: newRowId(),
+            integrationId: group.integrationId,
+            orgId: group.orgId,
+            count: group.failures,
+            connectionIds,
+            diagnosisCode: code,
+          });
+          if (!opened) return undefined; // another instance opened it first
+          await emitEvent(trx, {
+            type: 'integration.failure_spike',
+            integrationId: group.integrationId,
+            data: {
+              integration: integrationToApi(integration),
+              org_id: group.orgId,
+              count: group.failures,
+              window_s: windowS,
+              connection_ids: connectionIds.map((id) => toPublicId('connection', id)),
+              diagnosis,
+              spike_id: toPublicId('spike', opened.id),
+            },
+          });
+          return opened;
+        });
+        if (spike) {
+          summary.opened++;
+          this.spikesTotal.inc({ integration: integration.key });
+          this.ctx.log.warn(
+            { integration: integration.key, org_id: group.orgId, count: group.failures, operations: group.operations },
+            'failure spike',
+          );
+        }
+      }
+      if (group.orgId !== null && spike) summary.rediagnosed += await this.rediagnose(integration, group, connectionIds);
+    }
+    summary.ended = await endSubsidedSpikes(db.kysely, windowS);
+    return summary;
+  }
+
+  /** The (integration, org) and (integration) groups over the thresholds now. */
+  private async qualifyingGroups(): Promise<Group[]> {
+    const { db } = this.ctx;
+    const { windowS, minFailures, minRatio } = this.ctx.config.spikes;
+    const byIntegration = new Map<string, { orgId: string | null; failures: number }[]>();
+    for (const row of await permanentFailureGroups(db.kysely, windowS)) {
+      if (!row.integration_id) continue;
+      const list = byIntegration.get(row.integration_id) ?? [];
+      list.push({ orgId: row.org_id, failures: Number(row.failures) });
+      byIntegration.set(row.integration_id, list);
+    }
+    const qualifying: Group[] = [];
+    for (const [integrationId, orgs] of byIntegration) {
+      const failures = orgs.reduce((n, o) => n + o.failures, 0);
+      if (failures < minFailures) continue;
+      let restFailures = failures;
+      let restOperations = await countOperations(db.kysely, integrationId, undefined, windowS);
+      for (const org of orgs) {
+        if (org.orgId === null || org.failures < minFailures) continue;
+        const operations = await countOperations(db.kysely, integrationId, org.orgId, windowS);
+        if (org.failures < minRatio * operations) continue;
+        qualifying.push({ integrationId, orgId: org.orgId, failures: org.failures, operations });
+        restFailures -= org.failures;
+        restOperations -= operations;
+      }
+      // What the spiking orgs do not account for may still be a spike of the integration.
+      if (restFailures >= minFailures && restFailures >= minRatio * restOperations) {
+        qualifying.push({ integrationId, orgId: null, failures: restFailures, operations: restOperations });
+      }
+    }
+    return qualifying;
+  }
+
+  /** Dead grants of an org spike whose diagnosis the spike overturns: updated, announced once each. */
+  private async rediagnose(integration: IntegrationRow, group: Group, connectionIds: string[]): Promise<number> {
+    const { ctx } = this;
+    const { db, config } = ctx;
+    let changed = 0;
+    const rows = await deadConnectionsIn(db.kysely, connectionIds);
+    for (const row of rows) {
+      const previous = row.diagnosis as Diagnosis | null;
+      if (!previous || !OVERTURNABLE.has(previous.code) || !row.last_error) continue;
+      const next = this.rediagnosed(row, integration, group);
+      if (!next || (next.code === previous.code && next.who_fixes === previous.who_fixes)) continue;
+      const reprobeAt = isAdminFixable(next.code)
+        ? new Date(Date.now() + reprobeDelayMs(row.reprobe_attempts, config.scheduler.reprobeBaseS, config.scheduler.reprobeMaxS))
+        : null;
+      const done = await db.kysely.transaction().execute(async (trx) => {
+        const updated = await replaceDiagnosis(trx, row.id, previous.code, next, reprobeAt);
+        if (!updated) return false; // recovered, reconnected or re-explained meanwhile
+        const sequence = await nextEventSequence(trx, row.id);
+        await emitEvent(trx, {
+          type: 'connection.diagnosis_changed',
+          connectionId: row.id,
+          integrationId: integration.id,
+          data: { connection: connectionToApi({ ...updated, event_sequence: sequence }, integration), diagnosis: next, previous_diagnosis_code: previous.code, sequence },
+        });
+        return true;
+      });
+      if (done) {
+        ctx.tokenCache.invalidate(row.id);
+        changed++;
+      }
+    }
+    return changed;
+  }
+
+  /** The connection's stored failure, explained again with the spike as evidence. */
+  private rediagnosed(row: ConnectionRow, integration: IntegrationRow, group: Group): Diagnosis | null {
+    const lastError = row.last_error as LastError;
+    const failure: ProviderFailure = {
+      kind: 'oauth_error',
+      grantType: 'refresh_token',
+      httpStatus: lastError.http_status,
+      error: lastError.error,
+      errorDescription: lastError.error_description,
+      bodyWasJson: true,
+      requestSent: true,
+    };
+    const classification = classifyProviderFailure(failure, providerModule(integration.provider).classificationRules);
+    if (classification.class !== 'permanent') return null;
+    return diagnose(
+      {
+        failure,
+        classification,
+        providerName: this.ctx.providers.describe(integration.provider)?.name ?? integration.provider,
+        // Whatever other evidence there was is already in the stored code (see OVERTURNABLE).
+        firstRefreshSinceAuthorization: false,
+        rotationUncertain: false,
+        newerLiveGrantsForSameProviderUser: null,
+        grantLimit: null,
+        idleSeconds: null,
+        providerIdleLimitS: null,
+        orgSpike: { orgId: group.orgId, count: group.failures, windowS: this.ctx.config.spikes.windowS },
+      },
+      diagnosisTextsFor(integration.provider),
+    );
+  }
+
+  /** The words for a spike's diagnosis (the whole card, as on a connection). */
+  private describe(code: DiagnosisCode, integration: IntegrationRow): Diagnosis {
+    const texts = diagnosisTextsFor(integration.provider);
+    const text = texts[code]({ provider: this.ctx.providers.describe(integration.provider)?.name ?? integration.provider });
+    return {
+      code,
+      summary: text.summary,
+      causes: [...text.causes],
+      fix: [...text.fix],
+      who_fixes: text.who_fixes,
+      prevention: text.prevention.map((p) => ({ ...p })),
+      confidence: 'probable',
+    };
+  }
+}
+
+/** The diagnosis most of a group's failures got (`revoked` when none was recorded). */
+function dominantCode(codes: (string | null)[]): DiagnosisCode {
+  const counts = new Map<string, number>();
+  for (const code of codes) if (code) counts.set(code, (counts.get(code) ?? 0) + 1);
+  let best: string = 'revoked';
+  let bestCount = 0;
+  for (const [code, count] of counts) if (count > bestCount) [best, bestCount] = [code, count];
+  return best as DiagnosisCode;
+}

@@ -1,47 +1,94 @@
-// `grantkeeper` — the server and its operator commands.
-import { loadConfig, ConfigError } from '../config.js';
-import { startServer } from '../server.js';
+// `grantkeeper` — the server and its operator commands. Commands load their modules lazily,
+// so the API commands start without loading the server.
+import { ConfigError } from '../config.js';
+import { CliError, EXIT, UsageError } from './args.js';
 
 const USAGE = `Usage: grantkeeper <command> [options]
 
-Commands:
-  start            Start the server (embedded database unless GRANTKEEPER_DATABASE_URL is set)
-  migrate          Apply database migrations and exit
-  keys rotate      Re-encrypt every secret under the first encryption key
+Server:
+  start                        start the server (embedded database unless GRANTKEEPER_DATABASE_URL is set)
+  migrate                      apply database migrations and exit
+  keys rotate|add|reset-api-key   encryption keys and the embedded API key
 
-Run \`grantkeeper <command> --help\` for details.`;
+Against a running server (--url/GRANTKEEPER_URL, --key/GRANTKEEPER_SECRET_KEY, --json):
+  integrations list|create|show|update   the OAuth apps
+  connections list|show|refresh|delete   end users' grants
+  doctor <connection-id>       why a grant is in trouble, who must act, and its history
+  import <file.csv|file.json>  bulk import of existing refresh tokens (resumable)
+
+Run \`grantkeeper <command> --help\` for details and examples.
+
+Examples:
+  grantkeeper start
+  export GRANTKEEPER_SECRET_KEY=gk_sk_…
+  grantkeeper connections list --status needs_reauth
+  grantkeeper doctor conn_2x5Kq…`;
+
+type Runner = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Runner>> = {
+  start: async () => runStart,
+  migrate: async () => (await import('./migrate.js')).runMigrate,
+  keys: async () => (await import('./keys.js')).runKeys,
+  integrations: async () => (await import('./integrations.js')).runIntegrations,
+  connections: async () => (await import('./connections.js')).runConnections,
+  doctor: async () => (await import('./doctor.js')).runDoctor,
+  import: async () => (await import('./import.js')).runImport,
+};
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const json = rest.includes('--json');
   try {
-    switch (command) {
-      case 'start':
-        return await runStart();
-      case 'migrate':
-        return await (await import('./migrate.js')).runMigrate(rest);
-      case 'keys':
-        return await (await import('./keys.js')).runKeys(rest);
-      case undefined:
-      case '--help':
-      case '-h':
-      case 'help':
-        process.stdout.write(`${USAGE}\n`);
-        return command === undefined ? 1 : 0;
-      default:
-        process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
-        return 1;
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? EXIT.usage : EXIT.ok;
     }
+    const load = COMMANDS[command];
+    if (!load) throw new UsageError(`Unknown command "${command}".`, USAGE);
+    return await (await load())(rest);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return 78; // EX_CONFIG
-    }
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    return reportError(error, command, json);
   }
 }
 
-async function runStart(): Promise<number> {
+function reportError(error: unknown, command: string | undefined, json: boolean): number {
+  const write = (text: string) => process.stderr.write(`${text}\n`);
+  if (error instanceof UsageError) {
+    write(`Error: ${error.message}`);
+    write(command && command in COMMANDS ? `Run \`grantkeeper ${command} --help\` for usage.` : `\n${error.usage ?? USAGE}`);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'usage', detail: error.message } })}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof ConfigError) {
+    write(error.message);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'invalid_configuration', problems: error.problems } })}\n`);
+    return EXIT.config;
+  }
+  if (error instanceof CliError) {
+    write(`Error: ${error.message}`);
+    for (const d of error.details) write(`  ${d}`);
+    if (json) process.stdout.write(`${JSON.stringify(error.json ?? { error: { code: 'failed', detail: error.message, details: error.details } })}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  write(`Error: ${message}`);
+  if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'failed', detail: message } })}\n`);
+  return EXIT.failed;
+}
+
+async function runStart(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(
+      'Usage: grantkeeper start\n\nStarts the server. Configuration comes from GRANTKEEPER_* variables (API.md): without\n' +
+        'GRANTKEEPER_DATABASE_URL it uses the embedded database in GRANTKEEPER_DATA_DIR (./.grantkeeper)\n' +
+        'and, on first start, prints a generated API key once.\n\nExamples:\n  grantkeeper start\n' +
+        '  GRANTKEEPER_DATABASE_URL=postgres://… GRANTKEEPER_SECRET_KEY=… GRANTKEEPER_ENCRYPTION_KEYS=k1:… grantkeeper start\n',
+    );
+    return 0;
+  }
+  const { loadConfig } = await import('../config.js');
+  const { startServer } = await import('../server.js');
   const config = loadConfig();
   const server = await startServer({ config, announce: true });
   let stopping = false;

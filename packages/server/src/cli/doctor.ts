@@ -1,0 +1,100 @@
+// `grantkeeper doctor <connection-id>` — why a grant is in trouble, who must act, and the
+// history that led there, from the running server's API (the connection and its events).
+import { API_OPTIONS, API_OPTIONS_HELP, UsageError, exactPositionals, intOption, parse } from './args.js';
+import { ApiClient, enc, resolveTarget } from './api-client.js';
+import { lastError } from './connections.js';
+import { fields, line, makeOut, paint, printJson, status, table, truncate, when, type Out } from './output.js';
+
+const USAGE = `Usage: grantkeeper doctor <connection-id> [--events N]
+
+Prints the connection's diagnosis — summary, likely causes, the steps that fix it, who must
+act (end user, org admin, developer, or nobody: a transient provider problem), how to keep it
+from happening again — and its recent history, newest first.
+
+  --events N     how many events to show (default 20, max 500)
+
+${API_OPTIONS_HELP}
+
+Examples:
+  grantkeeper doctor conn_2x5Kq…
+  grantkeeper doctor conn_2x5Kq… --json | jq .diagnosis.who_fixes`;
+
+const OPTIONS = { ...API_OPTIONS, events: { type: 'string' } } as const;
+
+const WHO: Record<string, string> = {
+  end_user: 'the end user (reconnect)',
+  org_admin: "the customer's org admin",
+  developer: 'you, the developer (the integration or the app)',
+  nobody_transient: 'nobody — the provider is having trouble; Grantkeeper retries with backoff',
+};
+
+export async function runDoctor(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, OPTIONS, USAGE);
+  if (values.help || positionals[0] === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const [id] = exactPositionals(positionals, ['connection-id'], USAGE);
+  const limit = intOption(values.events, 'events', USAGE, { max: 500 }) ?? 20;
+  const out = makeOut(values.json ?? false);
+  const api = new ApiClient(resolveTarget(values));
+  const connection = (await api.get(`/v1/connections/${enc(id!)}`)).body;
+  const events = (await api.get<{ data: any[] }>(`/v1/connections/${enc(id!)}/events`, { limit })).body.data;
+  let integration: any = null;
+  if (connection.status === 'integration_error') integration = (await api.get(`/v1/integrations/${enc(connection.integration)}`)).body;
+  if (out.json) {
+    printJson(out, { connection, diagnosis: connection.diagnosis, events, ...(integration ? { integration } : {}) });
+    return 0;
+  }
+  report(out, connection, events, integration);
+  return 0;
+}
+
+function report(out: Out, c: any, events: any[], integration: any): void {
+  line(out, `${paint(out, 'bold', c.id)}  ${status(out, c.status)}  ${c.integration} · end user ${c.end_user?.id}${c.provider_account?.org_id ? ` · org ${c.provider_account.org_id}` : ''}`);
+  line(out);
+  const d = c.diagnosis;
+  if (!d) {
+    if (c.status === 'active') line(out, paint(out, 'green', 'Healthy: the grant refreshes normally. Nothing to fix.'));
+    else if (c.status === 'integration_error' && integration?.last_error)
+      line(out, `The integration "${c.integration}" is in error: ${lastError(integration.last_error)}. Fix its credentials or configuration (grantkeeper integrations update ${c.integration} …).`);
+    else line(out, `No diagnosis yet (status ${c.status}).`);
+  } else {
+    line(out, `${paint(out, 'bold', 'Diagnosis')}  ${d.code}${d.confidence && d.confidence !== 'certain' ? paint(out, 'gray', ` (${d.confidence})`) : ''}`);
+    line(out, `  ${d.summary}`);
+    line(out);
+    fields(out, [['Who fixes it', WHO[d.who_fixes] ?? d.who_fixes]]);
+    section(out, 'Likely causes', (d.causes ?? []).map((s: string) => `• ${s}`));
+    section(out, 'Fix', (d.fix ?? []).map((s: string, i: number) => `${i + 1}. ${s}`));
+    section(out, 'Prevention', (d.prevention ?? []).map((p: { who: string; step: string }) => `• [${p.who}] ${p.step}`));
+  }
+  if (c.last_error) {
+    line(out);
+    fields(out, [['Last provider answer', lastError(c.last_error)]]);
+  }
+  line(out);
+  line(out, paint(out, 'bold', `History (newest first, ${events.length} event${events.length === 1 ? '' : 's'})`));
+  if (events.length === 0) {
+    line(out, '  none');
+    return;
+  }
+  table(
+    out,
+    ['AT', 'EVENT', 'TRIGGER', 'OUTCOME', 'PROVIDER ANSWER', 'MS'],
+    events.map((e) => [
+      when(e.at),
+      `${e.type}${e.rotated ? ' ↻' : ''}`,
+      e.trigger ?? '',
+      e.outcome ? paint(out, e.outcome === 'success' ? 'green' : e.outcome === 'transient_error' ? 'yellow' : e.outcome === 'permanent_error' ? 'red' : 'gray', e.outcome) : '',
+      truncate([e.http_status, e.error, e.error_description].filter((x) => x !== null && x !== undefined && x !== '').join(' '), 60),
+      e.duration_ms === null || e.duration_ms === undefined ? '' : String(e.duration_ms),
+    ]),
+  );
+}
+
+function section(out: Out, title: string, items: string[]): void {
+  if (items.length === 0) return;
+  line(out);
+  line(out, paint(out, 'bold', title));
+  for (const item of items) line(out, `  ${item}`);
+}

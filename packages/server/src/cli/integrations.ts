@@ -1,0 +1,163 @@
+// `grantkeeper integrations list|create|show|update` — the OAuth apps, over /v1/integrations.
+import { readFileSync } from 'node:fs';
+import { API_OPTIONS, API_OPTIONS_HELP, UsageError, exactPositionals, intOption, parse } from './args.js';
+import { ApiClient, enc, resolveTarget } from './api-client.js';
+import { fields, line, makeOut, paint, printJson, status, table, when, type Out } from './output.js';
+
+const USAGE = `Usage: grantkeeper integrations <list|create|show|update> [options]
+
+  list                       every integration
+  show <key>                 one integration (never its client secret)
+  create <key> --provider P --client-id ID [--client-secret S] [settings]
+  update <key> [settings]    change what you pass; client_id/provider only while it has no connections
+
+Settings (create and update):
+  --provider P               salesforce, salesforce-sandbox, … (GET /v1/providers), or oauth2
+  --client-id ID
+  --client-secret S          use "-" to read it from stdin (keeps it out of ps and shell history)
+  --scopes "a b"             space- or comma-separated
+  --auth-base-url URL        the provider's login host (My Domain, a sandbox, an emulator)
+  --authorization-url URL, --token-url URL, --revoke-url URL, --client-auth body|basic   (oauth2)
+  --margin-s N, --keepalive-s N, --access-token-ttl-s N, --max-per-s N, --keep-warm / --no-keep-warm
+
+${API_OPTIONS_HELP}
+
+Examples:
+  grantkeeper integrations list
+  grantkeeper integrations create salesforce-prod --provider salesforce --client-id 3MVG9… --client-secret - < secret.txt
+  grantkeeper integrations update salesforce-prod --auth-base-url https://acme.my.salesforce.com --keepalive-s 43200
+  grantkeeper integrations show salesforce-prod --json`;
+
+const OPTIONS = {
+  ...API_OPTIONS,
+  provider: { type: 'string' },
+  'client-id': { type: 'string' },
+  'client-secret': { type: 'string' },
+  scopes: { type: 'string' },
+  'auth-base-url': { type: 'string' },
+  'authorization-url': { type: 'string' },
+  'token-url': { type: 'string' },
+  'revoke-url': { type: 'string' },
+  'client-auth': { type: 'string' },
+  'margin-s': { type: 'string' },
+  'keepalive-s': { type: 'string' },
+  'access-token-ttl-s': { type: 'string' },
+  'max-per-s': { type: 'string' },
+  'keep-warm': { type: 'boolean' },
+  'no-keep-warm': { type: 'boolean' },
+} as const;
+
+export async function runIntegrations(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parse(rest, OPTIONS, USAGE);
+  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h' || values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const out = makeOut(values.json ?? false);
+  const api = new ApiClient(resolveTarget(values));
+  switch (sub) {
+    case 'list': {
+      exactPositionals(positionals, [], USAGE);
+      const all: any[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await api.get<{ data: any[]; next_cursor: string | null }>('/v1/integrations', { limit: 500, cursor });
+        all.push(...page.body.data);
+        cursor = page.body.next_cursor ?? undefined;
+      } while (cursor);
+      if (out.json) printJson(out, { data: all });
+      else if (all.length === 0) line(out, 'No integrations yet. Create one: grantkeeper integrations create <key> --provider salesforce --client-id … --client-secret -');
+      else table(out, ['KEY', 'PROVIDER', 'STATUS', 'CLIENT ID', 'AUTH BASE URL', 'CREATED'], all.map((i) => [i.key, i.provider, status(out, i.status), i.client_id, i.auth_base_url ?? '—', when(i.created_at)]));
+      return 0;
+    }
+    case 'show': {
+      const [key] = exactPositionals(positionals, ['key'], USAGE);
+      const { body } = await api.get(`/v1/integrations/${enc(key!)}`);
+      if (out.json) printJson(out, body);
+      else showIntegration(out, body);
+      return 0;
+    }
+    case 'create': {
+      const [key] = exactPositionals(positionals, ['key'], USAGE);
+      const body = await settingsBody(values);
+      if (!body.provider) throw new UsageError('--provider is required.', USAGE);
+      if (!body.client_id) throw new UsageError('--client-id is required.', USAGE);
+      const created = await api.request('POST', '/v1/integrations', { body: { key, ...body } });
+      if (out.json) printJson(out, created.body);
+      else {
+        line(out, `Created integration ${paint(out, 'bold', key!)}.`);
+        showIntegration(out, created.body);
+      }
+      return 0;
+    }
+    case 'update': {
+      const [key] = exactPositionals(positionals, ['key'], USAGE);
+      const body = await settingsBody(values);
+      if (Object.keys(body).length === 0) throw new UsageError('Nothing to change: pass at least one setting.', USAGE);
+      const updated = await api.request('PATCH', `/v1/integrations/${enc(key!)}`, { body });
+      if (out.json) printJson(out, updated.body);
+      else {
+        line(out, `Updated integration ${paint(out, 'bold', key!)}.`);
+        showIntegration(out, updated.body);
+      }
+      return 0;
+    }
+    default:
+      throw new UsageError(`Unknown integrations command "${sub}".`, USAGE);
+  }
+}
+
+type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
+
+async function settingsBody(v: Values): Promise<Record<string, any>> {
+  const body: Record<string, any> = {};
+  if (v.provider !== undefined) body.provider = v.provider;
+  if (v['client-id'] !== undefined) body.client_id = v['client-id'];
+  if (v['client-secret'] !== undefined) body.client_secret = v['client-secret'] === '-' ? readStdin().trim() : v['client-secret'];
+  if (v.scopes !== undefined) body.scopes = v.scopes.split(/[\s,]+/).filter(Boolean);
+  if (v['auth-base-url'] !== undefined) body.auth_base_url = v['auth-base-url'];
+  if (v['authorization-url'] !== undefined) body.authorization_url = v['authorization-url'];
+  if (v['token-url'] !== undefined) body.token_url = v['token-url'];
+  if (v['revoke-url'] !== undefined) body.revoke_url = v['revoke-url'] === 'none' ? null : v['revoke-url'];
+  if (v['client-auth'] !== undefined) body.client_auth = v['client-auth'];
+  const refresh: Record<string, unknown> = {};
+  const n = (name: 'margin-s' | 'keepalive-s' | 'access-token-ttl-s' | 'max-per-s') => intOption(v[name], name, USAGE);
+  if (v['margin-s'] !== undefined) refresh.margin_s = n('margin-s');
+  if (v['keepalive-s'] !== undefined) refresh.keepalive_s = n('keepalive-s');
+  if (v['access-token-ttl-s'] !== undefined) refresh.access_token_ttl_s = n('access-token-ttl-s');
+  if (v['max-per-s'] !== undefined) refresh.max_per_s = n('max-per-s');
+  if (v['keep-warm'] && v['no-keep-warm']) throw new UsageError('--keep-warm and --no-keep-warm contradict each other.', USAGE);
+  if (v['keep-warm']) refresh.keep_warm = true;
+  if (v['no-keep-warm']) refresh.keep_warm = false;
+  if (Object.keys(refresh).length > 0) body.refresh = refresh;
+  return body;
+}
+
+function readStdin(): string {
+  try {
+    return readFileSync(0, 'utf8');
+  } catch {
+    throw new UsageError('--client-secret - reads the secret from stdin, but stdin could not be read.', USAGE);
+  }
+}
+
+export function showIntegration(out: Out, i: any): void {
+  fields(out, [
+    ['key', i.key],
+    ['provider', i.provider],
+    ['status', status(out, i.status)],
+    ['client id', i.client_id],
+    ['client secret', i.has_client_secret ? 'set (never shown)' : 'none (public client)'],
+    ['scopes', (i.scopes ?? []).join(' ')],
+    ['auth base url', i.auth_base_url],
+    ['authorization url', i.authorization_url],
+    ['token url', i.token_url],
+    ['revoke url', i.revoke_url],
+    ['refresh', i.refresh ? `margin ${i.refresh.margin_s}s, keepalive ${i.refresh.keepalive_s}s, access-token ttl ${i.refresh.access_token_ttl_s}s, ≤ ${i.refresh.max_per_s}/s${i.refresh.keep_warm ? ', keep warm' : ''}` : null],
+    ['connections', i.connection_count === undefined ? null : String(i.connection_count)],
+    ['last error', i.last_error ? `${when(i.last_error.at)} ${i.last_error.http_status ?? ''} ${i.last_error.error ?? ''}: ${i.last_error.error_description ?? ''}` : null],
+    ['created', when(i.created_at)],
+    ['updated', when(i.updated_at)],
+  ]);
+}

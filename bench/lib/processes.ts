@@ -1,0 +1,64 @@
+// Servers under test run as child processes, so the load generator never shares their
+// event loop.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface Child {
+  url: string;
+  child: ChildProcess;
+  rssMb(): number;
+  stop(): Promise<void>;
+}
+
+export async function startChild(script: string, args: string[], env: Record<string, string>): Promise<Child> {
+  const child = spawn(process.execPath, [script, ...args], {
+    env: { PATH: process.env.PATH ?? '', GRANTKEEPER_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error(`child did not start: ${stderr}`)), 120_000);
+    child.stdout!.on('data', (c: Buffer) => {
+      buffer += c.toString();
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(buffer);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`child exited ${code}: ${stderr}`));
+    });
+  });
+  return {
+    url,
+    child,
+    rssMb() {
+      try {
+        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+        return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+      } catch {
+        return 0;
+      }
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+export function grantkeeper(env: Record<string, string>): Promise<Child> {
+  return startChild(`${ROOT}packages/server/bin/grantkeeper.js`, ['start'], { GRANTKEEPER_PORT: '0', GRANTKEEPER_LOG_LEVEL: 'info', ...env });
+}
+
+export function bareFastify(): Promise<Child> {
+  return startChild(`${ROOT}bench/servers/bare-fastify.mjs`, [], {});
+}

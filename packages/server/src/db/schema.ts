@@ -175,6 +175,7 @@ export interface ConnectSessionsTable {
   state_hash: string | null;
   code_verifier_enc: string | null;
   flow_expires_at: NullableTimestamp;
+  revoked_refresh_token_fp: string | null;
   completed_at: NullableTimestamp;
   created_at: CreatedAt;
 }

@@ -73,15 +73,18 @@ export function validateConnectionConfig(
   config: unknown,
 ): Record<string, string> {
   const check = ctx.providers.checkConnectionConfig({ provider: integration.provider, authBaseUrl: integration.auth_base_url }, config);
+  const entry = ctx.providers.entry(integration.provider);
   if (!check.ok) {
+    // A variable the integration supplies (Salesforce auth_base_url) is the integration's fault.
+    const fromIntegration = (name: string) =>
+      entry?.template_variables[name]?.from === 'integration' && !(config !== null && typeof config === 'object' && name in config);
     throw invalid(
       check.problems.map((p) => ({
-        field: p.variable === '' ? 'connection_config' : p.variable === 'auth_base_url' ? 'integration.auth_base_url' : `connection_config.${p.variable}`,
-        message: p.message,
+        field: p.variable === '' ? 'connection_config' : fromIntegration(p.variable) ? 'integration' : `connection_config.${p.variable}`,
+        message: fromIntegration(p.variable) ? `the integration's ${p.variable} ${p.message}` : p.message,
       })),
     );
   }
-  const entry = ctx.providers.entry(integration.provider);
   const stored: Record<string, string> = {};
   for (const [name, value] of Object.entries(check.values)) {
     if (entry?.template_variables[name]?.from === 'connection_config') stored[name] = value;
@@ -98,7 +101,6 @@ export async function validateConnectionConfigFor(ctx: AppContext, integrationKe
   if (!integration) throw invalid([{ field: 'integration', message: `no integration with key "${integrationKey}"` }]);
   return validateConnectionConfig(ctx, integration, config);
 }
-
 
 export async function importConnection(ctx: AppContext, input: ImportInput): Promise<{ row: ConnectionRow; integration: IntegrationRow }> {
   const integration = await findIntegrationByKey(ctx.db.kysely, input.integration);
@@ -250,6 +252,17 @@ export async function deleteAllConnectionsOfIntegration(ctx: AppContext, integra
  */
 export async function queueRevocation(ctx: AppContext, trx: Executor, row: ConnectionRow, integration: IntegrationRow): Promise<void> {
   if (!row.refresh_token_enc) return;
+  const refreshToken = decryptSecret(ctx.keyring, row.refresh_token_enc, secretPlace(row.id, 'refresh_token_enc'));
+  await queueTokenRevocation(ctx, trx, { refreshToken, connectionId: row.id, connectionConfig: row.connection_config as Record<string, string> }, integration);
+}
+
+/** Queues the revocation of a refresh token given in plaintext (e.g. a new grant that is not kept). */
+export async function queueTokenRevocation(
+  ctx: AppContext,
+  trx: Executor,
+  grant: { refreshToken: string; connectionId: string | null; connectionConfig: Record<string, string> },
+  integration: IntegrationRow,
+): Promise<void> {
   let endpoints: ReturnType<typeof ctx.providers.endpoints>;
   try {
     endpoints = ctx.providers.endpoints(
@@ -260,7 +273,7 @@ export async function queueRevocation(ctx: AppContext, trx: Executor, row: Conne
         authBaseUrl: integration.auth_base_url,
         providerConfig: integration.provider_config as Record<string, string>,
       },
-      row.connection_config as Record<string, string>,
+      grant.connectionConfig,
     );
   } catch (error) {
     // A stored config the catalog no longer accepts: the delete goes on, unrevoked.
@@ -269,7 +282,7 @@ export async function queueRevocation(ctx: AppContext, trx: Executor, row: Conne
   }
   // No RFC 7009 endpoint (revoke_style none, custom or unknown): nothing to queue.
   if (!endpoints.revokeUrl) return;
-  const refreshToken = decryptSecret(ctx.keyring, row.refresh_token_enc, secretPlace(row.id, 'refresh_token_enc'));
+  const { refreshToken } = grant;
   const clientSecret = integration.client_secret_enc
     ? decryptSecret(ctx.keyring, integration.client_secret_enc, integrationSecretPlace(integration.id))
     : null;
@@ -277,8 +290,8 @@ export async function queueRevocation(ctx: AppContext, trx: Executor, row: Conne
   const place = (column: string) => ({ table: 'revocations', column, rowId: id });
   await insertRevocation(trx, {
     id,
-    integration_id: row.integration_id,
-    connection_id: row.id,
+    integration_id: integration.id,
+    connection_id: grant.connectionId,
     token_enc: encryptSecret(ctx.keyring, refreshToken, place('token_enc')),
     token_type_hint: 'refresh_token',
     revoke_url: endpoints.revokeUrl,

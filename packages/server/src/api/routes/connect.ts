@@ -1,19 +1,98 @@
 // Connect flow (issue #5): POST /v1/connect-sessions (authenticated) and the public
 // /connect/{token}, /oauth/callback, /reconnect/{connection_id} pages.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
+import { beginFlow, finishFlow, showReconnectPage, showStartPage, type CallbackQuery, type FlowResponse } from '../../connect/flow.js';
+import { createConnectSession, type ConnectSessionInput } from '../../connect/sessions.js';
 import type { RefreshEngine } from '../../refresh/engine.js';
+import { ConnectionConfigSchema, EndUserSchema, Timestamp, problemResponses } from '../schemas.js';
 
 export interface ConnectDeps {
   engine: RefreshEngine;
 }
 
+const ConnectSessionBody = Type.Object(
+  {
+    integration: Type.String({ minLength: 1, maxLength: 64 }),
+    end_user: EndUserSchema,
+    connection_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    return_url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+    connection_config: Type.Optional(ConnectionConfigSchema),
+  },
+  { additionalProperties: false },
+);
+
+const ConnectSessionResponse = Type.Object({
+  token: Type.String(),
+  url: Type.String(),
+  expires_at: Timestamp,
+});
+
 /** Authenticated: `POST /v1/connect-sessions`. */
-export function connectSessionRoutes(_ctx: AppContext, _deps: ConnectDeps): FastifyPluginAsync {
-  return async () => {};
+export function connectSessionRoutes(ctx: AppContext, _deps: ConnectDeps): FastifyPluginAsync {
+  return async (app) => {
+    const r = app.withTypeProvider<TypeBoxTypeProvider>();
+    r.post('/v1/connect-sessions', {
+      schema: {
+        tags: ['connect'],
+        summary: 'Create a connect session (a one-time link for an end user to authorize, or re-authorize a connection)',
+        body: ConnectSessionBody,
+        response: { 201: ConnectSessionResponse, ...problemResponses },
+      },
+    }, async (request, reply) => {
+      const created = await createConnectSession(ctx, request.body as ConnectSessionInput);
+      return reply.code(201).header('cache-control', 'no-store').send(created);
+    });
+  };
 }
 
+function send(reply: FastifyReply, response: FlowResponse): FastifyReply {
+  if (response.kind === 'redirect') {
+    // The redirect carries the provider's authorization request or the product's return URL:
+    // it must not be cached, and must not leak this page's URL (the connect token).
+    reply.header('set-cookie', response.cookies).header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+    return reply.redirect(response.location, 302);
+  }
+  if (response.cookies?.length) reply.header('set-cookie', response.cookies);
+  return reply.code(response.page.status).headers(response.page.headers).send(response.page.html);
+}
+
+const TokenParams = Type.Object({ token: Type.String({ maxLength: 256 }) });
+const PageSchema = { hide: true } as const;
+
 /** Public: the hosted pages and the OAuth callback. */
-export function connectPublicRoutes(_ctx: AppContext, _deps: ConnectDeps): FastifyPluginAsync {
-  return async () => {};
+export function connectPublicRoutes(ctx: AppContext, deps: ConnectDeps): FastifyPluginAsync {
+  return async (app) => {
+    // The start page's form posts an empty urlencoded body; nothing in it is read.
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_req, _body, done) => done(null, {}));
+    const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+    r.get('/connect/:token', { schema: { ...PageSchema, params: TokenParams } }, async (request, reply) =>
+      send(reply, await showStartPage(ctx, request.params.token)),
+    );
+
+    r.post('/connect/:token', { schema: { ...PageSchema, params: TokenParams } }, async (request, reply) =>
+      send(reply, await beginFlow(ctx, request.params.token)),
+    );
+
+    r.get('/oauth/callback', { schema: PageSchema }, async (request, reply) => {
+      const raw = request.query as Record<string, unknown>;
+      const pick = (name: keyof CallbackQuery) => (typeof raw[name] === 'string' ? (raw[name] as string) : undefined);
+      const query: CallbackQuery = {};
+      for (const name of ['state', 'code', 'error', 'error_description'] as const) {
+        const value = pick(name);
+        if (value !== undefined) query[name] = value;
+      }
+      return send(reply, await finishFlow(ctx, deps.engine.fetch, query, request.headers.cookie));
+    });
+
+    r.get('/reconnect/:connection_id', {
+      schema: { ...PageSchema, params: Type.Object({ connection_id: Type.String({ maxLength: 64 }) }) },
+    }, async (request, reply) => {
+      const sig = (request.query as Record<string, unknown>).sig;
+      return send(reply, await showReconnectPage(ctx, request.params.connection_id, typeof sig === 'string' ? sig : undefined));
+    });
+  };
 }

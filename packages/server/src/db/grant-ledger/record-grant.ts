@@ -5,15 +5,18 @@ export interface GrantRecord {
   clientId: string;
   orgId: string;
   userId: string;
-  connectionId: string;
+  /** null: a grant obtained but not kept (e.g. a reconnect as the wrong account). */
+  connectionId: string | null;
   issuedAt: Date;
 }
 
-export async function recordGrant(db: Executor, grant: GrantRecord): Promise<void> {
+/** Records a grant as live; returns its ledger row id. */
+export async function recordGrant(db: Executor, grant: GrantRecord): Promise<string> {
+  const id = crypto.randomUUID();
   await db
     .insertInto('grant_ledger')
     .values({
-      id: crypto.randomUUID(),
+      id,
       provider: grant.provider,
       client_id: grant.clientId,
       org_id: grant.orgId,
@@ -22,4 +25,5 @@ export async function recordGrant(db: Executor, grant: GrantRecord): Promise<voi
       issued_at: grant.issuedAt,
     })
     .execute();
+  return id;
 }

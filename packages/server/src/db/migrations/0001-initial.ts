@@ -196,6 +196,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       state_hash          text UNIQUE,
       code_verifier_enc   text,
       flow_expires_at     timestamptz,
+      -- the replaced grant's fingerprint when a dead connection's token was revoked at the start
+      revoked_refresh_token_fp text,
       completed_at        timestamptz,
       created_at          timestamptz NOT NULL DEFAULT now()
     )`.execute(db);

@@ -1,0 +1,332 @@
+// The connect flow, page by page:
+//   GET  /connect/{token}      start page (never uses the link up: scanners prefetch)
+//   POST /connect/{token}      uses the link up, revokes a dead grant's token, sets the state
+//                              cookie, 302 to the provider (state + PKCE S256)
+//   GET  /oauth/callback       state by hash + cookie, code exchange, store, 302 to return_url
+//   GET  /reconnect/{id}?sig=  a signed link → a fresh session → its start page
+// Every ending is a page or a redirect with `status=success|error`; nothing is stored unless
+// the whole grant is.
+import type { AppContext } from '../context.js';
+import { decryptSecret, encryptSecret } from '../crypto/envelope.js';
+import { sha256Hex } from '../crypto/hashing.js';
+import { completeFlow } from '../db/connect-sessions/complete-flow.js';
+import { findSessionByStateHash, findSessionByTokenHash, type ConnectSessionRow } from '../db/connect-sessions/find-session.js';
+import { setRevokedFingerprint, startFlow } from '../db/connect-sessions/start-flow.js';
+import { findConnection } from '../db/connections/find-connection.js';
+import { findIntegrationById } from '../db/integrations/find-integration.js';
+import type { RefreshSettings } from '../db/schema.js';
+import type { IntegrationRow } from '../db/types.js';
+import type { Diagnosis } from '../diagnosis/types.js';
+import { queueRevocation } from '../model/connections.js';
+import { fromPublicId, toPublicId } from '../model/ids.js';
+import { integrationSecretPlace } from '../model/integrations.js';
+import { verifyReconnectSignature } from '../model/reconnect-link.js';
+import { buildAuthorizationRequest } from '../oauth/authorization.js';
+import { oauthClient } from '../oauth/client.js';
+import { exchangeCode } from '../oauth/code-exchange.js';
+import type { GuardedFetch } from '../oauth/outbound.js';
+import type { ProviderEndpoints } from '../providers/provider.js';
+import { providerModule } from '../providers/modules/index.js';
+import { messagePage, startPage, type HtmlPage } from './pages.js';
+import { withOutcome } from './return-url.js';
+import { connectUrl, createReconnectSession } from './sessions.js';
+import { clearCookieHeader, parseCookies, setCookieHeader, stateCookieMatches, stateCookieName, stateCookieValue } from './state-cookie.js';
+import { storeAuthorizedGrant } from './store-grant.js';
+
+export type FlowResponse =
+  | { kind: 'page'; page: HtmlPage; cookies?: string[] }
+  | { kind: 'redirect'; location: string; cookies: string[] };
+
+/** Stable `error` codes of `return_url?status=error&error=…`. */
+export type FlowErrorCode =
+  | 'access_denied'
+  | 'authorization_failed'
+  | 'code_exchange_failed'
+  | 'no_refresh_token'
+  | 'account_mismatch'
+  | 'connection_not_found'
+  | 'duplicate_grant'
+  | 'conflict'
+  | 'session_expired'
+  | 'session_already_used'
+  | 'integration_not_found';
+
+const TOKEN_SHAPE = /^ct_[A-Za-z0-9_-]{20,100}$/;
+const STATE_SHAPE = /^[\x21-\x7e]{16,512}$/;
+
+const page = (p: HtmlPage, cookies?: string[]): FlowResponse => ({ kind: 'page', page: p, ...(cookies ? { cookies } : {}) });
+
+// ── pages that end a flow before it starts ───────────────────────────────────────────────
+
+const notValidPage = () =>
+  messagePage({
+    status: 404,
+    title: 'This link is not valid',
+    tone: 'error',
+    paragraphs: ['The connect link is wrong or incomplete. Go back to the app you came from and start again.'],
+  });
+
+function returnLink(session: ConnectSessionRow, error: FlowErrorCode) {
+  return session.return_url ? { href: withOutcome(session.return_url, errorParams(session, error)), text: 'Back to the app' } : undefined;
+}
+
+function usedPage(session: ConnectSessionRow): HtmlPage {
+  const link = returnLink(session, 'session_already_used');
+  return messagePage({
+    status: 409,
+    title: 'This link was already used',
+    tone: 'notice',
+    paragraphs: ['Each connect link works once. Go back to the app you came from and start again to get a new link.'],
+    ...(link ? { link } : {}),
+  });
+}
+
+function expiredPage(session: ConnectSessionRow): HtmlPage {
+  const link = returnLink(session, 'session_expired');
+  return messagePage({
+    status: 410,
+    title: 'This link has expired',
+    tone: 'notice',
+    paragraphs: ['Connect links are valid for a short time only. Go back to the app you came from and start again.'],
+    ...(link ? { link } : {}),
+  });
+}
+
+function providerSettings(integration: IntegrationRow) {
+  return {
+    provider: integration.provider,
+    clientId: integration.client_id,
+    scopes: integration.scopes as string[],
+    authBaseUrl: integration.auth_base_url,
+    providerConfig: integration.provider_config as Record<string, string>,
+  };
+}
+
+function endpointsFor(ctx: AppContext, integration: IntegrationRow, session: ConnectSessionRow): ProviderEndpoints {
+  return ctx.providers.endpoints(providerSettings(integration), (session.connection_config ?? {}) as Record<string, string>);
+}
+
+const redirectUri = (ctx: AppContext) => `${ctx.config.publicUrl}/oauth/callback`;
+
+function cookieOptions(ctx: AppContext) {
+  const base = new URL(ctx.config.publicUrl);
+  return { path: `${base.pathname.replace(/\/+$/, '')}/oauth/callback`, secure: base.protocol === 'https:' };
+}
+
+// ── GET /connect/{token} and GET /reconnect/{id} ─────────────────────────────────────────
+
+async function lookUp(ctx: AppContext, token: string): Promise<{ session: ConnectSessionRow; integration: IntegrationRow } | HtmlPage> {
+  if (!TOKEN_SHAPE.test(token)) return notValidPage();
+  const session = await findSessionByTokenHash(ctx.db.kysely, sha256Hex(token));
+  if (!session) return notValidPage();
+  if (session.used_at) return usedPage(session);
+  if (session.expires_at.getTime() <= Date.now()) return expiredPage(session);
+  const integration = await findIntegrationById(ctx.db.kysely, session.integration_id);
+  if (!integration) return notValidPage();
+  return { session, integration };
+}
+
+export async function showStartPage(ctx: AppContext, token: string): Promise<FlowResponse> {
+  const found = await lookUp(ctx, token);
+  if ('html' in found) return page(found);
+  return page(await renderStart(ctx, token, found.session, found.integration));
+}
+
+async function renderStart(ctx: AppContext, token: string, session: ConnectSessionRow, integration: IntegrationRow): Promise<HtmlPage> {
+  const endpoints = endpointsFor(ctx, integration, session);
+  let reconnect: { status: string; summary: string | null; fix: string[] } | null = null;
+  if (session.connection_id) {
+    const connection = await findConnection(ctx.db.kysely, session.connection_id);
+    const diagnosis = (connection?.diagnosis as Diagnosis | null | undefined) ?? null;
+    // Only a dead or failing grant has a "why" worth telling the end user.
+    const explains = diagnosis && connection && connection.status !== 'active';
+    reconnect = { status: connection?.status ?? 'unknown', summary: explains ? diagnosis.summary : null, fix: explains ? diagnosis.fix : [] };
+  }
+  const action = connectUrl(ctx.config.publicUrl, token);
+  return startPage({
+    integrationKey: integration.key,
+    providerName: ctx.providers.describe(integration.provider)?.name ?? integration.provider,
+    endUserEmail: session.end_user_email,
+    action,
+    formTargets: [ctx.config.publicUrl, endpoints.authorizationUrl],
+    expiresAt: session.expires_at,
+    reconnect,
+  });
+}
+
+export async function showReconnectPage(ctx: AppContext, publicId: string, sig: string | undefined): Promise<FlowResponse> {
+  const check = verifyReconnectSignature(ctx.keyring, publicId, sig ?? '');
+  if (!check.ok) {
+    return page(
+      check.reason === 'expired'
+        ? messagePage({ status: 410, title: 'This reconnect link has expired', tone: 'notice', paragraphs: ['Ask the app you came from for a new link.'] })
+        : messagePage({ status: 403, title: 'This reconnect link is not valid', tone: 'error', paragraphs: ['The link is wrong or incomplete. Ask the app you came from for a new one.'] }),
+    );
+  }
+  const id = fromPublicId('connection', publicId);
+  const connection = id ? await findConnection(ctx.db.kysely, id) : undefined;
+  if (!connection) {
+    return page(messagePage({ status: 404, title: 'This connection no longer exists', tone: 'notice', paragraphs: ['It was deleted. Go back to the app you came from and connect again.'] }));
+  }
+  const created = await createReconnectSession(ctx, connection);
+  const found = await lookUp(ctx, created.token);
+  if ('html' in found) return page(found);
+  return page(await renderStart(ctx, created.token, found.session, found.integration));
+}
+
+// ── POST /connect/{token} ────────────────────────────────────────────────────────────────
+
+export async function beginFlow(ctx: AppContext, token: string): Promise<FlowResponse> {
+  const found = await lookUp(ctx, token);
+  if ('html' in found) return page(found);
+  const { session, integration } = found;
+  const endpoints = endpointsFor(ctx, integration, session);
+  if (!/^https?:\/\//i.test(endpoints.authorizationUrl)) {
+    return page(messagePage({ status: 409, title: 'This integration cannot sign you in', tone: 'error', paragraphs: ['Its provider has no authorization endpoint configured. Tell the app you came from.'] }));
+  }
+  const entry = ctx.providers.entry(integration.provider);
+  const request = await buildAuthorizationRequest({
+    authorizationUrl: endpoints.authorizationUrl,
+    clientId: integration.client_id,
+    redirectUri: redirectUri(ctx),
+    scopes: integration.scopes as string[],
+    scopeSeparator: entry?.auth.scope_separator ?? ' ',
+    extraParams: endpoints.authorizationParams,
+  });
+  const stateHash = sha256Hex(request.state);
+  const now = new Date();
+  const started = await ctx.db.kysely.transaction().execute(async (trx) => {
+    const row = await startFlow(trx, session.id, {
+      stateHash,
+      codeVerifierEnc: encryptSecret(ctx.keyring, request.codeVerifier, { table: 'connect_sessions', column: 'code_verifier_enc', rowId: session.id }),
+      flowExpiresAt: new Date(now.getTime() + ctx.config.connect.stateCookieTtlS * 1000),
+      now,
+    });
+    if (!row) return undefined;
+    if (row.connection_id) {
+      // A dead grant is revoked before the new authorization, so it cannot hold one of the
+      // provider's per-user slots (an admin-fixable one could otherwise come back to life).
+      const connection = await findConnection(trx, row.connection_id);
+      if (connection?.status === 'needs_reauth' && connection.refresh_token_enc && connection.refresh_token_fp) {
+        await queueRevocation(ctx, trx, connection, integration);
+        await setRevokedFingerprint(trx, row.id, connection.refresh_token_fp);
+      }
+    }
+    return row;
+  });
+  if (!started) {
+    // Lost a race with another POST, or expired between the two reads.
+    const latest = (await findSessionByTokenHash(ctx.db.kysely, sha256Hex(token))) ?? session;
+    return page(latest.used_at ? usedPage(latest) : expiredPage(latest));
+  }
+  const options = cookieOptions(ctx);
+  const cookie = setCookieHeader(stateCookieName(stateHash), stateCookieValue(ctx.keyring, request.state), {
+    ...options,
+    maxAgeS: ctx.config.connect.stateCookieTtlS,
+  });
+  return { kind: 'redirect', location: request.url, cookies: [cookie] };
+}
+
+// ── GET /oauth/callback ──────────────────────────────────────────────────────────────────
+
+export interface CallbackQuery {
+  state?: string;
+  code?: string;
+  error?: string;
+  error_description?: string;
+}
+
+const forgedPage = (reason: string) =>
+  messagePage({
+    status: 400,
+    title: 'This sign-in could not be completed',
+    tone: 'error',
+    paragraphs: [reason, 'Nothing was connected. Go back to the app you came from and start again.'],
+  });
+
+function errorParams(session: ConnectSessionRow, error: FlowErrorCode): Record<string, string> {
+  return { status: 'error', error, ...(session.connection_id ? { connection_id: toPublicId('connection', session.connection_id) } : {}) };
+}
+
+const ERROR_TEXT: Record<FlowErrorCode, string> = {
+  access_denied: 'Access was not allowed, so nothing was connected.',
+  authorization_failed: 'The provider did not complete the sign-in.',
+  code_exchange_failed: 'The provider did not accept the sign-in when it was completed.',
+  no_refresh_token: 'The provider did not grant lasting access (no refresh token), so nothing was stored. The app may need the refresh_token (offline) permission.',
+  account_mismatch: 'You signed in as a different account than the one this connection belongs to. The connection was left unchanged; sign in as the original user.',
+  connection_not_found: 'The connection being renewed no longer exists.',
+  duplicate_grant: 'This grant is already held by another connection.',
+  conflict: 'The connection was changing at the same time. Please try again.',
+  session_expired: 'The sign-in took too long and expired.',
+  session_already_used: 'This sign-in was already completed.',
+  integration_not_found: 'The integration no longer exists.',
+};
+
+function finishWithError(session: ConnectSessionRow, error: FlowErrorCode, cookies: string[]): FlowResponse {
+  if (session.return_url) return { kind: 'redirect', location: withOutcome(session.return_url, errorParams(session, error)), cookies };
+  return page(messagePage({ status: 400, title: 'Nothing was connected', tone: 'error', paragraphs: [ERROR_TEXT[error], `Error code: ${error}`] }), cookies);
+}
+
+export async function finishFlow(ctx: AppContext, fetch: GuardedFetch, query: CallbackQuery, cookieHeader: string | undefined): Promise<FlowResponse> {
+  const state = query.state;
+  if (typeof state !== 'string' || !STATE_SHAPE.test(state)) return page(forgedPage('The answer from the provider did not carry a valid sign-in state.'));
+  const stateHash = sha256Hex(state);
+  const session = await findSessionByStateHash(ctx.db.kysely, stateHash);
+  if (!session) return page(forgedPage('The answer from the provider does not belong to a sign-in started here.'));
+  const cookieName = stateCookieName(stateHash);
+  if (!stateCookieMatches(ctx.keyring, state, parseCookies(cookieHeader).get(cookieName))) {
+    // Not used up: the browser that started the flow may still finish it.
+    return page(forgedPage('This browser did not start this sign-in (its cookie is missing). Finish it in the browser where you started.'));
+  }
+  const clear = [clearCookieHeader(cookieName, cookieOptions(ctx))];
+  const now = new Date();
+  if (session.completed_at || !(await completeFlow(ctx.db.kysely, session.id, now))) {
+    return page(forgedPage('This sign-in was already completed.'), clear);
+  }
+  if (!session.flow_expires_at || session.flow_expires_at.getTime() <= now.getTime()) return finishWithError(session, 'session_expired', clear);
+  if (typeof query.error === 'string' || typeof query.code !== 'string' || query.code === '') {
+    return finishWithError(session, query.error === 'access_denied' ? 'access_denied' : 'authorization_failed', clear);
+  }
+  const integration = await findIntegrationById(ctx.db.kysely, session.integration_id);
+  if (!integration || !session.code_verifier_enc) return finishWithError(session, 'integration_not_found', clear);
+
+  const clientSecret = integration.client_secret_enc ? decryptSecret(ctx.keyring, integration.client_secret_enc, integrationSecretPlace(integration.id)) : null;
+  const endpoints = endpointsFor(ctx, integration, session);
+  const client = oauthClient({ endpoints, clientId: integration.client_id, clientSecret, fetch, allowInsecure: ctx.config.allowPrivateNetwork !== false });
+  const codeVerifier = decryptSecret(ctx.keyring, session.code_verifier_enc, { table: 'connect_sessions', column: 'code_verifier_enc', rowId: session.id });
+  const outcome = await exchangeCode(client, { code: query.code, state, redirectUri: redirectUri(ctx), codeVerifier, params: endpoints.tokenParams });
+  if (!outcome.ok) {
+    const f = outcome.failure;
+    ctx.log.warn({ integration: integration.key, kind: f.kind, http_status: f.httpStatus, error: f.error, error_description: f.errorDescription }, 'code exchange failed');
+    return finishWithError(session, 'code_exchange_failed', clear);
+  }
+  const settings = integration.refresh as RefreshSettings;
+  const update = providerModule(integration.provider).interpretTokenResponse(outcome.body, {
+    receivedAt: outcome.receivedAt,
+    accessTokenTtlS: settings.access_token_ttl_s,
+    clientSecret,
+  });
+  if (update.refreshToken === null) return finishWithError(session, 'no_refresh_token', clear);
+  if (update.signature === 'mismatch') {
+    // As on refresh: never drop a response carrying a refresh token; record and alert.
+    ctx.metrics.signatureMismatches.inc({ integration: integration.key });
+    ctx.metrics.alerts.inc({ kind: 'signature_mismatch' });
+    ctx.log.warn({ integration: integration.key }, 'token response signature mismatch on a code exchange (stored anyway)');
+  }
+  const stored = await storeAuthorizedGrant(ctx, session, integration, { update, refreshToken: update.refreshToken });
+  if (!stored.ok) return finishWithError(session, stored.error, clear);
+  const connectionId = toPublicId('connection', stored.connectionId);
+  if (session.return_url) {
+    return { kind: 'redirect', location: withOutcome(session.return_url, { connection_id: connectionId, status: 'success' }), cookies: clear };
+  }
+  const provider = ctx.providers.describe(integration.provider)?.name ?? integration.provider;
+  return page(
+    messagePage({
+      status: 200,
+      title: stored.created ? `Your ${provider} account is connected` : `Your ${provider} account is reconnected`,
+      tone: 'ok',
+      paragraphs: ['You can close this window and go back to the app.', `Connection: ${connectionId}`],
+    }),
+    clear,
+  );
+}

@@ -1,0 +1,225 @@
+// Storing a freshly authorized grant: a new connection, or the same connection updated in
+// place (a reconnect, or the same end user authorizing the same provider account through
+// the same integration again). One transaction per attempt holds the grant, the ledger,
+// the event and the webhook; a grant that is not kept is queued for revocation, so an
+// unused approval never counts against the provider's per-user limit.
+import type { AppContext } from '../context.js';
+import { encryptSecret } from '../crypto/envelope.js';
+import { refreshTokenFingerprint } from '../crypto/hashing.js';
+import { findConnectionByAccount } from '../db/connect-sessions/find-connection-by-account.js';
+import type { ConnectSessionRow } from '../db/connect-sessions/find-session.js';
+import { replaceGrant } from '../db/connect-sessions/replace-grant.js';
+import { findConnection } from '../db/connections/find-connection.js';
+import { insertConnection } from '../db/connections/insert-connection.js';
+import { nextEventSequence } from '../db/connections/next-event-sequence.js';
+import { insertEvent } from '../db/events/insert-event.js';
+import { endGrant } from '../db/grant-ledger/end-grant.js';
+import { notifyConnectionChanged } from '../db/notify.js';
+import type { RefreshSettings } from '../db/schema.js';
+import type { ConnectionRow, Executor, IntegrationRow } from '../db/types.js';
+import { connectionToApi, queueRevocation, queueTokenRevocation, secretPlace } from '../model/connections.js';
+import { newRowId } from '../model/ids.js';
+import type { GrantUpdate } from '../providers/modules/index.js';
+import { nextRefreshAfterSuccess } from '../refresh/schedule.js';
+import { emitEvent } from '../webhooks/outbox.js';
+import { recordGrantWithGuard } from './grant-guard.js';
+
+type Stored = { ok: true; connectionId: string; created: boolean; warned: string[] };
+
+export type StoreOutcome =
+  | Stored
+  | { ok: false; error: 'account_mismatch' | 'connection_not_found' | 'duplicate_grant' | 'conflict' };
+
+export interface AuthorizedGrant {
+  update: GrantUpdate;
+  refreshToken: string;
+}
+
+const MAX_CAS_ATTEMPTS = 5;
+
+export async function storeAuthorizedGrant(
+  ctx: AppContext,
+  session: ConnectSessionRow,
+  integration: IntegrationRow,
+  grant: AuthorizedGrant,
+): Promise<StoreOutcome> {
+  const account = grant.update.account ?? null;
+  for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+    let target: ConnectionRow | undefined;
+    if (session.connection_id) {
+      target = await findConnection(ctx.db.kysely, session.connection_id);
+      if (!target) return discard(ctx, session, integration, grant, 'connection_not_found');
+      const known = target.org_id && target.user_id;
+      if (known && (!account || account.orgId !== target.org_id || account.userId !== target.user_id)) {
+        return discard(ctx, session, integration, grant, 'account_mismatch');
+      }
+    } else if (account) {
+      target = await findConnectionByAccount(ctx.db.kysely, {
+        integrationId: integration.id,
+        endUserId: session.end_user_id,
+        orgId: account.orgId,
+        userId: account.userId,
+      });
+    }
+    try {
+      const outcome = target ? await replaceInPlace(ctx, session, integration, grant, target) : await insertNew(ctx, session, integration, grant);
+      if (outcome) {
+        ctx.tokenCache.invalidate(outcome.connectionId);
+        return outcome;
+      }
+      // The connection's generation moved (a refresh committed meanwhile): read it again.
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') return discard(ctx, session, integration, grant, 'duplicate_grant');
+      throw error;
+    }
+  }
+  return discard(ctx, session, integration, grant, 'conflict');
+}
+
+function grantColumns(ctx: AppContext, integration: IntegrationRow, connectionId: string, grant: AuthorizedGrant, now: Date) {
+  const settings = integration.refresh as RefreshSettings;
+  const { update } = grant;
+  return {
+    accessTokenEnc: encryptSecret(ctx.keyring, update.accessToken, secretPlace(connectionId, 'access_token_enc')),
+    refreshTokenEnc: encryptSecret(ctx.keyring, grant.refreshToken, secretPlace(connectionId, 'refresh_token_enc')),
+    refreshTokenFp: refreshTokenFingerprint(ctx.keyring, grant.refreshToken),
+    expiresAt: update.expiresAt,
+    scopes: update.scopes ?? (integration.scopes as string[]),
+    // The engine reads this: a first refresh that fails right after it is immediate-expiry evidence.
+    authorizedAt: now,
+    nextRefreshAt: nextRefreshAfterSuccess({
+      now: now.getTime(),
+      keepaliveS: settings.keepalive_s,
+      keepWarm: settings.keep_warm,
+      expiresAt: update.expiresAt,
+      marginS: settings.margin_s,
+    }),
+  };
+}
+
+async function insertNew(ctx: AppContext, session: ConnectSessionRow, integration: IntegrationRow, grant: AuthorizedGrant): Promise<Stored> {
+  const id = newRowId();
+  const now = new Date();
+  const columns = grantColumns(ctx, integration, id, grant, now);
+  const { update } = grant;
+  return ctx.db.kysely.transaction().execute(async (trx) => {
+    await insertConnection(trx, {
+      id,
+      integration_id: integration.id,
+      end_user_id: session.end_user_id,
+      end_user_email: session.end_user_email,
+      connection_config: JSON.stringify(session.connection_config ?? {}),
+      scopes: JSON.stringify(columns.scopes),
+      instance_url: update.instanceUrl ?? null,
+      id_url: update.idUrl ?? null,
+      org_id: update.account?.orgId ?? null,
+      user_id: update.account?.userId ?? null,
+      access_token_enc: columns.accessTokenEnc,
+      refresh_token_enc: columns.refreshTokenEnc,
+      refresh_token_fp: columns.refreshTokenFp,
+      access_token_expires_at: columns.expiresAt,
+      authorized_at: columns.authorizedAt,
+      next_refresh_at: columns.nextRefreshAt,
+      return_url: session.return_url,
+    });
+    await insertEvent(trx, {
+      id: newRowId(),
+      connection_id: id,
+      integration_id: integration.id,
+      type: 'connect',
+      trigger: 'connect',
+      outcome: 'success',
+      instance_id: ctx.config.instanceId,
+    });
+    const warned = update.account ? (await recordGrantWithGuard(ctx, trx, { integration, account: update.account, connectionId: id, issuedAt: now })).warned : [];
+    const sequence = await nextEventSequence(trx, id);
+    const row = (await findConnection(trx, id))!;
+    await emitEvent(trx, {
+      type: 'connection.created',
+      connectionId: id,
+      integrationId: integration.id,
+      data: { connection: connectionToApi(row, integration), sequence },
+    });
+    return { ok: true as const, connectionId: id, created: true, warned };
+  });
+}
+
+/** Undefined when the compare-and-set lost to a concurrent write (the caller re-reads). */
+async function replaceInPlace(
+  ctx: AppContext,
+  session: ConnectSessionRow,
+  integration: IntegrationRow,
+  grant: AuthorizedGrant,
+  target: ConnectionRow,
+): Promise<Stored | undefined> {
+  const now = new Date();
+  const columns = grantColumns(ctx, integration, target.id, grant, now);
+  const { update } = grant;
+  return ctx.db.kysely.transaction().execute(async (trx) => {
+    const written = await replaceGrant(trx, target.id, Number(target.generation), {
+      ...columns,
+      instanceUrl: update.instanceUrl,
+      idUrl: update.idUrl,
+      account: update.account,
+      endUserEmail: session.end_user_email ?? undefined,
+      returnUrl: session.return_url,
+    });
+    if (!written) return undefined;
+    // The replaced token is revoked now that the new one is stored — unless it was a dead
+    // grant's, revoked when the flow started, or the provider handed the same token back.
+    const replacedFp = target.refresh_token_fp;
+    if (target.refresh_token_enc && replacedFp !== columns.refreshTokenFp && replacedFp !== session.revoked_refresh_token_fp) {
+      await queueRevocation(ctx, trx, target, integration);
+    }
+    await insertEvent(trx, {
+      id: newRowId(),
+      connection_id: target.id,
+      integration_id: integration.id,
+      type: 'reconnect',
+      trigger: 'connect',
+      outcome: 'success',
+      instance_id: ctx.config.instanceId,
+      detail: JSON.stringify({ previous_status: target.status, requested: session.connection_id !== null }),
+    });
+    const warned = update.account
+      ? (await recordGrantWithGuard(ctx, trx, { integration, account: update.account, connectionId: target.id, issuedAt: now })).warned
+      : [];
+    const sequence = await nextEventSequence(trx, target.id);
+    await emitEvent(trx, {
+      type: 'connection.reconnected',
+      connectionId: target.id,
+      integrationId: integration.id,
+      data: { connection: connectionToApi({ ...written, event_sequence: sequence }, integration), sequence },
+    });
+    await notifyConnectionChanged(trx, target.id, Number(written.generation));
+    return { ok: true as const, connectionId: target.id, created: false, warned };
+  });
+}
+
+/**
+ * A grant that will not be kept: revoke it at the provider, and let the ledger see it was
+ * briefly live (its approval may still have pushed an older grant of that user out).
+ */
+async function discard(
+  ctx: AppContext,
+  session: ConnectSessionRow,
+  integration: IntegrationRow,
+  grant: AuthorizedGrant,
+  error: 'account_mismatch' | 'connection_not_found' | 'duplicate_grant' | 'conflict',
+): Promise<StoreOutcome> {
+  // A duplicate is a token another connection holds: revoking it would kill that connection.
+  if (error === 'duplicate_grant') return { ok: false, error };
+  await ctx.db.kysely.transaction().execute(async (trx: Executor) => {
+    await queueTokenRevocation(
+      ctx,
+      trx,
+      { refreshToken: grant.refreshToken, connectionId: null, connectionConfig: (session.connection_config ?? {}) as Record<string, string> },
+      integration,
+    );
+    if (grant.update.account) {
+      const { ledgerId } = await recordGrantWithGuard(ctx, trx, { integration, account: grant.update.account, connectionId: null, issuedAt: new Date() });
+      await endGrant(trx, ledgerId, error, new Date());
+    }
+  });
+  return { ok: false, error };
+}

@@ -1,0 +1,54 @@
+import { sql } from 'kysely';
+import type { ConnectionRow, Executor } from '../types.js';
+
+export interface NewGrant {
+  accessTokenEnc: string;
+  refreshTokenEnc: string;
+  refreshTokenFp: string;
+  expiresAt: Date;
+  instanceUrl: string | null | undefined;
+  idUrl: string | undefined;
+  account: { orgId: string; userId: string } | undefined;
+  scopes: string[];
+  authorizedAt: Date;
+  nextRefreshAt: Date;
+  endUserEmail: string | null | undefined;
+  returnUrl: string | null;
+}
+
+/**
+ * Puts a freshly authorized grant into an existing connection: compare-and-set on
+ * `generation` (never over a grant stored meanwhile), status back to active, failure
+ * state and diagnosis cleared. The lease is left alone: a refresh in flight on the old
+ * token will find its own commit superseded.
+ */
+export async function replaceGrant(db: Executor, id: string, readGeneration: number, grant: NewGrant): Promise<ConnectionRow | undefined> {
+  const result = await sql<ConnectionRow>`
+    UPDATE connections AS c SET
+      access_token_enc = ${grant.accessTokenEnc},
+      refresh_token_enc = ${grant.refreshTokenEnc},
+      refresh_token_fp = ${grant.refreshTokenFp},
+      access_token_expires_at = ${grant.expiresAt},
+      instance_url = ${grant.instanceUrl === undefined ? sql`c.instance_url` : grant.instanceUrl},
+      id_url = ${grant.idUrl === undefined ? sql`c.id_url` : grant.idUrl},
+      org_id = ${grant.account === undefined ? sql`c.org_id` : grant.account.orgId},
+      user_id = ${grant.account === undefined ? sql`c.user_id` : grant.account.userId},
+      scopes = ${JSON.stringify(grant.scopes)},
+      end_user_email = ${grant.endUserEmail === undefined ? sql`c.end_user_email` : grant.endUserEmail},
+      return_url = ${grant.returnUrl === null ? sql`c.return_url` : grant.returnUrl},
+      generation = c.generation + 1,
+      authorized_at = ${grant.authorizedAt},
+      status = 'active',
+      consecutive_failures = 0,
+      last_error = NULL,
+      diagnosis = NULL,
+      backoff_until = NULL,
+      reprobe_attempts = 0,
+      outcome_unknown_at = NULL,
+      integration_error_at = NULL,
+      next_refresh_at = ${grant.nextRefreshAt},
+      updated_at = now()
+    WHERE c.id = ${id} AND c.generation = ${readGeneration}
+    RETURNING c.*`.execute(db);
+  return result.rows[0];
+}

@@ -49,31 +49,53 @@ async function openPostgres(url: string, max: number): Promise<Db> {
   // An idle client losing its server (restart) must not crash the process.
   pool.on('error', () => {});
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // One LISTEN connection per instance, re-established after the server restarts; the
+  // token cache's short TTL covers notifications missed in between.
   let listener: pg.Client | null = null;
+  let connecting: Promise<void> | null = null;
+  let closed = false;
   const handlers = new Map<string, Set<(payload: string) => void>>();
+  const connectListener = (): Promise<void> =>
+    (connecting ??= (async () => {
+      const client = new pg.Client({ connectionString: url });
+      client.on('notification', (n) => {
+        for (const h of handlers.get(n.channel) ?? []) h(n.payload ?? '');
+      });
+      const reconnect = () => {
+        if (listener !== client || closed) return;
+        listener = null;
+        setTimeout(() => void connectListener().catch(() => reconnect()), 500).unref();
+      };
+      client.on('error', reconnect);
+      client.on('end', reconnect);
+      try {
+        await client.connect();
+        for (const channel of handlers.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+        listener = client;
+      } catch (error) {
+        client.end().catch(() => {});
+        if (!closed) setTimeout(() => void connectListener().catch(() => {}), 500).unref();
+        throw error;
+      } finally {
+        connecting = null;
+      }
+    })());
   return {
     kind: 'postgres',
     kysely,
     pool,
     async listen(channel, onMessage) {
-      if (!listener) {
-        listener = new pg.Client({ connectionString: url });
-        listener.on('error', () => {});
-        listener.on('notification', (n) => {
-          for (const h of handlers.get(n.channel) ?? []) h(n.payload ?? '');
-        });
-        await listener.connect();
-      }
-      if (!handlers.has(channel)) {
-        handlers.set(channel, new Set());
-        await listener.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-      }
+      const isNew = !handlers.has(channel);
+      if (isNew) handlers.set(channel, new Set());
       handlers.get(channel)!.add(onMessage);
+      if (!listener) await connectListener();
+      else if (isNew) await listener.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
       return async () => {
         handlers.get(channel)?.delete(onMessage);
       };
     },
     async close() {
+      closed = true;
       await listener?.end().catch(() => {});
       await kysely.destroy();
     },

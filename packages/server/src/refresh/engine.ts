@@ -415,6 +415,9 @@ export class RefreshEngine implements Refresher {
     };
     const eventOutcome = this.eventOutcome(call, 'success', detail, rotated);
 
+    // The window between these two log lines is the only place a crash can lose a rotated
+    // token (the fault-injection suite counts kills that land in it).
+    ctx.log.debug({ connection: row.id, event: call.eventId, rotated }, 'refresh answered');
     // One write stores the grant. It is retried through database outages while the lease is
     // renewed: with rotation, this token is the only one left.
     let committed: Awaited<ReturnType<typeof commitRefresh>>;
@@ -448,6 +451,7 @@ export class RefreshEngine implements Refresher {
         await sleep(Math.min(2000, 100 * 2 ** Math.min(attempt, 5)));
       }
     }
+    ctx.log.debug({ connection: row.id, event: call.eventId }, 'refresh stored');
     this.countOutcome(integration, call.trigger, 'success', null);
     this.onRefreshOutcome?.({ integrationId: integration.id, connectionId: row.id, orgId: row.org_id, permanent: false });
     if (!committed) {

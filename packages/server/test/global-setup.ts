@@ -1,8 +1,11 @@
 // Runs once before the server tests: compiles (child processes run dist/), migrates a
 // PostgreSQL template database and a PGlite template, so each test file gets a fresh
 // database by cloning instead of migrating (PGlite's first open costs seconds).
+// Several test runs may share the machine (developers, CI): templates are named by a hash
+// of the migrations and created once under an advisory lock; only test databases older
+// than an hour are swept.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -23,25 +26,39 @@ export default async function setup(): Promise<void> {
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   try {
-    // Leftovers of interrupted runs.
-    const stale = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'gk_test_%'");
-    for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-    await admin.query(`DROP DATABASE IF EXISTS "${POSTGRES_TEMPLATE}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${POSTGRES_TEMPLATE}"`);
+    await admin.query('SELECT pg_advisory_lock(727274)');
+    const cutoff = Math.floor(Date.now() / 1000) - 3600;
+    const stale = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname ~ '^gk_test_[0-9]+_'");
+    for (const { datname } of stale.rows) {
+      if (Number(datname.split('_')[2]) < cutoff) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [POSTGRES_TEMPLATE]);
+    if (exists.rowCount === 0) {
+      await admin.query(`CREATE DATABASE "${POSTGRES_TEMPLATE}_building"`).catch(async () => {
+        await admin.query(`DROP DATABASE "${POSTGRES_TEMPLATE}_building" WITH (FORCE)`);
+        await admin.query(`CREATE DATABASE "${POSTGRES_TEMPLATE}_building"`);
+      });
+      const pool = new pg.Pool({ connectionString: postgresUrl(`${POSTGRES_TEMPLATE}_building`), max: 1 });
+      const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+      await migrateToLatest(kysely);
+      await kysely.destroy();
+      await admin.query(`ALTER DATABASE "${POSTGRES_TEMPLATE}_building" RENAME TO "${POSTGRES_TEMPLATE}"`);
+    }
   } finally {
+    await admin.query('SELECT pg_advisory_unlock(727274)').catch(() => {});
     await admin.end();
   }
-  const pool = new pg.Pool({ connectionString: postgresUrl(POSTGRES_TEMPLATE), max: 1 });
-  const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
-  await migrateToLatest(kysely);
-  await kysely.destroy();
 
-  const lite = new PGlite();
-  const litePool = new pg.Pool({ ...createPgConfig(lite), max: 1 });
-  const liteKysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: litePool }) });
-  await migrateToLatest(liteKysely);
-  await liteKysely.destroy();
-  const dump = await lite.dumpDataDir('none');
-  writeFileSync(PGLITE_TEMPLATE_FILE, Buffer.from(await dump.arrayBuffer()));
-  await lite.close();
+  if (!existsSync(PGLITE_TEMPLATE_FILE)) {
+    const lite = new PGlite();
+    const litePool = new pg.Pool({ ...createPgConfig(lite), max: 1 });
+    const liteKysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: litePool }) });
+    await migrateToLatest(liteKysely);
+    await liteKysely.destroy();
+    const dump = await lite.dumpDataDir('none');
+    const partial = `${PGLITE_TEMPLATE_FILE}.${process.pid}`;
+    writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+    renameSync(partial, PGLITE_TEMPLATE_FILE);
+    await lite.close();
+  }
 }

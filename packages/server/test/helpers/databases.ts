@@ -19,7 +19,7 @@ export interface TestDatabase {
 }
 
 export async function createPostgresDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
-  const name = `gk_test_${randomBytes(6).toString('hex')}`;
+  const name = `gk_test_${Math.floor(Date.now() / 1000)}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   try {

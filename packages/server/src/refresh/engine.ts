@@ -338,6 +338,7 @@ export class RefreshEngine implements Refresher {
       trigger,
       instanceId: this.ctx.config.instanceId,
     });
+    this.ctx.log.debug({ connection: row.id, event: eventId }, 'refresh sent');
     const started = performance.now();
     const outcome = await refreshGrant(client, refreshToken, { params: tokenParams });
     const durationMs = Math.round(performance.now() - started);

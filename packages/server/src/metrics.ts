@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'grantkeeper_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'grantkeeper_' });
   return {
     registry,
     httpRequests: new Counter({

@@ -30,7 +30,7 @@ describe.each(BACKENDS)('failure spikes on %s', (backend) => {
   test('an app revoked for a whole org: one org spike, dead grants re-diagnosed org_wide_revocation, one diagnosis_changed each', async () => {
     const orgA = rig.emu.createOrg({ name: 'Revoking Org' }).org_id;
     const orgB = rig.emu.createOrg({ name: 'Healthy Org' }).org_id;
-    const inA = [];
+    const inA: { id: string; refreshToken: string }[] = [];
     for (let i = 0; i < 6; i++) inA.push(await rig.importGrant(rig.user(undefined, orgA).username));
     const inB = [await rig.importGrant(rig.user(undefined, orgB).username), await rig.importGrant(rig.user(undefined, orgB).username)];
     for (const c of inB) expect((await token(c.id)).status).toBe(200);

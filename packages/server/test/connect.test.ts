@@ -123,6 +123,14 @@ describe.each(BACKENDS)('connect flow on %s', (backend) => {
     expect((await fetch(`${rig.publicUrl}/connect/%3Cscript%3E`)).status).toBe(404);
   });
 
+  test('concurrent POSTs of one link: exactly one starts a flow', async () => {
+    const s = await session({ end_user: { id: 'race' }, return_url: RETURN_URL });
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => fetch(s.url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' })),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([302, 409, 409, 409, 409, 409, 409, 409]);
+  });
+
   test('an expired link shows the expired page and cannot be started', async () => {
     const s = await session({ end_user: { id: 'late' }, return_url: RETURN_URL });
     await db().updateTable('connect_sessions').set({ expires_at: new Date(Date.now() - 1000) }).where('token_hash', '=', sha256Hex(s.token)).execute();
@@ -335,6 +343,23 @@ describe.each(BACKENDS)('connect flow on %s', (backend) => {
     expect((await rig.server.api('POST', `/v1/connections/${id}/refresh`)).status).toBe(200);
   });
 
+  test("an admin-fixable dead grant: the reconnect page passes the admin's steps on, and starting revokes the old token first", async () => {
+    const user = rig.user();
+    const { id } = await connectAs(user.username, 'inactive');
+    rig.emu.deactivateUser(user.userId);
+    const failed = await rig.server.api('POST', `/v1/connections/${id}/refresh`);
+    expect(failed.body.diagnosis).toMatchObject({ code: 'user_inactive', who_fixes: 'org_admin' });
+    const html = await (await fetch(failed.body.reconnect_url)).text();
+    expect(html).toContain('Salesforce administrator may need to do this first');
+    expect(html).not.toContain('reconnect_url');
+    const action = /<form method="post" action="([^"]+)"/.exec(html)![1]!;
+    const start = await fetch(action, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    expect(start.status).toBe(302);
+    const queued = await db().selectFrom('revocations').select(['connection_id', 'revoke_url']).where('connection_id', '=', fromPublic(id)).execute();
+    expect(queued).toEqual([{ connection_id: fromPublic(id), revoke_url: `${rig.emu.url}/services/oauth2/revoke` }]);
+    rig.emu.reactivateUser(user.userId);
+  });
+
   test('a reconnect as a different Salesforce user is refused (account_mismatch), the connection untouched, the new grant revoked', async () => {
     const owner = rig.user();
     const intruder = rig.user();
@@ -370,6 +395,8 @@ describe.each(BACKENDS)('connect flow on %s', (backend) => {
     expect(ledger.map((g) => g.live)).toEqual([false, true, true, true, true, true]);
     expect(ledger[0]!.ended_reason).toBe('evicted_by_limit');
 
+    // The grant that pushed it out may be gone by the time it fails: it still counts as evidence.
+    expect((await rig.server.api('DELETE', `/v1/connections/${ids[5]}`)).status).toBe(204);
     const dead = await rig.server.api('POST', `/v1/connections/${ids[0]}/refresh`);
     expect(dead.status).toBe(409);
     expect(dead.body.diagnosis).toMatchObject({ code: 'token_limit_evicted', who_fixes: 'end_user', confidence: 'certain' });
@@ -410,7 +437,7 @@ describe('hosted page rendering', () => {
       action: 'https://gk.example/connect/ct_x?a=1&b=2',
       formTargets: ['https://gk.example', 'https://login.example'],
       expiresAt: new Date(0),
-      reconnect: { status: 'needs_reauth', summary: '<b>dead</b>', fix: ['<i>sign in</i>'] },
+      reconnect: { summary: '<b>dead</b>', adminSteps: ['<i>sign in</i>'] },
     });
     expect(page.html).not.toMatch(/<script>|<b>dead|<i>sign/);
     expect(page.html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');

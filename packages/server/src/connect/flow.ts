@@ -134,13 +134,18 @@ export async function showStartPage(ctx: AppContext, token: string): Promise<Flo
 
 async function renderStart(ctx: AppContext, token: string, session: ConnectSessionRow, integration: IntegrationRow): Promise<HtmlPage> {
   const endpoints = endpointsFor(ctx, integration, session);
-  let reconnect: { status: string; summary: string | null; fix: string[] } | null = null;
+  let reconnect: { summary: string | null; adminSteps: string[] } | null = null;
   if (session.connection_id) {
     const connection = await findConnection(ctx.db.kysely, session.connection_id);
     const diagnosis = (connection?.diagnosis as Diagnosis | null | undefined) ?? null;
     // Only a dead or failing grant has a "why" worth telling the end user.
-    const explains = diagnosis && connection && connection.status !== 'active';
-    reconnect = { status: connection?.status ?? 'unknown', summary: explains ? diagnosis.summary : null, fix: explains ? diagnosis.fix : [] };
+    const explains = diagnosis !== null && connection !== undefined && connection.status !== 'active';
+    reconnect = {
+      summary: explains ? diagnosis.summary : null,
+      // The fix steps are written for the product's team; only an admin's are worth passing on
+      // to the end user (the step that sends the reconnect link is what brought them here).
+      adminSteps: explains && diagnosis.who_fixes === 'org_admin' ? diagnosis.fix.filter((step) => !/reconnect_url|reconnect link/i.test(step)) : [],
+    };
   }
   const action = connectUrl(ctx.config.publicUrl, token);
   return startPage({

@@ -16,6 +16,7 @@ main { max-width: 34rem; margin: 2.5rem auto; padding: 1.75rem 1.5rem; backgroun
 h1 { font-size: 1.5rem; line-height: 1.25; margin: 0 0 1rem; }
 h2 { font-size: 1.05rem; margin: 1.5rem 0 .5rem; }
 p, ul, ol { margin: 0 0 1rem; }
+form { margin: 0 0 1rem; }
 .meta { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0 0 1.25rem; }
 .meta dt { font-weight: 600; }
 .meta dd { margin: 0; overflow-wrap: anywhere; }
@@ -87,18 +88,26 @@ export interface StartPageInput {
   /** Origins the form's POST and its redirect may reach (Grantkeeper, the provider). */
   formTargets: string[];
   expiresAt: Date;
-  /** Set for a re-authentication of an existing connection. */
-  reconnect: { status: string; summary: string | null; fix: string[] } | null;
+  /**
+   * Set for a re-authentication of an existing connection: the diagnosis summary in plain
+   * words, and the steps an org admin must take first when the diagnosis says one must.
+   */
+  reconnect: { summary: string | null; adminSteps: string[] } | null;
 }
 
 export function startPage(input: StartPageInput): HtmlPage {
   const provider = escapeHtml(input.providerName);
   const reconnect = input.reconnect;
   const heading = reconnect ? `Reconnect your ${provider} account` : `Connect your ${provider} account`;
+  const adminSteps = reconnect?.adminSteps ?? [];
   const why = reconnect
     ? reconnect.summary
       ? `<section class="notice" aria-labelledby="why"><h2 id="why">Why you are asked again</h2><p>${escapeHtml(reconnect.summary)}</p>${
-          reconnect.fix.length > 0 ? `<ul>${reconnect.fix.map((step) => `<li>${escapeHtml(step)}</li>`).join('')}</ul>` : ''
+          adminSteps.length > 0
+            ? `<p>Your ${provider} administrator may need to do this first, or the new connection can fail the same way:</p><ul>${adminSteps
+                .map((step) => `<li>${escapeHtml(step)}</li>`)
+                .join('')}</ul>`
+            : ''
         }</section>`
       : `<p>You are renewing an existing connection. Sign in as the same ${provider} user as before.</p>`
     : '';

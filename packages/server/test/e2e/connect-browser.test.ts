@@ -158,10 +158,13 @@ describe.each(BACKENDS)('connect in the browser on %s', (backend) => {
 
   test('Reconnect: a dead grant, its reconnect_url, the diagnosis in plain words, the same connection back', async () => {
     expect(connectionId).not.toBe('');
+    // A grant that worked for a while, then was revoked at Salesforce.
+    expect((await rig.server.api('POST', `/v1/connections/${connectionId}/refresh`)).status).toBe(200);
     const approval = rig.emu.approvals({ userId: ann.userId, clientId: rig.clientId }).find((a) => !a.revoked)!;
     rig.emu.revokeApproval(approval.approval_id);
     const dead = await rig.server.api('POST', `/v1/connections/${connectionId}/refresh`);
     expect(dead.status).toBe(409);
+    expect(dead.body.diagnosis.code).toBe('revoked');
     const reconnectUrl = dead.body.reconnect_url as string;
 
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } });

@@ -80,8 +80,8 @@ describe('SDK on the real server and the Salesforce emulator', () => {
   });
 
   it(`a token without the api scope gets "${NOT_VALID_FOR_REST}" from Salesforce: no refresh`, async () => {
-    const app = real().emu.createApp({ callbackUrls: ['http://localhost/cb'] });
-    await real().api('POST', '/v1/integrations', { key: 'no-api-scope', provider: 'salesforce', client_id: app.client_id, client_secret: app.client_secret, auth_base_url: real().emu.url });
+    const app = real().emu.createApp({ clientSecret: 'no-api-scope-secret', callbackUrls: ['http://localhost/cb'] });
+    await real().api('POST', '/v1/integrations', { key: 'no-api-scope', provider: 'salesforce', client_id: app.client_id, client_secret: 'no-api-scope-secret', auth_base_url: real().emu.url });
     real().emu.createUser({ username: 'noapi@example.com' });
     const tokens = real().emu.issueTokens({ clientId: app.client_id, username: 'noapi@example.com', scope: 'refresh_token' });
     const imported = await real().api('POST', '/v1/connections', {

@@ -290,7 +290,7 @@ describe('import', () => {
   it('JSON import; a re-run imports nothing twice; per-row failures are reported', async () => {
     const integration = rig.integrationKey;
     const gs = grants(4);
-    const rows = gs.map((g) => ({
+    const rows: any[] = gs.map((g) => ({
       integration,
       end_user: { id: `json-${g.i}` },
       metadata: { source: 'legacy' },
@@ -299,7 +299,7 @@ describe('import', () => {
     // A refresh token imported earlier by another route: the server answers 409 duplicate_grant.
     await rig.server.api('POST', '/v1/connections', { integration, end_user: { id: 'elsewhere' }, credentials: { refresh_token: gs[3]!.refresh } });
     // Passes local checks, refused by the server (not a Salesforce identity URL): a per-row failure.
-    rows.push({ integration, end_user: { id: 'json-bad' }, metadata: {}, credentials: { refresh_token: 'tok-bad-id-url', id_url: 'https://example.com/not-identity' } as any });
+    rows.push({ integration, end_user: { id: 'json-bad' }, metadata: {}, credentials: { refresh_token: 'tok-bad-id-url', id_url: 'https://example.com/not-identity' } });
     const file = join(dir, 'grants.json');
     writeFileSync(file, JSON.stringify(rows));
 

@@ -28,6 +28,9 @@ export async function buildApp(ctx: AppContext, services: AppServices): Promise<
     // Per-request lines would dominate the token fast path; metrics count requests instead,
     // and failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request: building one (with the redaction rules) cost more than the
+    // rest of the token fast path. Error lines carry the request themselves.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 256 },
     ajv: {

@@ -91,7 +91,7 @@ export function errorHandler(error: FastifyError | Problem | Error, request: Fas
     request.log.warn({ err: { message: error.message } }, 'database unavailable');
     return sendProblem(reply, problems.unavailable('database_unavailable', 'The database is unreachable; retry shortly.', 2));
   }
-  request.log.error({ err: error }, 'unhandled error');
+  request.log.error({ err: error, req: request }, 'unhandled error');
   return sendProblem(reply, new Problem(500, 'internal_error', 'Internal error', 'An unexpected error occurred; it has been logged.'));
 }
 

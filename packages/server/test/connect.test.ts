@@ -298,6 +298,24 @@ describe.each(BACKENDS)('connect flow on %s', (backend) => {
     expect(other.id).not.toBe(first.id);
   });
 
+  test('an in-place update waits while a refresh holds the lease, then stores the new grant', async () => {
+    const user = rig.user();
+    const first = await connectAs(user.username, 'leased');
+    const rowId = fromPublic(first.id);
+    const generation = async () => Number((await db().selectFrom('connections').select('generation').where('id', '=', rowId).executeTakeFirstOrThrow()).generation);
+    await db().updateTable('connections').set({ lease_owner: 'another-instance', lease_expires_at: new Date(Date.now() + 60_000) }).where('id', '=', rowId).execute();
+    const exchanges = rig.emu.stats().code_exchanges;
+    const s = await session({ end_user: { id: 'leased' }, return_url: RETURN_URL });
+    const pending = walkFlow(s.url, user.username);
+    await expect.poll(() => rig.emu.stats().code_exchanges, { timeout: 10_000 }).toBe(exchanges + 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await generation()).toBe(1);
+    await db().updateTable('connections').set({ lease_owner: null, lease_expires_at: null }).where('id', '=', rowId).execute();
+    const walk = await pending;
+    expect(walk.location!.searchParams.get('connection_id')).toBe(first.id);
+    expect(await generation()).toBe(2);
+  });
+
   test('reconnect link: a needs_reauth connection is revoked before redirecting, then restored in place with the same id', async () => {
     const user = rig.user();
     const { id } = await connectAs(user.username, 'reconnector');

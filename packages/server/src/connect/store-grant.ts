@@ -35,7 +35,9 @@ export interface AuthorizedGrant {
   refreshToken: string;
 }
 
-const MAX_CAS_ATTEMPTS = 5;
+/** Attempts after the lease wait is over (each one re-reads the connection). */
+const ATTEMPTS_IGNORING_LEASE = 5;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function storeAuthorizedGrant(
   ctx: AppContext,
@@ -44,7 +46,12 @@ export async function storeAuthorizedGrant(
   grant: AuthorizedGrant,
 ): Promise<StoreOutcome> {
   const account = grant.update.account ?? null;
-  for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+  // A refresh in flight on the connection is waited for as a token caller would wait; after
+  // that the new grant goes in regardless (a stuck holder cannot commit over it: generation).
+  const leaseDeadline = Date.now() + ctx.config.refresh.waitMsDefault;
+  for (let late = 0; late < ATTEMPTS_IGNORING_LEASE; ) {
+    const respectLease = Date.now() < leaseDeadline;
+    if (!respectLease) late++;
     let target: ConnectionRow | undefined;
     if (session.connection_id) {
       target = await findConnection(ctx.db.kysely, session.connection_id);
@@ -62,16 +69,19 @@ export async function storeAuthorizedGrant(
       });
     }
     try {
-      const outcome = target ? await replaceInPlace(ctx, session, integration, grant, target) : await insertNew(ctx, session, integration, grant);
+      const outcome = target
+        ? await replaceInPlace(ctx, session, integration, grant, target, respectLease)
+        : await insertNew(ctx, session, integration, grant);
       if (outcome) {
         ctx.tokenCache.invalidate(outcome.connectionId);
         return outcome;
       }
-      // The connection's generation moved (a refresh committed meanwhile): read it again.
     } catch (error) {
       if ((error as { code?: string }).code === '23505') return discard(ctx, session, integration, grant, 'duplicate_grant');
       throw error;
     }
+    // A refresh holds the lease, or committed meanwhile (generation moved): read again.
+    if (target?.lease_expires_at && target.lease_expires_at.getTime() > Date.now() - 1000) await sleep(ctx.config.refresh.leasePollMs);
   }
   return discard(ctx, session, integration, grant, 'conflict');
 }
@@ -151,6 +161,7 @@ async function replaceInPlace(
   integration: IntegrationRow,
   grant: AuthorizedGrant,
   target: ConnectionRow,
+  respectLease: boolean,
 ): Promise<Stored | undefined> {
   const now = new Date();
   const columns = grantColumns(ctx, integration, target.id, grant, now);
@@ -163,7 +174,7 @@ async function replaceInPlace(
       account: update.account,
       endUserEmail: session.end_user_email ?? undefined,
       returnUrl: session.return_url,
-    });
+    }, respectLease);
     if (!written) return undefined;
     // The replaced token is revoked now that the new one is stored — unless it was a dead
     // grant's, revoked when the flow started, or the provider handed the same token back.

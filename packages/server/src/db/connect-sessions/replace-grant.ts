@@ -19,10 +19,17 @@ export interface NewGrant {
 /**
  * Puts a freshly authorized grant into an existing connection: compare-and-set on
  * `generation` (never over a grant stored meanwhile), status back to active, failure
- * state and diagnosis cleared. The lease is left alone: a refresh in flight on the old
- * token will find its own commit superseded.
+ * state and diagnosis cleared. With `respectLease`, not while another holder's refresh
+ * lease is live (database time): that refresh, on the old token, could otherwise record
+ * its failure over the new grant. The lease itself is left alone.
  */
-export async function replaceGrant(db: Executor, id: string, readGeneration: number, grant: NewGrant): Promise<ConnectionRow | undefined> {
+export async function replaceGrant(
+  db: Executor,
+  id: string,
+  readGeneration: number,
+  grant: NewGrant,
+  respectLease: boolean,
+): Promise<ConnectionRow | undefined> {
   const result = await sql<ConnectionRow>`
     UPDATE connections AS c SET
       access_token_enc = ${grant.accessTokenEnc},
@@ -49,6 +56,7 @@ export async function replaceGrant(db: Executor, id: string, readGeneration: num
       next_refresh_at = ${grant.nextRefreshAt},
       updated_at = now()
     WHERE c.id = ${id} AND c.generation = ${readGeneration}
+      ${respectLease ? sql`AND (c.lease_expires_at IS NULL OR c.lease_expires_at < now())` : sql``}
     RETURNING c.*`.execute(db);
   return result.rows[0];
 }

@@ -62,6 +62,9 @@ describe.each(BACKENDS)('connect flow on %s', (backend) => {
     const row = await db().selectFrom('connect_sessions').selectAll().where('token_hash', '=', sha256Hex(created.token)).executeTakeFirstOrThrow();
     expect(JSON.stringify(row)).not.toContain(created.token);
     expect(row).toMatchObject({ end_user_id: 'hash-check', end_user_email: 'a@b.example', return_url: RETURN_URL, used_at: null });
+    const openapi = await (await fetch(`${rig.server.url}/openapi.json`)).json();
+    expect(Object.keys(openapi.paths['/v1/connect-sessions'])).toEqual(['post']);
+    expect(openapi.paths['/oauth/callback']).toBeUndefined();
   });
 
   test('a reconnect session must name a connection of the same end user and integration', async () => {
@@ -420,6 +423,40 @@ describe.each(BACKENDS)('connect flow on %s', (backend) => {
     expect(dead.body.diagnosis).toMatchObject({ code: 'token_limit_evicted', who_fixes: 'end_user', confidence: 'certain' });
     // The five newer grants still work.
     expect((await rig.server.api('POST', `/v1/connections/${ids[1]}/refresh`)).status).toBe(200);
+  });
+
+  test('a custom oauth2 provider (the emulator in generic mode): connect, then reconnect in place by connection_id', async () => {
+    rig.emu.createApp({ clientId: 'generic-connect', clientSecret: 'generic-secret', callbackUrls: [`${rig.publicUrl}/oauth/callback`], mode: 'generic' });
+    const created = await rig.server.api('POST', '/v1/integrations', {
+      key: 'generic-connect',
+      provider: 'oauth2',
+      client_id: 'generic-connect',
+      client_secret: 'generic-secret',
+      authorization_url: `${rig.emu.url}/oauth2/authorize`,
+      token_url: `${rig.emu.url}/oauth2/token`,
+      revoke_url: `${rig.emu.url}/oauth2/revoke`,
+      client_auth: 'body',
+      scopes: ['api', 'refresh_token'],
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const user = rig.user();
+    const s = await rig.server.api('POST', '/v1/connect-sessions', { integration: 'generic-connect', end_user: { id: 'generic' }, return_url: RETURN_URL });
+    const walk = await walkFlow(s.body.url, user.username);
+    expect(walk.authorizeUrl.pathname).toBe('/oauth2/authorize');
+    expect(walk.location!.searchParams.get('status')).toBe('success');
+    const id = walk.location!.searchParams.get('connection_id')!;
+    const conn = await connection(id);
+    expect(conn).toMatchObject({ integration: 'generic-connect', status: 'active', generation: 1, provider_account: { org_id: null, user_id: null } });
+    // expires_in (3600 s in generic mode) sets the expiry.
+    const lifetimeS = (Date.parse(conn.access_token_expires_at) - Date.now()) / 1000;
+    expect(lifetimeS).toBeGreaterThan(3500);
+    expect(lifetimeS).toBeLessThanOrEqual(3600);
+
+    const again = await rig.server.api('POST', '/v1/connect-sessions', { integration: 'generic-connect', end_user: { id: 'generic' }, connection_id: id, return_url: RETURN_URL });
+    const second = await walkFlow(again.body.url, user.username);
+    expect(Object.fromEntries(second.location!.searchParams)).toMatchObject({ status: 'success', connection_id: id });
+    expect((await connection(id)).generation).toBe(2);
+    expect((await rig.server.api('POST', `/v1/connections/${id}/refresh`)).status).toBe(200);
   });
 
   function fromPublic(id: string): string {

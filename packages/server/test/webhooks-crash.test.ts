@@ -65,7 +65,7 @@ describe('webhook delivery across a kill -9 (postgres, child processes)', () => 
       .selectFrom('webhook_deliveries')
       .select('outbox_id')
       .where('status', '=', 'pending')
-      .where('claimed_by', '=', 'first')
+      .where('claimed_by', 'like', 'first#%')
       .execute();
     // The kill landed mid-delivery: claims of the dead process are outstanding.
     expect(inFlight.length).toBeGreaterThan(0);

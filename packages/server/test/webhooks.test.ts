@@ -7,9 +7,12 @@ import { BACKENDS } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { Receiver, verify, waitFor } from './webhooks-receiver.js';
 
+// The receiver shares this process's event loop with the server (and PGlite): a timeout much
+// shorter than a busy loop's pause would turn answered requests into lost acknowledgements.
+const TIMEOUT_MS = 1500;
 const ENV = {
-  GRANTKEEPER_WEBHOOK_TIMEOUT_MS: '400',
-  GRANTKEEPER_WEBHOOK_CLAIM_MS: '3000',
+  GRANTKEEPER_WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
+  GRANTKEEPER_WEBHOOK_CLAIM_MS: '6000',
   GRANTKEEPER_WEBHOOK_RETRY_BASE_MS: '40',
   GRANTKEEPER_WEBHOOK_RETRY_MAX_MS: '200',
   GRANTKEEPER_WEBHOOK_POLL_INTERVAL_MS: '50',
@@ -162,7 +165,7 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     r.behaviour = () => {
       if (slowOnce) {
         slowOnce = false;
-        return { kind: 'slow', ms: 1_500 };
+        return { kind: 'slow', ms: TIMEOUT_MS + 1_000 };
       }
       return { kind: 'ok' };
     };

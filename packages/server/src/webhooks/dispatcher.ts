@@ -5,7 +5,7 @@
 // crashed sender's claim runs out and the delivery is sent again (at-least-once).
 import type { AppContext } from '../context.js';
 import { decryptSecret } from '../crypto/envelope.js';
-import { claimDueDeliveries, findDelivery, oldestUndeliveredAgeS, recordAttempt, type ClaimedDelivery, type DeliveryView } from '../db/webhooks/deliveries.js';
+import { claimDueDeliveries, findDelivery, oldestUndeliveredAgeS, type ClaimedDelivery, type DeliveryView } from '../db/webhooks/deliveries.js';
 import { disableEndpoint, type WebhookEndpointRow } from '../db/webhooks/endpoints.js';
 import { fanOutOutbox } from '../db/webhooks/fan-out-outbox.js';
 import { OUTBOX_CHANNEL } from '../db/webhooks/notify-outbox.js';
@@ -14,6 +14,7 @@ import { newRowId, toPublicId } from '../model/ids.js';
 import { createGuardedFetch, type GuardedFetch } from '../oauth/outbound.js';
 import { withConnectionFields } from './outbox.js';
 import { nextRetryDelayMs } from './retry-policy.js';
+import { OutcomeWriter } from './outcome-writer.js';
 import { attemptDelivery, type AttemptResult } from './send.js';
 
 const FAN_OUT_BATCH = 500;
@@ -28,6 +29,7 @@ interface Target {
 
 export class WebhookDispatcher {
   readonly fetch: GuardedFetch;
+  private readonly outcomes: OutcomeWriter;
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
@@ -35,8 +37,10 @@ export class WebhookDispatcher {
   private stopped = true;
   private unlisten: (() => Promise<void>) | null = null;
   private lagMeasuredAt = 0;
+  private claims = 0;
 
   constructor(private readonly ctx: AppContext) {
+    this.outcomes = new OutcomeWriter(ctx.db.kysely);
     this.fetch = createGuardedFetch({ allowPrivateNetwork: ctx.config.allowPrivateNetwork }, { timeoutMs: ctx.config.webhooks.timeoutMs });
   }
 
@@ -92,8 +96,9 @@ export class WebhookDispatcher {
     }
     const room = ctx.config.webhooks.concurrency - this.inFlight.size;
     if (room > 0 && !this.stopped) {
-      const claimed = await claimDueDeliveries(db, room, ctx.config.webhooks.claimMs, ctx.config.instanceId);
-      for (const row of claimed) this.track(this.deliver(row));
+      const claim = this.nextClaim();
+      const claimed = await claimDueDeliveries(db, room, ctx.config.webhooks.claimMs, claim);
+      for (const row of claimed) this.track(this.deliver(row, claim));
       if (claimed.length === room) this.again = true; // more may be due
     }
     if (Date.now() - this.lagMeasuredAt >= LAG_EVERY_MS) {
@@ -110,6 +115,7 @@ export class WebhookDispatcher {
     const { ctx } = this;
     const outboxId = newRowId();
     const deliveryId = newRowId();
+    const claim = this.nextClaim();
     const payload = JSON.stringify({ type: 'ping', timestamp: new Date().toISOString(), data: { endpoint: toPublicId('webhookEndpoint', endpoint.id) } });
     await insertPing(ctx.db.kysely, {
       outboxId,
@@ -117,7 +123,7 @@ export class WebhookDispatcher {
       endpointId: endpoint.id,
       payload,
       claimMs: ctx.config.webhooks.claimMs,
-      claimedBy: ctx.config.instanceId,
+      claimedBy: claim,
     });
     const result = await attemptDelivery(this.fetch, {
       url: endpoint.url,
@@ -125,7 +131,7 @@ export class WebhookDispatcher {
       body: payload,
       secrets: this.secretsOf(targetOf(endpoint)),
     });
-    await this.record(deliveryId, endpoint.id, result, null);
+    await this.record(deliveryId, claim, endpoint.id, result, null);
     return (await findDelivery(ctx.db.kysely, deliveryId))!;
   }
 
@@ -140,7 +146,12 @@ export class WebhookDispatcher {
     this.inFlight.add(tracked);
   }
 
-  private async deliver(row: ClaimedDelivery): Promise<void> {
+  /** A claim marker no other pass (here or elsewhere) shares: `<instance>#<n>`. */
+  private nextClaim(): string {
+    return `${this.ctx.config.instanceId}#${++this.claims}`;
+  }
+
+  private async deliver(row: ClaimedDelivery, claim: string): Promise<void> {
     const payload = row.payload as { data?: Record<string, unknown> };
     // Events written before data carried status/generation get them here (deterministic, so
     // every attempt and endpoint sends the same bytes).
@@ -155,34 +166,34 @@ export class WebhookDispatcher {
       });
     } catch (error) {
       this.ctx.log.error({ err: { message: (error as Error).message }, endpoint: toPublicId('webhookEndpoint', row.endpoint_id) }, 'webhook secret cannot be decrypted');
-      await this.record(row.id, row.endpoint_id, { kind: 'retry', status: null, body: null, error: 'secret_unreadable: the endpoint secret cannot be decrypted with the configured keys' }, row);
+      await this.record(row.id, claim, row.endpoint_id, { kind: 'retry', status: null, body: null, error: 'secret_unreadable: the endpoint secret cannot be decrypted with the configured keys' }, row);
       return;
     }
     const result = await attemptDelivery(this.fetch, { url: row.url, eventId: toPublicId('event', row.outbox_id), body, secrets });
-    await this.record(row.id, row.endpoint_id, result, row);
+    await this.record(row.id, claim, row.endpoint_id, result, row);
   }
 
   /** Stores an attempt; `retryable` null = a ping (a failure is final). */
-  private async record(deliveryId: string, endpointId: string, result: AttemptResult, retryable: ClaimedDelivery | null): Promise<void> {
+  private async record(deliveryId: string, claim: string, endpointId: string, result: AttemptResult, retryable: ClaimedDelivery | null): Promise<void> {
     const { ctx } = this;
-    const db = ctx.db.kysely;
-    const me = ctx.config.instanceId;
     if (result.kind === 'delivered') {
       ctx.metrics.webhookDeliveries.inc({ outcome: 'delivered' });
-      await recordAttempt(db, deliveryId, me, { status: 'delivered', retryInMs: null, responseStatus: result.status, responseBody: result.body, error: null });
+      await this.outcomes.write({ id: deliveryId, claimedBy: claim, status: 'delivered', retryInMs: null, responseStatus: result.status, responseBody: result.body, error: null });
       return;
     }
     if (result.kind === 'gone') {
       ctx.metrics.webhookDeliveries.inc({ outcome: 'endpoint_gone' });
       const reason = `the endpoint answered 410 Gone at ${new Date().toISOString()}`;
-      await disableEndpoint(db, endpointId, reason);
+      await disableEndpoint(ctx.db.kysely, endpointId, reason);
       ctx.log.warn({ endpoint: toPublicId('webhookEndpoint', endpointId) }, 'webhook endpoint answered 410 Gone: disabled');
-      await recordAttempt(db, deliveryId, me, { status: 'failed', retryInMs: null, responseStatus: 410, responseBody: result.body, error: `410 Gone: endpoint disabled` });
+      await this.outcomes.write({ id: deliveryId, claimedBy: claim, status: 'failed', retryInMs: null, responseStatus: 410, responseBody: result.body, error: '410 Gone: endpoint disabled' });
       return;
     }
     const delay = retryable ? nextRetryDelayMs(ctx.config.webhooks, retryable.attempts + 1, retryable.created_at) : null;
     ctx.metrics.webhookDeliveries.inc({ outcome: delay === null ? 'failed' : 'retrying' });
-    await recordAttempt(db, deliveryId, me, {
+    await this.outcomes.write({
+      id: deliveryId,
+      claimedBy: claim,
       status: delay === null ? 'failed' : 'pending',
       retryInMs: delay,
       responseStatus: result.status,

@@ -23,7 +23,8 @@ export interface ClaimedDelivery {
 }
 
 /**
- * Claims due deliveries of enabled endpoints by pushing next_attempt_at `claimMs` ahead:
+ * Claims due deliveries of enabled endpoints by pushing next_attempt_at `claimMs` ahead
+ * and marking them with `claimedBy` (unique per claim: instance id and a counter):
  * committed before any HTTP call, so no other instance takes them while they are sent,
  * and a crashed sender's claim simply runs out (at-least-once).
  */
@@ -52,39 +53,43 @@ export async function claimDueDeliveries(db: Executor, limit: number, claimMs: n
 }
 
 export interface AttemptRecord {
+  id: string;
+  /** The claim this attempt was made under (see claimDueDeliveries). */
+  claimedBy: string;
+  status: DeliveryStatus;
+  /** null: no further attempt (delivered, failed). */
+  retryInMs: number | null;
   responseStatus: number | null;
   responseBody: string | null;
   error: string | null;
 }
 
 /**
- * Stores an attempt's outcome — only while this instance still holds the claim, so a late
- * answer cannot overwrite what another instance (or a manual retry) did since.
+ * Stores the outcomes of several attempts in one statement (one commit for a batch of
+ * answers) — only while the attempt's own claim still holds, so a late answer cannot
+ * overwrite what a later claim (of any instance, this one too) or a manual retry did since.
+ * Returns the ids written.
  */
-export async function recordAttempt(
-  db: Executor,
-  id: string,
-  claimedBy: string,
-  outcome: AttemptRecord & { status: DeliveryStatus; retryInMs: number | null },
-): Promise<boolean> {
-  const result = await db
-    .updateTable('webhook_deliveries')
-    .set({
-      status: outcome.status,
-      attempts: sql`attempts + 1`,
-      last_attempt_at: sql`now()`,
-      last_response_status: outcome.responseStatus,
-      last_response_body: outcome.responseBody,
-      last_error: outcome.error,
-      claimed_by: null,
-      next_attempt_at: outcome.retryInMs === null ? null : sql`now() + ${outcome.retryInMs} * interval '1 millisecond'`,
-      delivered_at: outcome.status === 'delivered' ? sql`now()` : null,
-    })
-    .where('id', '=', id)
-    .where('claimed_by', '=', claimedBy)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+export async function recordAttempts(db: Executor, records: AttemptRecord[]): Promise<string[]> {
+  if (records.length === 0) return [];
+  const rows = JSON.stringify(
+    records.map((r) => ({ id: r.id, claimed_by: r.claimedBy, status: r.status, retry_ms: r.retryInMs, response_status: r.responseStatus, response_body: r.responseBody, error: r.error })),
+  );
+  const result = await sql<{ id: string }>`
+    UPDATE webhook_deliveries d SET
+      status = v.status,
+      attempts = d.attempts + 1,
+      last_attempt_at = now(),
+      last_response_status = v.response_status,
+      last_response_body = v.response_body,
+      last_error = v.error,
+      claimed_by = NULL,
+      next_attempt_at = CASE WHEN v.retry_ms IS NULL THEN NULL ELSE now() + v.retry_ms * interval '1 millisecond' END,
+      delivered_at = CASE WHEN v.status = 'delivered' THEN now() ELSE NULL END
+    FROM jsonb_to_recordset(${rows}::jsonb) AS v(id uuid, claimed_by text, status text, retry_ms bigint, response_status integer, response_body text, error text)
+    WHERE d.id = v.id AND d.claimed_by = v.claimed_by AND d.status = 'pending'
+    RETURNING d.id`.execute(db);
+  return result.rows.map((r) => r.id);
 }
 
 /** Due now again — also a failed or delivered one (an operator's resend). */

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceRig, type SalesforceRig } from './helpers/salesforce.js';
-import { runCli, startCli, waitForOutput, type CliOptions } from './cli-run.js';
+import { spawn } from 'node:child_process';
+import { BIN, cliEnv, runCli, startCli, waitForOutput, type CliOptions } from './cli-run.js';
 
 let rig: SalesforceRig;
 let env: Record<string, string>;
@@ -366,5 +367,38 @@ describe('import', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/0 imported, 12 already imported, 0 failed — of 12 rows\./);
     expect(await connectionCount('cli-slow')).toBe(n);
+  });
+});
+
+describe('on a terminal', () => {
+  /** Runs the CLI under a pseudo-terminal (util-linux `script`), so stdout and stderr are TTYs. */
+  const onTty = (args: string[], extra: Record<string, string> = {}) =>
+    new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+      const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+      const child = spawn('script', ['-qec', command, '/dev/null'], { env: cliEnv({ ...env, NO_COLOR: undefined, TERM: 'xterm', ...extra }) });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, output }));
+    });
+
+  it('colours on a TTY, none with NO_COLOR; the import shows a progress bar', async () => {
+    const coloured = await onTty(['integrations', 'list']);
+    expect(coloured.code).toBe(0);
+    expect(coloured.output).toContain('\u001b[1mKEY');
+    expect(coloured.output).toContain('\u001b[32mok\u001b[0m');
+    const plain = await onTty(['integrations', 'list'], { NO_COLOR: '1' });
+    expect(plain.code).toBe(0);
+    expect(plain.output).not.toMatch(/\u001b\[/);
+    expect(plain.output).toMatch(/^KEY\s+PROVIDER/m);
+
+    const { username } = rig.user();
+    const t = rig.emu.issueTokens({ clientId: rig.clientId, username });
+    const file = join(dir, 'tty.csv');
+    writeFileSync(file, `end_user_id,refresh_token\ntty-user,${t.refresh_token}\n`);
+    const imported = await onTty(['import', file, '--integration', rig.integrationKey], { NO_COLOR: '1' });
+    expect(imported.code).toBe(0);
+    expect(imported.output).toMatch(/\rimporting\s+\[#{30}\] 1\/1/);
+    expect(imported.output).toMatch(/1 imported, 0 already imported, 0 failed — of 1 row\./);
   });
 });

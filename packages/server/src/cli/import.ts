@@ -203,7 +203,7 @@ function report(out: Out, s: { total: number; imported: number; already_imported
     s.failed ? paint(out, 'red', `${s.failed} failed`) : '0 failed',
     ...(s.skipped ? [paint(out, 'yellow', `${s.skipped} skipped (invalid)`)] : []),
   ];
-  line(out, `${parts.join(', ')} — of ${s.total} rows.`);
+  line(out, `${parts.join(', ')} — of ${s.total} row${s.total === 1 ? '' : 's'}.`);
   const failed = outcomes.filter((o) => o.status === 'failed' || o.status === 'skipped');
   if (!failed.length) return;
   line(out);

@@ -127,6 +127,28 @@ describe.each(BACKENDS)('scheduler on %s', (backend) => {
     await new Promise((r) => setTimeout(r, 500)); // several scheduler ticks
     expect((await events(b.id)).length).toBe(attempts);
   });
+
+  test('a re-probe that finds another cause announces connection.diagnosis_changed once', async () => {
+    const user = rig.user();
+    const { id } = await rig.importGrant(user.username);
+    expect((await token(id)).status).toBe(200);
+    rig.emu.deactivateUser(user.userId);
+    expect((await token(id, '?force=true')).body.diagnosis.code).toBe('user_inactive');
+    // The admin reactivates the user, but the password changed meanwhile: now the end user must act.
+    rig.emu.reactivateUser(user.userId);
+    rig.emu.changePassword(user.userId);
+    const conn = await until('the re-probe', async () => {
+      const c = await connection(id);
+      return c.diagnosis.code === 'credentials_changed' ? c : null;
+    });
+    expect(conn).toMatchObject({ status: 'needs_reauth', diagnosis: { who_fixes: 'end_user' } });
+    // credentials_changed is not admin-fixable: no more re-probes.
+    expect(conn.next_refresh_at).toBeNull();
+    const changed = (await rig.outbox('connection.diagnosis_changed')).filter((e) => e.payload.data.connection.id === id);
+    expect(changed).toHaveLength(1);
+    expect(changed[0]!.payload.data.diagnosis).toMatchObject({ code: 'credentials_changed', who_fixes: 'end_user' });
+    expect(changed[0]!.payload.data.connection.status).toBe('needs_reauth');
+  });
 });
 
 describe.each(BACKENDS)('shared rate limit on %s', (backend) => {

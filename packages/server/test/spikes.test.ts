@@ -105,6 +105,21 @@ describe.each(BACKENDS)('failure spikes on %s', (backend) => {
     const ended = (await rig.server.api('GET', '/v1/spikes?active=false')).body.data;
     expect(ended).toHaveLength(1);
     expect(ended[0].ended_at).not.toBeNull();
+
+    // Re-probes of the dead grants fail again: the explanation stands (the spike stays their
+    // evidence after it ended), nothing is announced again, and no new spike opens.
+    const changedBefore = (await rig.outbox('connection.diagnosis_changed')).length;
+    await sql`UPDATE connections SET next_refresh_at = now() WHERE status = 'needs_reauth'`.execute(db);
+    const tick = await rig.server.services.scheduler.tick();
+    expect(tick.refreshed).toBe(6);
+    for (const c of inA) {
+      const conn = await connection(c.id);
+      expect(conn.diagnosis.code).toBe('org_wide_revocation');
+      expect((await rig.server.api('GET', `/v1/connections/${c.id}/events?limit=1`)).body.data[0]).toMatchObject({ trigger: 'reprobe', outcome: 'permanent_error' });
+    }
+    await rig.server.services.spikes.check();
+    expect(await rig.outbox('integration.failure_spike')).toHaveLength(1);
+    expect((await rig.outbox('connection.diagnosis_changed')).length).toBe(changedBefore);
   });
 
   test('grants dying across many orgs: one integration-wide spike (org_id null), diagnoses untouched', async () => {

@@ -76,6 +76,12 @@ function isTransientDatabaseError(error: unknown): boolean {
     /Connection terminated|connect ECONNREFUSED|timeout exceeded|Client has encountered a connection error/i.test(String((error as Error)?.message));
 }
 
+/** A dead grant's diagnosis changed in what matters to the product: its code or who must act. */
+function diagnosisMoved(previous: unknown, next: Diagnosis): boolean {
+  const old = previous as { code?: string; who_fixes?: string } | null;
+  return !old || old.code !== next.code || old.who_fixes !== next.who_fixes;
+}
+
 export class RefreshEngine implements Refresher {
   private readonly inflight = new Map<string, Promise<AttemptResult>>();
   private stopping = false;
@@ -568,6 +574,16 @@ export class RefreshEngine implements Refresher {
             data: { connection, diagnosis, reconnect_url: this.reconnectUrlFor(row.id), sequence },
           });
         }
+      } else if (dead && options.trigger === 'reprobe' && diagnosisMoved(row.diagnosis, diagnosis)) {
+        // A re-probe found the dead grant failing for another reason (e.g. reactivated, but
+        // the password changed meanwhile): who must act may have changed.
+        const sequence = await nextEventSequence(trx, row.id);
+        await emitEvent(trx, {
+          type: 'connection.diagnosis_changed',
+          connectionId: row.id,
+          integrationId: integration.id,
+          data: { connection: connectionToApi({ ...updated, event_sequence: sequence }, integration), diagnosis, sequence },
+        });
       }
       if (classification.class === 'integration' && integration.status === 'ok') {
         const { failing, total } = await countIntegrationErrors(trx, integration.id);
@@ -626,6 +642,8 @@ export class RefreshEngine implements Refresher {
     if (classification.class === 'permanent' && row.org_id) {
       const spike = await findActiveOrgSpike(this.ctx.db.kysely, integration.id, row.org_id);
       if (spike) orgSpike = { orgId: row.org_id, count: spike.count, windowS: this.ctx.config.spikes.windowS };
+      // The spike that explained this grant's death stays its evidence after the spike ends.
+      else if ((row.diagnosis as { code?: string } | null)?.code === 'org_wide_revocation') orgSpike = { orgId: row.org_id, count: 0, windowS: this.ctx.config.spikes.windowS };
     }
     const lastUse = Math.max(row.last_refreshed_at?.getTime() ?? 0, (row.authorized_at ?? row.created_at).getTime());
     return diagnose({

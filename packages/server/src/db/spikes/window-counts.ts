@@ -3,7 +3,9 @@ import type { Executor } from '../types.js';
 
 // Spike evidence comes from the events table, which every instance writes and sees. An
 // operation is one refresh: its confirming retry (trigger `retry`) is not counted apart, and
-// a permanent answer that was then confirmed counts once, as the retry's outcome.
+// a permanent answer that was then confirmed counts once, as the retry's outcome. Re-probes
+// of grants already dead are not counted at all: their failing again is no news (and a round
+// of re-probes of one org's dead grants would otherwise announce the same spike again).
 
 const since = (windowS: number) => sql<Date>`now() - ${windowS} * interval '1 second'`;
 const notConfirming = sql<boolean>`coalesce((e.detail->>'confirming')::boolean, false) = false`;
@@ -18,6 +20,7 @@ export async function permanentFailureGroups(db: Executor, windowS: number) {
     .where('e.outcome', '=', 'permanent_error')
     .where('e.at', '>', since(windowS))
     .where(notConfirming)
+    .where('e.trigger', 'is distinct from', 'reprobe')
     .groupBy(['e.integration_id', 'c.org_id'])
     .execute();
 }
@@ -30,7 +33,7 @@ export async function countOperations(db: Executor, integrationId: string, orgId
     .where('e.integration_id', '=', integrationId)
     .where('e.type', '=', 'refresh')
     .where('e.outcome', '<>', 'in_flight')
-    .where('e.trigger', '<>', 'retry')
+    .where('e.trigger', 'not in', ['retry', 'reprobe'])
     .where('e.at', '>', since(windowS));
   if (orgId !== undefined) {
     query = query.where((eb) =>
@@ -57,7 +60,8 @@ export async function permanentFailures(db: Executor, integrationId: string, org
     .where('e.type', '=', 'refresh')
     .where('e.outcome', '=', 'permanent_error')
     .where('e.at', '>', since(windowS))
-    .where(notConfirming);
+    .where(notConfirming)
+    .where('e.trigger', 'is distinct from', 'reprobe');
   if (orgId !== undefined) query = query.where(orgId === null ? sql<boolean>`c.org_id IS NULL` : sql<boolean>`c.org_id = ${orgId}`);
   return query.orderBy('e.at', 'desc').limit(limit).execute() as Promise<{ connection_id: string; org_id: string | null; diagnosis: string | null }[]>;
 }

@@ -367,3 +367,32 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     expect(new Set(seen).size).toBe(seen.length);
   });
 });
+
+// The outbound policy, not storage: one backend is enough.
+describe('webhook URLs under the SSRF guard (private network not allowed)', () => {
+  let server: TestServer;
+  const r = new Receiver();
+  beforeAll(async () => {
+    server = await startTestServer('pglite', { ...ENV, GRANTKEEPER_ALLOW_PRIVATE_NETWORK: 'false' }, { logName: 'webhooks-ssrf' });
+    await r.start();
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await r.stop();
+  });
+
+  test('a literal private address is refused at creation; a name resolving to one is blocked when sending', async () => {
+    for (const url of [`http://127.0.0.1:${r.port}/hook`, 'http://[::1]/x', 'http://169.254.169.254/latest', 'http://[::ffff:10.0.0.1]/x']) {
+      const res = await server.api('POST', '/v1/webhook-endpoints', { url });
+      expect(res.status, url).toBe(400);
+      expect(res.body.errors[0].field).toBe('url');
+    }
+    const created = await server.api('POST', '/v1/webhook-endpoints', { url: `http://localhost:${r.port}/hook` });
+    expect(created.status).toBe(201);
+    const ping = await server.api('POST', `/v1/webhook-endpoints/${created.body.id}/ping`);
+    expect(ping.status).toBe(200);
+    expect(ping.body.status).toBe('failed');
+    expect(ping.body.last_error).toMatch(/^blocked: /);
+    expect(r.received).toHaveLength(0);
+  });
+});

@@ -1,5 +1,6 @@
 // Webhook endpoints: validation, the secret (shown once, stored encrypted), rotation with
 // an overlap during which both secrets sign, and the public shape.
+import { isIP } from 'node:net';
 import type { AppContext } from '../context.js';
 import { encryptSecret, decryptSecret } from '../crypto/envelope.js';
 import {
@@ -12,6 +13,7 @@ import {
 } from '../db/webhooks/endpoints.js';
 import { conflict, invalid, notFound, type FieldProblem } from '../errors.js';
 import { fromPublicId, newRowId, toPublicId } from '../model/ids.js';
+import { addressAllowed } from '../oauth/outbound.js';
 import { WEBHOOK_EVENT_TYPES } from './outbox.js';
 import { generateWebhookSecret } from './signing.js';
 
@@ -37,7 +39,7 @@ export function endpointToApi(row: WebhookEndpointRow) {
   };
 }
 
-function validate(input: EndpointInput): void {
+function validate(ctx: AppContext, input: EndpointInput): void {
   const problems: FieldProblem[] = [];
   if (input.url !== undefined) {
     let url: URL | null = null;
@@ -48,6 +50,13 @@ function validate(input: EndpointInput): void {
     }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) problems.push({ field: 'url', message: 'must be an absolute http(s) URL' });
     else if (url.username || url.password) problems.push({ field: 'url', message: 'must not contain credentials' });
+    else {
+      // A literal special-purpose address can be refused now; names are checked when connecting.
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      if (isIP(host) && !addressAllowed({ allowPrivateNetwork: ctx.config.allowPrivateNetwork }, host, host)) {
+        problems.push({ field: 'url', message: 'points to a private or special-purpose address (see GRANTKEEPER_ALLOW_PRIVATE_NETWORK)' });
+      }
+    }
   }
   input.events?.forEach((type, i) => {
     if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(type)) {
@@ -60,7 +69,7 @@ function validate(input: EndpointInput): void {
 const eventsColumn = (events: string[] | null | undefined) => (events ? JSON.stringify([...new Set(events)]) : null);
 
 export async function createEndpoint(ctx: AppContext, input: EndpointInput & { url: string }): Promise<{ row: WebhookEndpointRow; secret: string }> {
-  validate(input);
+  validate(ctx, input);
   const id = newRowId();
   const secret = generateWebhookSecret();
   const row = await insertEndpoint(ctx.db.kysely, {
@@ -81,7 +90,7 @@ export async function requireEndpoint(ctx: AppContext, publicId: string): Promis
 }
 
 export async function patchEndpoint(ctx: AppContext, publicId: string, input: EndpointInput): Promise<WebhookEndpointRow> {
-  validate(input);
+  validate(ctx, input);
   const current = await requireEndpoint(ctx, publicId);
   const row = await updateEndpoint(ctx.db.kysely, current.id, {
     ...(input.url !== undefined ? { url: input.url } : {}),

@@ -32,6 +32,8 @@ export async function buildApp(ctx: AppContext, services: AppServices): Promise<
     // rest of the token fast path. Error lines carry the request themselves.
     childLoggerFactory: (logger) => logger,
     bodyLimit: 1024 * 1024,
+    // Malformed URLs and over-long path parameters become problem+json like every other error.
+    frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
     routerOptions: { maxParamLength: 256 },
     ajv: {
       customOptions: {

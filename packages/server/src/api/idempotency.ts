@@ -1,5 +1,6 @@
 // `Idempotency-Key` on every POST: a repeat with the same key and body within 24 h gets
-// the first response back (header `Idempotent-Replayed: true`) and changes nothing. The
+// the first successful response back (header `Idempotent-Replayed: true`) and changes
+// nothing; rejected requests are not remembered. The
 // stored response is encrypted: some responses show a secret once (webhook secrets,
 // connect tokens). A different body under a used key is a 422; a key whose first request
 // is still running is a 409.
@@ -70,8 +71,9 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
     const id = request.idempotencyRowId;
     if (!id) return payload;
     request.idempotencyRowId = undefined;
-    if (reply.statusCode >= 500 || reply.statusCode === 409 && isTransientConflict(payload)) {
-      // Not a final answer: the client may retry with the same key.
+    if (reply.statusCode >= 300) {
+      // A rejected request changed nothing, so nothing is kept either: a retry with the same
+      // key is simply evaluated again (and a 5xx or a transient 409 may then succeed).
       await releaseIdempotencyKey(ctx.db.kysely, id).catch(() => {});
       return payload;
     }
@@ -85,8 +87,4 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
     await completeIdempotencyKey(ctx.db.kysely, id, reply.statusCode, encryptSecret(ctx.keyring, JSON.stringify(stored), place(id)));
     return payload;
   });
-}
-
-function isTransientConflict(payload: unknown): boolean {
-  return typeof payload === 'string' && /"code":"(refresh_in_progress|concurrent_update)"/.test(payload);
 }

@@ -87,6 +87,10 @@ export function errorHandler(error: FastifyError | Problem | Error, request: Fas
     const code = (fe.code ?? 'bad_request').replace(/^FST_ERR_/, '').toLowerCase();
     return sendProblem(reply, new Problem(fe.statusCode, code, 'Bad request', fe.message));
   }
+  if (/^22/.test(String((error as { code?: unknown }).code ?? ''))) {
+    // A PostgreSQL data exception (a NUL byte, an out-of-range number …): the input was bad.
+    return sendProblem(reply, new Problem(400, 'invalid_input', 'Bad request', 'The request contains a value the database cannot store or compare.'));
+  }
   if (isDatabaseUnavailable(error)) {
     request.log.warn({ err: { message: error.message } }, 'database unavailable');
     return sendProblem(reply, problems.unavailable('database_unavailable', 'The database is unreachable; retry shortly.', 2));

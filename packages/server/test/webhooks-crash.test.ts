@@ -90,6 +90,13 @@ describe('webhook delivery across a kill -9 (postgres, child processes)', () => 
     const rows = await db.kysely.selectFrom('webhook_deliveries').select(['status']).execute();
     expect(rows).toHaveLength(80);
     expect(rows.every((r) => r.status === 'delivered')).toBe(true);
-    await second.kill('SIGTERM');
+
+    // Two live instances share the work (SKIP LOCKED claims): each event is sent once.
+    const third = await spawnServer({ ...env, GRANTKEEPER_INSTANCE_ID: 'third' }, 'webhooks-crash-third');
+    cleanup.push(() => third.kill('SIGKILL'));
+    const shared = await emit(100);
+    await waitFor('shared batch acknowledged', () => shared.every((id) => receiver.acknowledged().some((e) => e.id === id)), 60_000, 100);
+    for (const id of shared) expect(receiver.received.filter((e) => e.id === id), id).toHaveLength(1);
+    await Promise.all([second.kill('SIGTERM'), third.kill('SIGTERM')]);
   });
 });

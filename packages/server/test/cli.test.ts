@@ -192,12 +192,15 @@ describe('connections and doctor', () => {
     expect(refused.stderr).toMatch(/who fixes it: end_user/);
     expect(refused.stderr).toContain(`grantkeeper doctor ${grant.id}`);
 
+    const providerCalls = rig.emu.stats().token_requests;
     const doctor = await gk(['doctor', grant.id]);
     expect(doctor.code).toBe(0);
+    expect(rig.emu.stats().token_requests).toBe(providerCalls); // reading the diagnosis calls no provider
     const text = doctor.stdout;
     expect(text).toMatch(new RegExp(`^${grant.id}\\s+needs_reauth`, 'm'));
     expect(text).toMatch(/^Diagnosis\s+\S+/m);
     expect(text).toMatch(/Who fixes it:\s+the end user/);
+    expect(text).toMatch(new RegExp(`Reconnect link:\\s+http\\S+/reconnect/${grant.id}\\?sig=`));
     expect(text).toMatch(/^Fix\n\s+1\. /m);
     expect(text).toMatch(/^Likely causes\n\s+• /m);
     expect(text).toMatch(/Last provider answer:\s+HTTP 400 invalid_grant/);
@@ -215,6 +218,7 @@ describe('connections and doctor', () => {
     expect(parsed.diagnosis).toMatchObject({ who_fixes: 'end_user' });
     expect(parsed.diagnosis.code).toBe(parsed.connection.diagnosis.code);
     expect(parsed.events.length).toBeGreaterThanOrEqual(3);
+    expect(parsed.reconnect_url).toMatch(/\/reconnect\//);
 
     const healthy = await rig.importGrant(rig.user().username, 'cli-doctor-ok');
     const ok = await gk(['doctor', healthy.id]);

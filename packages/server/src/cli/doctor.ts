@@ -42,15 +42,25 @@ export async function runDoctor(args: string[]): Promise<number> {
   const events = (await api.get<{ data: any[] }>(`/v1/connections/${enc(id!)}/events`, { limit })).body.data;
   let integration: any = null;
   if (connection.status === 'integration_error') integration = (await api.get(`/v1/integrations/${enc(connection.integration)}`)).body;
+  const reconnectUrl = connection.status === 'needs_reauth' ? await reconnectLink(api, id!) : null;
   if (out.json) {
-    printJson(out, { connection, diagnosis: connection.diagnosis, events, ...(integration ? { integration } : {}) });
+    printJson(out, { connection, diagnosis: connection.diagnosis, reconnect_url: reconnectUrl, events, ...(integration ? { integration } : {}) });
     return 0;
   }
-  report(out, connection, events, integration);
+  report(out, connection, events, integration, reconnectUrl);
   return 0;
 }
 
-function report(out: Out, c: any, events: any[], integration: any): void {
+/**
+ * The signed link the end user reconnects with. It comes with the token endpoint's 409, which
+ * on a needs_reauth connection never calls the provider, so asking for it changes nothing.
+ */
+async function reconnectLink(api: ApiClient, id: string): Promise<string | null> {
+  const res = await api.request<any>('GET', `/v1/connections/${enc(id)}/token`, { acceptErrors: true });
+  return res.status === 409 && typeof res.body?.reconnect_url === 'string' ? res.body.reconnect_url : null;
+}
+
+function report(out: Out, c: any, events: any[], integration: any, reconnectUrl: string | null): void {
   line(out, `${paint(out, 'bold', c.id)}  ${status(out, c.status)}  ${c.integration} · end user ${c.end_user?.id}${c.provider_account?.org_id ? ` · org ${c.provider_account.org_id}` : ''}`);
   line(out);
   const d = c.diagnosis;
@@ -63,7 +73,10 @@ function report(out: Out, c: any, events: any[], integration: any): void {
     line(out, `${paint(out, 'bold', 'Diagnosis')}  ${d.code}${d.confidence && d.confidence !== 'certain' ? paint(out, 'gray', ` (${d.confidence})`) : ''}`);
     line(out, `  ${d.summary}`);
     line(out);
-    fields(out, [['Who fixes it', WHO[d.who_fixes] ?? d.who_fixes]]);
+    fields(out, [
+      ['Who fixes it', WHO[d.who_fixes] ?? d.who_fixes],
+      ['Reconnect link', reconnectUrl],
+    ]);
     section(out, 'Likely causes', (d.causes ?? []).map((s: string) => `• ${s}`));
     section(out, 'Fix', (d.fix ?? []).map((s: string, i: number) => `${i + 1}. ${s}`));
     section(out, 'Prevention', (d.prevention ?? []).map((p: { who: string; step: string }) => `• [${p.who}] ${p.step}`));

@@ -180,7 +180,7 @@ export function webhookRoutes(ctx: AppContext, deps: { dispatcher: WebhookDispat
       schema: {
         tags,
         summary: 'Retry a delivery now',
-        description: 'Queues the delivery for an attempt now, whatever its status (also a failed or delivered one).',
+        description: 'Queues the delivery for an attempt now, whatever its status (also a failed or delivered one). Retries keep their original window (about a day from the delivery\'s creation): past it, a failing attempt marks the delivery failed again.',
         params: IdParams,
         response: { 200: DeliverySchema, ...problemResponses },
       },

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sha256Hex } from '../src/crypto/hashing.js';
 import { startPage } from '../src/connect/pages.js';
+import { returnUrlProblem, withOutcome } from '../src/connect/return-url.js';
 import { BACKENDS } from './helpers/databases.js';
 import type { SalesforceRig } from './helpers/salesforce.js';
 import { startConnectRig, walkFlow } from './e2e/connect-rig.js';
@@ -52,6 +53,16 @@ describe.each(BACKENDS)('connect flow on %s', (backend) => {
       expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
     }
     expect((await rig.server.api('POST', '/v1/connect-sessions', { integration: rig.integrationKey, end_user: { id: 'u' } }, { authorization: 'Bearer wrong' })).status).toBe(401);
+    // GRANTKEEPER_RETURN_URL_ALLOWLIST, as the running server reads it.
+    rig.server.ctx.config.returnUrlAllowlist = ['https://product.example'];
+    try {
+      const refused = await rig.server.api('POST', '/v1/connect-sessions', { integration: rig.integrationKey, end_user: { id: 'u' }, return_url: 'https://elsewhere.example/' });
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors[0].message).toMatch(/allowlist/);
+      expect((await rig.server.api('POST', '/v1/connect-sessions', { integration: rig.integrationKey, end_user: { id: 'u' }, return_url: RETURN_URL })).status).toBe(201);
+    } finally {
+      rig.server.ctx.config.returnUrlAllowlist = null;
+    }
 
     const created = await session({ end_user: { id: 'hash-check', email: 'a@b.example' }, return_url: RETURN_URL });
     expect(created.url).toBe(`${rig.publicUrl}/connect/${created.token}`);
@@ -480,6 +491,25 @@ describe.each(BACKENDS)('connect under the "immediately expire" policy on %s', (
     } finally {
       await rig.stop();
     }
+  });
+});
+
+describe('return_url rules', () => {
+  test('http(s) only; with an allowlist, only its origins, hosts or *.domains', () => {
+    expect(returnUrlProblem('https://app.example/x', null)).toBeNull();
+    expect(returnUrlProblem('http://localhost:3000/cb', null)).toBeNull();
+    for (const bad of ['javascript:alert(1)', 'data:text/html,x', 'ftp://app.example/', '/relative', 'https://user:pw@app.example/']) {
+      expect(returnUrlProblem(bad, null), bad).not.toBeNull();
+    }
+    const allow = ['https://app.example', 'partner.example', '*.tenants.example'];
+    expect(returnUrlProblem('https://app.example/done', allow)).toBeNull();
+    expect(returnUrlProblem('http://app.example/done', allow)).not.toBeNull(); // another origin
+    expect(returnUrlProblem('http://partner.example/x', allow)).toBeNull();
+    expect(returnUrlProblem('https://acme.tenants.example/x', allow)).toBeNull();
+    expect(returnUrlProblem('https://tenants.example/x', allow)).not.toBeNull();
+    expect(returnUrlProblem('https://evil-tenants.example/x', allow)).not.toBeNull();
+    expect(returnUrlProblem('https://app.example.evil.test/x', allow)).not.toBeNull();
+    expect(withOutcome('https://app.example/done?a=1#frag', { status: 'success' })).toBe('https://app.example/done?a=1&status=success#frag');
   });
 });
 

@@ -203,6 +203,29 @@ describe.each(BACKENDS)('shared rate limit on %s', (backend) => {
     const taken = await takeRateTokens(rig.server.ctx.db.kysely, integration.id, 1, 5, bucketCapacity(5));
     expect(taken!.granted).toBe(0);
   });
+
+  test('on shutdown the scheduler stops claiming, finishes what it started and hands the rest back', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 15; i++) ids.push(fromPublicId('connection', (await rig.importGrant(rig.user().username)).id)!);
+    const db = rig.server.ctx.db.kysely;
+    await sql`UPDATE connections SET next_refresh_at = now() WHERE id IN (${sql.join(ids)})`.execute(db);
+    const refreshed = async () =>
+      (await db.selectFrom('connections').select('id').where('id', 'in', ids).where('last_refreshed_at', 'is not', null).execute()).length;
+    await until('the first scheduled refreshes', async () => (await refreshed()) >= 2);
+    await rig.server.services.scheduler.stop();
+    const done = await refreshed();
+    // 5 a second: stopped well before all 15 were done.
+    expect(done).toBeLessThan(15);
+    const rows = await db.selectFrom('connections').select(['id', 'last_refreshed_at', 'next_refresh_at', 'claimed_by', 'refresh_intent_id']).where('id', 'in', ids).execute();
+    const now = Date.now() + 1000; // database and test clocks are one machine's
+    for (const row of rows) {
+      expect(row.refresh_intent_id).toBeNull(); // nothing left in flight
+      // Refreshed, or due again for any instance: never parked behind a claim nobody works on.
+      if (row.last_refreshed_at === null) expect(row.next_refresh_at!.getTime()).toBeLessThanOrEqual(now);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await refreshed()).toBe(done);
+  });
 });
 
 describe('three processes on one PostgreSQL', () => {

@@ -370,6 +370,36 @@ describe.each(BACKENDS)('dashboard on %s', (backend) => {
       expect(rig.emu.stats().refresh_attempts).toBe(before);
     });
 
+    test('the connections page walks keyset pages of 50 to the end without repeating a row', async () => {
+      const cookie = await login();
+      const integrationId = (await rig.server.ctx.db.kysely.selectFrom('integrations').select('id').where('key', '=', rig.integrationKey).executeTakeFirstOrThrow()).id;
+      const base = Date.now() - 86_400_000;
+      await rig.server.ctx.db.kysely.insertInto('connections').values(
+        Array.from({ length: 110 }, (_, i) => ({
+          id: crypto.randomUUID(), integration_id: integrationId, end_user_id: `paged-${i}`, created_at: new Date(base - (i % 55) * 1000), // pairs share a created_at: the id breaks ties
+        })),
+      ).execute();
+      const total = Number((await rig.server.ctx.db.kysely.selectFrom('connections').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      const seen = new Set<string>();
+      let next: string | null = '/ui/connections';
+      let pages = 0;
+      while (next) {
+        const res = await fetch(url(next), { headers: { cookie } });
+        expect(res.status).toBe(200);
+        const body = await res.text();
+        const ids = [...body.matchAll(/data-connection="(conn_[0-9a-f]{32})"/g)].map((m) => m[1]!);
+        expect(ids.length).toBeLessThanOrEqual(50);
+        for (const id of ids) {
+          expect(seen.has(id)).toBe(false);
+          seen.add(id);
+        }
+        pages++;
+        next = /<a rel="next" href="([^"]+)"/.exec(body)?.[1]?.replace(/&amp;/g, '&') ?? null;
+      }
+      expect(seen.size).toBe(total);
+      expect(pages).toBe(Math.ceil(total / 50));
+    });
+
     test.each([
       '/ui/connections?status=bogus',
       '/ui/connections?org_id=%3Cscript%3E',

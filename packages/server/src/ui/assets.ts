@@ -78,6 +78,8 @@ code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em;over
   form.filters .field{flex:1 1 100%}
   dl.facts{grid-template-columns:1fr}
   dl.facts dd{margin-bottom:.4rem}
+  /* The chart scales down with the page: keep its axis labels readable. */
+  .chart text{font-size:26px}
 }
 `;
 

@@ -22,7 +22,7 @@ type OutcomeKey = (typeof OUTCOME_STYLES)[number]['key'];
 
 const WIDTH = 800;
 const HEIGHT = 240;
-const PAD = { left: 44, right: 8, top: 10, bottom: 28 };
+const PAD = { left: 56, right: 8, top: 14, bottom: 34 };
 
 function patternDefs(prefix: string): Safe {
   return html`<defs>

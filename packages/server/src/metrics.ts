@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export function createMetrics() {
   const registry = new Registry();
+  /** Set by the server: counts connections by status when Prometheus scrapes. */
+  let countConnections: (() => Promise<Record<string, number>>) | null = null;
   collectDefaultMetrics({ register: registry, prefix: 'grantkeeper_' });
   return {
     registry,
@@ -61,7 +63,16 @@ export function createMetrics() {
       help: 'Connections by status',
       labelNames: ['status'] as const,
       registers: [registry],
+      async collect() {
+        if (!countConnections) return;
+        const counts = await countConnections().catch(() => null);
+        if (!counts) return;
+        for (const status of ['active', 'refresh_failing', 'needs_reauth', 'integration_error']) this.set({ status }, counts[status] ?? 0);
+      },
     }),
+    setConnectionCounter(fn: () => Promise<Record<string, number>>) {
+      countConnections = fn;
+    },
     revocations: new Counter({
       name: 'grantkeeper_revocations_total',
       help: 'Provider-side revocations of deleted grants by outcome',

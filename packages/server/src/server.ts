@@ -7,6 +7,7 @@ import { ApiKeySet } from './crypto/api-keys.js';
 import { randomToken, sha256Hex } from './crypto/hashing.js';
 import { Keyring } from './crypto/keyring.js';
 import { insertApiKey, listActiveApiKeyDigests } from './db/api-keys/api-keys.js';
+import { countConnectionsByStatus } from './db/connections/count-by-status.js';
 import { migrateToLatest } from './db/migrator.js';
 import { CONNECTION_CHANNEL } from './db/notify.js';
 import { openDatabase, type Db } from './db/open.js';
@@ -64,6 +65,7 @@ export async function createContext(options: ServerOptions): Promise<{ ctx: AppC
       tokenCache: new TokenCache(config.cache.maxEntries, config.cache.ttlMs),
       devKeysInUse,
     };
+    ctx.metrics.setConnectionCounter(() => countConnectionsByStatus(db.kysely));
     return { ctx, lock: db.lock, generatedApiKey: generated };
   } catch (error) {
     await db.close().catch(() => {});

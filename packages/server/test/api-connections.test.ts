@@ -158,6 +158,9 @@ describe.each(BACKENDS)('connections API on %s', (backend) => {
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toContain('grantkeeper_http_requests_total');
     expect(metrics).toContain('grantkeeper_process_resident_memory_bytes');
+    const active = /grantkeeper_connections\{status="active"\} (\d+)/.exec(metrics);
+    const listed = (await server.api('GET', '/v1/connections?status=active&limit=500')).body.data.length;
+    expect(Number(active?.[1])).toBe(listed);
     const openapi = await (await fetch(`${server.url}/openapi.json`)).json();
     expect(openapi.openapi).toBe('3.1.0');
     for (const path of ['/v1/integrations', '/v1/connections', '/v1/connections/{id}/token', '/v1/connections/{id}/refresh', '/v1/connections/{id}/events']) {

@@ -1,6 +1,7 @@
 // Webhooks end to end: endpoints API, fan-out from the outbox, Standard Webhooks signatures
 // verified by a real receiver (node:http) that is down, slow, failing, gone, redirecting and
 // restarting; retries, rotation, pings, the deliveries API — on both databases.
+import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { emitEvent } from '../src/webhooks/outbox.js';
 import { BACKENDS } from './helpers/databases.js';
@@ -330,7 +331,7 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     const [id] = await emit(1);
     await waitFor('attempted', async () => (await deliveries(`endpoint=${ep.id}`))[0]?.attempts >= 1);
     // Age the delivery past the window (a day) instead of waiting for it.
-    await server.ctx.db.kysely.updateTable('webhook_deliveries').set({ created_at: new Date(Date.now() - 2 * 86_400_000) }).execute();
+    await sql`UPDATE webhook_deliveries SET created_at = now() - interval '2 days'`.execute(server.ctx.db.kysely);
     await waitFor('failed', async () => (await deliveries(`endpoint=${ep.id}`))[0]?.status === 'failed');
     const failed = await deliveries(`endpoint=${ep.id}&status=failed`);
     expect(failed).toHaveLength(1);

@@ -285,6 +285,11 @@ describe('import', () => {
     const r = await gk(['import', bad]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/must be an array/);
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '[{"credentials": {"refresh_token": "5Aep861secretpart" }');
+    const parseError = await gk(['import', broken]);
+    expect(parseError.stderr).toMatch(/not valid JSON/);
+    expect(parseError.stderr).not.toContain('secretpart');
     const noHeader = join(dir, 'noheader.csv');
     writeFileSync(noHeader, 'foo,bar\n1,2\n');
     expect((await gk(['import', noHeader])).stderr).toMatch(/unknown column "foo"/);
@@ -323,6 +328,22 @@ describe('import', () => {
 
     const list = (await rig.server.api('GET', `/v1/connections?integration=${integration}&limit=500`)).body.data;
     for (const g of gs.slice(0, 3)) expect(list.filter((c: any) => c.end_user.id === `json-${g.i}`)).toHaveLength(1);
+  });
+
+  it('--verify: a grant that does not refresh is imported, listed with its status, exit 1', async () => {
+    const [alive, dead] = grants(2);
+    rig.emu.revokeApproval(dead!.refresh);
+    const file = join(dir, 'verify.csv');
+    writeFileSync(file, `end_user_id,refresh_token,instance_url,id_url\nv-alive,${alive!.refresh},${alive!.instance},${alive!.id}\nv-dead,${dead!.refresh},${dead!.instance},${dead!.id}\n`);
+    const r = await gk(['import', file, '--integration', rig.integrationKey, '--verify', '--json']);
+    expect(r.code).toBe(1);
+    const report = r.json();
+    expect(report).toMatchObject({ imported: 2, failed: 0, unhealthy: 1 });
+    expect(report.rows[0].connection_status).toBeUndefined();
+    expect(report.rows[1]).toMatchObject({ status: 'imported', connection_status: 'needs_reauth' });
+    const human = await gk(['import', file, '--integration', rig.integrationKey]);
+    expect(human.code).toBe(0); // a re-run without --verify: both already imported
+    expect(human.stdout).toMatch(/0 imported, 2 already imported/);
   });
 
   it('an import killed halfway (SIGKILL) resumes: no duplicates, every row accounted for', async () => {

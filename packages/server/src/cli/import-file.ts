@@ -108,7 +108,9 @@ function fromJson(text: string, defaults: { integration?: string }): ParsedFile 
   try {
     data = JSON.parse(text);
   } catch (error) {
-    return { rows: [], invalid: [], fileProblems: [`not valid JSON: ${(error as Error).message}`] };
+    // V8 quotes a piece of the input in its message: it could be part of a token, so say only where.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    return { rows: [], invalid: [], fileProblems: [`not valid JSON${position ? ` (at character ${position})` : ''}`] };
   }
   if (data && typeof data === 'object' && !Array.isArray(data) && Array.isArray((data as { connections?: unknown }).connections)) {
     data = (data as { connections: unknown[] }).connections;

@@ -32,7 +32,8 @@ JSON: an array of request bodies as in API.md:
      "credentials": { "refresh_token": "5Aep…", "access_token": "00D…", "instance_url": "https://…",
                       "id_url": "https://login.salesforce.com/id/00D…/005…", "issued_at": "1700000000000" } }]
 
-Exit status: 0 when every row is imported or already was, 1 when a row failed or was invalid.
+Exit status: 0 when every row is imported or already was, 1 when a row failed or was invalid
+(or, with --verify, when an imported grant did not refresh: it is imported, and listed).
 
 ${API_OPTIONS_HELP}
 
@@ -51,7 +52,7 @@ const OPTIONS = {
 } as const;
 
 type Outcome =
-  | { row: number; line?: number; status: 'imported' | 'already_imported'; connection_id: string | null }
+  | { row: number; line?: number; status: 'imported' | 'already_imported'; connection_id: string | null; connection_status?: string; diagnosis?: string | null }
   | { row: number; line?: number; status: 'failed'; http_status: number | null; code: string; detail: string; errors?: { field: string; message: string }[] }
   | { row: number; line?: number; status: 'skipped'; problems: RowProblem[] };
 
@@ -114,10 +115,11 @@ export async function runImport(args: string[]): Promise<number> {
   outcomes.sort((a, b) => a.row - b.row);
 
   const count = (s: Outcome['status']) => outcomes.filter((o) => o.status === s).length;
-  const summary = { total, imported: count('imported'), already_imported: count('already_imported'), failed: count('failed'), skipped: count('skipped') };
+  const unhealthy = outcomes.filter((o) => 'connection_status' in o && o.connection_status).length;
+  const summary = { total, imported: count('imported'), already_imported: count('already_imported'), failed: count('failed'), skipped: count('skipped'), unhealthy };
   if (out.json) printJson(out, { ...summary, rows: outcomes });
   else report(out, summary, outcomes);
-  return summary.failed || summary.skipped ? EXIT.failed : EXIT.ok;
+  return summary.failed || summary.skipped || summary.unhealthy ? EXIT.failed : EXIT.ok;
 }
 
 /** An unknown integration is a problem of every row that names it, found before any import. */
@@ -169,7 +171,15 @@ async function importRow(api: ApiClient, row: ImportRow, verify: boolean): Promi
     }
     if (res.status === 201) {
       const replayed = res.headers.get('idempotent-replayed') === 'true';
-      return { ...where, status: replayed ? 'already_imported' : 'imported', connection_id: res.body?.id ?? null };
+      return {
+        ...where,
+        status: replayed ? 'already_imported' : 'imported',
+        connection_id: res.body?.id ?? null,
+        // With --verify the answer carries the outcome of the refresh: say which grants are not alive.
+        ...(verify && res.body?.status && res.body.status !== 'active'
+          ? { connection_status: String(res.body.status), diagnosis: res.body.diagnosis?.code ?? res.body.last_error?.error ?? null }
+          : {}),
+      };
     }
     const problem = toProblem(res.status, res.body);
     if (res.status === 409 && problem.code === 'duplicate_grant') {
@@ -196,7 +206,7 @@ async function importRow(api: ApiClient, row: ImportRow, verify: boolean): Promi
   };
 }
 
-function report(out: Out, s: { total: number; imported: number; already_imported: number; failed: number; skipped: number }, outcomes: Outcome[]): void {
+function report(out: Out, s: { total: number; imported: number; already_imported: number; failed: number; skipped: number; unhealthy: number }, outcomes: Outcome[]): void {
   const parts = [
     paint(out, 'green', `${s.imported} imported`),
     `${s.already_imported} already imported`,
@@ -204,6 +214,15 @@ function report(out: Out, s: { total: number; imported: number; already_imported
     ...(s.skipped ? [paint(out, 'yellow', `${s.skipped} skipped (invalid)`)] : []),
   ];
   line(out, `${parts.join(', ')} — of ${s.total} row${s.total === 1 ? '' : 's'}.`);
+  const unhealthy = outcomes.filter((o) => 'connection_status' in o && o.connection_status);
+  if (unhealthy.length) {
+    line(out);
+    line(out, paint(out, 'yellow', `${unhealthy.length} imported grant${unhealthy.length === 1 ? '' : 's'} did not refresh (--verify):`));
+    for (const o of unhealthy) {
+      if (!('connection_id' in o)) continue;
+      line(out, `  row ${o.row}${o.line !== undefined ? ` (line ${o.line})` : ''}: ${o.connection_id} is ${o.connection_status}${o.diagnosis ? ` (${o.diagnosis})` : ''} — grantkeeper doctor ${o.connection_id}`);
+    }
+  }
   const failed = outcomes.filter((o) => o.status === 'failed' || o.status === 'skipped');
   if (!failed.length) return;
   line(out);

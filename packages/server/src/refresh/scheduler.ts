@@ -84,8 +84,9 @@ export class Scheduler {
           try {
             await claiming;
           } catch (error) {
+            // The database is unreachable: finish what is claimed, try again next tick.
+            if (!exhausted) this.ctx.log.warn({ err: { message: (error as Error).message } }, 'scheduler claim failed');
             exhausted = true;
-            throw error;
           }
           continue;
         }

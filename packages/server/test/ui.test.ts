@@ -98,6 +98,12 @@ describe.each(BACKENDS)('dashboard on %s', (backend) => {
       { integration_id: integrationId, bucket: threeDaysAgo, outcome: 'transient_error', count: 6 },
     ]).execute();
 
+    // An active failure spike in one org (as the spike detector records it).
+    await rig.server.ctx.db.kysely.insertInto('spikes').values({
+      id: crypto.randomUUID(), integration_id: integrationId, org_id: '00D0000000SPIKEAAA', started_at: new Date(), last_seen_at: new Date(),
+      count: 7, connection_ids: JSON.stringify([]) as never, diagnosis_code: 'org_wide_revocation',
+    }).execute();
+
     // The reauth_required webhook reaches a receiver answering 410: failed, endpoint disabled.
     await waitFor(async () => {
       const list = await rig.server.api('GET', '/v1/webhook-deliveries?status=failed');
@@ -151,6 +157,9 @@ describe.each(BACKENDS)('dashboard on %s', (backend) => {
     const dayTotal = await chartTotal(page, 'success');
     expect(dayTotal).toBeGreaterThanOrEqual(4); // the four token calls above
     expect(await chartTotal(page, 'permanent_error')).toBeGreaterThanOrEqual(1);
+    const spikes = await page.locator('#spikes').textContent();
+    expect(spikes).toContain('00D0000000SPIKEAAA');
+    expect(spikes).toContain('org_wide_revocation');
     await page.screenshot({ path: join(SHOTS, `overview-1280-${backend}.png`), fullPage: true });
 
     await page.getByRole('link', { name: '7 days' }).click();
@@ -350,6 +359,8 @@ describe.each(BACKENDS)('dashboard on %s', (backend) => {
     test('the session opens /v1 for reads; writes also need the CSRF token; tampering is refused', async () => {
       const cookie = await login();
       expect((await fetch(url('/v1/stats/connections'), { headers: { cookie } })).status).toBe(200);
+      // …but never a token: the dashboard shows none, so its session cannot fetch one.
+      expect((await fetch(url(`/v1/connections/${healthy[1]}/token`), { headers: { cookie } })).status).toBe(401);
       const noToken = await fetch(url(`/v1/connections/${healthy[1]}/reconnect-link`), { method: 'POST', headers: { cookie } });
       expect(noToken.status).toBe(401);
       const pageHtml = await (await fetch(url('/ui'), { headers: { cookie } })).text();
@@ -384,9 +395,9 @@ describe.each(BACKENDS)('dashboard on %s', (backend) => {
       let next: string | null = '/ui/connections';
       let pages = 0;
       while (next) {
-        const res = await fetch(url(next), { headers: { cookie } });
+        const res: Response = await fetch(url(next), { headers: { cookie } });
         expect(res.status).toBe(200);
-        const body = await res.text();
+        const body: string = await res.text();
         const ids = [...body.matchAll(/data-connection="(conn_[0-9a-f]{32})"/g)].map((m) => m[1]!);
         expect(ids.length).toBeLessThanOrEqual(50);
         for (const id of ids) {

@@ -69,6 +69,9 @@ function sessionOf(ctx: AppContext, request: FastifyRequest): UiSession | null {
 export function hasUiSession(ctx: AppContext, request: FastifyRequest): boolean {
   const session = sessionOf(ctx, request);
   if (!session) return false;
+  // The dashboard never shows a token, so its session cannot fetch one: a script that
+  // somehow ran in the page still could not read access tokens.
+  if (request.routeOptions?.url === '/v1/connections/:id/token') return false;
   // A state-changing call must also prove it comes from our pages (defence in depth
   // beside SameSite=Strict): the page's CSRF token in a header a form cannot set.
   if (request.method === 'GET' || request.method === 'HEAD') return true;

@@ -102,14 +102,16 @@ function spikesSection(data: OverviewData): Safe {
   else if (data.spikes.data.length === 0) content = html`<p>No active failure spikes.</p>`;
   else {
     content = html`<div class="table-wrap"><table class="responsive">
-      <thead><tr><th scope="col">Integration</th><th scope="col">Salesforce org</th><th scope="col" class="num">Failures</th><th scope="col">Started</th><th scope="col">Diagnosis</th></tr></thead>
-      <tbody>${data.spikes.data.map(
+      <thead><tr><th scope="col">Integration</th><th scope="col">Salesforce org</th><th scope="col" class="num">Failures</th><th scope="col" class="num">Connections</th><th scope="col">Started</th><th scope="col">Last seen</th><th scope="col">Diagnosis</th></tr></thead>
+      <tbody id="spikes">${data.spikes.data.map(
         (s) => html`<tr>
           <td data-label="Integration">${s.integration ?? '—'}</td>
           <td data-label="Salesforce org">${s.org_id ? html`<a href="/ui/connections${query({ org_id: s.org_id, integration: s.integration })}">${s.org_id}</a>` : html`<span class="muted">whole integration</span>`}</td>
           <td data-label="Failures" class="num">${s.count ?? '—'}</td>
+          <td data-label="Connections" class="num">${Array.isArray(s.connection_ids) ? s.connection_ids.length : '—'}</td>
           <td data-label="Started">${time(s.started_at)}</td>
-          <td data-label="Diagnosis">${s.diagnosis?.summary ?? s.diagnosis?.code ?? s.diagnosis_code ?? '—'}</td>
+          <td data-label="Last seen">${time(s.last_seen_at)}</td>
+          <td data-label="Diagnosis">${s.diagnosis_code ? html`<code>${s.diagnosis_code}</code>` : html`<span class="muted">—</span>`}</td>
         </tr>`,
       )}</tbody></table></div>`;
   }

@@ -64,7 +64,7 @@ export function createServices(ctx: AppContext): Services {
         },
       },
       plugins: {
-        public: [connectPublicRoutes(ctx, { engine }), uiRoutes(ctx)],
+        public: [connectPublicRoutes(ctx, { engine, revokeQueued: () => revocations.tick() }), uiRoutes(ctx)],
         authenticated: [connectSessionRoutes(ctx, { engine }), webhookRoutes(ctx, { dispatcher }), providerRoutes(ctx), statsRoutes(ctx), spikeRoutes(ctx)],
       },
     },

@@ -181,7 +181,7 @@ export async function showReconnectPage(ctx: AppContext, publicId: string, sig: 
 
 // ── POST /connect/{token} ────────────────────────────────────────────────────────────────
 
-export async function beginFlow(ctx: AppContext, token: string): Promise<FlowResponse> {
+export async function beginFlow(ctx: AppContext, token: string, revokeQueued?: () => Promise<unknown>): Promise<FlowResponse> {
   const found = await lookUp(ctx, token);
   if ('html' in found) return page(found);
   const { session, integration } = found;
@@ -208,6 +208,7 @@ export async function beginFlow(ctx: AppContext, token: string): Promise<FlowRes
       now,
     });
     if (!row) return undefined;
+    let revoking = false;
     if (row.connection_id) {
       // A dead grant is revoked before the new authorization, so it cannot hold one of the
       // provider's per-user slots (an admin-fixable one could otherwise come back to life).
@@ -215,10 +216,16 @@ export async function beginFlow(ctx: AppContext, token: string): Promise<FlowRes
       if (connection?.status === 'needs_reauth' && connection.refresh_token_enc && connection.refresh_token_fp) {
         await queueRevocation(ctx, trx, connection, integration);
         await setRevokedFingerprint(trx, row.id, connection.refresh_token_fp);
+        revoking = true;
       }
     }
-    return row;
+    return { row, revoking };
   });
+  if (started?.revoking && revokeQueued) {
+    // Send the queued revocation now, before the user reaches the provider (the worker
+    // retries it if the provider does not answer).
+    await revokeQueued().catch((error: unknown) => ctx.log.warn({ err: error }, 'immediate revocation before reconnect failed; the worker retries'));
+  }
   if (!started) {
     // Lost a race with another POST, or expired between the two reads.
     const latest = (await findSessionByTokenHash(ctx.db.kysely, sha256Hex(token))) ?? session;
@@ -310,6 +317,9 @@ export async function finishFlow(ctx: AppContext, fetch: GuardedFetch, query: Ca
     receivedAt: outcome.receivedAt,
     accessTokenTtlS: settings.access_token_ttl_s,
     clientSecret,
+    // This is the authorization: a known absolute refresh-token lifetime counts from now.
+    authorizedAt: outcome.receivedAt,
+    refreshTokenAbsoluteTtlS: ctx.providers.describe(integration.provider)?.refreshTokenAbsoluteTtlS ?? null,
   });
   if (update.refreshToken === null) return finishWithError(session, 'no_refresh_token', clear);
   if (update.signature === 'mismatch') {

@@ -94,6 +94,7 @@ function grantColumns(ctx: AppContext, integration: IntegrationRow, connectionId
     refreshTokenEnc: encryptSecret(ctx.keyring, grant.refreshToken, secretPlace(connectionId, 'refresh_token_enc')),
     refreshTokenFp: refreshTokenFingerprint(ctx.keyring, grant.refreshToken),
     expiresAt: update.expiresAt,
+    refreshTokenExpiresAt: update.refreshTokenExpiresAt ?? null,
     scopes: update.scopes ?? (integration.scopes as string[]),
     // The engine reads this: a first refresh that fails right after it is immediate-expiry evidence.
     authorizedAt: now,
@@ -128,6 +129,7 @@ async function insertNew(ctx: AppContext, session: ConnectSessionRow, integratio
       refresh_token_enc: columns.refreshTokenEnc,
       refresh_token_fp: columns.refreshTokenFp,
       access_token_expires_at: columns.expiresAt,
+      refresh_token_expires_at: columns.refreshTokenExpiresAt,
       authorized_at: columns.authorizedAt,
       next_refresh_at: columns.nextRefreshAt,
       return_url: session.return_url,

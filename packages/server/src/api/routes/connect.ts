@@ -11,6 +11,8 @@ import { ConnectionConfigSchema, EndUserSchema, Timestamp, problemResponses } fr
 
 export interface ConnectDeps {
   engine: RefreshEngine;
+  /** Sends queued revocations now (a dead grant's token, before the user re-authorizes). */
+  revokeQueued?: () => Promise<unknown>;
 }
 
 const ConnectSessionBody = Type.Object(
@@ -74,7 +76,7 @@ export function connectPublicRoutes(ctx: AppContext, deps: ConnectDeps): Fastify
     );
 
     r.post('/connect/:token', { schema: { ...PageSchema, params: TokenParams } }, async (request, reply) =>
-      send(reply, await beginFlow(ctx, request.params.token)),
+      send(reply, await beginFlow(ctx, request.params.token, deps.revokeQueued)),
     );
 
     r.get('/oauth/callback', { schema: PageSchema }, async (request, reply) => {

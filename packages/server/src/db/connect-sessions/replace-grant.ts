@@ -6,6 +6,8 @@ export interface NewGrant {
   refreshTokenEnc: string;
   refreshTokenFp: string;
   expiresAt: Date;
+  /** The new grant's own refresh-token expiry (null: none known — the old one's does not carry over). */
+  refreshTokenExpiresAt: Date | null;
   instanceUrl: string | null | undefined;
   idUrl: string | undefined;
   account: { orgId: string; userId: string } | undefined;
@@ -36,6 +38,7 @@ export async function replaceGrant(
       refresh_token_enc = ${grant.refreshTokenEnc},
       refresh_token_fp = ${grant.refreshTokenFp},
       access_token_expires_at = ${grant.expiresAt},
+      refresh_token_expires_at = ${grant.refreshTokenExpiresAt},
       instance_url = ${grant.instanceUrl === undefined ? sql`c.instance_url` : grant.instanceUrl},
       id_url = ${grant.idUrl === undefined ? sql`c.id_url` : grant.idUrl},
       org_id = ${grant.account === undefined ? sql`c.org_id` : grant.account.orgId},

@@ -3,6 +3,9 @@
 // the start, so later work adds behaviour rather than reshaping storage.
 import { sql, type Kysely } from 'kysely';
 
+// Columns that keyset cursors page on (created_at, events.at) are stored at millisecond
+// precision: cursors carry JavaScript Dates, and a microsecond tail would let rows that share
+// a millisecond slip between two pages.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     CREATE TABLE integrations (
@@ -18,7 +21,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       status             text NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'error')),
       last_error         jsonb,
       generation         bigint NOT NULL DEFAULT 1,
-      created_at         timestamptz NOT NULL DEFAULT now(),
+      created_at         timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
       updated_at         timestamptz NOT NULL DEFAULT now()
     )`.execute(db);
 
@@ -72,7 +75,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       -- webhooks: per-connection event sequence
       event_sequence          bigint NOT NULL DEFAULT 0,
       return_url              text,
-      created_at              timestamptz NOT NULL DEFAULT now(),
+      created_at              timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
       updated_at              timestamptz NOT NULL DEFAULT now()
     )`.execute(db);
   await sql`CREATE INDEX connections_integration_created ON connections (integration_id, created_at DESC, id DESC)`.execute(db);
@@ -90,7 +93,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       id                 uuid PRIMARY KEY,
       connection_id      uuid REFERENCES connections(id) ON DELETE CASCADE,
       integration_id     uuid REFERENCES integrations(id) ON DELETE CASCADE,
-      at                 timestamptz NOT NULL DEFAULT now(),
+      at                 timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
       type               text NOT NULL,
       trigger            text,
       outcome            text,
@@ -116,7 +119,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       connection_id   uuid,
       integration_id  uuid,
       payload         jsonb NOT NULL,
-      created_at      timestamptz NOT NULL DEFAULT now(),
+      created_at      timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
       fanned_out_at   timestamptz
     )`.execute(db);
   await sql`CREATE INDEX outbox_pending ON outbox (created_at) WHERE fanned_out_at IS NULL`.execute(db);
@@ -131,7 +134,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       secret_enc                  text NOT NULL,
       previous_secret_enc         text,
       previous_secret_expires_at  timestamptz,
-      created_at                  timestamptz NOT NULL DEFAULT now(),
+      created_at                  timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
       updated_at                  timestamptz NOT NULL DEFAULT now()
     )`.execute(db);
 
@@ -148,7 +151,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       last_response_status  integer,
       last_response_body    text,
       last_error            text,
-      created_at            timestamptz NOT NULL DEFAULT now(),
+      created_at            timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
       delivered_at          timestamptz,
       UNIQUE (outbox_id, endpoint_id)
     )`.execute(db);
@@ -199,7 +202,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       -- the replaced grant's fingerprint when a dead connection's token was revoked at the start
       revoked_refresh_token_fp text,
       completed_at        timestamptz,
-      created_at          timestamptz NOT NULL DEFAULT now()
+      created_at          timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now())
     )`.execute(db);
 
   // A deleted connection's refresh token, kept encrypted until the provider confirms revocation.
@@ -219,7 +222,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       attempts         integer NOT NULL DEFAULT 0,
       next_attempt_at  timestamptz,
       last_error       text,
-      created_at       timestamptz NOT NULL DEFAULT now(),
+      created_at       timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
       finished_at      timestamptz
     )`.execute(db);
   await sql`CREATE INDEX revocations_due ON revocations (next_attempt_at) WHERE status = 'pending'`.execute(db);
@@ -233,7 +236,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       request_hash      text NOT NULL,
       status_code       integer,
       response_enc      text,
-      created_at        timestamptz NOT NULL DEFAULT now(),
+      created_at        timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
       UNIQUE (scope, key)
     )`.execute(db);
 
@@ -243,7 +246,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       id          uuid PRIMARY KEY,
       digest      text NOT NULL UNIQUE,
       label       text NOT NULL,
-      created_at  timestamptz NOT NULL DEFAULT now(),
+      created_at  timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
       revoked_at  timestamptz
     )`.execute(db);
 

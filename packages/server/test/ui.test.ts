@@ -274,8 +274,12 @@ describe.each(BACKENDS)('dashboard on %s', (backend) => {
     // The first Tab reaches the skip link, which moves focus to the content.
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    // Focus is visible: a solid outline on the focused control.
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).toBe('solid');
     await page.keyboard.press('Enter');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => [document.activeElement?.tagName, getComputedStyle(document.activeElement!).outlineStyle])).toEqual(['A', 'solid']);
     for (const [name, path] of [
       ['overview', '/ui'],
       ['connections', '/ui/connections'],

@@ -169,7 +169,7 @@ export function statsRoutes(ctx: AppContext): FastifyPluginAsync {
             integration: h.key,
             provider: h.provider,
             status: h.status,
-            last_error: (h.last_error ?? null) as never,
+            last_error: h.last_error ?? null,
             counts: c,
             total: CONNECTION_STATUSES.reduce((sum, s) => sum + c[s], 0),
           };

@@ -1,3 +1,4 @@
+import type { LastError } from '../schema.js';
 import type { Executor } from '../types.js';
 
 export interface IntegrationHealthRow {
@@ -5,7 +6,7 @@ export interface IntegrationHealthRow {
   key: string;
   provider: string;
   status: 'ok' | 'error';
-  last_error: unknown;
+  last_error: LastError | null;
 }
 
 /** Every integration's health fields, by key (integrations are few: one per OAuth app). */

@@ -55,6 +55,21 @@ export async function buildApp(ctx: AppContext, services: AppServices): Promise<
     if (reply.statusCode >= 500) request.log.warn({ req: request, res: reply }, 'request failed');
   });
 
+  // Every response is nosniff; every HTML page that did not set its own policy (the
+  // reference docs) still gets one that forbids framing and foreign scripts.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    const type = String(reply.getHeader('content-type') ?? '');
+    if (type.startsWith('text/html')) {
+      if (!reply.hasHeader('content-security-policy')) {
+        reply.header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+      }
+      if (!reply.hasHeader('x-frame-options')) reply.header('x-frame-options', 'DENY');
+      if (!reply.hasHeader('referrer-policy')) reply.header('referrer-policy', 'no-referrer');
+    }
+    return payload;
+  });
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

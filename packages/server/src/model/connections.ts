@@ -10,12 +10,12 @@ import { insertConnection } from '../db/connections/insert-connection.js';
 import { nextEventSequence } from '../db/connections/next-event-sequence.js';
 import { insertEvent } from '../db/events/insert-event.js';
 import { endGrantsOfConnection } from '../db/grant-ledger/end-grants.js';
-import { recordGrant } from '../db/grant-ledger/record-grant.js';
 import { findIntegrationById, findIntegrationByKey } from '../db/integrations/find-integration.js';
 import { notifyConnectionChanged } from '../db/notify.js';
 import { insertRevocation } from '../db/revocations/insert-revocation.js';
 import type { RefreshSettings } from '../db/schema.js';
 import type { ConnectionRow, Executor, IntegrationRow } from '../db/types.js';
+import { recordGrantWithGuard } from '../connect/grant-guard.js';
 import type { Diagnosis } from '../diagnosis/types.js';
 import { conflict, invalid, notFound } from '../errors.js';
 import { emitEvent } from '../webhooks/outbox.js';
@@ -174,14 +174,8 @@ export async function importConnection(ctx: AppContext, input: ImportInput): Pro
         instance_id: ctx.config.instanceId,
       });
       if (account) {
-        await recordGrant(trx, {
-          provider: integration.provider,
-          clientId: integration.client_id,
-          orgId: account.orgId,
-          userId: account.userId,
-          connectionId: id,
-          issuedAt: issuedAt ?? now,
-        });
+        // An imported grant counts against the provider's per-user limit like a new one.
+        await recordGrantWithGuard(ctx, trx, { integration, account, connectionId: id, issuedAt: issuedAt ?? now });
       }
       const sequence = await nextEventSequence(trx, id);
       const inserted = (await findConnection(trx, id))!;

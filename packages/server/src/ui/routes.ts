@@ -179,6 +179,8 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
       return reply.header('set-cookie', clearedSessionCookie(secure)).code(303).header('location', '/ui/login').send();
     });
 
+    app.get('/ui/', { schema: { hide: true } }, async (_request, reply) => reply.code(301).header('location', '/ui').send());
+
     app.get('/ui', { schema: { hide: true } }, async (request, reply) => {
       const ui = guard(request, reply);
       if (!ui) return reply;

@@ -4,6 +4,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BACKENDS } from './helpers/databases.js';
 import { startSalesforceRig, type SalesforceRig } from './helpers/salesforce.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+import { Keyring } from '../src/crypto/keyring.js';
 
 async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -156,5 +158,42 @@ describe.each(BACKENDS)('failure spikes on %s', (backend) => {
     const listed = (await rig.server.api('GET', `/v1/spikes?active=true&integration=${key}`)).body.data;
     expect(listed).toHaveLength(1);
     expect(listed[0]).toMatchObject({ org_id: null, count: 5 });
+  });
+});
+
+describe('failure spikes seen by two instances on one PostgreSQL', () => {
+  let rig: SalesforceRig;
+  let second: TestServer;
+  beforeAll(async () => {
+    rig = await startSalesforceRig('postgres', { logName: 'spikes-two' });
+    // The same encryption keys: both instances read the grants the first one stored.
+    const keys = Keyring.format(rig.server.ctx.keyring.keys);
+    second = await startTestServer('postgres', { GRANTKEEPER_ENCRYPTION_KEYS: keys }, { database: rig.server.database, logName: 'spikes-two-b' });
+  });
+  afterAll(async () => {
+    await second?.stop();
+    await rig?.stop();
+  });
+
+  test('both look at once: the spike is announced once and each grant re-diagnosed once', async () => {
+    const org = rig.emu.createOrg({}).org_id;
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await rig.importGrant(rig.user(undefined, org).username)).id);
+    rig.emu.revokeAppForOrg(rig.clientId, org);
+    // Half the failures through each instance.
+    for (const [i, id] of ids.entries()) {
+      const server = i % 2 === 0 ? rig.server : second;
+      expect((await server.api('GET', `/v1/connections/${id}/token`)).status).toBe(409);
+    }
+    await Promise.all([rig.server.services.spikes.check(), second.services.spikes.check(), second.services.spikes.check(), rig.server.services.spikes.check()]);
+    await until('re-diagnosis everywhere', async () => {
+      for (const id of ids) if ((await rig.server.api('GET', `/v1/connections/${id}`)).body.diagnosis.code !== 'org_wide_revocation') return null;
+      return true;
+    });
+    await Promise.all([rig.server.services.spikes.check(), second.services.spikes.check()]);
+    expect(await rig.outbox('integration.failure_spike')).toHaveLength(1);
+    const changed = await rig.outbox('connection.diagnosis_changed');
+    for (const id of ids) expect(changed.filter((e) => e.payload.data.connection.id === id).length).toBeLessThanOrEqual(1);
+    expect((await second.api('GET', '/v1/spikes?active=true')).body.data).toHaveLength(1);
   });
 });

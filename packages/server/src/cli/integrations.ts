@@ -17,7 +17,7 @@ Settings (create and update):
   --client-secret S          use "-" to read it from stdin (keeps it out of ps and shell history)
   --scopes "a b"             space- or comma-separated
   --auth-base-url URL        the provider's login host (My Domain, a sandbox, an emulator)
-  --authorization-url URL, --token-url URL, --revoke-url URL, --client-auth body|basic   (oauth2)
+  --authorization-url URL, --token-url URL, --revoke-url URL|none, --client-auth body|basic   (oauth2)
   --margin-s N, --keepalive-s N, --access-token-ttl-s N, --max-per-s N, --keep-warm / --no-keep-warm
 
 ${API_OPTIONS_HELP}

@@ -34,9 +34,8 @@ export async function listConnections(
     if (filters.status !== 'integration_error') query = query.where('c.status', '=', filters.status);
   }
   if (after) {
-    query = query.where((eb) =>
-      eb.or([eb('c.created_at', '<', after.createdAt), eb.and([eb('c.created_at', '=', after.createdAt), eb('c.id', '<', after.id)])]),
-    );
+    // A row comparison, so PostgreSQL seeks the (created_at, id) index however deep the page.
+    query = query.where((eb) => eb(eb.refTuple('c.created_at', 'c.id'), '<', eb.tuple(after.createdAt, after.id)));
   }
   return query.orderBy('c.created_at', 'desc').orderBy('c.id', 'desc').limit(limit + 1).execute();
 }

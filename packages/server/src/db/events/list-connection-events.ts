@@ -16,7 +16,7 @@ export async function listConnectionEvents(
 ): Promise<Selectable<EventsTable>[]> {
   let query = db.selectFrom('events').selectAll().where('connection_id', '=', connectionId);
   if (after) {
-    query = query.where((eb) => eb.or([eb('at', '<', after.at), eb.and([eb('at', '=', after.at), eb('id', '<', after.id)])]));
+    query = query.where((eb) => eb(eb.refTuple('at', 'id'), '<', eb.tuple(after.at, after.id)));
   }
   return query.orderBy('at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
 }

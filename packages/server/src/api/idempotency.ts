@@ -23,6 +23,9 @@ declare module 'fastify' {
   }
 }
 
+/** A reservation older than this without a response belongs to a request that died. */
+const IN_FLIGHT_ABANDONED_S = 120;
+
 const place = (id: string) => ({ table: 'idempotency_keys', column: 'response_enc', rowId: id });
 
 interface StoredResponse {
@@ -50,6 +53,11 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
         }
         if (existing.request_hash !== requestHash) {
           return sendProblem(reply, new Problem(422, 'idempotency_key_reused', 'Unprocessable', 'This Idempotency-Key was used with a different request body.'));
+        }
+        if ((existing.status_code === null || existing.response_enc === null) && ageS > IN_FLIGHT_ABANDONED_S) {
+          // Reserved by a request that never finished (its server died): free it.
+          await releaseIdempotencyKey(ctx.db.kysely, existing.id);
+          continue;
         }
         if (existing.status_code === null || existing.response_enc === null) {
           return sendProblem(reply, new Problem(409, 'idempotency_key_in_use', 'Conflict', 'A request with this Idempotency-Key is still being processed; retry shortly.'));

@@ -112,10 +112,12 @@ export class RefreshEngine implements Refresher {
   ): Promise<TokenResult> {
     const deadline = options.arrivedAt.getTime() + options.waitMs;
     const attempt = { trigger: options.trigger, force: options.force, arrivedAt: options.arrivedAt, deadline, minValidS: options.minValidS };
-    let result = await this.withDeadline(this.singleFlight(connectionId, attempt), deadline);
+    // `wait_ms` bounds the wait for ANOTHER instance's lease (inside the attempt); a refresh
+    // this process is making is simply awaited (it is bounded by the token timeout).
+    let result = await this.singleFlight(connectionId, attempt);
     // A forced caller that joined a shared attempt needs a grant newer than its own arrival.
     if (options.force && result.kind === 'token' && (result.refreshedAt === null || result.refreshedAt < options.arrivedAt)) {
-      result = await this.withDeadline(this.singleFlight(connectionId, attempt), deadline);
+      result = await this.singleFlight(connectionId, attempt);
     }
     return this.toTokenResult(result);
   }
@@ -124,10 +126,7 @@ export class RefreshEngine implements Refresher {
   async refreshForced(connectionId: string): Promise<TokenResult> {
     const arrivedAt = new Date();
     const deadline = arrivedAt.getTime() + this.ctx.config.refresh.waitMsDefault;
-    const result = await this.withDeadline(
-      this.singleFlight(connectionId, { trigger: 'forced', force: true, arrivedAt, deadline, minValidS: null }),
-      deadline,
-    );
+    const result = await this.singleFlight(connectionId, { trigger: 'forced', force: true, arrivedAt, deadline, minValidS: null });
     return this.toTokenResult(result);
   }
 
@@ -162,20 +161,6 @@ export class RefreshEngine implements Refresher {
     const promise = this.attempt(connectionId, options).finally(() => this.inflight.delete(key));
     this.inflight.set(key, promise);
     return promise;
-  }
-
-  private async withDeadline(promise: Promise<AttemptResult>, deadline: number): Promise<AttemptResult> {
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) return promise;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<AttemptResult>((resolve) => {
-      timer = setTimeout(() => resolve({ kind: 'in_progress' }), remaining);
-    });
-    try {
-      return await Promise.race([promise, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   private async attempt(id: string, options: AttemptOptions): Promise<AttemptResult> {

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { HEALTHY_GRANT_COLUMNS, accountColumns } from '../connections/healthy-grant-columns.js';
 import type { ConnectionRow, Executor } from '../types.js';
 
 export interface NewGrant {
@@ -39,23 +40,13 @@ export async function replaceGrant(
       refresh_token_fp = ${grant.refreshTokenFp},
       access_token_expires_at = ${grant.expiresAt},
       refresh_token_expires_at = ${grant.refreshTokenExpiresAt},
-      instance_url = ${grant.instanceUrl === undefined ? sql`c.instance_url` : grant.instanceUrl},
-      id_url = ${grant.idUrl === undefined ? sql`c.id_url` : grant.idUrl},
-      org_id = ${grant.account === undefined ? sql`c.org_id` : grant.account.orgId},
-      user_id = ${grant.account === undefined ? sql`c.user_id` : grant.account.userId},
+      ${accountColumns(grant)},
       scopes = ${JSON.stringify(grant.scopes)},
       end_user_email = ${grant.endUserEmail === undefined ? sql`c.end_user_email` : grant.endUserEmail},
       return_url = ${grant.returnUrl === null ? sql`c.return_url` : grant.returnUrl},
       generation = c.generation + 1,
       authorized_at = ${grant.authorizedAt},
-      status = 'active',
-      consecutive_failures = 0,
-      last_error = NULL,
-      diagnosis = NULL,
-      backoff_until = NULL,
-      reprobe_attempts = 0,
-      outcome_unknown_at = NULL,
-      integration_error_at = NULL,
+      ${HEALTHY_GRANT_COLUMNS},
       next_refresh_at = ${grant.nextRefreshAt},
       updated_at = now()
     WHERE c.id = ${id} AND c.generation = ${readGeneration}

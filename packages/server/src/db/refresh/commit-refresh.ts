@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { HEALTHY_GRANT_COLUMNS, accountColumns } from '../connections/healthy-grant-columns.js';
 import type { ConnectionRow, Executor } from '../types.js';
 
 export interface RefreshedGrant {
@@ -36,21 +37,11 @@ export async function commitRefresh(
       last_rotation_at = ${rotated ? sql`now()` : sql`c.last_rotation_at`},
       refresh_token_expires_at = ${grant.refreshTokenExpiresAt === undefined ? sql`c.refresh_token_expires_at` : grant.refreshTokenExpiresAt},
       access_token_expires_at = ${grant.expiresAt},
-      instance_url = ${grant.instanceUrl === undefined ? sql`c.instance_url` : grant.instanceUrl},
-      id_url = ${grant.idUrl === undefined ? sql`c.id_url` : grant.idUrl},
-      org_id = ${grant.account === undefined ? sql`c.org_id` : grant.account.orgId},
-      user_id = ${grant.account === undefined ? sql`c.user_id` : grant.account.userId},
+      ${accountColumns(grant)},
       scopes = ${grant.scopes === undefined ? sql`c.scopes` : JSON.stringify(grant.scopes)},
       generation = c.generation + 1,
       last_refreshed_at = now(),
-      status = 'active',
-      consecutive_failures = 0,
-      last_error = NULL,
-      diagnosis = NULL,
-      backoff_until = NULL,
-      reprobe_attempts = 0,
-      outcome_unknown_at = NULL,
-      integration_error_at = NULL,
+      ${HEALTHY_GRANT_COLUMNS},
       lease_owner = NULL,
       lease_expires_at = NULL,
       refresh_intent_id = NULL,

@@ -9,6 +9,8 @@ export interface Config {
   host: string;
   /** null → the embedded database in dataDir */
   databaseUrl: string | null;
+  /** PostgreSQL connections per instance (PGlite always uses one). */
+  databasePoolSize: number;
   dataDir: string;
   /** API keys from the environment (plaintext only in memory; hashed before use). Empty in embedded mode without the variable. */
   secretKeys: string[];
@@ -217,6 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: r.int('PORT', 4280, { min: 0, max: 65535 }),
     host: r.string('HOST', '127.0.0.1'),
     databaseUrl,
+    databasePoolSize: r.int('DATABASE_POOL_SIZE', 10, { min: 1, max: 1000 }),
     dataDir: r.string('DATA_DIR', './.grantkeeper'),
     secretKeys,
     encryptionKeys,

@@ -42,7 +42,7 @@ export interface RunningServer {
 export async function createContext(options: ServerOptions): Promise<{ ctx: AppContext; lock: DataDirLock | null; generatedApiKey: string | null }> {
   const { config } = options;
   const log = options.logger ?? createLogger(config.logLevel);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pglite: options.pglite });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pglite: options.pglite, poolSize: config.databasePoolSize });
   try {
     await migrateToLatest(db.kysely);
     let keyring: Keyring;

@@ -5,15 +5,39 @@
 // of the migrations and created once under an advisory lock; only test databases older
 // than an hour are swept.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from '../src/db/migrator.js';
-import { ADMIN_URL, PGLITE_TEMPLATE_FILE, POSTGRES_TEMPLATE, TEMPLATE_DIR, postgresUrl } from './helpers/paths.js';
+import { ADMIN_URL, ARTIFACTS_DIR, PGLITE_TEMPLATE_FILE, POSTGRES_TEMPLATE, TEMPLATE_DIR, postgresUrl } from './helpers/paths.js';
 
-export default async function setup(): Promise<void> {
+// What a token the Salesforce emulator issued looks like (packages/salesforce-emulator/src/ids.ts):
+// access tokens are the org id, `!` and 112 characters; refresh tokens `5Aep861` and 80.
+const ISSUED_TOKEN = /00D[A-Za-z0-9]{12}![A-Za-z0-9._]{100,}|5Aep861[A-Za-z0-9._]{70,}/;
+
+/**
+ * After the whole run: no log line any server wrote during it holds a token the emulator
+ * issued. (Each test also checks its own secrets; this catches every path at once.)
+ */
+function scanRunLogs(since: number): void {
+  const dir = join(ARTIFACTS_DIR, 'logs');
+  if (!existsSync(dir)) return;
+  const leaks: string[] = [];
+  for (const file of readdirSync(dir)) {
+    const path = join(dir, file);
+    if (statSync(path).mtimeMs < since) continue;
+    readFileSync(path, 'utf8').split('\n').forEach((line, i) => {
+      if (ISSUED_TOKEN.test(line)) leaks.push(`${file}:${i + 1}`);
+    });
+  }
+  if (leaks.length > 0) throw new Error(`tokens issued by the emulator appear in server logs: ${leaks.slice(0, 10).join(', ')}`);
+}
+
+export default async function setup(): Promise<() => void> {
+  const startedAt = Date.now();
   // Child-process tests run dist/. Type errors do not stop the emit; `npm test` type-checks
   // separately, so a half-finished file elsewhere does not block running one test file.
   try {
@@ -61,4 +85,5 @@ export default async function setup(): Promise<void> {
     renameSync(partial, PGLITE_TEMPLATE_FILE);
     await lite.close();
   }
+  return () => scanRunLogs(startedAt);
 }

@@ -10,6 +10,7 @@ import { testEncryptionKeys } from './helpers/server.js';
 const KEY = 'gk_sk_multiprocess_test_key_0001';
 
 interface Cluster {
+  env: Record<string, string>;
   emu: SalesforceEmulator;
   servers: ServerProcess[];
   clientId: string;
@@ -39,7 +40,7 @@ async function startCluster(count: number, env: Record<string, string>, app: Rec
   });
   expect(res.status).toBe(201);
   return {
-    emu, servers, clientId, integration,
+    env: shared, emu, servers, clientId, integration,
     async drop() {
       await Promise.all(servers.map((s) => s.kill('SIGKILL')));
       await emu.close();
@@ -174,5 +175,40 @@ describe('a lease holder killed mid-refresh', () => {
       ['refresh', 'unknown'],
       ['import', 'success'],
     ]);
+  }, 120_000);
+});
+
+describe('SIGTERM during a refresh', () => {
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = await startCluster(1, {}, { rotation: true });
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.drop();
+  });
+
+  test('the process stops taking work, finishes and stores the refresh in flight, releases the lease, exits 0', async () => {
+    const { id, refreshToken } = await importGrant(cluster, 'shutdown@example.com');
+    const server = cluster.servers[0]!;
+    cluster.emu.setLatency(2_000);
+    const pending = call(server, 'GET', `/v1/connections/${id}/token`);
+    await expect.poll(async () => (await call(server, 'GET', `/v1/connections/${id}/events`)).body.data.some((e: any) => e.outcome === 'in_flight'), {
+      timeout: 10_000,
+      interval: 50,
+    }).toBe(true);
+    server.child.kill('SIGTERM');
+    const answered = await pending;
+    expect(answered.status).toBe(200);
+    expect(await server.exited).toBe(0);
+    cluster.emu.setLatency(0);
+    // The rotated token was stored before exit: the next instance refreshes with it.
+    const current = cluster.emu.currentRefreshToken(refreshToken);
+    expect(current).not.toBe(refreshToken);
+    const next = await spawnServer({ ...cluster.env, GRANTKEEPER_INSTANCE_ID: 'after-shutdown' }, 'multi-after-shutdown');
+    cluster.servers.push(next);
+    const connection = await call(next, 'GET', `/v1/connections/${id}`);
+    expect(connection.body).toMatchObject({ status: 'active', generation: 2 });
+    expect((await call(next, 'POST', `/v1/connections/${id}/refresh`)).status).toBe(200);
+    expect(cluster.emu.stats().reuse_detections).toBe(0);
   }, 120_000);
 });

@@ -10,10 +10,14 @@ const SECRET_FIELDS = [
   'secretKey', 'secret_key', 'encryption_keys', 'previous_secret',
 ];
 
+// `code` (an OAuth authorization code) only at the top level: deeper, it is an error code
+// (ECONNREFUSED, a SQLSTATE) an operator needs.
+const NESTED_SECRET_FIELDS = SECRET_FIELDS.filter((f) => f !== 'code');
+
 export const REDACT_PATHS = [
   ...SECRET_FIELDS,
-  ...SECRET_FIELDS.map((f) => `*.${f}`),
-  ...SECRET_FIELDS.map((f) => `*.*.${f}`),
+  ...NESTED_SECRET_FIELDS.map((f) => `*.${f}`),
+  ...NESTED_SECRET_FIELDS.map((f) => `*.*.${f}`),
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',

@@ -46,8 +46,11 @@ export async function openDatabase(options: OpenOptions): Promise<Db & { lock: D
 
 async function openPostgres(url: string, max: number): Promise<Db> {
   const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
-  // An idle client losing its server (restart) must not crash the process.
+  // A client losing its server (a restart) must not crash the process: the pool handles idle
+  // clients ('error' on the pool); a client busy with a query would otherwise emit an
+  // unhandled 'error'. Its query fails, and the pool drops it on release (not queryable).
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   // One LISTEN connection per instance, re-established after the server restarts; the
   // token cache's short TTL covers notifications missed in between.

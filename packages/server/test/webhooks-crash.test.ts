@@ -87,9 +87,11 @@ describe('webhook delivery across a kill -9 (postgres, child processes)', () => 
     const inFlightIds = new Set(inFlight.map((r) => `evt_${r.outbox_id.replace(/-/g, '')}`));
     const duplicated = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
     for (const id of duplicated) expect(inFlightIds.has(id), id).toBe(true);
-    const rows = await db.kysely.selectFrom('webhook_deliveries').select(['status']).execute();
-    expect(rows).toHaveLength(80);
-    expect(rows.every((r) => r.status === 'delivered')).toBe(true);
+    // Outcomes are recorded just after the receiver answers (in batches): wait for them.
+    await waitFor('every delivery recorded', async () => {
+      const rows = await db.kysely.selectFrom('webhook_deliveries').select(['status']).execute();
+      return rows.length === 80 && rows.every((r) => r.status === 'delivered');
+    }, 30_000, 100);
 
     // Two live instances share the work (SKIP LOCKED claims): each event is sent once.
     const third = await spawnServer({ ...env, GRANTKEEPER_INSTANCE_ID: 'third' }, 'webhooks-crash-third');

@@ -7,11 +7,12 @@ import { listConnectionEvents } from '../../db/events/list-connection-events.js'
 import { findIntegrationById, findIntegrationByKey } from '../../db/integrations/find-integration.js';
 import { listConnections } from '../../db/connections/list-connections.js';
 import { updateConnectionMetadata } from '../../db/connections/update-connection-metadata.js';
-import { decodeCursor, encodeCursor } from '../../db/pagination.js';
+import { encodeCursor } from '../../db/pagination.js';
 import type { IntegrationRow } from '../../db/types.js';
 import { connectionToApi, deleteConnection, importConnection, requireConnection, type ImportInput } from '../../model/connections.js';
 import { toPublicId } from '../../model/ids.js';
 import { getToken, type Refresher } from '../../refresh/token-service.js';
+import { cursorParam } from '../cursor.js';
 import { problems } from '../problem.js';
 import {
   ConnectionImportBody,
@@ -82,8 +83,7 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
     }, async (request) => {
       const q = request.query;
       const limit = q.limit ?? 50;
-      const cursor = q.cursor ? decodeCursor(q.cursor) : null;
-      if (q.cursor && !cursor) throw problems.badRequest('invalid_cursor', 'The cursor is malformed.');
+      const cursor = cursorParam(q.cursor);
       let integrationId: string | undefined;
       if (q.integration !== undefined) {
         const integration = await findIntegrationByKey(ctx.db.kysely, q.integration);
@@ -196,12 +196,8 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
     }, async (request) => {
       const connection = await requireConnection(ctx, request.params.id);
       const limit = request.query.limit ?? 50;
-      let after = null;
-      if (request.query.cursor) {
-        const decoded = decodeCursor(request.query.cursor);
-        if (!decoded) throw problems.badRequest('invalid_cursor', 'The cursor is malformed.');
-        after = { at: decoded.createdAt, id: decoded.id };
-      }
+      const decoded = cursorParam(request.query.cursor);
+      const after = decoded && { at: decoded.createdAt, id: decoded.id };
       const rows = await listConnectionEvents(ctx.db.kysely, connection.id, limit, after);
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];

@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { countConnectionsOfIntegration } from '../../db/integrations/count-connections.js';
 import { listIntegrations } from '../../db/integrations/list-integrations.js';
-import { decodeCursor, toPage } from '../../db/pagination.js';
+import { toPage } from '../../db/pagination.js';
 import {
   createIntegration,
   getIntegration,
@@ -16,7 +16,7 @@ import {
 } from '../../model/integrations.js';
 import { conflict } from '../../errors.js';
 import { deleteAllConnectionsOfIntegration } from '../../model/connections.js';
-import { problems } from '../problem.js';
+import { cursorParam } from '../cursor.js';
 import { IntegrationCreateBody, IntegrationPatchBody, IntegrationSchema, PageQuery, listOf, problemResponses } from '../schemas.js';
 
 export interface IntegrationHooks {
@@ -41,8 +41,7 @@ export function integrationRoutes(ctx: AppContext, hooks: IntegrationHooks): Fas
       schema: { tags: ['integrations'], summary: 'List integrations', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: listOf(IntegrationSchema), ...problemResponses } },
     }, async (request) => {
       const limit = request.query.limit ?? 50;
-      const cursor = request.query.cursor ? decodeCursor(request.query.cursor) : null;
-      if (request.query.cursor && !cursor) throw problems.badRequest('invalid_cursor', 'The cursor is malformed.');
+      const cursor = cursorParam(request.query.cursor);
       const page = toPage(await listIntegrations(ctx.db.kysely, limit, cursor), limit);
       return { data: page.rows.map((row) => integrationToApi(row)), next_cursor: page.nextCursor };
     });

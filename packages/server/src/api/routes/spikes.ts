@@ -5,10 +5,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { findIntegrationById, findIntegrationByKey } from '../../db/integrations/find-integration.js';
-import { decodeCursor, encodeCursor } from '../../db/pagination.js';
+import { encodeCursor } from '../../db/pagination.js';
 import { listSpikes, type SpikeRow } from '../../db/spikes/spike-rows.js';
 import { toPublicId } from '../../model/ids.js';
-import { problems } from '../problem.js';
+import { cursorParam } from '../cursor.js';
 import { Nullable, PageQuery, Timestamp, listOf, problemResponses } from '../schemas.js';
 
 const SpikeSchema = Type.Object({
@@ -61,8 +61,7 @@ export function spikeRoutes(ctx: AppContext): FastifyPluginAsync {
     }, async (request) => {
       const q = request.query;
       const limit = q.limit ?? 50;
-      const cursor = q.cursor ? decodeCursor(q.cursor) : null;
-      if (q.cursor && !cursor) throw problems.badRequest('invalid_cursor', 'The cursor is malformed.');
+      const cursor = cursorParam(q.cursor);
       let integrationId: string | undefined;
       if (q.integration !== undefined) {
         const integration = await findIntegrationByKey(ctx.db.kysely, q.integration);

@@ -5,11 +5,12 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { findDelivery, listDeliveries, requeueDelivery, type DeliveryView } from '../../db/webhooks/deliveries.js';
 import { listEndpoints } from '../../db/webhooks/endpoints.js';
-import { decodeCursor, toPage } from '../../db/pagination.js';
+import { toPage } from '../../db/pagination.js';
 import { fromPublicId, toPublicId } from '../../model/ids.js';
 import type { WebhookDispatcher } from '../../webhooks/dispatcher.js';
 import { createEndpoint, endpointToApi, patchEndpoint, removeEndpoint, requireEndpoint, rotateSecret } from '../../webhooks/endpoints.js';
 import { WEBHOOK_EVENT_TYPES } from '../../webhooks/outbox.js';
+import { cursorParam } from '../cursor.js';
 import { problems } from '../problem.js';
 import { Nullable, PageQuery, Timestamp, listOf, problemResponses } from '../schemas.js';
 
@@ -76,13 +77,6 @@ function deliveryToApi(view: DeliveryView) {
   };
 }
 
-function cursorOf(value: string | undefined) {
-  if (value === undefined) return null;
-  const cursor = decodeCursor(value);
-  if (!cursor) throw problems.badRequest('invalid_cursor', 'The cursor is malformed.');
-  return cursor;
-}
-
 export function webhookRoutes(ctx: AppContext, deps: { dispatcher: WebhookDispatcher }): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -99,7 +93,7 @@ export function webhookRoutes(ctx: AppContext, deps: { dispatcher: WebhookDispat
       schema: { tags, summary: 'List webhook endpoints', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: listOf(EndpointSchema), ...problemResponses } },
     }, async (request) => {
       const limit = request.query.limit ?? 50;
-      const page = toPage(await listEndpoints(ctx.db.kysely, limit, cursorOf(request.query.cursor)), limit);
+      const page = toPage(await listEndpoints(ctx.db.kysely, limit, cursorParam(request.query.cursor)), limit);
       return { data: page.rows.map(endpointToApi), next_cursor: page.nextCursor };
     });
 
@@ -162,7 +156,7 @@ export function webhookRoutes(ctx: AppContext, deps: { dispatcher: WebhookDispat
         endpointId = fromPublicId('webhookEndpoint', request.query.endpoint) ?? undefined;
         if (!endpointId) throw problems.validation([{ field: 'querystring.endpoint', message: 'must be a webhook endpoint id (we_…)' }]);
       }
-      const rows = await listDeliveries(ctx.db.kysely, { status: request.query.status, endpointId }, limit, cursorOf(request.query.cursor));
+      const rows = await listDeliveries(ctx.db.kysely, { status: request.query.status, endpointId }, limit, cursorParam(request.query.cursor));
       const page = toPage(rows, limit);
       return { data: page.rows.map(deliveryToApi), next_cursor: page.nextCursor };
     });

@@ -2,6 +2,7 @@
 // same codes and the same `who_fixes` (they belong to the code), but no provider's screens
 // are named — the developer is pointed at the provider's own app settings and docs, the end
 // user at the connection's reconnect link.
+import { SALESFORCE_DIAGNOSIS_TEXTS } from './texts.js';
 import type { DiagnosisTexts } from './types.js';
 
 const RECONNECT = "Send the end user the connection's reconnect link (reconnect_url) and ask them to connect again.";
@@ -195,19 +196,8 @@ export const GENERIC_DIAGNOSIS_TEXTS: DiagnosisTexts = {
     prevention: [{ who: 'developer', step: "Keep the integration's scopes equal to the app's configured scopes, including the one that grants offline access." }],
   }),
 
-  unclassified_error: ({ provider }) => ({
-    summary: `${provider} answered with an error Grantkeeper does not know; it keeps retrying and does not ask the end user to reconnect.`,
-    causes: [
-      'A new or undocumented error code or answer from the provider.',
-      'An unexpected answer from something in between (a proxy, a captive portal, a wrong host).',
-    ],
-    fix: [
-      "Read last_error (status, error, description) and the connection's events.",
-      'If the grant is really dead, ask the end user to reconnect; otherwise report the answer so it can be classified.',
-    ],
-    who_fixes: 'developer',
-    prevention: [{ who: 'developer', step: "Add the provider's error to the provider's classification rules once its meaning is known." }],
-  }),
+  // Already provider-neutral: one text for every provider.
+  unclassified_error: SALESFORCE_DIAGNOSIS_TEXTS.unclassified_error,
 
   provider_unavailable: ({ provider }) => ({
     summary: `${provider} could not refresh the token right now; Grantkeeper retries with backoff and still serves a valid token if it has one.`,

@@ -186,8 +186,11 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     r.behaviour = () => (failing ? { kind: 'status', status: 500, body: 'é'.repeat(3000) } : { kind: 'ok' });
     const ep = await endpoint(r.url);
     const ids = await emit(3);
-    await waitFor('retried', async () => (await deliveries(`endpoint=${ep.id}`)).every((d) => d.attempts >= 3));
-    const [pending] = await deliveries(`endpoint=${ep.id}`);
+    // Read a moment when every delivery has an answer recorded (not one claimed for its next attempt).
+    const [pending] = await waitFor('retried', async () => {
+      const list = await deliveries(`endpoint=${ep.id}`);
+      return list.every((d) => d.attempts >= 3 && d.last_response_status === 500) ? list : null;
+    });
     expect(pending).toMatchObject({ status: 'pending', last_response_status: 500, last_error: 'HTTP 500' });
     expect(Buffer.byteLength(pending.last_response_body)).toBeLessThanOrEqual(1024);
     expect(Buffer.byteLength(pending.last_response_body)).toBeGreaterThan(1000);

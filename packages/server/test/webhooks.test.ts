@@ -231,8 +231,10 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     r.behaviour = () => (redirecting ? { kind: 'redirect', location: `http://127.0.0.1:${r.port}/elsewhere` } : { kind: 'ok' });
     const ep = await endpoint(r.url);
     const [id] = await emit(1);
-    await waitFor('retried', async () => (await deliveries(`endpoint=${ep.id}`))[0]?.attempts >= 2);
-    const [pending] = await deliveries(`endpoint=${ep.id}`);
+    const [pending] = await waitFor('retried', async () => {
+      const list = await deliveries(`endpoint=${ep.id}`);
+      return list[0]?.attempts >= 2 && list[0]?.last_response_status === 302 ? list : null;
+    });
     expect(pending).toMatchObject({ status: 'pending', last_response_status: 302 });
     expect(pending.last_error).toMatch(/redirect 302 .*not followed/);
     expect(r.received.filter((e) => e.path === '/elsewhere')).toHaveLength(0);

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { listConnectionEvents } from '../../db/events/list-connection-events.js';
-import { findIntegrationById, findIntegrationByKey } from '../../db/integrations/find-integration.js';
+import { findIntegrationById } from '../../db/integrations/find-integration.js';
 import { listConnections } from '../../db/connections/list-connections.js';
 import { updateConnectionMetadata } from '../../db/connections/update-connection-metadata.js';
 import { encodeCursor } from '../../db/pagination.js';
@@ -13,6 +13,7 @@ import { connectionToApi, deleteConnection, importConnection, requireConnection,
 import { toPublicId } from '../../model/ids.js';
 import { getToken, type Refresher } from '../../refresh/token-service.js';
 import { cursorParam } from '../cursor.js';
+import { integrationFilter } from '../integration-filter.js';
 import { problems } from '../problem.js';
 import {
   ConnectionImportBody,
@@ -84,12 +85,8 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
       const q = request.query;
       const limit = q.limit ?? 50;
       const cursor = cursorParam(q.cursor);
-      let integrationId: string | undefined;
-      if (q.integration !== undefined) {
-        const integration = await findIntegrationByKey(ctx.db.kysely, q.integration);
-        if (!integration) return { data: [], next_cursor: null };
-        integrationId = integration.id;
-      }
+      const integrationId = await integrationFilter(ctx, q.integration);
+      if (integrationId === null) return { data: [], next_cursor: null };
       const rows = await listConnections(
         ctx.db.kysely,
         { integrationId, status: q.status, endUserId: q.end_user_id, orgId: q.org_id },

@@ -4,11 +4,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
-import { findIntegrationById, findIntegrationByKey } from '../../db/integrations/find-integration.js';
+import { findIntegrationById } from '../../db/integrations/find-integration.js';
 import { encodeCursor } from '../../db/pagination.js';
 import { listSpikes, type SpikeRow } from '../../db/spikes/spike-rows.js';
 import { toPublicId } from '../../model/ids.js';
 import { cursorParam } from '../cursor.js';
+import { integrationFilter } from '../integration-filter.js';
 import { Nullable, PageQuery, Timestamp, listOf, problemResponses } from '../schemas.js';
 
 const SpikeSchema = Type.Object({
@@ -62,12 +63,8 @@ export function spikeRoutes(ctx: AppContext): FastifyPluginAsync {
       const q = request.query;
       const limit = q.limit ?? 50;
       const cursor = cursorParam(q.cursor);
-      let integrationId: string | undefined;
-      if (q.integration !== undefined) {
-        const integration = await findIntegrationByKey(ctx.db.kysely, q.integration);
-        if (!integration) return { data: [], next_cursor: null };
-        integrationId = integration.id;
-      }
+      const integrationId = await integrationFilter(ctx, q.integration);
+      if (integrationId === null) return { data: [], next_cursor: null };
       const rows = await listSpikes(ctx.db.kysely, { active: q.active, integrationId }, limit, cursor);
       const page = rows.slice(0, limit);
       const keys = new Map<string, string>();

@@ -13,7 +13,7 @@ import { loadConfig } from '../packages/server/src/config.js';
 import { Keyring } from '../packages/server/src/crypto/keyring.js';
 import { encryptSecret } from '../packages/server/src/crypto/envelope.js';
 import { createLogger } from '../packages/server/src/log.js';
-import { secretPlace } from '../packages/server/src/model/connections.js';
+import { connectionSecretPlace as secretPlace } from '../packages/server/src/model/secret-places.js';
 import { newRowId } from '../packages/server/src/model/ids.js';
 import { startServer } from '../packages/server/src/server.js';
 import { BENCH_KEY, freshDataDir, freshPostgres } from './lib/setup.js';

@@ -2,7 +2,7 @@
 // data (a test compares the two). Run: node --import tsx packages/server/scripts/generate-providers-doc.ts
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { listProviders, type Fact, type ProviderEntry } from '../src/providers/catalog.js';
+import { listProviders, type Fact, type ProviderEntry } from '../src/providers/catalog/catalog.js';
 
 export const PROVIDERS_DOC_URL = new URL('../../../docs/providers.md', import.meta.url);
 

@@ -1,6 +1,6 @@
 // Everything a request handler or worker needs, built once per server.
 import type { Config } from './config.js';
-import type { ApiKeySet } from './crypto/api-keys.js';
+import type { ApiKeySet } from './auth/api-key-set.js';
 import type { Keyring } from './crypto/keyring.js';
 import type { Db } from './db/open.js';
 import type { Logger } from './log.js';

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppServices } from './api/app.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
-import { ApiKeySet } from './crypto/api-keys.js';
+import { ApiKeySet } from './auth/api-key-set.js';
 import { randomToken, sha256Hex } from './crypto/hashing.js';
 import { Keyring } from './crypto/keyring.js';
 import { insertApiKey, listActiveApiKeyDigests } from './db/api-keys/api-keys.js';

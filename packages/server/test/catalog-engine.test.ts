@@ -3,14 +3,14 @@
 // module (expires_in, rotation, refresh-token expiry), provider-derived integration defaults,
 // and which diagnosis texts explain a provider's failures.
 import { describe, expect, it } from 'vitest';
-import { SALESFORCE_DIAGNOSIS_TEXTS, type DiagnosisCode } from '../src/diagnosis/index.js';
-import { diagnosisTextsFor } from '../src/diagnosis/texts-for-provider.js';
-import { GENERIC_DIAGNOSIS_TEXTS } from '../src/diagnosis/texts-generic.js';
+import type { DiagnosisCode } from '../src/domain/diagnosis.js';
+import { SALESFORCE_DIAGNOSIS_TEXTS } from '../src/providers/salesforce/texts.js';
+import { GENERIC_DIAGNOSIS_TEXTS } from '../src/providers/generic/texts.js';
 import { providerRefreshDefaults } from '../src/model/integrations.js';
-import { listProviders, TemplateError } from '../src/providers/catalog.js';
+import { listProviders, TemplateError } from '../src/providers/catalog/catalog.js';
 import { OAUTH2_CLASSIFICATION_RULES, DEFAULT_CLASSIFICATION_RULES } from '../src/providers/classify.js';
-import { genericModule } from '../src/providers/modules/generic.js';
-import { providerModule } from '../src/providers/modules/index.js';
+import { genericModule } from '../src/providers/generic/module.js';
+import { providerModule } from '../src/providers/modules.js';
 import type { IntegrationProviderSettings } from '../src/providers/provider.js';
 import { ProviderRegistry } from '../src/providers/registry.js';
 
@@ -162,9 +162,9 @@ describe('diagnosis texts per provider', () => {
   const codes = Object.keys(SALESFORCE_DIAGNOSIS_TEXTS) as DiagnosisCode[];
 
   it('uses the Salesforce texts only for Salesforce providers', () => {
-    expect(diagnosisTextsFor('salesforce')).toBe(SALESFORCE_DIAGNOSIS_TEXTS);
-    expect(diagnosisTextsFor('salesforce-sandbox')).toBe(SALESFORCE_DIAGNOSIS_TEXTS);
-    for (const key of ['oauth2', 'google', 'shopify', 'microsoft']) expect(diagnosisTextsFor(key)).toBe(GENERIC_DIAGNOSIS_TEXTS);
+    expect(providerModule('salesforce').diagnosisTexts).toBe(SALESFORCE_DIAGNOSIS_TEXTS);
+    expect(providerModule('salesforce-sandbox').diagnosisTexts).toBe(SALESFORCE_DIAGNOSIS_TEXTS);
+    for (const key of ['oauth2', 'google', 'shopify', 'microsoft']) expect(providerModule(key).diagnosisTexts).toBe(GENERIC_DIAGNOSIS_TEXTS);
   });
 
   it('has a provider-neutral text for every code, with the same who_fixes', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Value } from 'typebox/value';
 import { describe, expect, it } from 'vitest';
-import { ProviderEntrySchema, REQUIRED_FACTS } from '../src/providers/catalog-schema.js';
+import { ProviderEntrySchema, REQUIRED_FACTS } from '../src/providers/catalog/schema.js';
 import {
   CATALOG_DIR,
   CatalogError,
@@ -19,7 +19,7 @@ import {
   templateVariables,
   validateConnectionConfig,
   type ProviderEntry,
-} from '../src/providers/catalog.js';
+} from '../src/providers/catalog/catalog.js';
 import { renderProvidersDoc } from '../scripts/generate-providers-doc.js';
 
 const files = readdirSync(CATALOG_DIR).filter((f) => f.endsWith('.json'));

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ApiKeySet } from '../src/crypto/api-keys.js';
+import { ApiKeySet } from '../src/auth/api-key-set.js';
 import { DecryptionError, decryptSecret, encryptSecret, keyIdOf, reencryptSecret } from '../src/crypto/envelope.js';
 import { allRefreshTokenFingerprints, refreshTokenFingerprint } from '../src/crypto/hashing.js';
 import { Keyring, KeyringError } from '../src/crypto/keyring.js';

@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { classifyProviderFailure, type ProviderFailure } from '../src/providers/classify.js';
-import {
-  describeLastError,
-  diagnose,
-  DIAGNOSIS_RULES,
-  isAdminFixable,
-  SALESFORCE_DIAGNOSIS_TEXTS,
-  truncateUtf8,
-  type DiagnosisCode,
-  type DiagnosisEvidence,
-  type WhoFixes,
-} from '../src/diagnosis/index.js';
+import { isAdminFixable } from '../src/diagnosis/admin-fixable.js';
+import { diagnose } from '../src/diagnosis/diagnose.js';
+import { describeLastError, truncateUtf8 } from '../src/diagnosis/last-error.js';
+import { DIAGNOSIS_RULES } from '../src/diagnosis/rules.js';
+import type { DiagnosisEvidence } from '../src/diagnosis/types.js';
+import type { DiagnosisCode, WhoFixes } from '../src/domain/diagnosis.js';
+import { salesforceModule } from '../src/providers/salesforce/module.js';
+import { SALESFORCE_DIAGNOSIS_TEXTS } from '../src/providers/salesforce/texts.js';
 
 function failure(error: string | null, errorDescription: string | null, over: Partial<ProviderFailure> = {}): ProviderFailure {
   return {
@@ -30,6 +27,7 @@ function evidence(f: ProviderFailure, over: Partial<Omit<DiagnosisEvidence, 'fai
   return {
     failure: f,
     classification: classifyProviderFailure(f),
+    namedCause: salesforceModule.namedCause(f),
     providerName: 'Salesforce',
     firstRefreshSinceAuthorization: false,
     rotationUncertain: false,
@@ -73,7 +71,7 @@ describe('each Salesforce wire error → class → diagnosis (no other evidence)
   it.each(rows)('%s / %s → %s → %s (%s, %s)', (error, description, cls, code, who, confidence) => {
     const e = evidence(failure(error, description));
     expect(e.classification.class).toBe(cls);
-    const d = diagnose(e);
+    const d = diagnose(e, SALESFORCE_DIAGNOSIS_TEXTS);
     expect({ code: d.code, who_fixes: d.who_fixes, confidence: d.confidence }).toEqual({ code, who_fixes: who, confidence });
   });
 });
@@ -88,7 +86,7 @@ describe('transport failures', () => {
     ['non-JSON 4xx', failure(null, null, { httpStatus: 403, bodyWasJson: false }), 'provider_unavailable', 'probable'],
     ['JSON 4xx without error', failure(null, null, { httpStatus: 400, bodyWasJson: true }), 'unclassified_error', 'probable'],
   ] as const)('%s → %s', (_name, f, code, confidence) => {
-    const d = diagnose(evidence(f));
+    const d = diagnose(evidence(f), SALESFORCE_DIAGNOSIS_TEXTS);
     expect(d.code).toBe(code);
     expect(d.confidence).toBe(confidence);
     expect(d.who_fixes).toBe(code === 'provider_unavailable' ? 'nobody_transient' : 'developer');
@@ -110,14 +108,14 @@ describe('evidence rules on `expired access/refresh token`', () => {
     ['org spike', { orgSpike: SPIKE }, 'org_wide_revocation', 'probable'],
     ['integration-wide spike (no single org)', { orgSpike: { ...SPIKE, orgId: null } }, 'revoked', 'probable'],
   ] as const)('%s', (_name, over, code, confidence) => {
-    const d = diagnose(evidence(EXPIRED, over));
+    const d = diagnose(evidence(EXPIRED, over), SALESFORCE_DIAGNOSIS_TEXTS);
     expect(d.code).toBe(code);
     expect(d.confidence).toBe(confidence);
   });
 
   it('the grant-history rules need a refresh grant', () => {
     const codeExchange = failure('invalid_grant', 'expired access/refresh token', { grantType: 'authorization_code' });
-    expect(diagnose(evidence(codeExchange, { firstRefreshSinceAuthorization: true, newerLiveGrantsForSameProviderUser: 5 })).code).toBe('revoked');
+    expect(diagnose(evidence(codeExchange, { firstRefreshSinceAuthorization: true, newerLiveGrantsForSameProviderUser: 5 }), SALESFORCE_DIAGNOSIS_TEXTS).code).toBe('revoked');
   });
 });
 
@@ -138,7 +136,7 @@ describe('rule order: the first match wins', () => {
     ['transient errors are never blamed on the grant history', failure('invalid_grant', 'expired authorization code'), { rotationUncertain: true, orgSpike: SPIKE, newerLiveGrantsForSameProviderUser: 6 }, 'provider_unavailable'],
     ['integration errors are never blamed on the grant history', failure('invalid_client', 'invalid client credentials'), { orgSpike: SPIKE, firstRefreshSinceAuthorization: true }, 'client_credentials_invalid'],
   ] as const)('%s', (_name, f, over, code) => {
-    expect(diagnose(evidence(f, over)).code).toBe(code);
+    expect(diagnose(evidence(f, over), SALESFORCE_DIAGNOSIS_TEXTS).code).toBe(code);
   });
 
   it('the rule table is in DESIGN.md order and covers every code once', () => {
@@ -212,16 +210,16 @@ describe('texts', () => {
   });
 
   it('ip_restricted tells the org admin where to relax IP restrictions', () => {
-    const d = diagnose(evidence(failure('invalid_grant', 'IP restricted or invalid login hours')));
+    const d = diagnose(evidence(failure('invalid_grant', 'IP restricted or invalid login hours')), SALESFORCE_DIAGNOSIS_TEXTS);
     expect(d.fix[0]).toContain('Setup → Connected Apps → Manage Connected Apps → <app> → Edit Policies');
     expect(d.fix[0]).toContain('Relax IP restrictions');
   });
 
   it('a diagnosis is a fresh copy (callers may mutate it)', () => {
-    const a = diagnose(evidence(EXPIRED));
+    const a = diagnose(evidence(EXPIRED), SALESFORCE_DIAGNOSIS_TEXTS);
     a.fix.push('x');
     a.prevention[0]!.step = 'changed';
-    const b = diagnose(evidence(EXPIRED));
+    const b = diagnose(evidence(EXPIRED), SALESFORCE_DIAGNOSIS_TEXTS);
     expect(b.fix).not.toContain('x');
     expect(b.prevention[0]!.step).not.toBe('changed');
   });

@@ -3,7 +3,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { OutboundBlockedError, createGuardedFetch, embeddedIPv4, isSpecialPurposeAddress } from '../src/oauth/outbound.js';
+import { embeddedIPv4, isSpecialPurposeAddress } from '../src/outbound/address-policy.js';
+import { OutboundBlockedError } from '../src/outbound/errors.js';
+import { createGuardedFetch } from '../src/outbound/guarded-fetch.js';
 
 describe('special-purpose addresses', () => {
   test.each([

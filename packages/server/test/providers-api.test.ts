@@ -2,7 +2,7 @@
 // (defaults from the entry, `none` refused), and connection_config on import validated
 // against the entry's template variables — on both databases.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { listProviders } from '../src/providers/catalog.js';
+import { listProviders } from '../src/providers/catalog/catalog.js';
 import { BACKENDS } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startSalesforceEmulator, type AppInput, type SalesforceEmulator } from '@grantkeeper/salesforce-emulator';
 import { decryptSecret } from '../src/crypto/envelope.js';
-import { secretPlace } from '../src/model/connections.js';
+import { connectionSecretPlace as secretPlace } from '../src/model/secret-places.js';
 import { fromPublicId } from '../src/model/ids.js';
 import { BACKENDS } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';

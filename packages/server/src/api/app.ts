@@ -6,7 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { AppContext } from '../context.js';
 import type { Refresher } from '../refresh/token-service.js';
 import { hasUiSession } from '../ui/routes.js';
-import { authenticate } from './auth.js';
+import { authenticate } from '../auth/authenticate.js';
 import { registerIdempotency } from './idempotency.js';
 import { errorHandler, problems, sendProblem } from './problem.js';
 import { connectionRoutes, type ConnectionHooks } from './routes/connections.js';

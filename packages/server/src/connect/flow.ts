@@ -14,19 +14,19 @@ import { findSessionByStateHash, findSessionByTokenHash, type ConnectSessionRow 
 import { setRevokedFingerprint, startFlow } from '../db/connect-sessions/start-flow.js';
 import { findConnection } from '../db/connections/find-connection.js';
 import { findIntegrationById } from '../db/integrations/find-integration.js';
-import type { RefreshSettings } from '../db/schema.js';
+import type { RefreshSettings } from '../domain/grants.js';
 import type { IntegrationRow } from '../db/types.js';
-import type { Diagnosis } from '../diagnosis/types.js';
-import { queueRevocation } from '../model/connections.js';
+import type { Diagnosis } from '../domain/diagnosis.js';
+import { queueRevocation } from '../grants/revocation-queue.js';
 import { fromPublicId, toPublicId } from '../model/ids.js';
-import { integrationSecretPlace } from '../model/integrations.js';
+import { clientSecretOf, codeVerifierPlace } from '../model/secret-places.js';
 import { verifyReconnectSignature } from '../model/reconnect-link.js';
 import { buildAuthorizationRequest } from '../oauth/authorization.js';
 import { oauthClient } from '../oauth/client.js';
 import { exchangeCode } from '../oauth/code-exchange.js';
-import type { GuardedFetch } from '../oauth/outbound.js';
+import type { GuardedFetch } from '../outbound/guarded-fetch.js';
 import type { ProviderEndpoints } from '../providers/provider.js';
-import { providerModule } from '../providers/modules/index.js';
+import { providerModule } from '../providers/modules.js';
 import { messagePage, startPage, type HtmlPage } from './pages.js';
 import { withOutcome } from './return-url.js';
 import { connectUrl, createReconnectSession } from './sessions.js';
@@ -203,7 +203,7 @@ export async function beginFlow(ctx: AppContext, token: string, revokeQueued?: (
   const started = await ctx.db.kysely.transaction().execute(async (trx) => {
     const row = await startFlow(trx, session.id, {
       stateHash,
-      codeVerifierEnc: encryptSecret(ctx.keyring, request.codeVerifier, { table: 'connect_sessions', column: 'code_verifier_enc', rowId: session.id }),
+      codeVerifierEnc: encryptSecret(ctx.keyring, request.codeVerifier, codeVerifierPlace(session.id)),
       flowExpiresAt: new Date(now.getTime() + ctx.config.connect.stateCookieTtlS * 1000),
       now,
     });
@@ -302,10 +302,10 @@ export async function finishFlow(ctx: AppContext, fetch: GuardedFetch, query: Ca
   const integration = await findIntegrationById(ctx.db.kysely, session.integration_id);
   if (!integration || !session.code_verifier_enc) return finishWithError(session, 'integration_not_found', clear);
 
-  const clientSecret = integration.client_secret_enc ? decryptSecret(ctx.keyring, integration.client_secret_enc, integrationSecretPlace(integration.id)) : null;
+  const clientSecret = clientSecretOf(ctx.keyring, integration);
   const endpoints = endpointsFor(ctx, integration, session);
   const client = oauthClient({ endpoints, clientId: integration.client_id, clientSecret, fetch, allowInsecure: ctx.config.allowPrivateNetwork !== false });
-  const codeVerifier = decryptSecret(ctx.keyring, session.code_verifier_enc, { table: 'connect_sessions', column: 'code_verifier_enc', rowId: session.id });
+  const codeVerifier = decryptSecret(ctx.keyring, session.code_verifier_enc, codeVerifierPlace(session.id));
   const outcome = await exchangeCode(client, { code: query.code, state, redirectUri: redirectUri(ctx), codeVerifier, params: endpoints.tokenParams });
   if (!outcome.ok) {
     const f = outcome.failure;

@@ -8,7 +8,7 @@ import { findConnection } from '../db/connections/find-connection.js';
 import { findIntegrationByKey } from '../db/integrations/find-integration.js';
 import type { ConnectionRow } from '../db/types.js';
 import { invalid, type FieldProblem } from '../errors.js';
-import { validateConnectionConfig } from '../model/connections.js';
+import { validateConnectionConfig } from '../model/connection-config.js';
 import { fromPublicId, newRowId } from '../model/ids.js';
 import { returnUrlProblem } from './return-url.js';
 

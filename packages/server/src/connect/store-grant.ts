@@ -10,19 +10,19 @@ import { findConnectionByAccount } from '../db/connect-sessions/find-connection-
 import type { ConnectSessionRow } from '../db/connect-sessions/find-session.js';
 import { replaceGrant } from '../db/connect-sessions/replace-grant.js';
 import { findConnection } from '../db/connections/find-connection.js';
-import { insertConnection } from '../db/connections/insert-connection.js';
-import { nextEventSequence } from '../db/connections/next-event-sequence.js';
 import { insertEvent } from '../db/events/insert-event.js';
 import { endGrant } from '../db/grant-ledger/end-grant.js';
 import { notifyConnectionChanged } from '../db/notify.js';
-import type { RefreshSettings } from '../db/schema.js';
+import type { RefreshSettings } from '../domain/grants.js';
 import type { ConnectionRow, Executor, IntegrationRow } from '../db/types.js';
-import { connectionToApi, queueRevocation, queueTokenRevocation, secretPlace } from '../model/connections.js';
+import { createConnection } from '../grants/create-connection.js';
+import { emitConnectionEvent } from '../grants/connection-events.js';
+import { recordGrantWithGuard } from '../grants/ledger.js';
+import { queueRevocation, queueTokenRevocation } from '../grants/revocation-queue.js';
+import { connectionSecretPlace } from '../model/secret-places.js';
 import { newRowId } from '../model/ids.js';
-import type { GrantUpdate } from '../providers/modules/index.js';
-import { nextRefreshAfterSuccess } from '../refresh/schedule.js';
-import { emitEvent } from '../webhooks/outbox.js';
-import { recordGrantWithGuard } from './grant-guard.js';
+import type { GrantUpdate } from '../providers/module-types.js';
+import { nextRefreshAfterSuccess } from '../policy/schedule.js';
 
 type Stored = { ok: true; connectionId: string; created: boolean; warned: string[] };
 
@@ -90,8 +90,8 @@ function grantColumns(ctx: AppContext, integration: IntegrationRow, connectionId
   const settings = integration.refresh as RefreshSettings;
   const { update } = grant;
   return {
-    accessTokenEnc: encryptSecret(ctx.keyring, update.accessToken, secretPlace(connectionId, 'access_token_enc')),
-    refreshTokenEnc: encryptSecret(ctx.keyring, grant.refreshToken, secretPlace(connectionId, 'refresh_token_enc')),
+    accessTokenEnc: encryptSecret(ctx.keyring, update.accessToken, connectionSecretPlace(connectionId, 'access_token_enc')),
+    refreshTokenEnc: encryptSecret(ctx.keyring, grant.refreshToken, connectionSecretPlace(connectionId, 'refresh_token_enc')),
     refreshTokenFp: refreshTokenFingerprint(ctx.keyring, grant.refreshToken),
     expiresAt: update.expiresAt,
     refreshTokenExpiresAt: update.refreshTokenExpiresAt ?? null,
@@ -109,50 +109,35 @@ function grantColumns(ctx: AppContext, integration: IntegrationRow, connectionId
 }
 
 async function insertNew(ctx: AppContext, session: ConnectSessionRow, integration: IntegrationRow, grant: AuthorizedGrant): Promise<Stored> {
-  const id = newRowId();
   const now = new Date();
-  const columns = grantColumns(ctx, integration, id, grant, now);
+  const settings = integration.refresh;
   const { update } = grant;
   return ctx.db.kysely.transaction().execute(async (trx) => {
-    await insertConnection(trx, {
-      id,
-      integration_id: integration.id,
-      end_user_id: session.end_user_id,
-      end_user_email: session.end_user_email,
-      connection_config: JSON.stringify(session.connection_config ?? {}),
-      scopes: JSON.stringify(columns.scopes),
-      instance_url: update.instanceUrl ?? null,
-      id_url: update.idUrl ?? null,
-      org_id: update.account?.orgId ?? null,
-      user_id: update.account?.userId ?? null,
-      access_token_enc: columns.accessTokenEnc,
-      refresh_token_enc: columns.refreshTokenEnc,
-      refresh_token_fp: columns.refreshTokenFp,
-      access_token_expires_at: columns.expiresAt,
-      refresh_token_expires_at: columns.refreshTokenExpiresAt,
-      authorized_at: columns.authorizedAt,
-      next_refresh_at: columns.nextRefreshAt,
-      return_url: session.return_url,
+    const created = await createConnection(ctx, trx, {
+      integration,
+      origin: 'connect',
+      endUser: { id: session.end_user_id, email: session.end_user_email },
+      connectionConfig: session.connection_config,
+      scopes: update.scopes ?? integration.scopes,
+      refreshToken: grant.refreshToken,
+      accessToken: update.accessToken,
+      accessTokenExpiresAt: update.expiresAt,
+      refreshTokenExpiresAt: update.refreshTokenExpiresAt ?? null,
+      instanceUrl: update.instanceUrl ?? null,
+      idUrl: update.idUrl ?? null,
+      account: update.account ?? null,
+      // The engine reads this: a first refresh that fails right after it is immediate-expiry evidence.
+      authorizedAt: now,
+      nextRefreshAt: nextRefreshAfterSuccess({
+        now: now.getTime(),
+        keepaliveS: settings.keepalive_s,
+        keepWarm: settings.keep_warm,
+        expiresAt: update.expiresAt,
+        marginS: settings.margin_s,
+      }),
+      returnUrl: session.return_url,
     });
-    await insertEvent(trx, {
-      id: newRowId(),
-      connection_id: id,
-      integration_id: integration.id,
-      type: 'connect',
-      trigger: 'connect',
-      outcome: 'success',
-      instance_id: ctx.config.instanceId,
-    });
-    const warned = update.account ? (await recordGrantWithGuard(ctx, trx, { integration, account: update.account, connectionId: id, issuedAt: now })).warned : [];
-    const sequence = await nextEventSequence(trx, id);
-    const row = (await findConnection(trx, id))!;
-    await emitEvent(trx, {
-      type: 'connection.created',
-      connectionId: id,
-      integrationId: integration.id,
-      data: { connection: connectionToApi(row, integration), sequence },
-    });
-    return { ok: true as const, connectionId: id, created: true, warned };
+    return { ok: true as const, connectionId: created.row.id, created: true, warned: created.warned };
   });
 }
 
@@ -197,13 +182,7 @@ async function replaceInPlace(
     const warned = update.account
       ? (await recordGrantWithGuard(ctx, trx, { integration, account: update.account, connectionId: target.id, issuedAt: now })).warned
       : [];
-    const sequence = await nextEventSequence(trx, target.id);
-    await emitEvent(trx, {
-      type: 'connection.reconnected',
-      connectionId: target.id,
-      integrationId: integration.id,
-      data: { connection: connectionToApi({ ...written, event_sequence: sequence }, integration), sequence },
-    });
+    await emitConnectionEvent(trx, 'connection.reconnected', written, integration);
     await notifyConnectionChanged(trx, target.id, Number(written.generation));
     return { ok: true as const, connectionId: target.id, created: false, warned };
   });

@@ -1,5 +1,7 @@
 // Kysely's view of the schema (migrations/0001-initial.ts is the source of truth).
 import type { ColumnType, Generated } from 'kysely';
+import type { Diagnosis } from '../domain/diagnosis.js';
+import type { ConnectionConfig, ConnectionStatus, CustomProviderConfig, IntegrationStatus, LastError, RefreshSettings } from '../domain/grants.js';
 
 // Column types: what a select returns, what an insert takes, what an update takes.
 // JSON columns are written as JSON text (pg would otherwise send arrays as Postgres arrays).
@@ -11,21 +13,6 @@ type Json<T> = ColumnType<T, string, string>;
 type JsonDefault<T> = ColumnType<T, string | undefined, string>;
 type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>;
 
-export interface RefreshSettings {
-  margin_s: number;
-  keepalive_s: number;
-  access_token_ttl_s: number;
-  max_per_s: number;
-  keep_warm: boolean;
-}
-
-export interface LastError {
-  at: string;
-  http_status: number | null;
-  error: string | null;
-  error_description: string | null;
-}
-
 export interface IntegrationsTable {
   id: string;
   key: string;
@@ -34,16 +21,14 @@ export interface IntegrationsTable {
   client_secret_enc: string | null;
   scopes: Json<string[]>;
   auth_base_url: string | null;
-  provider_config: Json<Record<string, unknown>>;
+  provider_config: Json<CustomProviderConfig>;
   refresh: Json<RefreshSettings>;
-  status: Generated<'ok' | 'error'>;
+  status: Generated<IntegrationStatus>;
   last_error: NullableJson<LastError>;
   generation: Generated<number>;
   created_at: CreatedAt;
   updated_at: TimestampDefault;
 }
-
-export type ConnectionStatus = 'active' | 'refresh_failing' | 'needs_reauth';
 
 export interface ConnectionsTable {
   id: string;
@@ -51,7 +36,7 @@ export interface ConnectionsTable {
   end_user_id: string;
   end_user_email: string | null;
   metadata: JsonDefault<Record<string, unknown>>;
-  connection_config: JsonDefault<Record<string, string>>;
+  connection_config: JsonDefault<ConnectionConfig>;
   status: Generated<ConnectionStatus>;
   scopes: JsonDefault<string[]>;
   instance_url: string | null;
@@ -69,7 +54,7 @@ export interface ConnectionsTable {
   refresh_token_expires_at: NullableTimestamp;
   consecutive_failures: Generated<number>;
   last_error: NullableJson<LastError>;
-  diagnosis: NullableJson<unknown>;
+  diagnosis: NullableJson<Diagnosis>;
   backoff_until: NullableTimestamp;
   reprobe_attempts: Generated<number>;
   lease_owner: string | null;
@@ -169,7 +154,7 @@ export interface ConnectSessionsTable {
   end_user_email: string | null;
   connection_id: string | null;
   return_url: string | null;
-  connection_config: JsonDefault<Record<string, string>>;
+  connection_config: JsonDefault<ConnectionConfig>;
   expires_at: Timestamp;
   used_at: NullableTimestamp;
   state_hash: string | null;

@@ -1,13 +1,8 @@
 // API.md's `last_error`: the provider's answer exactly as sent, each field cut to 1 KB so a
 // huge error page cannot bloat every connection read.
+import type { LastError } from '../domain/grants.js';
 import type { ProviderFailure } from '../providers/classify.js';
 
-export interface LastError {
-  at: string;
-  http_status: number | null;
-  error: string | null;
-  error_description: string | null;
-}
 
 export const LAST_ERROR_FIELD_MAX_BYTES = 1024;
 

@@ -2,8 +2,9 @@
 // Each rule's evidence is narrow (an answer that names its own cause, e.g. "inactive user",
 // is never re-explained by a later, vaguer clue), so the order only settles real ambiguity.
 import { matchesAnyWireError, UNCLASSIFIED_REASON, type WireErrorPattern } from '../providers/classify.js';
-import { SALESFORCE_WIRE_ERRORS as SF } from '../providers/salesforce-errors.js';
-import type { Confidence, DiagnosisCode, DiagnosisEvidence } from './types.js';
+import { SALESFORCE_WIRE_ERRORS as SF } from '../providers/salesforce/errors.js';
+import type { DiagnosisEvidence } from './types.js';
+import type { Confidence, DiagnosisCode } from '../domain/diagnosis.js';
 
 export interface DiagnosisRule {
   readonly code: DiagnosisCode;

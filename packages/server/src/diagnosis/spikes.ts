@@ -6,24 +6,20 @@
 // in it: they were diagnosed one by one (`revoked`), but together they show an admin acted.
 import { Counter } from 'prom-client';
 import type { AppContext } from '../context.js';
-import { nextEventSequence } from '../db/connections/next-event-sequence.js';
 import { findIntegrationById } from '../db/integrations/find-integration.js';
 import { deadConnectionsIn, replaceDiagnosis } from '../db/spikes/rediagnose.js';
 import { activeSpikes, endSubsidedSpikes, openSpike, touchSpike, type SpikeRow } from '../db/spikes/spike-rows.js';
 import { countOperations, permanentFailureGroups, permanentFailures } from '../db/spikes/window-counts.js';
-import type { LastError } from '../db/schema.js';
-import type { ConnectionRow, IntegrationRow } from '../db/types.js';
-import { connectionToApi } from '../model/connections.js';
+import type { IntegrationRow } from '../db/types.js';
+import { emitConnectionEvent } from '../grants/connection-events.js';
 import { newRowId, toPublicId } from '../model/ids.js';
 import { integrationToApi } from '../model/integrations.js';
-import { classifyProviderFailure, type ProviderFailure } from '../providers/classify.js';
-import { providerModule } from '../providers/modules/index.js';
-import { reprobeDelayMs } from '../refresh/schedule.js';
+import { reprobeDelayMs } from '../policy/schedule.js';
 import { emitEvent } from '../webhooks/outbox.js';
 import { isAdminFixable } from './admin-fixable.js';
-import { diagnose } from './diagnose.js';
-import { diagnosisTextsFor } from './texts-for-provider.js';
-import type { Diagnosis, DiagnosisCode } from './types.js';
+import { describeDiagnosis } from './describe.js';
+import { rediagnoseWithSpike } from './evidence.js';
+import type { Diagnosis, DiagnosisCode } from '../domain/diagnosis.js';
 
 /** The most connection ids a spike event carries (API.md). */
 export const SPIKE_CONNECTION_IDS_MAX = 1000;
@@ -227,9 +223,9 @@ export class SpikeDetector {
     let changed = 0;
     const rows = await deadConnectionsIn(db.kysely, connectionIds);
     for (const row of rows) {
-      const previous = row.diagnosis as Diagnosis | null;
-      if (!previous || !OVERTURNABLE.has(previous.code) || !row.last_error) continue;
-      const next = this.rediagnosed(row, integration, group);
+      const previous = row.diagnosis;
+      if (!previous || !OVERTURNABLE.has(previous.code)) continue;
+      const next = rediagnoseWithSpike(ctx, row, integration, { orgId: group.orgId, count: group.failures });
       if (!next || (next.code === previous.code && next.who_fixes === previous.who_fixes)) continue;
       const reprobeAt = isAdminFixable(next.code)
         ? new Date(Date.now() + reprobeDelayMs(row.reprobe_attempts, config.scheduler.reprobeBaseS, config.scheduler.reprobeMaxS))
@@ -237,13 +233,7 @@ export class SpikeDetector {
       const done = await db.kysely.transaction().execute(async (trx) => {
         const updated = await replaceDiagnosis(trx, row.id, previous.code, next, reprobeAt);
         if (!updated) return false; // recovered, reconnected or re-explained meanwhile
-        const sequence = await nextEventSequence(trx, row.id);
-        await emitEvent(trx, {
-          type: 'connection.diagnosis_changed',
-          connectionId: row.id,
-          integrationId: integration.id,
-          data: { connection: connectionToApi({ ...updated, event_sequence: sequence }, integration), diagnosis: next, previous_diagnosis_code: previous.code, sequence },
-        });
+        await emitConnectionEvent(trx, 'connection.diagnosis_changed', updated, integration, { data: { diagnosis: next, previous_diagnosis_code: previous.code } });
         return true;
       });
       if (done) {
@@ -254,51 +244,10 @@ export class SpikeDetector {
     return changed;
   }
 
-  /** The connection's stored failure, explained again with the spike as evidence. */
-  private rediagnosed(row: ConnectionRow, integration: IntegrationRow, group: Group): Diagnosis | null {
-    const lastError = row.last_error as LastError;
-    const failure: ProviderFailure = {
-      kind: 'oauth_error',
-      grantType: 'refresh_token',
-      httpStatus: lastError.http_status,
-      error: lastError.error,
-      errorDescription: lastError.error_description,
-      bodyWasJson: true,
-      requestSent: true,
-    };
-    const classification = classifyProviderFailure(failure, providerModule(integration.provider).classificationRules);
-    if (classification.class !== 'permanent') return null;
-    return diagnose(
-      {
-        failure,
-        classification,
-        providerName: this.ctx.providers.describe(integration.provider)?.name ?? integration.provider,
-        // Whatever other evidence there was is already in the stored code (see OVERTURNABLE).
-        firstRefreshSinceAuthorization: false,
-        rotationUncertain: false,
-        newerLiveGrantsForSameProviderUser: null,
-        grantLimit: null,
-        idleSeconds: null,
-        providerIdleLimitS: null,
-        orgSpike: { orgId: group.orgId, count: group.failures, windowS: this.ctx.config.spikes.windowS },
-      },
-      diagnosisTextsFor(integration.provider),
-    );
-  }
-
   /** The words for a spike's diagnosis (the whole card, as on a connection). */
   private describe(code: DiagnosisCode, integration: IntegrationRow): Diagnosis {
-    const texts = diagnosisTextsFor(integration.provider);
-    const text = texts[code]({ provider: this.ctx.providers.describe(integration.provider)?.name ?? integration.provider });
-    return {
-      code,
-      summary: text.summary,
-      causes: [...text.causes],
-      fix: [...text.fix],
-      who_fixes: text.who_fixes,
-      prevention: text.prevention.map((p) => ({ ...p })),
-      confidence: 'probable',
-    };
+    const name = this.ctx.providers.describe(integration.provider)?.name ?? integration.provider;
+    return describeDiagnosis(this.ctx.providers.module(integration.provider).diagnosisTexts, code, name, 'probable');
   }
 }
 

@@ -1,48 +1,13 @@
-// The diagnosis vocabulary (DESIGN.md "Diagnosis", API.md `diagnosis`). Codes are fixed by DESIGN.
+// What diagnosis reads: the evidence a caller gathers (diagnosis itself does no I/O).
 import type { Classification, ProviderFailure } from '../providers/classify.js';
-
-export type WhoFixes = 'end_user' | 'org_admin' | 'developer' | 'nobody_transient';
-
-export type DiagnosisCode =
-  | 'token_limit_evicted'
-  | 'immediate_expiry_policy'
-  | 'idle_expired'
-  | 'lifetime_expired'
-  | 'rotation_lost'
-  | 'org_wide_revocation'
-  | 'credentials_changed'
-  | 'user_inactive'
-  | 'org_inactive'
-  | 'ip_restricted'
-  | 'not_approved'
-  | 'revoked'
-  | 'client_credentials_invalid'
-  | 'grant_type_unsupported'
-  | 'scope_invalid'
-  | 'unclassified_error'
-  | 'provider_unavailable';
-
-export type Confidence = 'certain' | 'probable';
-
-export interface PreventionStep {
-  who: WhoFixes;
-  step: string;
-}
-
-export interface Diagnosis {
-  code: DiagnosisCode;
-  summary: string;
-  causes: string[];
-  fix: string[];
-  who_fixes: WhoFixes;
-  prevention: PreventionStep[];
-  confidence: Confidence;
-}
+import type { NamedCause } from '../providers/module-types.js';
 
 /** Everything diagnosis knows, gathered by the caller (diagnosis does no I/O). */
 export interface DiagnosisEvidence {
   failure: ProviderFailure;
   classification: Classification;
+  /** The cause the provider's answer names, as its module reads it (null: none named). */
+  namedCause: NamedCause | null;
   /** e.g. "Salesforce": used in the plain-words texts */
   providerName: string;
   /** No successful refresh since the grant was authorized or imported. */
@@ -60,20 +25,3 @@ export interface DiagnosisEvidence {
   /** An active failure spike covering this connection's org (orgId set) or its whole integration (orgId null). */
   orgSpike: { orgId: string | null; count: number; windowS: number } | null;
 }
-
-/** The words of one diagnosis code; who_fixes belongs to the code, not to the evidence. */
-export interface DiagnosisText {
-  summary: string;
-  causes: string[];
-  fix: string[];
-  who_fixes: WhoFixes;
-  prevention: PreventionStep[];
-}
-
-/** Values the texts are written with. */
-export interface TextContext {
-  /** e.g. "Salesforce" */
-  provider: string;
-}
-
-export type DiagnosisTexts = Record<DiagnosisCode, (ctx: TextContext) => DiagnosisText>;

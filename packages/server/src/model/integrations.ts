@@ -8,11 +8,12 @@ import { deleteIntegration as deleteIntegrationRow } from '../db/integrations/de
 import { findIntegrationByKey } from '../db/integrations/find-integration.js';
 import { insertIntegration } from '../db/integrations/insert-integration.js';
 import { updateIntegration as updateIntegrationRow } from '../db/integrations/update-integration.js';
-import type { RefreshSettings } from '../db/schema.js';
+import type { RefreshSettings } from '../domain/grants.js';
 import type { IntegrationRow } from '../db/types.js';
 import { conflict, invalid, notFound, type FieldProblem } from '../errors.js';
 import type { ProviderDescription } from '../providers/provider.js';
 import { newRowId } from './ids.js';
+import { integrationSecretPlace } from './secret-places.js';
 
 export interface IntegrationInput {
   key: string;
@@ -37,10 +38,6 @@ export const REFRESH_DEFAULTS: RefreshSettings = {
   max_per_s: 20,
   keep_warm: false,
 };
-
-export function integrationSecretPlace(id: string) {
-  return { table: 'integrations', column: 'client_secret_enc', rowId: id };
-}
 
 function isHttpUrl(value: string): boolean {
   try {

@@ -3,7 +3,7 @@
 // the client, its authentication method, and the guarded fetch.
 import * as oauth from 'oauth4webapi';
 import type { ProviderEndpoints } from '../providers/provider.js';
-import type { GuardedFetch } from './outbound.js';
+import type { GuardedFetch } from '../outbound/guarded-fetch.js';
 
 export interface OAuthClientSettings {
   endpoints: ProviderEndpoints;

@@ -1,7 +1,7 @@
 // Turns whatever a provider call ended with into the one ProviderFailure shape the
 // classifier and the diagnosis read: the wire fields verbatim, nothing inferred here.
 import type { GrantType, ProviderFailure } from '../providers/classify.js';
-import { OutboundBlockedError, OutboundRequestError } from './outbound.js';
+import { OutboundBlockedError, OutboundRequestError } from '../outbound/errors.js';
 
 /** Reads a non-2xx token-endpoint answer (JSON or form-encoded error bodies, or anything else). */
 export async function failureFromResponse(response: Response, grantType: GrantType): Promise<ProviderFailure> {

@@ -1,6 +1,6 @@
 // Classifying a provider failure (DESIGN.md "Classifying a provider error"): the rules are data,
 // one function applies them in DESIGN's order. Pure: no I/O.
-import { SALESFORCE_WIRE_ERRORS } from './salesforce-errors.js';
+import { SALESFORCE_WIRE_ERRORS } from './salesforce/errors.js';
 
 export type ErrorClass = 'integration' | 'transient' | 'permanent';
 export type GrantType = 'refresh_token' | 'authorization_code';

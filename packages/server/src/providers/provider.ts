@@ -1,6 +1,8 @@
 // What the rest of Grantkeeper knows about a provider: data from the catalog, plus a small
 // module for behaviour data cannot express (Salesforce: no expires_in, identity URL,
 // signature). Nothing outside `providers/` branches on a provider's key.
+import type { CustomProviderConfig } from '../domain/grants.js';
+
 export type ClientAuth = 'client_secret_basic' | 'client_secret_post';
 
 export interface IntegrationProviderSettings {
@@ -9,12 +11,7 @@ export interface IntegrationProviderSettings {
   scopes: string[];
   authBaseUrl: string | null;
   /** Custom `oauth2` providers: their endpoints and client authentication. */
-  providerConfig: {
-    authorization_url?: string;
-    token_url?: string;
-    revoke_url?: string | null;
-    client_auth?: 'body' | 'basic';
-  };
+  providerConfig: CustomProviderConfig;
 }
 
 export interface ProviderEndpoints {
@@ -53,6 +50,8 @@ export interface ProviderDescription {
   refreshTokenAbsoluteTtlS: number | null;
   /** The documented access-token lifetime (seconds): the default `refresh.access_token_ttl_s`. */
   accessTokenTtlS: number | null;
+  /** Whether a refresh may hand back a new refresh token that replaces the old (unknown counts as yes). */
+  rotating: boolean;
   /** The default `refresh.keepalive_s`: a third of the idle lifetime, at most a day. */
   keepaliveS: number;
 }

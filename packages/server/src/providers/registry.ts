@@ -11,7 +11,10 @@ import {
   validateConnectionConfig,
   type ConfigCheck,
   type ProviderEntry,
-} from './catalog.js';
+} from './catalog/catalog.js';
+import { classifyProviderFailure, type Classification, type ProviderFailure } from './classify.js';
+import type { ProviderModule } from './module-types.js';
+import { providerModule } from './modules.js';
 import type { IntegrationProviderSettings, ProviderDescription, ProviderEndpoints } from './provider.js';
 
 const CUSTOM_OAUTH2: ProviderDescription = {
@@ -27,6 +30,7 @@ const CUSTOM_OAUTH2: ProviderDescription = {
   refreshTokenIdleTtlS: null,
   refreshTokenAbsoluteTtlS: null,
   accessTokenTtlS: null,
+  rotating: true,
   keepaliveS: 86_400,
 };
 
@@ -51,6 +55,7 @@ function describeEntry(entry: ProviderEntry): ProviderDescription {
     refreshTokenIdleTtlS: entry.tokens.refresh_token_idle_ttl_s ?? null,
     refreshTokenAbsoluteTtlS: entry.tokens.refresh_token_absolute_ttl_s ?? null,
     accessTokenTtlS: entry.tokens.access_token_ttl_s ?? null,
+    rotating: entry.refresh_model === 'rotating',
     keepaliveS: defaultKeepaliveS(entry),
   };
 }
@@ -92,9 +97,14 @@ export class ProviderRegistry {
     return { ok: false, problems: keys.map((k) => ({ variable: k, message: `not a connection_config variable of provider ${settings.provider}` })) };
   }
 
-  /** Whether the provider's token responses are Salesforce's (identity URL, signature, no expires_in). */
-  isSalesforce(key: string): boolean {
-    return moduleFor(key) === 'salesforce';
+  /** A provider's failure, classified by its module's rules. */
+  classify(key: string, failure: ProviderFailure): Classification {
+    return classifyProviderFailure(failure, providerModule(key).classificationRules);
+  }
+
+  /** The module for behaviour the provider's data cannot express. */
+  module(key: string): ProviderModule {
+    return providerModule(key);
   }
 
   endpoints(settings: IntegrationProviderSettings, connectionConfig: Record<string, string> = {}): ProviderEndpoints {
@@ -122,9 +132,4 @@ export class ProviderRegistry {
       tokenParams: { ...entry.auth.token_params },
     };
   }
-}
-
-/** Which per-provider module interprets token responses. */
-export function moduleFor(providerKey: string): 'salesforce' | 'generic' {
-  return providerKey === 'salesforce' || providerKey === 'salesforce-sandbox' ? 'salesforce' : 'generic';
 }

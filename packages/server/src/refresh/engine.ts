@@ -15,29 +15,31 @@ import { findIntegrationById } from '../db/integrations/find-integration.js';
 import { notifyConnectionChanged } from '../db/notify.js';
 import { acquireLease } from '../db/refresh/acquire-lease.js';
 import { commitRefresh } from '../db/refresh/commit-refresh.js';
-import { countNewerLiveGrants } from '../db/refresh/grant-ledger-evidence.js';
 import { countIntegrationErrors, setIntegrationStatus } from '../db/refresh/integration-status.js';
 import { completeEvent, resolveOrphanedIntent, writeIntent, type EventOutcome } from '../db/refresh/intent.js';
 import { recordFailure } from '../db/refresh/record-failure.js';
 import { countRefreshOutcome } from '../db/refresh/refresh-stats.js';
 import { releaseLease, renewLease } from '../db/refresh/renew-lease.js';
-import { findActiveOrgSpike } from '../db/spikes/spike-rows.js';
-import type { ConnectionStatus, RefreshSettings } from '../db/schema.js';
+import type { ConnectionStatus, RefreshSettings } from '../domain/grants.js';
 import type { ConnectionRow, IntegrationRow } from '../db/types.js';
-import { describeLastError, diagnose, isAdminFixable, type Diagnosis } from '../diagnosis/index.js';
-import { diagnosisTextsFor } from '../diagnosis/texts-for-provider.js';
+import { isAdminFixable } from '../diagnosis/admin-fixable.js';
+import { diagnoseRefreshFailure } from '../diagnosis/evidence.js';
+import { describeLastError } from '../diagnosis/last-error.js';
+import type { Diagnosis } from '../domain/diagnosis.js';
 import { DomainError, notFound } from '../errors.js';
-import { connectionToApi, secretPlace } from '../model/connections.js';
+import { connectionToApi } from '../model/connection-view.js';
+import { clientSecretOf, connectionSecretPlace } from '../model/secret-places.js';
 import { newRowId, toPublicId } from '../model/ids.js';
-import { integrationSecretPlace, integrationToApi } from '../model/integrations.js';
+import { integrationToApi } from '../model/integrations.js';
 import { reconnectUrl } from '../model/reconnect-link.js';
 import { oauthClient, type OAuthClient } from '../oauth/client.js';
-import { createGuardedFetch, type GuardedFetch } from '../oauth/outbound.js';
+import { createGuardedFetch, type GuardedFetch } from '../outbound/guarded-fetch.js';
 import { refreshGrant, type TokenOutcome } from '../oauth/refresh-grant.js';
 import { classifyProviderFailure, outcomeMayBeUnknown, type Classification, type ProviderFailure } from '../providers/classify.js';
-import { providerModule, type ProviderModule } from '../providers/modules/index.js';
+import type { ProviderModule } from '../providers/module-types.js';
+import { providerModule } from '../providers/modules.js';
 import { emitEvent } from '../webhooks/outbox.js';
-import { backoffDelayMs, nextRefreshAfterSuccess, reprobeDelayMs } from './schedule.js';
+import { backoffDelayMs, nextRefreshAfterSuccess, reprobeDelayMs } from '../policy/schedule.js';
 import type { CachedToken } from './token-cache.js';
 import { toTokenView, type Refresher, type TokenResult } from './token-service.js';
 
@@ -245,7 +247,7 @@ export class RefreshEngine implements Refresher {
     return {
       connectionId: row.id,
       generation,
-      accessToken: decryptSecret(this.ctx.keyring, row.access_token_enc, secretPlace(row.id, 'access_token_enc')),
+      accessToken: decryptSecret(this.ctx.keyring, row.access_token_enc, connectionSecretPlace(row.id, 'access_token_enc')),
       expiresAt: row.access_token_expires_at,
       instanceUrl: row.instance_url,
       marginS: settings.margin_s,
@@ -259,9 +261,7 @@ export class RefreshEngine implements Refresher {
   private async refreshHoldingLease(row: ConnectionRow, integration: IntegrationRow, options: AttemptOptions): Promise<AttemptResult> {
     const { ctx } = this;
     const module = providerModule(integration.provider);
-    const clientSecret = integration.client_secret_enc
-      ? decryptSecret(ctx.keyring, integration.client_secret_enc, integrationSecretPlace(integration.id))
-      : null;
+    const clientSecret = clientSecretOf(ctx.keyring, integration);
     const endpoints = ctx.providers.endpoints(
       {
         provider: integration.provider,
@@ -286,7 +286,7 @@ export class RefreshEngine implements Refresher {
       };
       return this.storeFailure(row, integration, module, failure, null, options, { eventId: null, durationMs: 0 });
     }
-    const refreshToken = decryptSecret(ctx.keyring, row.refresh_token_enc, secretPlace(row.id, 'refresh_token_enc'));
+    const refreshToken = decryptSecret(ctx.keyring, row.refresh_token_enc, connectionSecretPlace(row.id, 'refresh_token_enc'));
     // A dead grant or rejected integration is probed with exactly one call (no confirmation retry).
     const singleCall = row.status === 'needs_reauth' || integration.status === 'error';
 
@@ -388,8 +388,8 @@ export class RefreshEngine implements Refresher {
     }
     const rotated = update.refreshToken !== null;
     const grant = {
-      accessTokenEnc: encryptSecret(ctx.keyring, update.accessToken, secretPlace(row.id, 'access_token_enc')),
-      refreshTokenEnc: rotated ? encryptSecret(ctx.keyring, update.refreshToken!, secretPlace(row.id, 'refresh_token_enc')) : null,
+      accessTokenEnc: encryptSecret(ctx.keyring, update.accessToken, connectionSecretPlace(row.id, 'access_token_enc')),
+      refreshTokenEnc: rotated ? encryptSecret(ctx.keyring, update.refreshToken!, connectionSecretPlace(row.id, 'refresh_token_enc')) : null,
       refreshTokenFp: rotated ? refreshTokenFingerprint(ctx.keyring, update.refreshToken!) : null,
       expiresAt: update.expiresAt,
       instanceUrl: update.instanceUrl,
@@ -485,7 +485,7 @@ export class RefreshEngine implements Refresher {
     const entry = ctx.providers.entry(integration.provider);
     const rotating = entry ? entry.refresh_model === 'rotating' : true;
     const unknownOutcome = rotating && outcomeMayBeUnknown(failure);
-    const diagnosis = await this.diagnoseFailure(row, integration, failure, classification, now);
+    const diagnosis = await diagnoseRefreshFailure(ctx, row, integration, failure, classification, now);
     const lastError = describeLastError(failure, now);
     if (classification.alert) {
       ctx.metrics.alerts.inc({ kind: `provider_${classification.reason}` });
@@ -604,46 +604,6 @@ export class RefreshEngine implements Refresher {
     }
     const retryAfterS = current.backoff_until ? Math.max(1, (current.backoff_until.getTime() - Date.now()) / 1000) : 1;
     return { kind: 'unavailable', retryAfterS, reason: classification.reason };
-  }
-
-  private async diagnoseFailure(
-    row: ConnectionRow,
-    integration: IntegrationRow,
-    failure: ProviderFailure,
-    classification: Classification,
-    now: Date,
-  ): Promise<Diagnosis> {
-    const description = this.ctx.providers.describe(integration.provider);
-    let newer: number | null = null;
-    if (classification.class === 'permanent' && row.org_id && row.user_id) {
-      newer = await countNewerLiveGrants(
-        this.ctx.db.kysely,
-        { provider: integration.provider, clientId: integration.client_id, orgId: row.org_id, userId: row.user_id },
-        row.id,
-      );
-    }
-    // Many grants of this org failing together (an active spike) point at its admin.
-    let orgSpike: { orgId: string; count: number; windowS: number } | null = null;
-    if (classification.class === 'permanent' && row.org_id) {
-      const spike = await findActiveOrgSpike(this.ctx.db.kysely, integration.id, row.org_id);
-      if (spike) orgSpike = { orgId: row.org_id, count: spike.count, windowS: this.ctx.config.spikes.windowS };
-      // The spike that explained this grant's death stays its evidence after the spike ends.
-      else if ((row.diagnosis as { code?: string } | null)?.code === 'org_wide_revocation') orgSpike = { orgId: row.org_id, count: 0, windowS: this.ctx.config.spikes.windowS };
-    }
-    const lastUse = Math.max(row.last_refreshed_at?.getTime() ?? 0, (row.authorized_at ?? row.created_at).getTime());
-    return diagnose({
-      failure,
-      classification,
-      providerName: description?.name ?? integration.provider,
-      // Only a known authorization time is evidence (an import without issued_at is not).
-      firstRefreshSinceAuthorization: row.authorized_at !== null && (row.last_refreshed_at === null || row.last_refreshed_at < row.authorized_at),
-      rotationUncertain: row.outcome_unknown_at !== null,
-      newerLiveGrantsForSameProviderUser: newer,
-      grantLimit: description?.grantLimit?.limit ?? null,
-      idleSeconds: (now.getTime() - lastUse) / 1000,
-      providerIdleLimitS: description?.refreshTokenIdleTtlS ?? null,
-      orgSpike,
-    }, diagnosisTextsFor(integration.provider));
   }
 
   // ── helpers ───────────────────────────────────────────────────────────────────────────

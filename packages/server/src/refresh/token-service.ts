@@ -4,9 +4,9 @@
 import type { AppContext } from '../context.js';
 import { decryptSecret } from '../crypto/envelope.js';
 import { readTokenState, type TokenState } from '../db/connections/read-token-state.js';
-import type { RefreshSettings } from '../db/schema.js';
+import type { RefreshSettings } from '../domain/grants.js';
 import { invalid, notFound } from '../errors.js';
-import { secretPlace } from '../model/connections.js';
+import { connectionSecretPlace } from '../model/secret-places.js';
 import { fromPublicId } from '../model/ids.js';
 import type { CachedToken } from './token-cache.js';
 
@@ -104,7 +104,7 @@ export function currentToken(ctx: AppContext, state: TokenState, settings: Refre
   const entry: CachedToken = {
     connectionId: state.id,
     generation,
-    accessToken: decryptSecret(ctx.keyring, state.access_token_enc, secretPlace(state.id, 'access_token_enc')),
+    accessToken: decryptSecret(ctx.keyring, state.access_token_enc, connectionSecretPlace(state.id, 'access_token_enc')),
     expiresAt: state.access_token_expires_at,
     instanceUrl: state.instance_url,
     marginS: settings.margin_s,

@@ -2,7 +2,7 @@
 // the visitor's own session cookie, so it shows exactly what the API contract gives and
 // needs no access of its own to the database or to other teams' modules.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CSRF_HEADER } from './session.js';
+import { CSRF_HEADER } from '../auth/dashboard-sessions.js';
 
 export interface ApiResult {
   status: number;

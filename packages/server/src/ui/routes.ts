@@ -24,7 +24,7 @@ import {
   sessionCookie,
   verifySessionValue,
   type UiSession,
-} from './session.js';
+} from '../auth/dashboard-sessions.js';
 
 const CSP = [
   "default-src 'none'",

@@ -11,7 +11,7 @@ import { fanOutOutbox } from '../db/webhooks/fan-out-outbox.js';
 import { OUTBOX_CHANNEL } from '../db/webhooks/notify-outbox.js';
 import { insertPing } from '../db/webhooks/ping.js';
 import { newRowId, toPublicId } from '../model/ids.js';
-import { createGuardedFetch, type GuardedFetch } from '../oauth/outbound.js';
+import { createGuardedFetch, type GuardedFetch } from '../outbound/guarded-fetch.js';
 import { withConnectionFields } from './outbox.js';
 import { nextRetryDelayMs } from './retry-policy.js';
 import { OutcomeWriter } from './outcome-writer.js';

@@ -13,7 +13,7 @@ import {
 } from '../db/webhooks/endpoints.js';
 import { conflict, invalid, notFound, type FieldProblem } from '../errors.js';
 import { fromPublicId, newRowId, toPublicId } from '../model/ids.js';
-import { addressAllowed } from '../oauth/outbound.js';
+import { addressAllowed } from '../outbound/address-policy.js';
 import { WEBHOOK_EVENT_TYPES } from './outbox.js';
 import { generateWebhookSecret } from './signing.js';
 

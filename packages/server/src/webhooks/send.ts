@@ -1,6 +1,7 @@
 // One delivery attempt over the guarded outbound client (SSRF rules, timeout, no
 // redirects) and what it means: delivered, endpoint gone (410), or try again.
-import { OutboundBlockedError, OutboundRequestError, type GuardedFetch } from '../oauth/outbound.js';
+import { OutboundBlockedError, OutboundRequestError } from '../outbound/errors.js';
+import type { GuardedFetch } from '../outbound/guarded-fetch.js';
 import { signedHeaders } from './signing.js';
 
 export const RESPONSE_BODY_LIMIT = 1024;

@@ -15,7 +15,7 @@ import {
   type IntegrationInput,
 } from '../../model/integrations.js';
 import { conflict } from '../../errors.js';
-import { deleteAllConnectionsOfIntegration } from '../../model/connections.js';
+import { deleteAllConnectionsOfIntegration } from '../../grants/delete-connection.js';
 import { cursorParam } from '../cursor.js';
 import { IntegrationCreateBody, IntegrationPatchBody, IntegrationSchema, PageQuery, listOf, problemResponses } from '../schemas.js';
 

@@ -5,8 +5,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
-import { ProviderEntrySchema } from '../../providers/catalog-schema.js';
-import { defaultKeepaliveS, getProvider, listProviders, type ProviderEntry } from '../../providers/catalog.js';
+import { ProviderEntrySchema } from '../../providers/catalog/schema.js';
+import { defaultKeepaliveS, getProvider, listProviders, type ProviderEntry } from '../../providers/catalog/catalog.js';
 import { problems } from '../problem.js';
 import { PageQuery, listOf, problemResponses } from '../schemas.js';
 

@@ -8,7 +8,7 @@ import { findIntegrationByKey } from '../../db/integrations/find-integration.js'
 import { countConnectionsByStatus } from '../../db/stats/connection-counts.js';
 import { listIntegrationHealth } from '../../db/stats/integration-health.js';
 import { refreshOutcomeCounts, type StatsBucket } from '../../db/stats/refresh-series.js';
-import { requireConnection } from '../../model/connections.js';
+import { requireConnection } from '../../grants/lookup.js';
 import { toPublicId } from '../../model/ids.js';
 import { reconnectUrl } from '../../model/reconnect-link.js';
 import { problems } from '../problem.js';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { LastError } from '../schema.js';
+import type { LastError } from '../../domain/grants.js';
 import type { Executor, IntegrationRow } from '../types.js';
 
 /** How many of the integration's connections were last refused for its credentials, of how many. */

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { ConnectionStatus, LastError } from '../schema.js';
+import type { ConnectionStatus, LastError } from '../../domain/grants.js';
 import type { ConnectionRow, Executor } from '../types.js';
 
 export interface FailureWrite {

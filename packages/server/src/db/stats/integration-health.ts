@@ -1,4 +1,4 @@
-import type { LastError } from '../schema.js';
+import type { LastError } from '../../domain/grants.js';
 import type { Executor } from '../types.js';
 
 export interface IntegrationHealthRow {

@@ -7,10 +7,10 @@ import type { AppContext } from '../context.js';
 import { findIntegrationById } from '../db/integrations/find-integration.js';
 import { claimDueConnections, type ClaimedConnection } from '../db/scheduler/claim-due.js';
 import { deferClaimed, releaseClaims } from '../db/scheduler/release-claims.js';
-import type { RefreshSettings } from '../db/schema.js';
+import type { RefreshSettings } from '../domain/grants.js';
 import type { IntegrationRow } from '../db/types.js';
-import type { RefreshEngine } from './engine.js';
-import type { RateLimiter } from './rate-limit.js';
+import type { RefreshEngine } from '../refresh/engine.js';
+import type { RateLimiter } from '../refresh/rate-limit.js';
 
 interface Claimed extends ClaimedConnection {
   claimedAt: number;

@@ -3,7 +3,8 @@
 // rotated token is the only one left), the granted scope, and the refresh token's own
 // expiry when the provider states it or its absolute lifetime is known.
 import { OAUTH2_CLASSIFICATION_RULES } from '../classify.js';
-import type { GrantUpdate, ProviderModule, TokenResponseContext } from './types.js';
+import type { GrantUpdate, ProviderModule, TokenResponseContext } from '../module-types.js';
+import { GENERIC_DIAGNOSIS_TEXTS } from './texts.js';
 
 // Ten years: a larger stated lifetime is treated as this (an absurd value must not make an
 // unrepresentable date).
@@ -42,6 +43,11 @@ export function grantedScopes(body: Record<string, unknown>): string[] | undefin
 
 export const genericModule: ProviderModule = {
   classificationRules: OAUTH2_CLASSIFICATION_RULES,
+  diagnosisTexts: GENERIC_DIAGNOSIS_TEXTS,
+  // Generic providers name no account in an identity URL: it is stored, not read.
+  readImportedAccount: () => ({ ok: true, account: null }),
+  // RFC 6749 gives `invalid_grant` no standard descriptions to read a cause from.
+  namedCause: () => null,
   interpretTokenResponse(body, context): GrantUpdate {
     const refreshTokenExpiresAt = refreshTokenExpiry(body, context);
     return {

@@ -10,12 +10,12 @@ import {
   type Fact,
   type ProviderEntry,
   type TemplateVariable,
-} from './catalog-schema.js';
+} from './schema.js';
 
-export type { Fact, ProviderEntry, TemplateVariable } from './catalog-schema.js';
+export type { Fact, ProviderEntry, TemplateVariable } from './schema.js';
 
-// Resolves to packages/server/providers/ from both src/providers/ and dist/providers/.
-export const CATALOG_DIR: URL = new URL('../../providers/', import.meta.url);
+// Resolves to packages/server/providers/ from both src/providers/catalog/ and dist/providers/catalog/.
+export const CATALOG_DIR: URL = new URL('../../../providers/', import.meta.url);
 
 /** A bad catalog file: names the file and the JSON pointer of the offending field. */
 export class CatalogError extends Error {

@@ -6,15 +6,13 @@
 // `invalid_grant` weeks later. Runs inside the transaction that stores the grant.
 import type { AppContext } from '../context.js';
 import { findConnection } from '../db/connections/find-connection.js';
-import { nextEventSequence } from '../db/connections/next-event-sequence.js';
 import { insertEvent } from '../db/events/insert-event.js';
 import { endGrant, endOtherGrantsOfConnection } from '../db/grant-ledger/end-grant.js';
 import { listLiveGrants } from '../db/grant-ledger/list-live-grants.js';
 import { recordGrant } from '../db/grant-ledger/record-grant.js';
 import type { Executor, IntegrationRow } from '../db/types.js';
-import { connectionToApi } from '../model/connections.js';
 import { newRowId, toPublicId } from '../model/ids.js';
-import { emitEvent } from '../webhooks/outbox.js';
+import { emitConnectionEvent } from './connection-events.js';
 
 export const EVICTED_BY_LIMIT = 'evicted_by_limit';
 
@@ -77,12 +75,6 @@ async function warnConnection(
     instance_id: ctx.config.instanceId,
     detail: JSON.stringify({ newer_connection_id: newer, limit }),
   });
-  const sequence = await nextEventSequence(trx, connectionId);
-  await emitEvent(trx, {
-    type: 'connection.grant_limit_warning',
-    connectionId,
-    integrationId: integration.id,
-    data: { connection: connectionToApi({ ...row, event_sequence: sequence }, integration), newer_connection_id: newer, limit, sequence },
-  });
+  await emitConnectionEvent(trx, 'connection.grant_limit_warning', row, integration, { data: { newer_connection_id: newer, limit } });
   return true;
 }

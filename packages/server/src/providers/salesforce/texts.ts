@@ -1,7 +1,8 @@
 // The words on a dashboard card, per diagnosis code: for a developer or support person who must
 // decide what to do next. Salesforce places are named exactly; the end user is pointed at the
 // connection's reconnect link (`reconnect_url` in the `reauth_required` answer and webhook).
-import type { DiagnosisTexts } from './types.js';
+import type { DiagnosisTexts } from '../../domain/diagnosis.js';
+import { GENERIC_DIAGNOSIS_TEXTS } from '../generic/texts.js';
 
 const MANAGE_APP_POLICIES =
   'Setup → Connected Apps → Manage Connected Apps → <app> → Edit Policies (for an External Client App: Setup → External Client App Manager → <app> → Policies → OAuth Policies)';
@@ -226,19 +227,7 @@ export const SALESFORCE_DIAGNOSIS_TEXTS: DiagnosisTexts = {
     prevention: [{ who: 'developer', step: 'Keep the integration\'s scopes equal to the app\'s selected scopes; include refresh_token.' }],
   }),
 
-  unclassified_error: ({ provider }) => ({
-    summary: `${provider} answered with an error Grantkeeper does not know; it keeps retrying and does not ask the end user to reconnect.`,
-    causes: [
-      'A new or undocumented error code or answer from the provider.',
-      'An unexpected answer from something in between (a proxy, a captive portal, a wrong host).',
-    ],
-    fix: [
-      'Read last_error (status, error, description) and the connection\'s events.',
-      'If the grant is really dead, ask the end user to reconnect; otherwise report the answer so it can be classified.',
-    ],
-    who_fixes: 'developer',
-    prevention: [{ who: 'developer', step: "Add the provider's error to the provider's classification rules once its meaning is known." }],
-  }),
+  unclassified_error: GENERIC_DIAGNOSIS_TEXTS.unclassified_error,
 
   provider_unavailable: ({ provider }) => ({
     summary: `${provider} could not refresh the token right now; Grantkeeper retries with backoff and still serves a valid token if it has one.`,

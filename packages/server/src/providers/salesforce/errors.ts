@@ -1,7 +1,7 @@
 // Salesforce's token-endpoint error answers, as data (salesforce-oauth-spec.md §3.3, §4, §5.2, §6).
 // Each entry lists every wire form Salesforce is known to use for one cause; classification
 // and diagnosis match against these lists instead of spelling strings out in code.
-import type { WireErrorPattern } from './classify.js';
+import type { WireErrorPattern } from '../classify.js';
 
 export const SALESFORCE_WIRE_ERRORS = {
   /** The catch-all: unknown, revoked, evicted by the 5-approval limit, expired by policy, or a rotated-out token reused. */

@@ -1,7 +1,7 @@
 // API keys: only their SHA-256 digests are held, and a presented key is compared against
 // every digest in constant time — so neither a match position nor a near-miss leaks.
 import { timingSafeEqual } from 'node:crypto';
-import { sha256Hex } from './hashing.js';
+import { sha256Hex } from '../crypto/hashing.js';
 
 export class ApiKeySet {
   private digests: Buffer[] = [];

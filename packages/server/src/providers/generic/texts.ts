@@ -1,9 +1,8 @@
-// The words of each diagnosis code for any OAuth 2.0 provider other than Salesforce: the
+// The words of each diagnosis code for any OAuth 2.0 provider without a module of its own: the
 // same codes and the same `who_fixes` (they belong to the code), but no provider's screens
 // are named — the developer is pointed at the provider's own app settings and docs, the end
 // user at the connection's reconnect link.
-import { SALESFORCE_DIAGNOSIS_TEXTS } from './texts.js';
-import type { DiagnosisTexts } from './types.js';
+import type { DiagnosisTexts } from '../../domain/diagnosis.js';
 
 const RECONNECT = "Send the end user the connection's reconnect link (reconnect_url) and ask them to connect again.";
 const KEEPALIVE = "Keep Grantkeeper's scheduled keepalive refresh on (the integration's refresh.keepalive_s; by default a third of the provider's known idle lifetime, at most a day) so no grant sits unused.";
@@ -197,7 +196,20 @@ export const GENERIC_DIAGNOSIS_TEXTS: DiagnosisTexts = {
   }),
 
   // Already provider-neutral: one text for every provider.
-  unclassified_error: SALESFORCE_DIAGNOSIS_TEXTS.unclassified_error,
+  unclassified_error: ({ provider }) => ({
+    summary: `${provider} answered with an error Grantkeeper does not know; it keeps retrying and does not ask the end user to reconnect.`,
+    causes: [
+      'A new or undocumented error code or answer from the provider.',
+      'An unexpected answer from something in between (a proxy, a captive portal, a wrong host).',
+    ],
+    fix: [
+      'Read last_error (status, error, description) and the connection\'s events.',
+      'If the grant is really dead, ask the end user to reconnect; otherwise report the answer so it can be classified.',
+    ],
+    who_fixes: 'developer',
+    prevention: [{ who: 'developer', step: "Add the provider's error to the provider's classification rules once its meaning is known." }],
+  }),
+
 
   provider_unavailable: ({ provider }) => ({
     summary: `${provider} could not refresh the token right now; Grantkeeper retries with backoff and still serves a valid token if it has one.`,

@@ -3,7 +3,7 @@
 // not a database query, so it costs the token fast path nothing measurable.
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { problems } from './problem.js';
+import { problems } from '../api/problem.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

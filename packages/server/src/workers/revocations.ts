@@ -6,7 +6,7 @@ import { decryptSecret } from '../crypto/envelope.js';
 import { claimDueRevocations } from '../db/revocations/claim-due-revocations.js';
 import { finishRevocation, retryRevocationLater } from '../db/revocations/finish-revocation.js';
 import { oauthClient } from '../oauth/client.js';
-import type { GuardedFetch } from '../oauth/outbound.js';
+import type { GuardedFetch } from '../outbound/guarded-fetch.js';
 import { revokeToken } from '../oauth/revoke.js';
 import type { ClientAuth } from '../providers/provider.js';
 

@@ -1,6 +1,7 @@
 // The behaviour of a provider that its catalog data cannot express: how to read a token
 // response, and which error signatures mean what.
-import type { ClassificationRules } from '../classify.js';
+import type { DiagnosisTexts } from '../domain/diagnosis.js';
+import type { ClassificationRules, ProviderFailure } from './classify.js';
 
 export interface TokenResponseContext {
   receivedAt: Date;
@@ -21,7 +22,7 @@ export interface GrantUpdate {
   /** undefined: leave as stored. */
   instanceUrl?: string | null;
   idUrl?: string;
-  account?: { orgId: string; userId: string };
+  account?: ProviderAccount;
   scopes?: string[];
   /** Salesforce signs id + issued_at; a mismatch is recorded and alerted, never a reason to drop the response. */
   signature: 'valid' | 'mismatch' | 'absent' | 'not_applicable';
@@ -35,7 +36,29 @@ export interface GrantUpdate {
   refreshTokenExpiresAt?: Date;
 }
 
+/**
+ * A refusal that names its own cause (the provider's wire text for "the user is inactive",
+ * "the password changed", …), read by the provider's module. Diagnosis ranks these above the
+ * vaguer clues of a grant's history; an answer naming no cause is read as null.
+ */
+export type NamedCause = 'credentials_changed' | 'user_inactive' | 'org_inactive' | 'ip_restricted' | 'not_approved' | 'lifetime_expired';
+
+/** The provider account (org and user) a grant belongs to, when the provider has one. */
+export interface ProviderAccount {
+  orgId: string;
+  userId: string;
+}
+
+/** What an imported grant's identity URL says about its account. */
+export type ImportedAccount = { ok: true; account: ProviderAccount | null } | { ok: false; message: string };
+
 export interface ProviderModule {
   interpretTokenResponse(body: Record<string, unknown>, context: TokenResponseContext): GrantUpdate;
   classificationRules: ClassificationRules;
+  /** The words explaining each diagnosis for this provider's users and admins. */
+  diagnosisTexts: DiagnosisTexts;
+  /** What a permanent refusal says about its cause; null when it says nothing specific. */
+  namedCause(failure: Pick<ProviderFailure, 'error' | 'errorDescription' | 'grantType'>): NamedCause | null;
+  /** Reads the account from an import's `credentials.id_url` (undefined: none given). */
+  readImportedAccount(idUrl: string | undefined): ImportedAccount;
 }

@@ -5,10 +5,22 @@
 // - `id` is the identity URL on the login host; org and user ids are its last segments;
 // - signature = base64(HMAC-SHA256(client_secret, id + issued_at)).
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { DEFAULT_CLASSIFICATION_RULES } from '../classify.js';
-import { parseIdentityUrl } from '../../model/salesforce-ids.js';
-import { grantedScopes, refreshTokenExpiry } from './generic.js';
-import type { GrantUpdate, ProviderModule } from './types.js';
+import { DEFAULT_CLASSIFICATION_RULES, matchesAnyWireError, type WireErrorPattern } from '../classify.js';
+import { SALESFORCE_WIRE_ERRORS as SF } from './errors.js';
+import { parseIdentityUrl } from './ids.js';
+import { grantedScopes, refreshTokenExpiry } from '../generic/module.js';
+import type { GrantUpdate, NamedCause, ProviderModule } from '../module-types.js';
+import { SALESFORCE_DIAGNOSIS_TEXTS } from './texts.js';
+
+/** The answers that say why a grant was refused (salesforce-oauth-spec.md §4), in the order they are read. */
+const NAMED_CAUSES: readonly [NamedCause, readonly WireErrorPattern[]][] = [
+  ['lifetime_expired', SF.tokenValidityExpired],
+  ['credentials_changed', SF.authenticationFailure],
+  ['user_inactive', SF.inactiveUser],
+  ['org_inactive', SF.inactiveOrg],
+  ['ip_restricted', SF.ipRestricted],
+  ['not_approved', SF.notApproved],
+];
 
 export function salesforceSignature(clientSecret: string, idUrl: string, issuedAt: string): string {
   return createHmac('sha256', clientSecret).update(idUrl + issuedAt).digest('base64');
@@ -25,6 +37,16 @@ function checkSignature(body: Record<string, unknown>, clientSecret: string | nu
 
 export const salesforceModule: ProviderModule = {
   classificationRules: DEFAULT_CLASSIFICATION_RULES,
+  diagnosisTexts: SALESFORCE_DIAGNOSIS_TEXTS,
+  namedCause(failure) {
+    for (const [cause, patterns] of NAMED_CAUSES) if (matchesAnyWireError(failure, patterns)) return cause;
+    return null;
+  },
+  readImportedAccount(idUrl) {
+    if (idUrl === undefined) return { ok: true, account: null };
+    const account = parseIdentityUrl(idUrl);
+    return account ? { ok: true, account } : { ok: false, message: 'must be a Salesforce identity URL (…/id/{orgId}/{userId})' };
+  },
   interpretTokenResponse(body, context): GrantUpdate {
     const received = context.receivedAt.getTime();
     const issuedAtMs = typeof body.issued_at === 'string' && /^\d{10,16}$/.test(body.issued_at) ? Number(body.issued_at) : null;

@@ -1,0 +1,95 @@
+// `POST /v1/connections`: a grant obtained elsewhere becomes a connection. No provider call
+// (unless the caller asks to verify it); the provider account is read from `id_url` where
+// the provider's module knows how, otherwise it fills in from the first refresh.
+import type { AppContext } from '../context.js';
+import { allRefreshTokenFingerprints } from '../crypto/hashing.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { findConnectionByFingerprint } from '../db/connections/find-by-fingerprint.js';
+import { findIntegrationByKey } from '../db/integrations/find-integration.js';
+import type { ConnectionRow, IntegrationRow } from '../db/types.js';
+import { conflict, invalid, type FieldProblem } from '../errors.js';
+import { validateConnectionConfig } from '../model/connection-config.js';
+import { toPublicId } from '../model/ids.js';
+import type { ProviderAccount } from '../providers/module-types.js';
+import { createConnection } from './create-connection.js';
+
+export interface ImportInput {
+  integration: string;
+  end_user: { id: string; email?: string | null };
+  metadata?: Record<string, unknown>;
+  connection_config?: Record<string, string>;
+  credentials: {
+    refresh_token: string;
+    access_token?: string;
+    instance_url?: string;
+    id_url?: string;
+    issued_at?: string;
+  };
+}
+
+/** `issued_at` as RFC 3339 or epoch milliseconds (as some providers send it); null when malformed. */
+export function parseIssuedAt(value: string): Date | null {
+  if (/^\d{10,16}$/.test(value)) {
+    const date = new Date(Number(value));
+    return Number.isNaN(date.getTime()) ? null : date;
+  }
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(value)) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+const duplicate = (existingId?: string) =>
+  conflict('duplicate_grant', 'This refresh token is already held by another connection.', existingId ? { connection_id: toPublicId('connection', existingId) } : {});
+
+export async function importConnection(ctx: AppContext, input: ImportInput): Promise<{ row: ConnectionRow; integration: IntegrationRow }> {
+  const integration = await findIntegrationByKey(ctx.db.kysely, input.integration);
+  if (!integration) throw invalid([{ field: 'integration', message: `no integration with key "${input.integration}"` }]);
+  const connectionConfig = validateConnectionConfig(ctx, integration, input.connection_config);
+  const { credentials } = input;
+
+  const problems: FieldProblem[] = [];
+  let issuedAt: Date | null = null;
+  if (credentials.issued_at !== undefined) {
+    issuedAt = parseIssuedAt(credentials.issued_at);
+    if (!issuedAt) problems.push({ field: 'credentials.issued_at', message: 'must be RFC 3339 or epoch milliseconds' });
+  }
+  let account: ProviderAccount | null = null;
+  const read = ctx.providers.module(integration.provider).readImportedAccount(credentials.id_url);
+  if (read.ok) account = read.account;
+  else problems.push({ field: 'credentials.id_url', message: read.message });
+  for (const field of ['instance_url', 'id_url'] as const) {
+    const value = credentials[field];
+    if (value !== undefined && !/^https?:\/\//i.test(value)) problems.push({ field: `credentials.${field}`, message: 'must be an http(s) URL' });
+  }
+  if (problems.length > 0) throw invalid(problems);
+
+  const existing = await findConnectionByFingerprint(ctx.db.kysely, allRefreshTokenFingerprints(ctx.keyring, credentials.refresh_token));
+  if (existing) throw duplicate(existing.id);
+
+  const refresh = integration.refresh;
+  const now = new Date();
+  try {
+    const created = await ctx.db.kysely.transaction().execute((trx) =>
+      createConnection(ctx, trx, {
+        integration,
+        origin: 'import',
+        endUser: { id: input.end_user.id, email: input.end_user.email ?? null },
+        metadata: input.metadata ?? {},
+        connectionConfig,
+        scopes: integration.scopes,
+        refreshToken: credentials.refresh_token,
+        accessToken: credentials.access_token ?? null,
+        accessTokenExpiresAt: credentials.access_token !== undefined ? new Date((issuedAt ?? now).getTime() + refresh.access_token_ttl_s * 1000) : null,
+        instanceUrl: credentials.instance_url?.replace(/\/+$/, '') ?? null,
+        idUrl: credentials.id_url ?? null,
+        account,
+        authorizedAt: issuedAt,
+        nextRefreshAt: new Date(now.getTime() + refresh.keepalive_s * 1000),
+      }),
+    );
+    return { row: created.row, integration };
+  } catch (error) {
+    if (isUniqueViolation(error)) throw duplicate();
+    throw error;
+  }
+}

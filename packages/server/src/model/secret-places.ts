@@ -1,0 +1,31 @@
+// Where each secret lives. A ciphertext is bound to its place (table, column, row), so a
+// value copied to another row or column does not decrypt: every caller names the place
+// through these, never by spelling out table and column itself.
+import { decryptSecret, type SecretPlace } from '../crypto/envelope.js';
+import type { Keyring } from '../crypto/keyring.js';
+import type { IntegrationRow } from '../db/types.js';
+
+export const connectionSecretPlace = (rowId: string, column: 'access_token_enc' | 'refresh_token_enc'): SecretPlace => ({
+  table: 'connections',
+  column,
+  rowId,
+});
+
+export const integrationSecretPlace = (rowId: string): SecretPlace => ({ table: 'integrations', column: 'client_secret_enc', rowId });
+
+export const revocationSecretPlace = (rowId: string, column: 'token_enc' | 'client_secret_enc'): SecretPlace => ({ table: 'revocations', column, rowId });
+
+export const codeVerifierPlace = (rowId: string): SecretPlace => ({ table: 'connect_sessions', column: 'code_verifier_enc', rowId });
+
+export const idempotentResponsePlace = (rowId: string): SecretPlace => ({ table: 'idempotency_keys', column: 'response_enc', rowId });
+
+export const webhookSecretPlace = (rowId: string, column: 'secret_enc' | 'previous_secret_enc'): SecretPlace => ({
+  table: 'webhook_endpoints',
+  column,
+  rowId,
+});
+
+/** The integration's client secret in plaintext; null for a public client. */
+export function clientSecretOf(keyring: Keyring, integration: Pick<IntegrationRow, 'id' | 'client_secret_enc'>): string | null {
+  return integration.client_secret_enc ? decryptSecret(keyring, integration.client_secret_enc, integrationSecretPlace(integration.id)) : null;
+}

@@ -118,7 +118,6 @@ export type AuthorizeErrorKind = keyof typeof AUTHORIZE_ERRORS;
 
 /** Revoke endpoint errors (spec §7.1). */
 export const REVOKE_INVALID_TOKEN: OAuthErrorBody = { error: 'invalid_token', error_description: 'Token was invalid' };
-export const REVOKE_UNSUPPORTED_TOKEN_TYPE: OAuthErrorBody = { error: 'unsupported_token_type', error_description: 'Token type not supported' };
 
 /** REST API bodies (spec §9). */
 export const REST_INVALID_SESSION = [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }];

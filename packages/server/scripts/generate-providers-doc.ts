@@ -89,6 +89,17 @@ export function renderProvidersDoc(entries: readonly ProviderEntry[]): string {
     lines.push(`| ${row.map(cell).join(' | ')} |`);
   }
   lines.push('');
+  // The catalog entry's `module`: behaviour its data cannot express.
+  const byModule = new Map<string, string[]>();
+  for (const e of entries) if (e.module !== undefined && e.module !== 'generic') byModule.set(e.module, [...(byModule.get(e.module) ?? []), e.key]);
+  if (byModule.size) {
+    const named = [...byModule].map(([module, keys]) => `the \`${module}\` module serves ${keys.map((k) => `\`${k}\``).join(', ')}`);
+    lines.push(
+      `What the data cannot express (token-response quirks, extra error codes, diagnosis texts) lives in a provider module: ${named.join('; ')}.`,
+      'Every other entry uses the generic module (RFC 6749 error codes, provider-neutral diagnosis texts).',
+      '',
+    );
+  }
   const templated = entries.filter((e) => Object.keys(e.template_variables).length > 0);
   if (templated.length) {
     lines.push('## Per-connection and per-integration URL parts', '');

@@ -86,9 +86,20 @@ export interface Config {
     retryWindowS: number;
   };
   retention: {
+    /** Events, finished webhook deliveries, fanned-out outbox rows, ended spikes. */
     days: number;
     batchSize: number;
     intervalMs: number;
+    /** Connect sessions expired (their flow, if any, over) longer ago than this. */
+    connectSessionDays: number;
+    /** Revocations done or given up longer ago than this. */
+    revocationDays: number;
+    /** Ended ledger grants no existing connection can cite as evidence (at least `days`). */
+    grantLedgerDays: number;
+    /** Per-minute refresh outcome rollups (at least the dashboard's longest window, 7 days). */
+    refreshStatsDays: number;
+    /** Revoked API keys, counted from their revocation. */
+    revokedApiKeyDays: number;
   };
   idempotencyTtlS: number;
   shutdownTimeoutMs: number;
@@ -211,6 +222,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (backoffMaxMs < backoffBaseMs) r.problems.push('GRANTKEEPER_BACKOFF_MAX_MS must be at least GRANTKEEPER_BACKOFF_BASE_MS');
   const waitMsMax = r.int('WAIT_MS_MAX', 30_000, { min: 1 });
   const webhookTimeoutMs = r.int('WEBHOOK_TIMEOUT_MS', 10_000, { min: 1 });
+  const retentionDays = r.int('RETENTION_DAYS', 30, { min: 1 });
+  const grantLedgerDays = r.int('GRANT_LEDGER_RETENTION_DAYS', retentionDays, { min: 1 });
+  // Ended grants are the evidence of a provider's grant limit: kept at least as long as the history.
+  if (grantLedgerDays < retentionDays) r.problems.push('GRANTKEEPER_GRANT_LEDGER_RETENTION_DAYS must be at least GRANTKEEPER_RETENTION_DAYS');
   const webhookClaimMs = r.int('WEBHOOK_CLAIM_MS', webhookTimeoutMs + 30_000, { min: 1 });
   // A claim that ends while its request may still be running would let another instance send it twice.
   if (webhookClaimMs <= webhookTimeoutMs) r.problems.push('GRANTKEEPER_WEBHOOK_CLAIM_MS must be greater than GRANTKEEPER_WEBHOOK_TIMEOUT_MS');
@@ -281,9 +296,15 @@ export function loadConfig(env: Env = process.env): Config {
       retryWindowS: r.int('REVOCATION_RETRY_WINDOW_S', 86_400, { min: 1 }),
     },
     retention: {
-      days: r.int('RETENTION_DAYS', 30, { min: 1 }),
+      days: retentionDays,
       batchSize: r.int('RETENTION_BATCH_SIZE', 500, { min: 1, max: 500 }),
       intervalMs: r.int('RETENTION_INTERVAL_MS', 3_600_000, { min: 1 }),
+      connectSessionDays: r.int('CONNECT_SESSION_RETENTION_DAYS', 7, { min: 1 }),
+      revocationDays: r.int('REVOCATION_RETENTION_DAYS', retentionDays, { min: 1 }),
+      grantLedgerDays,
+      // The dashboard charts up to 7 days.
+      refreshStatsDays: r.int('REFRESH_STATS_RETENTION_DAYS', Math.max(7, retentionDays), { min: 7 }),
+      revokedApiKeyDays: r.int('REVOKED_API_KEY_RETENTION_DAYS', retentionDays, { min: 1 }),
     },
     idempotencyTtlS: r.int('IDEMPOTENCY_TTL_S', 86_400, { min: 1 }),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 30_000),

@@ -46,6 +46,12 @@ export function createMetrics() {
       labelNames: ['result'] as const,
       registers: [registry],
     }),
+    leaseRenewalsFailed: new Counter({
+      name: 'grantkeeper_lease_renewals_failed_total',
+      help: 'Refresh lease renewals that failed (error: the database did not answer; lost: another holder has the lease)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     clockSkew: new Gauge({
       name: 'grantkeeper_provider_clock_skew_seconds',
       help: "Last observed difference between the provider's issued_at and our receive time",
@@ -54,7 +60,7 @@ export function createMetrics() {
     }),
     signatureMismatches: new Counter({
       name: 'grantkeeper_signature_mismatch_total',
-      help: 'Salesforce token responses whose signature did not verify (stored anyway)',
+      help: 'Signed token responses whose signature did not verify (stored anyway)',
       labelNames: ['integration'] as const,
       registers: [registry],
     }),

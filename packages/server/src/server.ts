@@ -1,6 +1,6 @@
 // Assembles one Grantkeeper instance: database, keys, engine, workers, HTTP server.
 import type { FastifyInstance } from 'fastify';
-import { buildApp, type AppServices } from './api/app.js';
+import { buildApp } from './api/app.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { ApiKeySet } from './auth/api-key-set.js';
@@ -20,6 +20,7 @@ import { ProviderRegistry } from './providers/registry.js';
 import { TokenCache } from './refresh/token-cache.js';
 import type { PGlite } from '@electric-sql/pglite';
 import { createServices, type Services } from './services.js';
+import { uiRoutes } from './ui/routes.js';
 
 export interface ServerOptions {
   config: Config;
@@ -92,7 +93,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const services = createServices(ctx);
   let app: FastifyInstance;
   try {
-    app = await buildApp(ctx, services.appServices as AppServices);
+    app = await buildApp(ctx, services);
+    // The dashboard reads and acts through the /v1 API of this app, in-process.
+    await app.register(uiRoutes(ctx));
     const unlisten = await ctx.db.listen(CONNECTION_CHANNEL, (payload) => {
       const [id, generation] = payload.split(':');
       if (id) ctx.tokenCache.invalidate(id, generation === undefined ? undefined : Number(generation));

@@ -1,72 +1,81 @@
 // The long-lived parts of an instance besides HTTP: the refresh engine and the background
-// workers. Started after the server listens; stopped first on shutdown (workers stop taking
-// work, then in-flight refreshes finish and store their outcome).
-import type { AppServices } from './api/app.js';
-import { connectPublicRoutes, connectSessionRoutes } from './api/routes/connect.js';
-import { providerRoutes } from './api/routes/providers.js';
-import { spikeRoutes } from './api/routes/spikes.js';
-import { statsRoutes } from './api/routes/stats.js';
-import { webhookRoutes } from './api/routes/webhooks.js';
+// workers, and the hooks the HTTP routes call into them with. Started after the server
+// listens; stopped first on shutdown (workers stop taking work, then in-flight refreshes
+// finish and store their outcome).
 import type { AppContext } from './context.js';
+import { createOutboundClients, type OutboundClients } from './outbound/clients.js';
 import { Retention } from './workers/retention.js';
 import { RefreshEngine } from './refresh/engine.js';
 import { afterSecretChange } from './refresh/integration-recovery.js';
 import { RevocationWorker } from './workers/revocations.js';
 import { RateLimiter } from './refresh/rate-limit.js';
 import { Scheduler } from './workers/scheduler.js';
-import { SpikeDetector } from './diagnosis/spikes.js';
-import { uiRoutes } from './ui/routes.js';
-import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { SpikeWorker } from './workers/spikes.js';
+import type { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { WebhookWorker } from './workers/webhook-dispatch.js';
 
 export interface Services {
   engine: RefreshEngine;
+  outbound: OutboundClients;
   scheduler: Scheduler;
-  spikes: SpikeDetector;
+  spikes: SpikeWorker;
   retention: Retention;
   dispatcher: WebhookDispatcher;
-  appServices: AppServices;
+  webhooks: WebhookWorker;
+  hooks: ServiceHooks;
   start(): void;
   stop(): Promise<void>;
   onClose(fn: () => Promise<void> | void): void;
 }
 
+/** What the HTTP routes ask of the engine and the workers besides calling them directly. */
+interface ServiceHooks {
+  /** An integration's client secret changed: clear its error and re-probe one connection. */
+  onSecretChanged(integrationId: string): void;
+  /** `POST /v1/connections?verify=true`: refresh the imported grant once, now. */
+  verifyImported(connectionId: string): Promise<void>;
+  /** Sends queued revocations now (a dead grant's token, before the user re-authorizes). */
+  revokeQueued(): Promise<unknown>;
+}
+
 export function createServices(ctx: AppContext): Services {
   const closers: (() => Promise<void> | void)[] = [];
-  const engine = new RefreshEngine(ctx);
+  const outbound = createOutboundClients(
+    { allowPrivateNetwork: ctx.config.allowPrivateNetwork },
+    { providerMs: ctx.config.refresh.tokenTimeoutMs, webhookMs: ctx.config.webhooks.timeoutMs },
+  );
+  const engine = new RefreshEngine(ctx, outbound.providers);
   const limiter = new RateLimiter(ctx);
   const scheduler = new Scheduler(ctx, engine, limiter);
-  const spikes = new SpikeDetector(ctx);
-  engine.beforeProviderCall = (integrationId, maxPerS) => limiter.overdraw(integrationId, maxPerS);
-  engine.onRateLimited = (integrationId) => {
-    void limiter.rateLimited(integrationId).catch((error: unknown) => ctx.log.warn({ err: error }, 'halving the rate failed'));
+  const spikes = new SpikeWorker(ctx);
+  engine.hooks = {
+    beforeProviderCall: (integrationId, maxPerS) => limiter.overdraw(integrationId, maxPerS),
+    onRateLimited: (integrationId) => {
+      void limiter.rateLimited(integrationId).catch((error: unknown) => ctx.log.warn({ err: error }, 'halving the rate failed'));
+    },
+    onRefreshOutcome: (outcome) => spikes.noteOutcome(outcome),
   };
-  engine.onRefreshOutcome = (outcome) => spikes.noteOutcome(outcome);
-  const dispatcher = new WebhookDispatcher(ctx);
-  const revocations = new RevocationWorker(ctx, engine.fetch);
+  const webhooks = new WebhookWorker(ctx, outbound.webhooks);
+  const dispatcher = webhooks.dispatcher;
+  const revocations = new RevocationWorker(ctx, outbound.providers);
   const retention = new Retention(ctx);
-  const workers = [scheduler, dispatcher, revocations, retention, spikes];
+  const workers = [scheduler, webhooks, revocations, retention, spikes];
   return {
     engine,
+    outbound,
     scheduler,
     spikes,
     retention,
     dispatcher,
-    appServices: {
-      refresher: engine,
-      integrationHooks: {
-        onSecretChanged(integrationId) {
-          void afterSecretChange(ctx, engine, integrationId).catch((error: unknown) => ctx.log.error({ err: error }, 'secret change follow-up failed'));
-        },
+    webhooks,
+    hooks: {
+      onSecretChanged(integrationId) {
+        void afterSecretChange(ctx, engine, integrationId).catch((error: unknown) => ctx.log.error({ err: error }, 'secret change follow-up failed'));
       },
-      connectionHooks: {
-        async verifyImported(connectionId) {
-          await engine.refreshInBackground(connectionId, 'import');
-        },
+      async verifyImported(connectionId) {
+        await engine.refreshInBackground(connectionId, 'import');
       },
-      plugins: {
-        public: [connectPublicRoutes(ctx, { engine, revokeQueued: () => revocations.tick() }), uiRoutes(ctx)],
-        authenticated: [connectSessionRoutes(ctx, { engine }), webhookRoutes(ctx, { dispatcher }), providerRoutes(ctx), statsRoutes(ctx), spikeRoutes(ctx)],
-      },
+      revokeQueued: () => revocations.tick(),
     },
     start() {
       for (const worker of workers) worker.start();

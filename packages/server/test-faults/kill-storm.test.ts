@@ -2,11 +2,11 @@
 // every few seconds. Afterwards every connection is active holding the emulator's current
 // refresh token, or diagnosed rotation_lost — and no more of those than kills that landed
 // between sending a refresh and storing its answer.
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decryptSecret } from '../src/crypto/envelope.js';
 import { Keyring } from '../src/crypto/keyring.js';
-import { Cluster } from './cluster.js';
+import { until } from '../test/helpers/wait.js';
+import { Cluster, startFaultCluster } from './cluster.js';
 
 const CONNECTIONS = Number(process.env.FAULTS_CONNECTIONS ?? 2000);
 const STORM_S = Number(process.env.FAULTS_STORM_S ?? 30);
@@ -14,7 +14,10 @@ const STORM_S = Number(process.env.FAULTS_STORM_S ?? 30);
 describe('kill -9 during a refresh storm', () => {
   let cluster: Cluster;
   beforeAll(async () => {
-    cluster = await Cluster.start(3, { GRANTKEEPER_LEASE_TTL_MS: '1000', GRANTKEEPER_INTENT_GRACE_S: '2', GRANTKEEPER_TOKEN_TIMEOUT_MS: '5000' }, { rotation: true });
+    cluster = await startFaultCluster(3, {
+      env: { GRANTKEEPER_LEASE_TTL_MS: '1000', GRANTKEEPER_INTENT_GRACE_S: '2', GRANTKEEPER_TOKEN_TIMEOUT_MS: '5000' },
+      app: { rotation: true },
+    });
     await cluster.importGrants(CONNECTIONS);
   });
   afterAll(async () => {
@@ -39,8 +42,9 @@ describe('kill -9 during a refresh storm', () => {
     cluster.emu.setLatency(0);
     expect(kills).toBeGreaterThan(0);
 
-    // Let every lease left by a killed holder pass its grace, then touch every connection once.
-    await new Promise((r) => setTimeout(r, 3500));
+    // Every lease a killed holder left must be free to take (expired, and past its intent
+    // grace, in database time) before every connection is touched once.
+    await until('every lease left by a killed holder to be free', async () => (await cluster.leasesNotYetFree()) === 0, 30_000, 100);
     const survivor = cluster.servers[0]!;
     let next = 0;
     await Promise.all(Array.from({ length: 20 }, async () => {
@@ -51,10 +55,7 @@ describe('kill -9 during a refresh storm', () => {
     }));
 
     const window = cluster.retired.map((s) => Cluster.unstored(s)).reduce((a, b) => ({ inFlight: a.inFlight + b.inFlight, answered: a.answered + b.answered }), { inFlight: 0, answered: 0 });
-    const db = new pg.Client({ connectionString: cluster.env.GRANTKEEPER_DATABASE_URL });
-    await db.connect();
-    const rows = (await db.query('SELECT id, status, refresh_token_enc, diagnosis FROM connections')).rows as { id: string; status: string; refresh_token_enc: string; diagnosis: { code: string } | null }[];
-    await db.end();
+    const rows = await cluster.query<{ id: string; status: string; refresh_token_enc: string; diagnosis: { code: string } | null }>('SELECT id, status, refresh_token_enc, diagnosis FROM connections');
     const keyring = Keyring.parse(cluster.env.GRANTKEEPER_ENCRYPTION_KEYS!);
     let current = 0;
     let rotationLost = 0;

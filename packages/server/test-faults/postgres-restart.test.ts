@@ -3,7 +3,8 @@
 import { execSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Cluster } from './cluster.js';
+import { until } from '../test/helpers/wait.js';
+import { startFaultCluster, type Cluster } from './cluster.js';
 
 const version = readdirSync('/etc/postgresql')[0];
 const pgctl = (action: 'stop' | 'start') =>
@@ -12,7 +13,7 @@ const pgctl = (action: 'stop' | 'start') =>
 describe('PostgreSQL restart during a storm', () => {
   let cluster: Cluster;
   beforeAll(async () => {
-    cluster = await Cluster.start(3, { GRANTKEEPER_INTENT_GRACE_S: '60', GRANTKEEPER_LEASE_TTL_MS: '5000' }, { rotation: true });
+    cluster = await startFaultCluster(3, { env: { GRANTKEEPER_INTENT_GRACE_S: '60', GRANTKEEPER_LEASE_TTL_MS: '5000' }, app: { rotation: true } });
     await cluster.importGrants(200);
   });
   afterAll(async () => {
@@ -40,7 +41,7 @@ describe('PostgreSQL restart during a storm', () => {
 
     // The same processes serve again (no restart).
     for (const server of cluster.servers) {
-      await expect.poll(async () => (await cluster.call(server, 'GET', '/readyz')).status, { timeout: 30_000 }).toBe(200);
+      await until(`${server.instanceId} ready again`, async () => (await cluster.call(server, 'GET', '/readyz')).status === 200, 30_000, 100);
     }
     // Every grant still refreshes: no stored refresh token was lost or left behind a rotation.
     const reuseBefore = cluster.emu.stats().reuse_detections;

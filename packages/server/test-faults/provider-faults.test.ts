@@ -1,12 +1,12 @@
 // The emulator answering 503 and then timing out for a while, during a storm on 3
 // instances: transient trouble never makes a connection needs_reauth, and all recover.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Cluster } from './cluster.js';
+import { startFaultCluster, type Cluster } from './cluster.js';
 
 describe('provider outage during a storm', () => {
   let cluster: Cluster;
   beforeAll(async () => {
-    cluster = await Cluster.start(3, { GRANTKEEPER_TOKEN_TIMEOUT_MS: '500', GRANTKEEPER_BACKOFF_BASE_MS: '100', GRANTKEEPER_BACKOFF_MAX_MS: '500' });
+    cluster = await startFaultCluster(3, { env: { GRANTKEEPER_TOKEN_TIMEOUT_MS: '500', GRANTKEEPER_BACKOFF_BASE_MS: '100', GRANTKEEPER_BACKOFF_MAX_MS: '500' } });
     await cluster.importGrants(300);
   });
   afterAll(async () => {

@@ -2,10 +2,10 @@
 // then back: every event id in the outbox arrives, signed.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Cluster } from './cluster.js';
+import { until } from '../test/helpers/wait.js';
+import { startFaultCluster, type Cluster } from './cluster.js';
 
 describe('webhook receiver outage', () => {
   let cluster: Cluster;
@@ -38,13 +38,15 @@ describe('webhook receiver outage', () => {
 
   beforeAll(async () => {
     await listen();
-    cluster = await Cluster.start(3, {
-      GRANTKEEPER_TOKEN_TIMEOUT_MS: '1000',
-      GRANTKEEPER_BACKOFF_BASE_MS: '50',
-      GRANTKEEPER_BACKOFF_MAX_MS: '100',
-      GRANTKEEPER_WEBHOOK_RETRY_BASE_MS: '200',
-      GRANTKEEPER_WEBHOOK_RETRY_MAX_MS: '1000',
-      GRANTKEEPER_WEBHOOK_POLL_INTERVAL_MS: '100',
+    cluster = await startFaultCluster(3, {
+      env: {
+        GRANTKEEPER_TOKEN_TIMEOUT_MS: '1000',
+        GRANTKEEPER_BACKOFF_BASE_MS: '50',
+        GRANTKEEPER_BACKOFF_MAX_MS: '100',
+        GRANTKEEPER_WEBHOOK_RETRY_BASE_MS: '200',
+        GRANTKEEPER_WEBHOOK_RETRY_MAX_MS: '1000',
+        GRANTKEEPER_WEBHOOK_POLL_INTERVAL_MS: '100',
+      },
     });
     const endpoint = await cluster.call(cluster.servers[0]!, 'POST', '/v1/webhook-endpoints', { url: `http://127.0.0.1:${port}/hooks` });
     expect(endpoint.status).toBe(201);
@@ -74,13 +76,10 @@ describe('webhook receiver outage', () => {
     await flapper;
     for (const c of cluster.connections) await cluster.call(cluster.random(), 'POST', `/v1/connections/${c.id}/refresh`);
 
-    const db = new pg.Client({ connectionString: cluster.env.GRANTKEEPER_DATABASE_URL });
-    await db.connect();
-    const rows = (await db.query<{ id: string }>('SELECT id FROM outbox')).rows;
-    await db.end();
+    const rows = await cluster.query<{ id: string }>('SELECT id FROM outbox');
     const expected = rows.map((r) => `evt_${r.id.replace(/-/g, '')}`);
     expect(expected.length).toBeGreaterThan(cluster.connections.length); // created + failing + recovered
-    await expect.poll(() => expected.filter((id) => !received.has(id)).length, { timeout: 60_000, interval: 250 }).toBe(0);
+    await until('every event id delivered', () => expected.every((id) => received.has(id)), 60_000, 250);
     const duplicates = [...received.values()].filter((n) => n > 1).length;
     console.log(`webhook outage: ${expected.length} events, all received; ${duplicates} delivered more than once`);
   });

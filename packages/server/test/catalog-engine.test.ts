@@ -8,9 +8,11 @@ import { SALESFORCE_DIAGNOSIS_TEXTS } from '../src/providers/salesforce/texts.js
 import { GENERIC_DIAGNOSIS_TEXTS } from '../src/providers/generic/texts.js';
 import { providerRefreshDefaults } from '../src/model/integrations.js';
 import { listProviders, TemplateError } from '../src/providers/catalog/catalog.js';
-import { OAUTH2_CLASSIFICATION_RULES, DEFAULT_CLASSIFICATION_RULES } from '../src/providers/classify.js';
+import { OAUTH2_CLASSIFICATION_RULES } from '../src/providers/classify.js';
 import { genericModule } from '../src/providers/generic/module.js';
-import { providerModule } from '../src/providers/modules.js';
+import { moduleFor, providerModule } from '../src/providers/modules.js';
+import { SALESFORCE_CLASSIFICATION_RULES } from '../src/providers/salesforce/classification.js';
+import { salesforceModule } from '../src/providers/salesforce/module.js';
 import type { IntegrationProviderSettings } from '../src/providers/provider.js';
 import { ProviderRegistry } from '../src/providers/registry.js';
 
@@ -128,8 +130,65 @@ describe('generic token responses', () => {
   it('classifies generic providers with the RFC 6749 rules and Salesforce with its own', () => {
     expect(providerModule('oauth2').classificationRules).toBe(OAUTH2_CLASSIFICATION_RULES);
     expect(providerModule('shopify').classificationRules).toBe(OAUTH2_CLASSIFICATION_RULES);
-    expect(providerModule('salesforce').classificationRules).toBe(DEFAULT_CLASSIFICATION_RULES);
-    expect(providerModule('salesforce-sandbox').classificationRules).toBe(DEFAULT_CLASSIFICATION_RULES);
+    expect(providerModule('salesforce').classificationRules).toBe(SALESFORCE_CLASSIFICATION_RULES);
+    expect(providerModule('salesforce-sandbox').classificationRules).toBe(SALESFORCE_CLASSIFICATION_RULES);
+  });
+
+  it('classifies through the registry with the provider\'s module rules', () => {
+    const concurrent = {
+      kind: 'oauth_error', grantType: 'refresh_token', httpStatus: 400, error: 'invalid_grant',
+      errorDescription: 'expired authorization code', bodyWasJson: true, requestSent: true,
+    } as const;
+    expect(registry.classify('salesforce', concurrent)).toMatchObject({ class: 'transient', reason: 'concurrent_refresh' });
+    // RFC 6749 knows no such signature: a plain dead grant.
+    expect(registry.classify('google', concurrent)).toMatchObject({ class: 'permanent', reason: 'invalid_grant' });
+    expect(registry.classify('oauth2', concurrent)).toMatchObject({ class: 'permanent', reason: 'invalid_grant' });
+  });
+});
+
+describe('the module each catalog entry names', () => {
+  it('is the entry\'s `module`, generic when it names none (and for the custom oauth2 provider)', () => {
+    for (const entry of listProviders()) {
+      expect(moduleFor(entry), entry.key).toBe(entry.module ?? 'generic');
+      expect(providerModule(entry.key), entry.key).toBe(entry.module === 'salesforce' ? salesforceModule : genericModule);
+    }
+    expect(moduleFor(undefined)).toBe('generic');
+    expect(providerModule('oauth2')).toBe(genericModule);
+    expect(registry.module('oauth2')).toBe(genericModule);
+  });
+
+  it('only the Salesforce entries name the Salesforce module', () => {
+    const named = listProviders().filter((e) => e.module !== undefined && e.module !== 'generic').map((e) => `${e.key}:${e.module}`);
+    expect(named.sort()).toEqual(['salesforce-sandbox:salesforce', 'salesforce:salesforce']);
+  });
+
+  it('a module is chosen by the data, not the key', () => {
+    expect(moduleFor({ module: 'salesforce' })).toBe('salesforce');
+    expect(moduleFor({})).toBe('generic');
+  });
+});
+
+describe('whether a provider rotates', () => {
+  it('follows the entry\'s refresh_model: rotating (also when rotation is unknown) or static', () => {
+    for (const entry of listProviders()) {
+      const description = registry.describe(entry.key);
+      if (entry.refresh_model === 'none') continue;
+      expect(description!.rotating, entry.key).toBe(entry.refresh_model === 'rotating');
+      // The catalog makes an unknown rotation `rotating`, the safe handling.
+      if (entry.tokens.rotation.rotates === null) expect(description!.rotating, entry.key).toBe(true);
+      if (entry.tokens.rotation.rotates === 'never') expect(description!.rotating, entry.key).toBe(false);
+    }
+  });
+
+  it('is true for Salesforce and the custom oauth2 provider (its rotation is unknown)', () => {
+    expect(registry.describe('salesforce')!.rotating).toBe(true);
+    expect(registry.describe('salesforce-sandbox')!.rotating).toBe(true);
+    expect(registry.describe('oauth2')!.rotating).toBe(true);
+  });
+
+  it('has both answers in the catalog', () => {
+    const answers = new Set(listProviders().filter((e) => e.refresh_model !== 'none').map((e) => registry.describe(e.key)!.rotating));
+    expect([...answers].sort()).toEqual([false, true]);
   });
 });
 

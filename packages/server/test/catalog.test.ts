@@ -89,6 +89,7 @@ describe('catalog files', () => {
   it('the salesforce entries derive every URL from auth_base_url', () => {
     for (const key of ['salesforce', 'salesforce-sandbox']) {
       const entry = getProvider(key)!;
+      expect(entry.module).toBe('salesforce');
       expect(entry.auth.token_url).toBe('{auth_base_url}/services/oauth2/token');
       expect(entry.template_variables['auth_base_url']).toMatchObject({ from: 'integration', kind: 'base_url' });
       expect(entry.tokens.max_grants_per_user).toMatchObject({ limit: 5, eviction: 'oldest' });
@@ -167,6 +168,13 @@ describe('loadCatalog errors', () => {
     expect(never.message).toMatch(/must be static/);
   });
 
+  it('takes a module Grantkeeper ships, or none (generic)', () => {
+    const err = failure(withEntry((e) => (e.module = 'acme')));
+    expect(err.pointer).toBe('/module');
+    expect(failure(withEntry((e) => (e.module = null))).pointer).toBe('/module');
+    expect(loadCatalog(withEntry((e) => (e.module = 'generic'))).byKey.get('salesforce')!.module).toBe('generic');
+    expect(loadCatalog(withEntry((e) => delete e.module)).byKey.get('salesforce')!.module).toBeUndefined();
+  });
 });
 
 describe('connection_config and URL rendering', () => {

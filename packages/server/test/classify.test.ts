@@ -1,31 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import {
   classifyProviderFailure,
-  DEFAULT_CLASSIFICATION_RULES,
   mergeClassificationRules,
   OAUTH2_CLASSIFICATION_RULES,
   outcomeMayBeUnknown,
+  type ClassificationRules,
   type ErrorClass,
   type ProviderFailure,
 } from '../src/providers/classify.js';
+import { SALESFORCE_CLASSIFICATION_RULES } from '../src/providers/salesforce/classification.js';
+import { failure as oauthError, httpError, noAnswer } from './helpers/failures.js';
 
-/** A Salesforce token-endpoint answer: HTTP 400 with a JSON OAuth error on a refresh grant. */
-function oauthError(error: string, errorDescription: string | null, over: Partial<ProviderFailure> = {}): ProviderFailure {
-  return {
-    kind: 'oauth_error',
-    grantType: 'refresh_token',
-    httpStatus: 400,
-    error,
-    errorDescription,
-    bodyWasJson: true,
-    requestSent: true,
-    ...over,
-  };
-}
-
-function httpError(httpStatus: number, bodyWasJson: boolean): ProviderFailure {
-  return { kind: 'http_error', grantType: 'refresh_token', httpStatus, error: null, errorDescription: null, bodyWasJson, requestSent: true };
-}
+const SF: ClassificationRules = SALESFORCE_CLASSIFICATION_RULES;
+const RFC: ClassificationRules = OAUTH2_CLASSIFICATION_RULES;
 
 describe('classifyProviderFailure: every Salesforce token-endpoint error (spec §3.3)', () => {
   const rows: [error: string, description: string, cls: ErrorClass, reason: string, rateLimited: boolean][] = [
@@ -53,29 +40,29 @@ describe('classifyProviderFailure: every Salesforce token-endpoint error (spec �
     ['server_error', 'oops', 'transient', 'server_error', false],
   ];
   it.each(rows)('%s / %s → %s (%s)', (error, description, cls, reason, rateLimited) => {
-    expect(classifyProviderFailure(oauthError(error, description))).toEqual({ class: cls, alert: false, rateLimited, reason });
+    expect(classifyProviderFailure(oauthError(error, description), SF)).toEqual({ class: cls, alert: false, rateLimited, reason });
   });
 });
 
 describe('the concurrent-refresh signature', () => {
   it('is transient on a refresh grant: someone else is refreshing the same token', () => {
-    expect(classifyProviderFailure(oauthError('invalid_grant', 'expired authorization code')).class).toBe('transient');
+    expect(classifyProviderFailure(oauthError('invalid_grant', 'expired authorization code'), SF).class).toBe('transient');
   });
   it('is permanent on an authorization_code grant: the code was reused or expired', () => {
-    const c = classifyProviderFailure(oauthError('invalid_grant', 'expired authorization code', { grantType: 'authorization_code' }));
+    const c = classifyProviderFailure(oauthError('invalid_grant', 'expired authorization code', { grantType: 'authorization_code' }), SF);
     expect(c).toEqual({ class: 'permanent', alert: false, rateLimited: false, reason: 'invalid_grant' });
   });
   it('matches descriptions regardless of case, spacing and a trailing period', () => {
-    expect(classifyProviderFailure(oauthError('invalid_grant', '  Expired   Authorization Code. ')).reason).toBe('concurrent_refresh');
+    expect(classifyProviderFailure(oauthError('invalid_grant', '  Expired   Authorization Code. '), SF).reason).toBe('concurrent_refresh');
   });
   it('does not match a different description', () => {
-    expect(classifyProviderFailure(oauthError('invalid_grant', 'expired authorization code please')).class).toBe('permanent');
+    expect(classifyProviderFailure(oauthError('invalid_grant', 'expired authorization code please'), SF).class).toBe('permanent');
   });
 });
 
 describe('unknown OAuth codes', () => {
-  it('are transient with an alert and reason unclassified, never permanent', () => {
-    expect(classifyProviderFailure(oauthError('mystery_error', 'what'))).toEqual({
+  it.each([['RFC 6749', RFC], ['Salesforce', SF]] as const)('are transient with an alert and reason unclassified, never permanent (%s rules)', (_name, rules) => {
+    expect(classifyProviderFailure(oauthError('mystery_error', 'what'), rules)).toEqual({
       class: 'transient',
       alert: true,
       rateLimited: false,
@@ -83,11 +70,12 @@ describe('unknown OAuth codes', () => {
     });
   });
   it('are decided by the OAuth error even on a 5xx', () => {
-    expect(classifyProviderFailure(oauthError('invalid_grant', 'expired access/refresh token', { httpStatus: 503 })).class).toBe('permanent');
+    expect(classifyProviderFailure(oauthError('invalid_grant', 'expired access/refresh token', { httpStatus: 503 }), SF).class).toBe('permanent');
+    expect(classifyProviderFailure(oauthError('invalid_grant', null, { httpStatus: 503 }), RFC).class).toBe('permanent');
   });
 });
 
-describe('without a parseable OAuth error: the transport and the HTTP status', () => {
+describe('without a parseable OAuth error: the transport and the HTTP status (every provider alike)', () => {
   const rows: [name: string, f: ProviderFailure, expected: { class: ErrorClass; alert: boolean; rateLimited: boolean; reason: string }][] = [
     ['503 JSON', httpError(503, true), { class: 'transient', alert: false, rateLimited: false, reason: 'http_5xx' }],
     ['500 HTML', httpError(500, false), { class: 'transient', alert: false, rateLimited: false, reason: 'http_5xx' }],
@@ -99,67 +87,68 @@ describe('without a parseable OAuth error: the transport and the HTTP status', (
     ['non-JSON 403 (maintenance page)', httpError(403, false), { class: 'transient', alert: true, rateLimited: false, reason: 'http_4xx_not_json' }],
     ['JSON 400 without error', httpError(400, true), { class: 'transient', alert: true, rateLimited: false, reason: 'unclassified' }],
     ['302 redirect', httpError(302, false), { class: 'transient', alert: true, rateLimited: false, reason: 'unclassified' }],
-    [
-      'network error',
-      { kind: 'network_error', grantType: 'refresh_token', httpStatus: null, error: null, errorDescription: null, bodyWasJson: false, requestSent: false },
-      { class: 'transient', alert: false, rateLimited: false, reason: 'network_error' },
-    ],
-    [
-      'timeout',
-      { kind: 'timeout', grantType: 'refresh_token', httpStatus: null, error: null, errorDescription: null, bodyWasJson: false, requestSent: true },
-      { class: 'transient', alert: false, rateLimited: false, reason: 'timeout' },
-    ],
+    ['network error', noAnswer('network_error', false), { class: 'transient', alert: false, rateLimited: false, reason: 'network_error' }],
+    ['timeout', noAnswer('timeout', true), { class: 'transient', alert: false, rateLimited: false, reason: 'timeout' }],
+    // Our own outbound policy refused the integration's URL: a configuration error, never retried as the network.
+    ['blocked destination', noAnswer('blocked', false), { class: 'integration', alert: false, rateLimited: false, reason: 'address_blocked' }],
   ];
   it.each(rows)('%s', (_name, f, expected) => {
-    expect(classifyProviderFailure(f)).toEqual(expected);
+    expect(classifyProviderFailure(f, RFC)).toEqual(expected);
+    expect(classifyProviderFailure(f, SF)).toEqual(expected);
   });
 
   it('a 429 carrying an OAuth error is still rate limited', () => {
-    expect(classifyProviderFailure(oauthError('rate_limit_exceeded', null, { httpStatus: 429 })).rateLimited).toBe(true);
+    expect(classifyProviderFailure(oauthError('rate_limit_exceeded', null, { httpStatus: 429 }), SF).rateLimited).toBe(true);
+    expect(classifyProviderFailure(oauthError('slow_down', null, { httpStatus: 429 }), RFC).rateLimited).toBe(true);
   });
 });
 
 describe('outcomeMayBeUnknown', () => {
-  const base = { grantType: 'refresh_token', httpStatus: null, error: null, errorDescription: null, bodyWasJson: false } as const;
   it('is true only for a timeout or reset after the request was sent', () => {
-    expect(outcomeMayBeUnknown({ ...base, kind: 'timeout', requestSent: true })).toBe(true);
-    expect(outcomeMayBeUnknown({ ...base, kind: 'network_error', requestSent: true })).toBe(true);
-    expect(outcomeMayBeUnknown({ ...base, kind: 'network_error', requestSent: false })).toBe(false);
+    expect(outcomeMayBeUnknown(noAnswer('timeout', true))).toBe(true);
+    expect(outcomeMayBeUnknown(noAnswer('network_error', true))).toBe(true);
+    expect(outcomeMayBeUnknown(noAnswer('network_error', false))).toBe(false);
+    expect(outcomeMayBeUnknown(noAnswer('blocked', false))).toBe(false);
     expect(outcomeMayBeUnknown(oauthError('invalid_grant', 'expired access/refresh token'))).toBe(false);
   });
 });
 
 describe('rules as data', () => {
   it('the generic OAuth 2.0 rules know only RFC 6749 codes', () => {
-    const rfc = OAUTH2_CLASSIFICATION_RULES;
-    expect(classifyProviderFailure(oauthError('invalid_grant', 'expired authorization code'), rfc).class).toBe('permanent');
-    expect(classifyProviderFailure(oauthError('inactive_user', null), rfc)).toMatchObject({ class: 'transient', reason: 'unclassified', alert: true });
-    expect(classifyProviderFailure(oauthError('invalid_client_id', null), rfc).reason).toBe('unclassified');
-    expect(classifyProviderFailure(oauthError('invalid_request', null), rfc).class).toBe('integration');
-    expect(classifyProviderFailure(oauthError('temporarily_unavailable', null), rfc).class).toBe('transient');
+    expect(classifyProviderFailure(oauthError('invalid_grant', 'expired authorization code'), RFC).class).toBe('permanent');
+    expect(classifyProviderFailure(oauthError('inactive_user', null), RFC)).toMatchObject({ class: 'transient', reason: 'unclassified', alert: true });
+    expect(classifyProviderFailure(oauthError('invalid_client_id', null), RFC).reason).toBe('unclassified');
+    expect(classifyProviderFailure(oauthError('rate_limit_exceeded', null), RFC)).toMatchObject({ class: 'transient', reason: 'unclassified', rateLimited: false });
+    expect(classifyProviderFailure(oauthError('invalid_request', null), RFC).class).toBe('integration');
+    expect(classifyProviderFailure(oauthError('temporarily_unavailable', null), RFC).class).toBe('transient');
+    expect(RFC.signatures).toEqual([]);
   });
 
   it('a provider module can extend the rules without code', () => {
-    const rules = mergeClassificationRules(DEFAULT_CLASSIFICATION_RULES, {
+    const rules = mergeClassificationRules(SF, {
       permanentErrors: ['consent_revoked'],
       signatures: [{ error: 'invalid_grant', description: 'slow down', class: 'transient', reason: 'provider_throttle' }],
     });
     expect(classifyProviderFailure(oauthError('consent_revoked', null), rules).class).toBe('permanent');
     expect(classifyProviderFailure(oauthError('invalid_grant', 'slow down'), rules).reason).toBe('provider_throttle');
-    // The defaults are still there.
+    // The base rules are still there, and unchanged.
     expect(classifyProviderFailure(oauthError('invalid_grant', 'expired authorization code'), rules).reason).toBe('concurrent_refresh');
-    expect(classifyProviderFailure(oauthError('consent_revoked', null)).class).toBe('transient');
+    expect(classifyProviderFailure(oauthError('consent_revoked', null), SF).class).toBe('transient');
   });
 
   it('the rules are plain JSON (a catalog file can hold them)', () => {
-    expect(JSON.parse(JSON.stringify(DEFAULT_CLASSIFICATION_RULES))).toEqual(DEFAULT_CLASSIFICATION_RULES);
+    expect(JSON.parse(JSON.stringify(SF))).toEqual(SF);
+    expect(JSON.parse(JSON.stringify(RFC))).toEqual(RFC);
   });
 
-  it('the default rules hold DESIGN.md\'s lists', () => {
-    expect([...DEFAULT_CLASSIFICATION_RULES.integrationErrors].sort()).toEqual(
+  it("the Salesforce rules hold DESIGN.md's lists: RFC 6749's plus Salesforce's codes", () => {
+    expect([...SF.integrationErrors].sort()).toEqual(
       ['invalid_client', 'invalid_client_credentials', 'invalid_client_id', 'invalid_request', 'invalid_scope', 'unauthorized_client', 'unsupported_grant_type'],
     );
-    expect([...DEFAULT_CLASSIFICATION_RULES.transientErrors].sort()).toEqual(['rate_limit_exceeded', 'server_error', 'temporarily_unavailable', 'unknown_error']);
-    expect([...DEFAULT_CLASSIFICATION_RULES.permanentErrors].sort()).toEqual(['inactive_org', 'inactive_user', 'invalid_grant']);
+    expect([...SF.transientErrors].sort()).toEqual(['rate_limit_exceeded', 'server_error', 'temporarily_unavailable', 'unknown_error']);
+    expect([...SF.permanentErrors].sort()).toEqual(['inactive_org', 'inactive_user', 'invalid_grant']);
+    for (const list of ['integrationErrors', 'transientErrors', 'permanentErrors', 'rateLimitErrors', 'transientHttpStatuses'] as const) {
+      for (const item of RFC[list]) expect(SF[list], list).toContain(item);
+    }
   });
 });

@@ -11,6 +11,7 @@ import { Keyring } from '../src/crypto/keyring.js';
 import { readLock } from '../src/db/data-dir-lock.js';
 import { runCli, startCli, waitForOutput } from './cli-run.js';
 import { testEncryptionKeys } from './helpers/server.js';
+import { until } from './helpers/wait.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'gk-cli-keys-'));
 const base = { GRANTKEEPER_DATA_DIR: dataDir, NO_COLOR: '1' };
@@ -26,11 +27,7 @@ async function startChild(): Promise<{ stderr: string }> {
   const run = server;
   await waitForOutput(run, () => Boolean(readLock(dataDir)?.url && readLock(dataDir)?.pid === run.child.pid), 'the server published its URL');
   url = readLock(dataDir)!.url!;
-  for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until('the server to answer /healthz', () => fetch(`${url}/healthz`).then((r) => r.ok, () => false), 10_000, 100);
   return { stderr: run.stderr() };
 }
 

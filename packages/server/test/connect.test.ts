@@ -3,16 +3,17 @@
 // reconnect links, and the grant ledger's 5-per-user guard.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sha256Hex } from '../src/crypto/hashing.js';
+import { fromPublicId } from '../src/model/ids.js';
 import { startPage } from '../src/connect/pages.js';
 import { returnUrlProblem, withOutcome } from '../src/connect/return-url.js';
 import { BACKENDS } from './helpers/databases.js';
-import type { SalesforceRig } from './helpers/salesforce.js';
-import { startConnectRig, walkFlow } from './e2e/connect-rig.js';
+import { until } from './helpers/wait.js';
+import { startConnectRig, walkFlow, type ConnectRig } from './helpers/connect-flow.js';
 
 const RETURN_URL = 'https://product.example/integrations/done?tab=crm';
 
 describe.each(BACKENDS)('connect flow on %s', (backend) => {
-  let rig: SalesforceRig & { publicUrl: string };
+  let rig: ConnectRig;
   beforeAll(async () => {
     rig = await startConnectRig(backend, { logName: 'connect' });
   });
@@ -26,10 +27,10 @@ describe.each(BACKENDS)('connect flow on %s', (backend) => {
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body as { token: string; url: string; expires_at: string };
   };
-  const connection = async (id: string) => (await rig.server.api('GET', `/v1/connections/${id}`)).body;
   const connectionCount = async () => Number((await db().selectFrom('connections').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   const outboxFor = async (type: string, id: string) => (await rig.outbox(type)).filter((e) => e.payload.data.connection?.id === id);
   const approvalsOf = (userId: string) => rig.emu.approvals({ userId, clientId: rig.clientId });
+  const rowId = (id: string) => fromPublicId('connection', id)!;
   const connectAs = async (username: string, endUser: string, extra: Record<string, unknown> = {}) => {
     const s = await session({ end_user: { id: endUser }, return_url: RETURN_URL, ...extra });
     const walk = await walkFlow(s.url, username);
@@ -165,7 +166,7 @@ describe.each(BACKENDS)('connect flow on %s', (backend) => {
     expect(walk.callback.headers.getSetCookie().join()).toMatch(/Max-Age=0/);
     expect(rig.emu.stats().code_exchanges - before.code_exchanges).toBe(1);
 
-    const conn = await connection(walk.id);
+    const conn = await rig.connection(walk.id);
     expect(conn).toMatchObject({
       status: 'active',
       generation: 1,
@@ -178,7 +179,7 @@ describe.each(BACKENDS)('connect flow on %s', (backend) => {
     expect(conn.provider_account.org_id).toHaveLength(18);
     expect(conn.provider_account.user_id).toHaveLength(18);
     expect(conn.scopes).toEqual(expect.arrayContaining(['api', 'refresh_token']));
-    const history = (await rig.server.api('GET', `/v1/connections/${walk.id}/events`)).body.data;
+    const history = await rig.events(walk.id);
     expect(history.map((e: any) => [e.type, e.trigger, e.outcome])).toEqual([['connect', 'connect', 'success']]);
     expect(await outboxFor('connection.created', walk.id)).toHaveLength(1);
     const row = await db().selectFrom('connections').selectAll().where('org_id', '=', user.orgId).where('user_id', '=', user.userId).executeTakeFirstOrThrow();
@@ -295,13 +296,13 @@ describe.each(BACKENDS)('connect flow on %s', (backend) => {
     const oldToken = approvalsOf(user.userId)[0]!.refresh_token!;
     const second = await connectAs(user.username, 'again');
     expect(second.id).toBe(first.id);
-    const conn = await connection(first.id);
+    const conn = await rig.connection(first.id);
     expect(conn).toMatchObject({ status: 'active', generation: 2 });
     expect(await outboxFor('connection.reconnected', first.id)).toHaveLength(1);
     expect(await outboxFor('connection.created', first.id)).toHaveLength(1);
-    const history = (await rig.server.api('GET', `/v1/connections/${first.id}/events`)).body.data;
+    const history = await rig.events(first.id);
     expect(history.map((e: any) => [e.type, e.trigger])).toEqual([['reconnect', 'connect'], ['connect', 'connect']]);
-    await expect.poll(() => rig.emu.refreshTokenStatus(oldToken).status, { timeout: 10_000 }).toBe('revoked');
+    await until('the replaced token revoked', () => rig.emu.refreshTokenStatus(oldToken).status === 'revoked', 10_000);
     const ledger = await db().selectFrom('grant_ledger').selectAll().where('user_id', '=', user.userId).orderBy('issued_at').execute();
     expect(ledger.map((g) => [g.live, g.ended_reason])).toEqual([[false, 'replaced'], [true, null]]);
     // The new grant is the one stored: it refreshes.
@@ -315,19 +316,33 @@ describe.each(BACKENDS)('connect flow on %s', (backend) => {
   test('an in-place update waits while a refresh holds the lease, then stores the new grant', async () => {
     const user = rig.user();
     const first = await connectAs(user.username, 'leased');
-    const rowId = fromPublic(first.id);
-    const generation = async () => Number((await db().selectFrom('connections').select('generation').where('id', '=', rowId).executeTakeFirstOrThrow()).generation);
-    await db().updateTable('connections').set({ lease_owner: 'another-instance', lease_expires_at: new Date(Date.now() + 60_000) }).where('id', '=', rowId).execute();
-    const exchanges = rig.emu.stats().code_exchanges;
-    const s = await session({ end_user: { id: 'leased' }, return_url: RETURN_URL });
-    const pending = walkFlow(s.url, user.username);
-    await expect.poll(() => rig.emu.stats().code_exchanges, { timeout: 10_000 }).toBe(exchanges + 1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await generation()).toBe(1);
-    await db().updateTable('connections').set({ lease_owner: null, lease_expires_at: null }).where('id', '=', rowId).execute();
-    const walk = await pending;
-    expect(walk.location!.searchParams.get('connection_id')).toBe(first.id);
-    expect(await generation()).toBe(2);
+    // A refresh holds the lease for as long as the provider takes to answer it.
+    rig.emu.setRefreshHold(2_000);
+    try {
+      const refresh = rig.server.api('POST', `/v1/connections/${first.id}/refresh`);
+      await until('the refresh holding the lease', async () => (await rig.events(first.id)).some((e) => e.outcome === 'in_flight'), 10_000);
+      const s = await session({ end_user: { id: 'leased' }, return_url: RETURN_URL });
+      const walk = await walkFlow(s.url, user.username);
+      expect(Object.fromEntries(walk.location!.searchParams)).toMatchObject({ status: 'success', connection_id: first.id });
+      expect((await refresh).status).toBe(200);
+      // The code was exchanged while the refresh still waited for its answer: the new grant
+      // was ready to be stored while the lease was held.
+      expect(rig.emu.requestLog({ endpoint: 'token', limit: 2 }).map((entry) => entry.grant_type)).toEqual(['authorization_code', 'refresh_token']);
+    } finally {
+      rig.emu.setRefreshHold(0);
+    }
+    // It went in only after the refresh had committed (database time), on top of it: had it
+    // been written under the lease, the refresh's compare-and-set would have lost (generation 2).
+    const row = await db().selectFrom('connections').select(['generation', 'last_refreshed_at']).where('id', '=', rowId(first.id)).executeTakeFirstOrThrow();
+    expect(Number(row.generation)).toBe(3);
+    const history = await rig.events(first.id);
+    expect(history.map((e) => [e.type, e.outcome])).toEqual([
+      ['reconnect', 'success'],
+      ['refresh', 'success'],
+      ['connect', 'success'],
+    ]);
+    expect(Date.parse(history[0].at)).toBeGreaterThanOrEqual(row.last_refreshed_at!.getTime());
+    expect(await rig.connection(first.id)).toMatchObject({ status: 'active', consecutive_failures: 0 });
   });
 
   test('reconnect link: a needs_reauth connection is revoked before redirecting, then restored in place with the same id', async () => {
@@ -358,18 +373,18 @@ describe.each(BACKENDS)('connect flow on %s', (backend) => {
     expect((await fetch(reconnectUrl)).status).toBe(200);
 
     const walk = await walkFlow(action, user.username);
-    const queued = await db().selectFrom('revocations').selectAll().where('connection_id', '=', fromPublic(id)).execute();
+    const queued = await db().selectFrom('revocations').selectAll().where('connection_id', '=', rowId(id)).execute();
     expect(queued).toHaveLength(1);
     expect(walk.callback.status).toBe(302);
     // The connection's last return_url.
     expect(walk.location!.origin + walk.location!.pathname).toBe('https://product.example/integrations/done');
     expect(walk.location!.searchParams.get('connection_id')).toBe(id);
     expect(walk.location!.searchParams.get('status')).toBe('success');
-    const conn = await connection(id);
+    const conn = await rig.connection(id);
     expect(conn).toMatchObject({ status: 'active', consecutive_failures: 0, last_error: null, diagnosis: null, generation: failed.body.connection.generation + 1 });
     expect(await outboxFor('connection.reconnected', id)).toHaveLength(1);
     // The dead token is not revoked a second time after the new one is stored.
-    expect(await db().selectFrom('revocations').selectAll().where('connection_id', '=', fromPublic(id)).execute()).toHaveLength(1);
+    expect(await db().selectFrom('revocations').selectAll().where('connection_id', '=', rowId(id)).execute()).toHaveLength(1);
     const token = await rig.server.api('GET', `/v1/connections/${id}/token`);
     expect(token.status).toBe(200);
     expect((await rig.server.api('POST', `/v1/connections/${id}/refresh`)).status).toBe(200);
@@ -387,8 +402,8 @@ describe.each(BACKENDS)('connect flow on %s', (backend) => {
     const action = /<form method="post" action="([^"]+)"/.exec(html)![1]!;
     const start = await fetch(action, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
     expect(start.status).toBe(302);
-    const queued = await db().selectFrom('revocations').select(['connection_id', 'revoke_url']).where('connection_id', '=', fromPublic(id)).execute();
-    expect(queued).toEqual([{ connection_id: fromPublic(id), revoke_url: `${rig.emu.url}/services/oauth2/revoke` }]);
+    const queued = await db().selectFrom('revocations').select(['connection_id', 'revoke_url']).where('connection_id', '=', rowId(id)).execute();
+    expect(queued).toEqual([{ connection_id: rowId(id), revoke_url: `${rig.emu.url}/services/oauth2/revoke` }]);
     rig.emu.reactivateUser(user.userId);
   });
 
@@ -396,14 +411,14 @@ describe.each(BACKENDS)('connect flow on %s', (backend) => {
     const owner = rig.user();
     const intruder = rig.user();
     const { id } = await connectAs(owner.username, 'mismatch');
-    const before = await db().selectFrom('connections').selectAll().where('id', '=', fromPublic(id)).executeTakeFirstOrThrow();
+    const before = await db().selectFrom('connections').selectAll().where('id', '=', rowId(id)).executeTakeFirstOrThrow();
     const s = await session({ end_user: { id: 'mismatch' }, connection_id: id, return_url: RETURN_URL });
     const walk = await walkFlow(s.url, intruder.username);
     expect(walk.callback.status).toBe(302);
     expect(Object.fromEntries(walk.location!.searchParams)).toMatchObject({ status: 'error', error: 'account_mismatch', connection_id: id });
-    const after = await db().selectFrom('connections').selectAll().where('id', '=', fromPublic(id)).executeTakeFirstOrThrow();
+    const after = await db().selectFrom('connections').selectAll().where('id', '=', rowId(id)).executeTakeFirstOrThrow();
     expect(after).toEqual(before);
-    await expect.poll(() => approvalsOf(intruder.userId).filter((a) => !a.revoked).length, { timeout: 10_000 }).toBe(0);
+    await until("the intruder's grant revoked", () => approvalsOf(intruder.userId).every((a) => a.revoked), 10_000);
     const ledger = await db().selectFrom('grant_ledger').selectAll().where('user_id', '=', intruder.userId).execute();
     expect(ledger.map((g) => [g.connection_id, g.live, g.ended_reason])).toEqual([[null, false, 'account_mismatch']]);
   });
@@ -421,7 +436,7 @@ describe.each(BACKENDS)('connect flow on %s', (backend) => {
     const warnings = (await rig.outbox('connection.grant_limit_warning')).filter((e) => ids.includes(e.payload.data.connection.id));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.payload.data).toMatchObject({ connection: { id: ids[0] }, newer_connection_id: ids[5] });
-    const events = (await rig.server.api('GET', `/v1/connections/${ids[0]}/events`)).body.data;
+    const events = await rig.events(ids[0]);
     expect(events[0]).toMatchObject({ type: 'grant_limit_warning', trigger: 'connect' });
     const ledger = await db().selectFrom('grant_ledger').selectAll().where('user_id', '=', shared.userId).orderBy('issued_at').execute();
     expect(ledger.map((g) => g.live)).toEqual([false, true, true, true, true, true]);
@@ -456,7 +471,7 @@ describe.each(BACKENDS)('connect flow on %s', (backend) => {
     expect(walk.authorizeUrl.pathname).toBe('/oauth2/authorize');
     expect(walk.location!.searchParams.get('status')).toBe('success');
     const id = walk.location!.searchParams.get('connection_id')!;
-    const conn = await connection(id);
+    const conn = await rig.connection(id);
     expect(conn).toMatchObject({ integration: 'generic-connect', status: 'active', generation: 1, provider_account: { org_id: null, user_id: null } });
     // expires_in (3600 s in generic mode) sets the expiry.
     const lifetimeS = (Date.parse(conn.access_token_expires_at) - Date.now()) / 1000;
@@ -466,14 +481,9 @@ describe.each(BACKENDS)('connect flow on %s', (backend) => {
     const again = await rig.server.api('POST', '/v1/connect-sessions', { integration: 'generic-connect', end_user: { id: 'generic' }, connection_id: id, return_url: RETURN_URL });
     const second = await walkFlow(again.body.url, user.username);
     expect(Object.fromEntries(second.location!.searchParams)).toMatchObject({ status: 'success', connection_id: id });
-    expect((await connection(id)).generation).toBe(2);
+    expect((await rig.connection(id)).generation).toBe(2);
     expect((await rig.server.api('POST', `/v1/connections/${id}/refresh`)).status).toBe(200);
   });
-
-  function fromPublic(id: string): string {
-    const hex = id.slice('conn_'.length);
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  }
 });
 
 describe.each(BACKENDS)('connect under the "immediately expire" policy on %s', (backend) => {

@@ -6,28 +6,26 @@ import { describeLastError, truncateUtf8 } from '../src/diagnosis/last-error.js'
 import { DIAGNOSIS_RULES } from '../src/diagnosis/rules.js';
 import type { DiagnosisEvidence } from '../src/diagnosis/types.js';
 import type { DiagnosisCode, WhoFixes } from '../src/domain/diagnosis.js';
+import { genericModule } from '../src/providers/generic/module.js';
+import { GENERIC_DIAGNOSIS_TEXTS } from '../src/providers/generic/texts.js';
+import type { ProviderModule } from '../src/providers/module-types.js';
 import { salesforceModule } from '../src/providers/salesforce/module.js';
 import { SALESFORCE_DIAGNOSIS_TEXTS } from '../src/providers/salesforce/texts.js';
+import { failure, noAnswer } from './helpers/failures.js';
 
-function failure(error: string | null, errorDescription: string | null, over: Partial<ProviderFailure> = {}): ProviderFailure {
-  return {
-    kind: error === null ? 'http_error' : 'oauth_error',
-    grantType: 'refresh_token',
-    httpStatus: 400,
-    error,
-    errorDescription,
-    bodyWasJson: true,
-    requestSent: true,
-    ...over,
-  };
-}
-
-/** Evidence of a plain, healthy history: nothing points anywhere but at the failure itself. */
-function evidence(f: ProviderFailure, over: Partial<Omit<DiagnosisEvidence, 'failure' | 'classification'>> = {}): DiagnosisEvidence {
+/**
+ * Evidence of a plain, healthy history: nothing points anywhere but at the failure itself.
+ * Classified, and its cause read, by the Salesforce module unless another is given.
+ */
+function evidence(
+  f: ProviderFailure,
+  over: Partial<Omit<DiagnosisEvidence, 'failure' | 'classification'>> = {},
+  module: ProviderModule = salesforceModule,
+): DiagnosisEvidence {
   return {
     failure: f,
-    classification: classifyProviderFailure(f),
-    namedCause: salesforceModule.namedCause(f),
+    classification: classifyProviderFailure(f, module.classificationRules),
+    namedCause: module.namedCause(f),
     providerName: 'Salesforce',
     firstRefreshSinceAuthorization: false,
     rotationUncertain: false,
@@ -77,19 +75,55 @@ describe('each Salesforce wire error → class → diagnosis (no other evidence)
 });
 
 describe('transport failures', () => {
-  const none = { error: null, errorDescription: null };
   it.each([
     ['503', failure(null, null, { httpStatus: 503, bodyWasJson: false }), 'provider_unavailable', 'certain'],
     ['429', failure(null, null, { httpStatus: 429, bodyWasJson: false }), 'provider_unavailable', 'certain'],
-    ['timeout', failure(null, null, { ...none, kind: 'timeout', httpStatus: null, bodyWasJson: false }), 'provider_unavailable', 'certain'],
-    ['network error', failure(null, null, { ...none, kind: 'network_error', httpStatus: null, requestSent: false }), 'provider_unavailable', 'certain'],
+    ['timeout', noAnswer('timeout', true), 'provider_unavailable', 'certain'],
+    ['network error', noAnswer('network_error', false), 'provider_unavailable', 'certain'],
     ['non-JSON 4xx', failure(null, null, { httpStatus: 403, bodyWasJson: false }), 'provider_unavailable', 'probable'],
     ['JSON 4xx without error', failure(null, null, { httpStatus: 400, bodyWasJson: true }), 'unclassified_error', 'probable'],
+    ['blocked destination', noAnswer('blocked', false), 'address_blocked', 'certain'],
   ] as const)('%s → %s', (_name, f, code, confidence) => {
     const d = diagnose(evidence(f), SALESFORCE_DIAGNOSIS_TEXTS);
     expect(d.code).toBe(code);
     expect(d.confidence).toBe(confidence);
     expect(d.who_fixes).toBe(code === 'provider_unavailable' ? 'nobody_transient' : 'developer');
+  });
+
+  it('a blocked destination is the developer\'s, whatever the grant history says', () => {
+    const blocked = noAnswer('blocked', false);
+    const history = { rotationUncertain: true, orgSpike: SPIKE, firstRefreshSinceAuthorization: true, newerLiveGrantsForSameProviderUser: 6 };
+    for (const module of [salesforceModule, genericModule]) {
+      const d = diagnose(evidence(blocked, history, module), module.diagnosisTexts);
+      expect({ code: d.code, who_fixes: d.who_fixes, confidence: d.confidence }).toEqual({ code: 'address_blocked', who_fixes: 'developer', confidence: 'certain' });
+    }
+  });
+
+  it('the address_blocked text names the setting and the integration URL to check', () => {
+    const d = diagnose(evidence(noAnswer('blocked', false)), SALESFORCE_DIAGNOSIS_TEXTS);
+    const words = [d.summary, ...d.causes, ...d.fix].join(' ');
+    expect(words).toContain('GRANTKEEPER_ALLOW_PRIVATE_NETWORK');
+    expect(words).toMatch(/auth_base_url/);
+    expect(words).toMatch(/token_url/);
+    expect(SALESFORCE_DIAGNOSIS_TEXTS.address_blocked).toBe(GENERIC_DIAGNOSIS_TEXTS.address_blocked);
+  });
+});
+
+describe('the rules read the cause the module names, never a provider\'s wire texts', () => {
+  it('a generic provider answering with Salesforce\'s words is the catch-all (its module names no cause)', () => {
+    for (const description of ['inactive user', 'token validity expired', 'authentication failure', 'IP restricted or invalid login hours']) {
+      const e = evidence(failure('invalid_grant', description), {}, genericModule);
+      expect(e.namedCause).toBeNull();
+      expect(diagnose(e, GENERIC_DIAGNOSIS_TEXTS).code, description).toBe('revoked');
+    }
+  });
+
+  it('a named cause decides, whatever the wire text', () => {
+    const bare = failure('invalid_grant', null);
+    expect(diagnose(evidence(bare, { namedCause: 'user_inactive' }, genericModule), GENERIC_DIAGNOSIS_TEXTS).code).toBe('user_inactive');
+    expect(diagnose(evidence(bare, { namedCause: 'lifetime_expired' }, genericModule), GENERIC_DIAGNOSIS_TEXTS).code).toBe('lifetime_expired');
+    // A named cause is not an unexplained death: the grant-history rules leave it alone.
+    expect(diagnose(evidence(bare, { namedCause: 'not_approved', newerLiveGrantsForSameProviderUser: 6 }, genericModule), GENERIC_DIAGNOSIS_TEXTS).code).toBe('not_approved');
   });
 });
 
@@ -156,6 +190,7 @@ describe('rule order: the first match wins', () => {
       'client_credentials_invalid',
       'grant_type_unsupported',
       'scope_invalid',
+      'address_blocked',
       'unclassified_error',
       'provider_unavailable',
     ]);
@@ -180,6 +215,7 @@ describe('texts', () => {
     client_credentials_invalid: 'developer',
     grant_type_unsupported: 'developer',
     scope_invalid: 'developer',
+    address_blocked: 'developer',
     unclassified_error: 'developer',
     provider_unavailable: 'nobody_transient',
   };
@@ -243,9 +279,10 @@ describe('describeLastError', () => {
     });
   });
 
-  it('accepts a Date and gives nulls for a timeout', () => {
-    const f: ProviderFailure = { kind: 'timeout', grantType: 'refresh_token', httpStatus: null, error: null, errorDescription: null, bodyWasJson: false, requestSent: true };
-    expect(describeLastError(f, new Date(Date.UTC(2026, 10, 25)))).toEqual({ at: '2026-11-25T00:00:00.000Z', http_status: null, error: null, error_description: null });
+  it('accepts a Date and gives nulls for a timeout and a blocked destination', () => {
+    for (const f of [noAnswer('timeout', true), noAnswer('blocked', false)]) {
+      expect(describeLastError(f, new Date(Date.UTC(2026, 10, 25)))).toEqual({ at: '2026-11-25T00:00:00.000Z', http_status: null, error: null, error_description: null });
+    }
   });
 
   it('cuts each field to 1 KB of UTF-8 without splitting a character', () => {

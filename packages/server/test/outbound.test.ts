@@ -4,7 +4,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { embeddedIPv4, isSpecialPurposeAddress } from '../src/outbound/address-policy.js';
-import { OutboundBlockedError } from '../src/outbound/errors.js';
+import * as oauth from 'oauth4webapi';
+import { failureFromException } from '../src/oauth/failure.js';
+import { OutboundBlockedError, OutboundRequestError } from '../src/outbound/errors.js';
 import { createGuardedFetch } from '../src/outbound/guarded-fetch.js';
 
 describe('special-purpose addresses', () => {
@@ -72,6 +74,45 @@ describe('the guarded fetch', () => {
     expect(redirect.status).toBe(302);
     expect(redirect.headers.get('location')).toContain('/elsewhere');
     await expect(open(`http://127.0.0.1:${port}/slow`)).rejects.toMatchObject({ kind: 'timeout', requestSent: true });
+  });
+});
+
+describe('what a refused or failed call becomes (oauth/failure.ts)', () => {
+  const kindOf = (error: unknown) => {
+    const f = failureFromException(error, 'refresh_token');
+    return { kind: f.kind, requestSent: f.requestSent, httpStatus: f.httpStatus, error: f.error };
+  };
+
+  test('a destination the policy refuses is `blocked`, never sent', () => {
+    expect(kindOf(new OutboundBlockedError('127.0.0.1'))).toEqual({ kind: 'blocked', requestSent: false, httpStatus: null, error: null });
+  });
+
+  test('a plain http:// URL refused because private networks are not allowed is `blocked` too', () => {
+    const refused = new oauth.OperationProcessingError('only requests to HTTPS are allowed', { code: oauth.HTTP_REQUEST_FORBIDDEN });
+    expect(kindOf(refused)).toEqual({ kind: 'blocked', requestSent: false, httpStatus: null, error: null });
+    // Another oauth4webapi refusal is not a policy decision.
+    expect(kindOf(new oauth.OperationProcessingError('bad', { code: oauth.RESPONSE_IS_NOT_JSON })).kind).toBe('network_error');
+  });
+
+  test('transport failures keep saying whether the request went out', () => {
+    expect(kindOf(new OutboundRequestError('slow', 'timeout', true))).toMatchObject({ kind: 'timeout', requestSent: true });
+    expect(kindOf(new OutboundRequestError('reset', 'network_error', false))).toMatchObject({ kind: 'network_error', requestSent: false });
+    expect(kindOf(new Error('anything else'))).toMatchObject({ kind: 'network_error', requestSent: false });
+  });
+
+  test('a real refresh against a loopback token URL is refused before it is sent', async () => {
+    const strict = createGuardedFetch({ allowPrivateNetwork: false }, { timeoutMs: 1000 });
+    // Refused before connecting, so nothing needs to listen there.
+    const as = { issuer: 'http://127.0.0.1:9', token_endpoint: 'http://127.0.0.1:9/token' };
+    const attempt = (options: { [oauth.allowInsecureRequests]?: boolean }) =>
+      oauth.refreshTokenGrantRequest(as, { client_id: 'c' }, oauth.None(), 'rt', { [oauth.customFetch]: strict, ...options }).then(
+        () => null,
+        (error: unknown) => kindOf(error).kind,
+      );
+    // Without the insecure-requests allowance (private networks off): refused by scheme.
+    expect(await attempt({})).toBe('blocked');
+    // With it (a host list): refused by address.
+    expect(await attempt({ [oauth.allowInsecureRequests]: true })).toBe('blocked');
   });
 });
 

@@ -136,13 +136,15 @@ describe.each(BACKENDS)('catalog-driven engine behaviour on %s', (backend) => {
         .executeTakeFirstOrThrow();
       return row.next_refresh_at!.getTime() - (row.last_refreshed_at ?? row.created_at).getTime();
     };
-    // Stand-in for the scheduler: provider time moves in 250 s steps; the connection is
-    // refreshed whenever its own next_refresh_at says it is due.
+    // Stand-in for the scheduler, on the emulator's clock (no real time passes, nothing is
+    // waited for): provider time moves in 250 s steps to 5000 s, well past the idle lifetime,
+    // and the connection is refreshed whenever its own next_refresh_at says it is due.
+    const stepMs = 250_000;
     let sinceLast = 0;
     let scheduled = 0;
-    for (let elapsed = 0; elapsed < 5000; elapsed += 250) {
-      emu.clock.advance(250_000);
-      sinceLast += 250_000;
+    for (let providerMs = stepMs; providerMs <= 5_000_000; providerMs += stepMs) {
+      emu.clock.advance(stepMs);
+      sinceLast += stepMs;
       if (sinceLast >= (await keepaliveMs())) {
         const result = await server.services.engine.refreshInBackground(keptId, 'scheduled');
         expect(result.kind).toBe('token');

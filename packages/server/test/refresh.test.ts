@@ -2,6 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { BACKENDS } from './helpers/databases.js';
 import { startSalesforceRig, type SalesforceRig } from './helpers/salesforce.js';
+import { until } from './helpers/wait.js';
 
 describe.each(BACKENDS)('refresh engine on %s', (backend) => {
   let rig: SalesforceRig;
@@ -17,8 +18,6 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
   });
 
   const token = (id: string, query = '') => rig.server.api('GET', `/v1/connections/${id}/token${query}`);
-  const connection = async (id: string) => (await rig.server.api('GET', `/v1/connections/${id}`)).body;
-  const events = async (id: string) => (await rig.server.api('GET', `/v1/connections/${id}/events?limit=100`)).body.data as any[];
 
   test('refreshes an imported grant on first use and serves it from memory afterwards', async () => {
     const user = rig.user();
@@ -36,12 +35,12 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
     expect(second.body).toEqual(first.body);
     expect(rig.emu.stats().refreshes - before).toBe(1);
 
-    const conn = await connection(id);
+    const conn = await rig.connection(id);
     expect(conn.status).toBe('active');
     expect(conn.provider_account.org_id).toBe(user.orgId);
     expect(conn.provider_account.user_id).toBe(user.userId);
     expect(conn.provider_account.org_id).toHaveLength(18);
-    const history = await events(id);
+    const history = await rig.events(id);
     expect(history.map((e) => [e.type, e.outcome])).toEqual([
       ['refresh', 'success'],
       ['import', 'success'],
@@ -89,7 +88,7 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
     expect(failed.status).toBe(503);
     expect(failed.body.code).toBe('provider_unavailable');
     expect(Number(failed.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    let conn = await connection(id);
+    let conn = await rig.connection(id);
     expect(conn.status).toBe('refresh_failing');
     expect(conn.consecutive_failures).toBe(1);
     expect(conn.last_error).toMatchObject({ http_status: 503 });
@@ -98,7 +97,7 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
 
     const recovered = await rig.server.api('POST', `/v1/connections/${id}/refresh`);
     expect(recovered.status).toBe(200);
-    conn = await connection(id);
+    conn = await rig.connection(id);
     expect(conn).toMatchObject({ status: 'active', consecutive_failures: 0, last_error: null, diagnosis: null });
     const recoveredEvents = (await rig.outbox('connection.recovered')).filter((e) => e.payload.data.connection.id === id);
     expect(recoveredEvents).toHaveLength(1);
@@ -116,7 +115,7 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
     const served = await token(id);
     expect(served.status).toBe(200);
     // A demand the stored token cannot meet while backing off: 503 without calling Salesforce.
-    const conn = await connection(id);
+    const conn = await rig.connection(id);
     expect(conn.status).toBe('refresh_failing');
     expect(rig.emu.stats().refresh_attempts).toBe(attempts);
   });
@@ -126,7 +125,7 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
     rig.emu.setFault({ status: 400, count: 1, body: { error: 'invalid_grant', error_description: 'expired authorization code' } });
     const res = await token(id);
     expect(res.status).toBe(503);
-    expect((await connection(id)).status).toBe('refresh_failing');
+    expect((await rig.connection(id)).status).toBe('refresh_failing');
   });
 
   test('a revoked grant is confirmed by one retry, then needs_reauth with a diagnosis; no more provider calls', async () => {
@@ -141,7 +140,7 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
     expect(res.body.reconnect_url).toMatch(new RegExp(`/reconnect/${id}\\?sig=`));
     expect(res.body.connection.status).toBe('needs_reauth');
     expect(rig.emu.stats().refresh_attempts - before).toBe(2); // the attempt and its confirmation
-    const history = await events(id);
+    const history = await rig.events(id);
     expect(history.slice(0, 2).map((e) => [e.trigger, e.outcome, e.error, e.error_description])).toEqual([
       ['retry', 'permanent_error', 'invalid_grant', 'expired access/refresh token'],
       ['on_demand', 'permanent_error', 'invalid_grant', 'expired access/refresh token'],
@@ -172,7 +171,7 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
     const res = await token(id);
     expect(res.status).toBe(409);
     expect(res.body.diagnosis).toMatchObject({ code, who_fixes: who });
-    const conn = await connection(id);
+    const conn = await rig.connection(id);
     // Admin-fixable grants are re-probed by the scheduler; the end user's are not.
     if (who === 'org_admin') expect(conn.next_refresh_at).not.toBeNull();
     else expect(conn.next_refresh_at).toBeNull();
@@ -204,7 +203,7 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
       const row = await rotating.server.ctx.db.kysely.selectFrom('connections').select(['refresh_token_fp', 'last_rotation_at']).executeTakeFirstOrThrow();
       const { refreshTokenFingerprint } = await import('../src/crypto/hashing.js');
       expect(row.refresh_token_fp).toBe(refreshTokenFingerprint(rotating.server.ctx.keyring, current!));
-      const history = (await rotating.server.api('GET', `/v1/connections/${id}/events`)).body.data;
+      const history = await rotating.events(id);
       expect(history.filter((e: any) => e.rotated)).toHaveLength(5);
     } finally {
       await rotating.stop();
@@ -222,7 +221,7 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
       rotating.emu.setFault({ mode: 'timeout', count: 1 });
       const res = await rotating.server.api('GET', `/v1/connections/${id}/token`);
       expect(res.status).toBe(503);
-      const history = (await rotating.server.api('GET', `/v1/connections/${id}/events`)).body.data;
+      const history = await rotating.events(id);
       expect(history[0]).toMatchObject({ type: 'refresh', outcome: 'unknown' });
       // As if Salesforce had rotated during that lost answer: the stored token is now dead.
       rotating.emu.revokeApproval(refreshToken);
@@ -264,7 +263,7 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
 
       const fixed = await wrong.server.api('PATCH', `/v1/integrations/${wrong.integrationKey}`, { client_secret: wrong.clientSecret });
       expect(fixed.status).toBe(200);
-      await expect.poll(async () => (await wrong.server.api('GET', `/v1/connections/${id}`)).body.status, { timeout: 5000 }).toBe('active');
+      await until('the connection active again', async () => (await wrong.connection(id)).status === 'active', 5_000);
       expect((await wrong.server.api('GET', `/v1/integrations/${wrong.integrationKey}`)).body.status).toBe('ok');
       expect(await wrong.outbox('integration.recovered')).toHaveLength(1);
     } finally {
@@ -282,7 +281,7 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
       lax.emu.setFault({ status: 200, count: 1, body: { ...genuine, refresh_token: undefined, signature: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' } });
       const res = await lax.server.api('GET', `/v1/connections/${id}/token`);
       expect(res.status).toBe(200);
-      const history = (await lax.server.api('GET', `/v1/connections/${id}/events`)).body.data;
+      const history = await lax.events(id);
       expect(history[0].detail).toMatchObject({ signature_mismatch: true });
       expect(res.body.access_token).toBe(genuine.access_token);
       const metrics = await (await fetch(`${lax.server.url}/metrics`)).text();
@@ -297,7 +296,7 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
     const revocationsBefore = rig.emu.stats().revocations;
     expect((await rig.server.api('DELETE', `/v1/connections/${id}`)).status).toBe(204);
     expect((await rig.server.api('GET', `/v1/connections/${id}`)).status).toBe(404);
-    await expect.poll(() => rig.emu.stats().revocations, { timeout: 10_000 }).toBe(revocationsBefore + 1);
+    await until('the revocation', () => rig.emu.stats().revocations === revocationsBefore + 1, 10_000);
     expect(rig.emu.refreshTokenStatus(refreshToken).status).toBe('revoked');
     expect((await rig.outbox('connection.deleted')).some((e) => e.payload.data.connection.id === id)).toBe(true);
   });

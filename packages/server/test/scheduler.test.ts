@@ -14,16 +14,7 @@ import { BACKENDS, createPostgresDatabase } from './helpers/databases.js';
 import { startSalesforceRig, type SalesforceRig } from './helpers/salesforce.js';
 import { spawnServer, type ServerProcess } from './helpers/processes.js';
 import { testEncryptionKeys } from './helpers/server.js';
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from './helpers/wait.js';
 
 describe.each(BACKENDS)('scheduler on %s', (backend) => {
   let rig: SalesforceRig;
@@ -124,7 +115,8 @@ describe.each(BACKENDS)('scheduler on %s', (backend) => {
     const row = await db().selectFrom('connections').select(['next_refresh_at']).where('id', '=', rowId(b.id)).executeTakeFirstOrThrow();
     expect(row.next_refresh_at).toBeNull();
     const attempts = (await events(b.id)).length;
-    await new Promise((r) => setTimeout(r, 500)); // several scheduler ticks
+    // Three whole passes of the real scheduler, each starting after the grant died, leave it alone.
+    await rig.server.services.scheduler.worker.afterPasses(3);
     expect((await events(b.id)).length).toBe(attempts);
   });
 
@@ -230,7 +222,13 @@ describe.each(BACKENDS)('shared rate limit on %s', (backend) => {
       // Refreshed, or due again for any instance: never parked behind a claim nobody works on.
       if (row.last_refreshed_at === null) expect(row.next_refresh_at!.getTime()).toBeLessThanOrEqual(now);
     }
-    await new Promise((r) => setTimeout(r, 300));
+    // Stopped means nothing is left to happen: no refresh in flight, and a wake runs no pass.
+    const { scheduler, engine } = rig.server.services;
+    const passes = scheduler.worker.passes;
+    scheduler.worker.wake();
+    expect(scheduler.worker.busy).toBe(false);
+    expect(scheduler.worker.passes).toBe(passes);
+    expect(engine.inFlight).toBe(0);
     expect(await refreshed()).toBe(done);
   });
 });
@@ -293,7 +291,12 @@ describe('three processes on one PostgreSQL', () => {
         const r = await client.query(`SELECT count(*)::int AS n FROM events WHERE trigger = 'scheduled' AND outcome = 'success'`);
         return r.rows[0].n >= 60;
       });
-      await new Promise((r) => setTimeout(r, 500)); // a few more ticks on every instance
+      // Two more whole scheduler passes on every instance (counted on /metrics; the one running
+      // at the first read may have started earlier): none of them refreshes anything again.
+      await Promise.all(servers.map(async (server) => {
+        const seen = await schedulerPasses(server.url);
+        await until(`two more scheduler passes on ${server.url}`, async () => (await schedulerPasses(server.url)) >= seen + 3);
+      }));
       const perConnection = await client.query(
         `SELECT connection_id, count(*)::int AS n FROM events WHERE type = 'refresh' AND trigger = 'scheduled' GROUP BY connection_id`,
       );
@@ -343,6 +346,14 @@ describe('the claim at 100k connections (PostgreSQL)', () => {
     }
   });
 });
+
+/** Scheduler passes a server process has finished, from its Prometheus metrics. */
+async function schedulerPasses(url: string): Promise<number> {
+  const text = await fetch(`${url}/metrics`).then((r) => r.text());
+  let passes = 0;
+  for (const match of text.matchAll(/^grantkeeper_worker_passes_total\{[^}]*worker="scheduler"[^}]*\} (\d+)$/gm)) passes += Number(match[1]);
+  return passes;
+}
 
 function rowId(publicId: string): string {
   return fromPublicId('connection', publicId)!;

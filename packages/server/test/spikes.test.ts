@@ -6,16 +6,7 @@ import { BACKENDS } from './helpers/databases.js';
 import { startSalesforceRig, type SalesforceRig } from './helpers/salesforce.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { Keyring } from '../src/crypto/keyring.js';
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from './helpers/wait.js';
 
 describe.each(BACKENDS)('failure spikes on %s', (backend) => {
   let rig: SalesforceRig;

@@ -217,9 +217,9 @@ describe.each(BACKENDS)('dashboard on %s', (backend) => {
     await page.waitForURL(/notice=refresh_ok/);
     expect(await page.getByRole('status').first().textContent()).toContain('Refreshed');
 
-    // Filter by Salesforce org, and search by end user id.
+    // Filter by org, and search by end user id.
     await page.goto(`${rig.server.url}/ui/connections`);
-    await page.getByLabel('Salesforce org id').fill(other.orgId);
+    await page.getByLabel('Org id').fill(other.orgId);
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.waitForURL(/org_id=/);
     expect(await page.locator('#connections-table tbody tr').count()).toBe(1);
@@ -345,6 +345,15 @@ describe.each(BACKENDS)('dashboard on %s', (backend) => {
       const wrong = await fetch(url('/ui/session'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: 'nope-nope-nope-nope' }) });
       expect(wrong.status).toBe(401);
       expect(wrong.headers.get('set-cookie')).toBeNull();
+      // The API's own problem document (api/problem.ts), not one written by the dashboard.
+      expect(wrong.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await wrong.json()).toEqual({
+        type: 'https://grantkeeper.dev/problems/unauthorized',
+        title: 'Unauthorized',
+        status: 401,
+        code: 'unauthorized',
+        detail: 'The secret key is not valid.',
+      });
       const cookie = await login();
       const page = await fetch(url('/ui'), { headers: { cookie } });
       expect(page.status).toBe(200);

@@ -8,7 +8,8 @@ import { emitEvent } from '../src/webhooks/outbox.js';
 import { createPostgresDatabase } from './helpers/databases.js';
 import { spawnServer, type ServerProcess } from './helpers/processes.js';
 import { testEncryptionKeys } from './helpers/server.js';
-import { Receiver, verify, waitFor } from './webhooks-receiver.js';
+import { until } from './helpers/wait.js';
+import { Receiver, verify } from './webhooks-receiver.js';
 
 const KEY = 'gk_sk_webhook_crash_test_key_01';
 
@@ -59,7 +60,7 @@ describe('webhook delivery across a kill -9 (postgres, child processes)', () => 
       return ids;
     };
     const ids = await emit(60);
-    await waitFor('some deliveries', () => receiver.acknowledged().length >= 8);
+    await until('some deliveries', () => receiver.acknowledged().length >= 8);
     await first.kill('SIGKILL');
     const inFlight = await db.kysely
       .selectFrom('webhook_deliveries')
@@ -77,7 +78,7 @@ describe('webhook delivery across a kill -9 (postgres, child processes)', () => 
     receiver.behaviour = () => ({ kind: 'ok' });
     const second = await spawnServer({ ...env, GRANTKEEPER_INSTANCE_ID: 'second' }, 'webhooks-crash-second');
     cleanup.push(() => second.kill('SIGKILL'));
-    await waitFor('every event acknowledged', () => ids.every((id) => receiver.acknowledged().some((e) => e.id === id)), 60_000, 100);
+    await until('every event acknowledged', () => ids.every((id) => receiver.acknowledged().some((e) => e.id === id)), 60_000, 100);
 
     for (const entry of receiver.received) verify(secret, entry);
     const counts = new Map<string, number>();
@@ -88,7 +89,7 @@ describe('webhook delivery across a kill -9 (postgres, child processes)', () => 
     const duplicated = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
     for (const id of duplicated) expect(inFlightIds.has(id), id).toBe(true);
     // Outcomes are recorded just after the receiver answers (in batches): wait for them.
-    await waitFor('every delivery recorded', async () => {
+    await until('every delivery recorded', async () => {
       const rows = await db.kysely.selectFrom('webhook_deliveries').select(['status']).execute();
       return rows.length === 80 && rows.every((r) => r.status === 'delivered');
     }, 30_000, 100);
@@ -97,7 +98,7 @@ describe('webhook delivery across a kill -9 (postgres, child processes)', () => 
     const third = await spawnServer({ ...env, GRANTKEEPER_INSTANCE_ID: 'third' }, 'webhooks-crash-third');
     cleanup.push(() => third.kill('SIGKILL'));
     const shared = await emit(100);
-    await waitFor('shared batch acknowledged', () => shared.every((id) => receiver.acknowledged().some((e) => e.id === id)), 60_000, 100);
+    await until('shared batch acknowledged', () => shared.every((id) => receiver.acknowledged().some((e) => e.id === id)), 60_000, 100);
     for (const id of shared) expect(receiver.received.filter((e) => e.id === id), id).toHaveLength(1);
     await Promise.all([second.kill('SIGTERM'), third.kill('SIGTERM')]);
   });

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { verifyReconnectSignature } from '../src/model/reconnect-link.js';
 import { BACKENDS } from './helpers/databases.js';
 import { startSalesforceRig, type SalesforceRig } from './helpers/salesforce.js';
-import { Receiver, verify, waitFor } from './webhooks-receiver.js';
+import { until } from './helpers/wait.js';
+import { Receiver, verify } from './webhooks-receiver.js';
 
 describe.each(BACKENDS)('transition webhooks on %s', (backend) => {
   let rig: SalesforceRig;
@@ -31,7 +32,7 @@ describe.each(BACKENDS)('transition webhooks on %s', (backend) => {
 
   test('50 concurrent failing token calls on one connection produce exactly one connection.refresh_failing, delivered once', async () => {
     const { id } = await rig.importGrant(rig.user().username);
-    await waitFor('connection.created', () => received('connection.created', id).length === 1);
+    await until('connection.created', () => received('connection.created', id).length === 1);
     rig.emu.setFault({ status: 503 });
     try {
       const results = await Promise.all(Array.from({ length: 50 }, () => rig.server.api('GET', `/v1/connections/${id}/token`)));
@@ -39,9 +40,9 @@ describe.each(BACKENDS)('transition webhooks on %s', (backend) => {
     } finally {
       rig.emu.clearFaults();
     }
-    await waitFor('connection.refresh_failing', () => received('connection.refresh_failing', id).length >= 1);
+    await until('connection.refresh_failing', () => received('connection.refresh_failing', id).length >= 1);
     // Everything emitted so far is delivered: the count is final, not a snapshot mid-flight.
-    await waitFor('outbox drained', async () => (await rig.server.api('GET', '/v1/webhook-deliveries?status=pending')).body.data.length === 0);
+    await until('outbox drained', async () => (await rig.server.api('GET', '/v1/webhook-deliveries?status=pending')).body.data.length === 0);
     const failing = received('connection.refresh_failing', id);
     expect(failing).toHaveLength(1);
     expect(receiver.received.filter((e) => e.id === failing[0]!.id)).toHaveLength(1);
@@ -63,7 +64,7 @@ describe.each(BACKENDS)('transition webhooks on %s', (backend) => {
     const { id, refreshToken } = await rig.importGrant(rig.user().username);
     rig.emu.revokeApproval(refreshToken);
     expect((await rig.server.api('GET', `/v1/connections/${id}/token`)).status).toBe(409);
-    await waitFor('connection.reauth_required', () => received('connection.reauth_required', id).length === 1);
+    await until('connection.reauth_required', () => received('connection.reauth_required', id).length === 1);
     const event = verify(secret, received('connection.reauth_required', id)[0]!) as any;
     expect(event.data).toMatchObject({ status: 'needs_reauth', generation: expect.any(Number), sequence: expect.any(Number) });
     expect(event.data.diagnosis).toMatchObject({ code: 'revoked', who_fixes: 'end_user' });

@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { emitEvent } from '../src/webhooks/outbox.js';
 import { BACKENDS } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { Receiver, verify, waitFor } from './webhooks-receiver.js';
+import { until } from './helpers/wait.js';
+import { Receiver, verify } from './webhooks-receiver.js';
 
 // The receiver shares this process's event loop with the server (and PGlite): a timeout much
 // shorter than a busy loop's pause would turn answered requests into lost acknowledgements.
@@ -139,7 +140,7 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     const ep = await endpoint(r.url);
     const ids = await emit(12);
     // Attempts fail while nothing listens, and are retried.
-    await waitFor('failed attempts', async () => (await deliveries(`endpoint=${ep.id}`)).filter((d) => d.attempts >= 2).length === 12);
+    await until('failed attempts', async () => (await deliveries(`endpoint=${ep.id}`)).filter((d) => d.attempts >= 2).length === 12);
     const pending = await deliveries(`endpoint=${ep.id}&status=pending`);
     expect(pending).toHaveLength(12);
     expect(pending[0].last_error).toMatch(/network_error|ECONNREFUSED/);
@@ -147,7 +148,7 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     expect(r.received).toHaveLength(0);
 
     await r.start();
-    await waitFor('all delivered', () => allDelivered(ep.id, 12));
+    await until('all delivered', () => allDelivered(ep.id, 12));
     expect(new Set(r.ids())).toEqual(new Set(ids));
     expectEachOnce(r, ep.secret, ids);
     expect(r.received).toHaveLength(12); // nothing was acknowledged-and-lost: no duplicates at all
@@ -172,7 +173,7 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     };
     const ep = await endpoint(r.url);
     const [id] = await emit(1);
-    await waitFor('delivered', () => allDelivered(ep.id, 1));
+    await until('delivered', () => allDelivered(ep.id, 1));
     const [delivery] = await deliveries(`endpoint=${ep.id}`);
     expect(delivery.attempts).toBe(2);
     expect(r.ids()).toEqual([id, id]);
@@ -187,7 +188,7 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     const ep = await endpoint(r.url);
     const ids = await emit(3);
     // Read a moment when every delivery has an answer recorded (not one claimed for its next attempt).
-    const [pending] = await waitFor('retried', async () => {
+    const [pending] = await until('retried', async () => {
       const list = await deliveries(`endpoint=${ep.id}`);
       return list.every((d) => d.attempts >= 3 && d.last_response_status === 500) ? list : null;
     });
@@ -196,7 +197,7 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     expect(Buffer.byteLength(pending.last_response_body)).toBeGreaterThan(1000);
     expect(pending.last_response_body).toMatch(/^é+$/);
     failing = false;
-    await waitFor('delivered', () => allDelivered(ep.id, 3));
+    await until('delivered', () => allDelivered(ep.id, 3));
     expectEachOnce(r, ep.secret, ids);
     // Same webhook-id on every attempt, each attempt signed anew (all verify).
     for (const id of ids) expect(r.ids().filter((x) => x === id).length).toBeGreaterThanOrEqual(3);
@@ -207,10 +208,10 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     r.behaviour = () => ({ kind: 'status', status: 410, body: 'gone' });
     const ep = await endpoint(r.url);
     await emit(1);
-    await waitFor('disabled', async () => (await server.api('GET', `/v1/webhook-endpoints/${ep.id}`)).body.enabled === false);
+    await until('disabled', async () => (await server.api('GET', `/v1/webhook-endpoints/${ep.id}`)).body.enabled === false);
     const got = (await server.api('GET', `/v1/webhook-endpoints/${ep.id}`)).body;
     expect(got.disabled_reason).toMatch(/410/);
-    await waitFor('failed', async () => (await deliveries(`endpoint=${ep.id}`))[0]?.status === 'failed');
+    await until('failed', async () => (await deliveries(`endpoint=${ep.id}`))[0]?.status === 'failed');
     const [failed] = await deliveries(`endpoint=${ep.id}`);
     expect(failed).toMatchObject({ attempts: 1, last_response_status: 410, last_response_body: 'gone' });
     const before = r.received.length;
@@ -219,7 +220,7 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     const ep2 = await endpoint(r2.url, ['integration.error']);
     await emit(2);
     const later = await emit(1, 'integration.error');
-    await waitFor('second endpoint got it', () => allDelivered(ep2.id, 1));
+    await until('second endpoint got it', () => allDelivered(ep2.id, 1));
     expect(r2.ids()).toEqual(later);
     expect(await deliveries(`endpoint=${ep.id}`)).toHaveLength(1);
     expect(r.received.length).toBe(before);
@@ -231,7 +232,7 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     r.behaviour = () => (redirecting ? { kind: 'redirect', location: `http://127.0.0.1:${r.port}/elsewhere` } : { kind: 'ok' });
     const ep = await endpoint(r.url);
     const [id] = await emit(1);
-    const [pending] = await waitFor('retried', async () => {
+    const [pending] = await until('retried', async () => {
       const list = await deliveries(`endpoint=${ep.id}`);
       return list[0]?.attempts >= 2 && list[0]?.last_response_status === 302 ? list : null;
     });
@@ -239,7 +240,7 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     expect(pending.last_error).toMatch(/redirect 302 .*not followed/);
     expect(r.received.filter((e) => e.path === '/elsewhere')).toHaveLength(0);
     redirecting = false;
-    await waitFor('delivered', () => allDelivered(ep.id, 1));
+    await until('delivered', () => allDelivered(ep.id, 1));
     expectEachOnce(r, ep.secret, [id!]);
   });
 
@@ -247,13 +248,13 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     const r = await receiver();
     const ep = await endpoint(r.url);
     const first = await emit(5);
-    await waitFor('first batch', () => allDelivered(ep.id, 5));
+    await until('first batch', () => allDelivered(ep.id, 5));
     await r.stop(); // also drops the dispatcher's keep-alive sockets
     const second = await emit(5);
-    await waitFor('attempts while down', async () => (await deliveries(`endpoint=${ep.id}&status=pending`)).filter((d) => d.attempts >= 1).length === 5);
+    await until('attempts while down', async () => (await deliveries(`endpoint=${ep.id}&status=pending`)).filter((d) => d.attempts >= 1).length === 5);
     await r.start();
     const third = await emit(5);
-    await waitFor('all delivered', () => allDelivered(ep.id, 15));
+    await until('all delivered', () => allDelivered(ep.id, 15));
     expectEachOnce(r, ep.secret, [...first, ...second, ...third]);
   });
 
@@ -267,7 +268,7 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     expect(Date.parse(rotated.body.previous_secret_expires_at) - Date.now()).toBeGreaterThan(86_000_000);
     expect((await server.api('GET', `/v1/webhook-endpoints/${ep.id}`)).body.secret).toBeUndefined();
     const during = await emit(1);
-    await waitFor('delivered', () => allDelivered(ep.id, 1));
+    await until('delivered', () => allDelivered(ep.id, 1));
     const entry = r.received.find((e) => e.id === during[0])!;
     expect(entry.signature.split(' ')).toHaveLength(2);
     expect(verify(rotated.body.secret, entry)).toBeTruthy();
@@ -277,7 +278,7 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     // The overlap ends (moved into the past rather than waited for).
     await server.ctx.db.kysely.updateTable('webhook_endpoints').set({ previous_secret_expires_at: new Date(Date.now() - 1000) }).execute();
     const after = await emit(1);
-    await waitFor('delivered', () => allDelivered(ep.id, 2));
+    await until('delivered', () => allDelivered(ep.id, 2));
     const late = r.received.find((e) => e.id === after[0])!;
     expect(late.signature.split(' ')).toHaveLength(1);
     expect(verify(rotated.body.secret, late)).toBeTruthy();
@@ -291,8 +292,8 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     const epSome = await endpoint(some.url, ['integration.error']);
     const recovered = await emit(2, 'integration.recovered');
     const errors = await emit(2, 'integration.error');
-    await waitFor('all endpoint', () => allDelivered(epAll.id, 4));
-    await waitFor('filtered endpoint', () => allDelivered(epSome.id, 2));
+    await until('all endpoint', () => allDelivered(epAll.id, 4));
+    await until('filtered endpoint', () => allDelivered(epSome.id, 2));
     expect(new Set(all.ids())).toEqual(new Set([...recovered, ...errors]));
     expect(new Set(some.ids())).toEqual(new Set(errors));
     for (const id of errors) {
@@ -306,7 +307,7 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     const r = await receiver();
     const other = await receiver();
     const ep = await endpoint(r.url, ['connection.deleted']);
-    await endpoint(other.url);
+    const otherEndpoint = await endpoint(other.url);
     const ok = await server.api('POST', `/v1/webhook-endpoints/${ep.id}/ping`);
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ status: 'delivered', event_type: 'ping', endpoint: ep.id, attempts: 1, last_response_status: 204 });
@@ -323,10 +324,12 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     const retried = await server.api('POST', `/v1/webhook-deliveries/${failed.body.id}/retry`);
     expect(retried.status).toBe(200);
     expect(retried.body.status).toBe('pending');
-    await waitFor('retried ping', async () => (await server.api('GET', `/v1/webhook-deliveries/${failed.body.id}`)).body.status === 'delivered');
+    await until('retried ping', async () => (await server.api('GET', `/v1/webhook-deliveries/${failed.body.id}`)).body.status === 'delivered');
     expect(r.ids().filter((id) => id === failed.body.event_id)).toHaveLength(2);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Two whole dispatcher passes after the retry was delivered fan nothing out to the other endpoint.
+    await server.services.webhooks.worker.afterPasses(2);
     expect(other.received).toHaveLength(0);
+    expect(await deliveries(`endpoint=${otherEndpoint.id}`)).toHaveLength(0);
   });
 
   test('after the retry window a delivery fails; a manual retry re-queues it now; metrics count outcomes', async () => {
@@ -334,10 +337,10 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     r.behaviour = () => ({ kind: 'status', status: 503 });
     const ep = await endpoint(r.url);
     const [id] = await emit(1);
-    await waitFor('attempted', async () => (await deliveries(`endpoint=${ep.id}`))[0]?.attempts >= 1);
+    await until('attempted', async () => (await deliveries(`endpoint=${ep.id}`))[0]?.attempts >= 1);
     // Age the delivery past the window (a day) instead of waiting for it.
     await sql`UPDATE webhook_deliveries SET created_at = now() - interval '2 days'`.execute(server.ctx.db.kysely);
-    await waitFor('failed', async () => (await deliveries(`endpoint=${ep.id}`))[0]?.status === 'failed');
+    await until('failed', async () => (await deliveries(`endpoint=${ep.id}`))[0]?.status === 'failed');
     const failed = await deliveries(`endpoint=${ep.id}&status=failed`);
     expect(failed).toHaveLength(1);
     expect(failed[0].next_attempt_at).toBeNull();
@@ -346,7 +349,7 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     r.behaviour = () => ({ kind: 'ok' });
     const retried = await server.api('POST', `/v1/webhook-deliveries/${failed[0].id}/retry`, undefined, { 'idempotency-key': 'retry-1' });
     expect(retried.status).toBe(200);
-    await waitFor('delivered', () => allDelivered(ep.id, 1));
+    await until('delivered', () => allDelivered(ep.id, 1));
     expectEachOnce(r, ep.secret, [id!]);
 
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
@@ -360,7 +363,7 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     const r = await receiver();
     const eps = [await endpoint(r.url), await endpoint(r.url), await endpoint(r.url)];
     await emit(4);
-    await waitFor('delivered', async () => (await deliveries('status=delivered')).filter((d) => eps.some((e) => e.id === d.endpoint)).length === 12);
+    await until('delivered', async () => (await deliveries('status=delivered')).filter((d) => eps.some((e) => e.id === d.endpoint)).length === 12);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {

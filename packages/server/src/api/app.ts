@@ -1,30 +1,33 @@
 // The HTTP server: one Fastify plugin per resource, problem+json for every error, the
-// OpenAPI document generated from the route schemas.
-import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+// OpenAPI document generated from the route schemas. The routes are given the services they
+// act through; they build none themselves.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { AppContext } from '../context.js';
-import type { Refresher } from '../refresh/token-service.js';
-import { hasUiSession } from '../ui/routes.js';
 import { authenticate } from '../auth/authenticate.js';
+import type { AppContext } from '../context.js';
+import { notFound } from '../errors.js';
+import type { Services } from '../services.js';
 import { registerIdempotency } from './idempotency.js';
-import { errorHandler, problems, sendProblem } from './problem.js';
-import { connectionRoutes, type ConnectionHooks } from './routes/connections.js';
-import { integrationRoutes, type IntegrationHooks } from './routes/integrations.js';
+import { errorHandler, sendProblem } from './problem.js';
 import { adminRoutes } from './routes/admin.js';
+import { connectPublicRoutes, connectSessionRoutes } from './routes/connect.js';
+import { connectionRoutes } from './routes/connections.js';
+import { integrationRoutes } from './routes/integrations.js';
 import { operationsRoutes } from './routes/operations.js';
+import { providerRoutes } from './routes/providers.js';
+import { spikeRoutes } from './routes/spikes.js';
+import { statsRoutes } from './routes/stats.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
-export interface AppServices {
-  refresher: Refresher;
-  integrationHooks?: IntegrationHooks;
-  connectionHooks?: ConnectionHooks;
-  /** Further plugins (admin API, connect flow, webhooks, dashboard …) registered by the server. */
-  plugins?: { public?: FastifyPluginAsync[]; authenticated?: FastifyPluginAsync[] };
-}
+/** What the routes act through. */
+type ApiServices = Pick<Services, 'engine' | 'dispatcher' | 'hooks' | 'outbound'>;
 
-export async function buildApp(ctx: AppContext, services: AppServices): Promise<FastifyInstance> {
+export async function buildApp(ctx: AppContext, services: ApiServices): Promise<FastifyInstance> {
+  // Typed as Fastify's own logger interface, so the app is a plain FastifyInstance.
+  const logger: FastifyBaseLogger = ctx.log;
   const app = Fastify({
-    loggerInstance: ctx.log,
+    loggerInstance: logger,
     // Per-request lines would dominate the token fast path; metrics count requests instead,
     // and failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -46,7 +49,7 @@ export async function buildApp(ctx: AppContext, services: AppServices): Promise<
   });
 
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, problems.notFound(`${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, notFound(`${request.method} ${request.url.split('?')[0]}`)));
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -86,18 +89,23 @@ export async function buildApp(ctx: AppContext, services: AppServices): Promise<
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  const { engine, dispatcher, hooks, outbound } = services;
   await app.register(operationsRoutes(ctx));
-  for (const plugin of services.plugins?.public ?? []) await app.register(plugin);
+  await app.register(connectPublicRoutes(ctx, { providerFetch: outbound.providers, revokeQueued: hooks.revokeQueued }));
 
-  // Everything under /v1 needs an API key.
+  // Everything under /v1 needs an API key (or the dashboard's session).
   await app.register(async (v1) => {
-    v1.addHook('onRequest', async (request) => authenticate(ctx, request, (req) => hasUiSession(ctx, req)));
+    v1.addHook('onRequest', async (request) => authenticate(ctx, request));
     registerIdempotency(v1, ctx);
-    await v1.register(integrationRoutes(ctx, services.integrationHooks ?? {}));
-    await v1.register(connectionRoutes(ctx, services.refresher, services.connectionHooks));
+    await v1.register(integrationRoutes(ctx, hooks));
+    await v1.register(connectionRoutes(ctx, engine, hooks));
     await v1.register(adminRoutes(ctx));
-    for (const plugin of services.plugins?.authenticated ?? []) await v1.register(plugin);
+    await v1.register(connectSessionRoutes(ctx));
+    await v1.register(webhookRoutes(ctx, { dispatcher }));
+    await v1.register(providerRoutes(ctx));
+    await v1.register(statsRoutes(ctx));
+    await v1.register(spikeRoutes(ctx));
   });
 
-  return app as unknown as FastifyInstance;
+  return app;
 }

@@ -4,6 +4,7 @@
 // stored response is encrypted: some responses show a secret once (webhook secrets,
 // connect tokens). A different body under a used key is a 422; a key whose first request
 // is still running is a 409.
+import { idempotentResponsePlace } from '../model/secret-places.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decryptSecret, encryptSecret } from '../crypto/envelope.js';
 import { sha256Hex } from '../crypto/hashing.js';
@@ -14,8 +15,8 @@ import {
   releaseIdempotencyKey,
   reserveIdempotencyKey,
 } from '../db/idempotency/idempotency-keys.js';
+import { badRequest, conflict, unprocessable } from '../errors.js';
 import { newRowId } from '../model/ids.js';
-import { Problem, sendProblem } from './problem.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,7 +27,8 @@ declare module 'fastify' {
 /** A reservation older than this without a response belongs to a request that died. */
 const IN_FLIGHT_ABANDONED_S = 120;
 
-const place = (id: string) => ({ table: 'idempotency_keys', column: 'response_enc', rowId: id });
+const keyInUse = () => conflict('idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+
 
 interface StoredResponse {
   headers: Record<string, string>;
@@ -39,7 +41,7 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
     const key = request.headers['idempotency-key'];
     if (key === undefined) return;
     if (typeof key !== 'string' || key.length === 0 || key.length > 255) {
-      return sendProblem(reply, new Problem(400, 'invalid_idempotency_key', 'Bad request', 'Idempotency-Key must be 1–255 characters.'));
+      throw badRequest('invalid_idempotency_key', 'Idempotency-Key must be 1–255 characters.');
     }
     const scope = `${request.apiKeyScope ?? 'public'} ${request.method} ${request.url}`;
     const requestHash = sha256Hex(JSON.stringify(request.body ?? null));
@@ -52,7 +54,7 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
           continue;
         }
         if (existing.request_hash !== requestHash) {
-          return sendProblem(reply, new Problem(422, 'idempotency_key_reused', 'Unprocessable', 'This Idempotency-Key was used with a different request body.'));
+          throw unprocessable('idempotency_key_reused', 'This Idempotency-Key was used with a different request body.');
         }
         if ((existing.status_code === null || existing.response_enc === null) && ageS > IN_FLIGHT_ABANDONED_S) {
           // Reserved by a request that never finished (its server died): free it.
@@ -60,9 +62,9 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
           continue;
         }
         if (existing.status_code === null || existing.response_enc === null) {
-          return sendProblem(reply, new Problem(409, 'idempotency_key_in_use', 'Conflict', 'A request with this Idempotency-Key is still being processed; retry shortly.'));
+          throw keyInUse();
         }
-        const stored = JSON.parse(decryptSecret(ctx.keyring, existing.response_enc, place(existing.id))) as StoredResponse;
+        const stored = JSON.parse(decryptSecret(ctx.keyring, existing.response_enc, idempotentResponsePlace(existing.id))) as StoredResponse;
         for (const [name, value] of Object.entries(stored.headers)) reply.header(name, value);
         return reply.code(existing.status_code).header('idempotent-replayed', 'true').send(stored.body);
       }
@@ -72,7 +74,7 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
         return;
       }
     }
-    return sendProblem(reply, new Problem(409, 'idempotency_key_in_use', 'Conflict', 'A request with this Idempotency-Key is still being processed; retry shortly.'));
+    throw keyInUse();
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
@@ -92,7 +94,7 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
     const location = reply.getHeader('location');
     if (typeof location === 'string') headers.location = location;
     const stored: StoredResponse = { headers, body };
-    await completeIdempotencyKey(ctx.db.kysely, id, reply.statusCode, encryptSecret(ctx.keyring, JSON.stringify(stored), place(id)));
+    await completeIdempotencyKey(ctx.db.kysely, id, reply.statusCode, encryptSecret(ctx.keyring, JSON.stringify(stored), idempotentResponsePlace(id)));
     return payload;
   });
 }

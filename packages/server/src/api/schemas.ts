@@ -1,10 +1,13 @@
-// Request and response schemas shared by the routes (TypeBox → JSON Schema → OpenAPI).
-import { Type, type TSchema } from 'typebox';
+// Request and response schemas shared by the routes (TypeBox → JSON Schema → OpenAPI), and
+// their Static<> types: the dashboard and the CLI read the API through these, so a change of
+// the contract is a change of their types.
+import { Type, type Static, type TSchema } from 'typebox';
+import { listProviders } from '../providers/catalog/catalog.js';
 
 export const Timestamp = Type.String({ format: 'date-time' });
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
-export const ProblemSchema = Type.Object(
+const ProblemSchema = Type.Object(
   {
     type: Type.String(),
     title: Type.String(),
@@ -21,7 +24,7 @@ export const PageQuery = {
   cursor: Type.Optional(Type.String({ maxLength: 512 })),
 };
 
-export const LastErrorSchema = Nullable(
+const LastErrorSchema = Nullable(
   Type.Object({
     at: Type.String(),
     http_status: Nullable(Type.Integer()),
@@ -32,7 +35,7 @@ export const LastErrorSchema = Nullable(
 
 const Seconds = Type.Integer({ minimum: 1, maximum: 31_536_000 });
 
-export const RefreshSettingsInput = Type.Object(
+const RefreshSettingsInput = Type.Object(
   {
     margin_s: Type.Optional(Seconds),
     keepalive_s: Type.Optional(Seconds),
@@ -43,7 +46,8 @@ export const RefreshSettingsInput = Type.Object(
   { additionalProperties: false },
 );
 
-const IntegrationKey = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'Unique key, e.g. salesforce-prod' });
+// The example names the catalog's first provider, whichever it is.
+const IntegrationKey = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: `Unique key, e.g. ${listProviders()[0]?.key ?? 'acme'}-prod` });
 const Url = Type.String({ minLength: 1, maxLength: 2048 });
 const Scope = Type.String({ minLength: 1, maxLength: 256, pattern: '^[\\x21-\\x7E]+$' });
 
@@ -117,7 +121,7 @@ export const ConnectionStatusSchema = Type.Union([
   Type.Literal('integration_error'),
 ]);
 
-export const DiagnosisSchema = Nullable(
+const DiagnosisSchema = Nullable(
   Type.Object({
     code: Type.String(),
     summary: Type.String(),
@@ -203,9 +207,115 @@ export const EventSchema = Type.Object({
 
 export const listOf = <T extends TSchema>(item: T) => Type.Object({ data: Type.Array(item), next_cursor: Nullable(Type.String()) });
 
+const EndpointFields = {
+  id: Type.String(),
+  url: Type.String(),
+  events: Nullable(Type.Array(Type.String())),
+  enabled: Type.Boolean(),
+  disabled_reason: Nullable(Type.String()),
+  previous_secret_expires_at: Nullable(Timestamp),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+};
+export const EndpointSchema = Type.Object(EndpointFields);
+export const EndpointWithSecret = Type.Object({ ...EndpointFields, secret: Type.String({ description: 'whsec_…, shown only in this response' }) });
+
+export const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]);
+export const DeliverySchema = Type.Object({
+  id: Type.String(),
+  event_id: Type.String(),
+  event_type: Type.String(),
+  endpoint: Type.String(),
+  status: DeliveryStatus,
+  attempts: Type.Integer(),
+  next_attempt_at: Nullable(Timestamp),
+  last_attempt_at: Nullable(Timestamp),
+  last_response_status: Nullable(Type.Integer()),
+  last_response_body: Nullable(Type.String()),
+  last_error: Nullable(Type.String()),
+  created_at: Timestamp,
+  delivered_at: Nullable(Timestamp),
+});
+
+export const SpikeSchema = Type.Object({
+  id: Type.String(),
+  integration: Type.String(),
+  org_id: Nullable(Type.String()),
+  active: Type.Boolean(),
+  started_at: Timestamp,
+  last_seen_at: Timestamp,
+  ended_at: Nullable(Timestamp),
+  count: Type.Integer(),
+  window_s: Type.Integer(),
+  connection_ids: Type.Array(Type.String()),
+  diagnosis_code: Nullable(Type.String()),
+});
+
+const OutcomeCounts = {
+  success: Type.Integer(),
+  transient_error: Type.Integer(),
+  permanent_error: Type.Integer(),
+  unknown: Type.Integer(),
+};
+const StatusCounts = Type.Object({
+  active: Type.Integer(),
+  refresh_failing: Type.Integer(),
+  needs_reauth: Type.Integer(),
+  integration_error: Type.Integer(),
+});
+const StatsBucketSchema = Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')]);
+
+export const RefreshSeriesSchema = Type.Object({
+  integration: Nullable(Type.String()),
+  bucket: StatsBucketSchema,
+  from: Timestamp,
+  to: Timestamp,
+  totals: Type.Object(OutcomeCounts),
+  series: Type.Array(Type.Object({ at: Timestamp, ...OutcomeCounts })),
+});
+
+export const ConnectionCountsSchema = Type.Object({
+  counts: StatusCounts,
+  total: Type.Integer(),
+  integrations: Type.Array(
+    Type.Object({
+      integration: Type.String(),
+      provider: Type.String(),
+      status: Type.String(),
+      last_error: LastErrorSchema,
+      counts: StatusCounts,
+      total: Type.Integer(),
+    }),
+  ),
+});
+
+export const ReconnectLinkSchema = Type.Object({ url: Type.String(), expires_at: Timestamp });
+
 export const problemResponses = {
   400: ProblemSchema,
   401: ProblemSchema,
   404: ProblemSchema,
   409: ProblemSchema,
 };
+
+/** A list endpoint's answer (`listOf`). */
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+export type ProblemDocument = Static<typeof ProblemSchema>;
+export type Integration = Static<typeof IntegrationSchema>;
+export type IntegrationPatch = Static<typeof IntegrationPatchBody>;
+export type Connection = Static<typeof ConnectionSchema>;
+export type ConnectionImport = Static<typeof ConnectionImportBody>;
+export type Diagnosis = NonNullable<Static<typeof DiagnosisSchema>>;
+export type LastError = NonNullable<Static<typeof LastErrorSchema>>;
+export type TokenResponse = Static<typeof TokenResponseSchema>;
+export type ConnectionEvent = Static<typeof EventSchema>;
+export type WebhookEndpoint = Static<typeof EndpointSchema>;
+export type WebhookDelivery = Static<typeof DeliverySchema>;
+export type Spike = Static<typeof SpikeSchema>;
+export type RefreshSeries = Static<typeof RefreshSeriesSchema>;
+export type ConnectionCounts = Static<typeof ConnectionCountsSchema>;
+export type ReconnectLink = Static<typeof ReconnectLinkSchema>;

@@ -31,7 +31,7 @@ export function issueSession(keyring: Keyring, ttlS: number, now = Date.now()): 
 export function verifySessionValue(keyring: Keyring, value: string, now = Date.now()): UiSession | null {
   const match = /^([A-Za-z0-9_-]{24})\.(\d{1,12})\.([A-Za-z0-9_-]{1,32})\.([A-Za-z0-9_-]{43})$/.exec(value);
   if (!match) return null;
-  const [, id, expiresText, kid, mac] = match as unknown as [string, string, string, string, string];
+  const [, id, expiresText, kid, mac] = match;
   if (!keyring.find(kid)) return null;
   const expected = keyring.hmac(SESSION_PURPOSE, `${id}.${expiresText}`, kid);
   const given = Buffer.from(mac, 'base64url');

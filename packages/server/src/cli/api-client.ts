@@ -1,10 +1,11 @@
 // The CLI's view of a running server: resolves where it is and which key to use, and turns
 // every failure (unreachable, 401, 404, problem+json) into a CliError that says what to do.
+import type { ProblemDocument } from '../api/schemas.js';
 import { CliError, EXIT, UsageError } from './args.js';
 
-export const DEFAULT_URL = 'http://127.0.0.1:4280';
+const DEFAULT_URL = 'http://127.0.0.1:4280';
 
-export interface ApiTarget {
+interface ApiTarget {
   url: string;
   key: string;
 }
@@ -25,15 +26,12 @@ export function resolveTarget(values: { url?: string; key?: string }, env: NodeJ
   return { url: url.href.replace(/\/+$/, ''), key };
 }
 
-export interface Problem {
-  type?: string;
-  title?: string;
-  status: number;
-  code?: string;
-  detail?: string;
-  errors?: { field: string; message: string }[];
-  [extra: string]: unknown;
-}
+/**
+ * A non-2xx answer as the CLI reads it: the API's problem document with its extra members
+ * (a diagnosis, a connection id …). Every member but the status is optional, since a proxy
+ * or something that is not Grantkeeper may have answered.
+ */
+export type Problem = Partial<ProblemDocument> & { status: number; [member: string]: unknown };
 
 /** A non-2xx answer, with its problem body. */
 export class ApiError extends CliError {
@@ -54,25 +52,38 @@ function describeProblem(p: Problem): string {
   return `${head}: ${p.detail ?? p.title ?? 'the request failed'}`;
 }
 
-export interface ApiResponse<T> {
+interface ApiResponse<T> {
   status: number;
   body: T;
   headers: Headers;
 }
 
-export interface RequestOptions {
+/** A 2xx answer, or a non-2xx one with its problem (see `ApiClient.attempt`). */
+type Attempt<T> = ({ ok: true } & ApiResponse<T>) | { ok: false; status: number; problem: Problem; headers: Headers };
+
+interface RequestOptions {
   body?: unknown;
   query?: Record<string, string | number | boolean | undefined>;
   headers?: Record<string, string>;
   timeoutMs?: number;
-  /** Resolve with non-2xx answers instead of throwing (the importer classifies them). */
-  acceptErrors?: boolean;
 }
 
 export class ApiClient {
   constructor(readonly target: ApiTarget) {}
 
-  async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+  /** A 2xx answer, whose body is `T`: the Static<> type of the route's response schema. Throws ApiError otherwise. */
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const answer = await this.attempt<T>(method, path, options);
+    if (!answer.ok) throw new ApiError(answer.problem, answer.headers);
+    return answer;
+  }
+
+  get<T>(path: string, query?: RequestOptions['query']): Promise<ApiResponse<T>> {
+    return this.request<T>('GET', path, { query });
+  }
+
+  /** Like `request`, but a non-2xx answer resolves with its problem (the importer classifies them). */
+  async attempt<T>(method: string, path: string, options: RequestOptions = {}): Promise<Attempt<T>> {
     const url = new URL(`${this.target.url}${path}`);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     let response: Response;
@@ -100,26 +111,41 @@ export class ApiClient {
         body = text;
       }
     }
-    if (!response.ok && !options.acceptErrors) throw new ApiError(toProblem(response.status, body), response.headers);
-    return { status: response.status, body: body as T, headers: response.headers };
-  }
-
-  get<T = any>(path: string, query?: RequestOptions['query']): Promise<ApiResponse<T>> {
-    return this.request<T>('GET', path, { query });
+    if (!response.ok) return { ok: false, status: response.status, problem: toProblem(response.status, body), headers: response.headers };
+    // The server serialized a 2xx body through the route's response schema, whose type T is.
+    return { ok: true, status: response.status, body: body as T, headers: response.headers };
   }
 }
 
-export function toProblem(status: number, body: unknown): Problem {
-  if (body && typeof body === 'object' && !Array.isArray(body)) return { ...(body as object), status } as Problem;
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const stringOf = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const isFieldError = (value: unknown): value is { field: string; message: string } =>
+  isRecord(value) && typeof value.field === 'string' && typeof value.message === 'string';
+
+function toProblem(status: number, body: unknown): Problem {
+  if (isRecord(body)) {
+    const { type, title, code, detail, errors } = body;
+    return {
+      ...body,
+      status,
+      type: stringOf(type),
+      title: stringOf(title),
+      code: stringOf(code),
+      detail: stringOf(detail),
+      errors: Array.isArray(errors) ? errors.filter(isFieldError) : undefined,
+    };
+  }
   // Not problem+json: a proxy page or something that is not Grantkeeper at all.
   const text = typeof body === 'string' ? body.replace(/\s+/g, ' ').trim().slice(0, 200) : '';
   return { status, code: 'unexpected_response', detail: `unexpected answer${text ? `: ${text}` : ''} (is --url a Grantkeeper server?)` };
 }
 
 function unreachable(url: string, error: unknown): CliError {
-  const e = error as Error & { cause?: { code?: string; message?: string } };
+  const e = error instanceof Error ? error : new Error(String(error));
   if (e.name === 'TimeoutError') return new CliError(`The server at ${url} did not answer in time.`, [], EXIT.failed, { error: { code: 'timeout', detail: 'no answer in time' } });
-  const reason = e.cause?.code ?? e.cause?.message ?? e.message;
+  // fetch wraps the socket's error (ECONNREFUSED, ENOTFOUND …) as its cause.
+  const cause = isRecord(e.cause) ? e.cause : {};
+  const reason = stringOf(cause.code) ?? stringOf(cause.message) ?? e.message;
   const message = `Cannot reach Grantkeeper at ${url} (${reason}).`;
   return new CliError(message, ['Is the server running (`grantkeeper start`)? Point the CLI at it with --url or GRANTKEEPER_URL.'], EXIT.failed, {
     error: { code: 'unreachable', detail: message },

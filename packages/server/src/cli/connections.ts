@@ -1,10 +1,14 @@
 // `grantkeeper connections list|show|refresh|delete` — end users' grants, over /v1/connections.
 import { createInterface } from 'node:readline/promises';
+import type { Connection, LastError, Page, TokenResponse } from '../api/schemas.js';
 import { API_OPTIONS, API_OPTIONS_HELP, CliError, EXIT, UsageError, exactPositionals, intOption, parse } from './args.js';
 import { ApiClient, ApiError, enc, resolveTarget } from './api-client.js';
+import { catalogExamples, type Examples } from './examples.js';
 import { fields, line, makeOut, paint, printJson, status, table, truncate, when, type Out } from './output.js';
 
-const USAGE = `Usage: grantkeeper connections <list|show|refresh|delete> [options]
+const SYNOPSIS = 'Usage: grantkeeper connections <list|show|refresh|delete> [options]';
+
+const usage = (example: Examples) => `${SYNOPSIS}
 
   list [filters]             connections, newest first (one page; --all follows every page)
       --integration KEY  --status active|refresh_failing|needs_reauth|integration_error
@@ -18,7 +22,7 @@ ${API_OPTIONS_HELP}
 
 Examples:
   grantkeeper connections list --status needs_reauth
-  grantkeeper connections list --integration salesforce-prod --all --json | jq '.data[].id'
+  grantkeeper connections list --integration ${example.integration} --all --json | jq '.data[].id'
   grantkeeper connections show conn_2x5Kq…
   grantkeeper connections refresh conn_2x5Kq…
   grantkeeper doctor conn_2x5Kq…           # why a grant died, and who must act`;
@@ -40,23 +44,23 @@ const STATUSES = ['active', 'refresh_failing', 'needs_reauth', 'integration_erro
 
 export async function runConnections(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  const { values, positionals } = parse(rest, OPTIONS, USAGE);
+  const { values, positionals } = parse(rest, OPTIONS, SYNOPSIS);
   if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h' || values.help) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${usage(await catalogExamples())}\n`);
     return 0;
   }
   const out = makeOut(values.json ?? false);
   switch (sub) {
     case 'list': {
-      exactPositionals(positionals, [], USAGE);
-      if (values.status !== undefined && !STATUSES.includes(values.status)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}.`, USAGE);
-      const limit = intOption(values.limit, 'limit', USAGE, { max: 500 }) ?? 50;
+      exactPositionals(positionals, [], SYNOPSIS);
+      if (values.status !== undefined && !STATUSES.includes(values.status)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}.`, SYNOPSIS);
+      const limit = intOption(values.limit, 'limit', SYNOPSIS, { max: 500 }) ?? 50;
       const api = new ApiClient(resolveTarget(values));
-      const data: any[] = [];
+      const data: Connection[] = [];
       let cursor = values.cursor;
       let next: string | null = null;
       do {
-        const page = await api.get<{ data: any[]; next_cursor: string | null }>('/v1/connections', {
+        const page = await api.get<Page<Connection>>('/v1/connections', {
           limit: values.all ? 500 : limit,
           cursor,
           integration: values.integration,
@@ -80,9 +84,9 @@ export async function runConnections(args: string[]): Promise<number> {
           data.map((c) => [
             c.id,
             c.integration,
-            truncate(c.end_user?.id ?? '', 24),
+            truncate(c.end_user.id, 24),
             status(out, c.status),
-            c.provider_account?.org_id ?? '—',
+            c.provider_account.org_id ?? '—',
             String(c.generation),
             when(c.last_refreshed_at),
             c.diagnosis ? `${c.diagnosis.code} (${c.diagnosis.who_fixes})` : c.last_error ? truncate(`${c.last_error.error ?? c.last_error.http_status}`, 30) : '',
@@ -92,19 +96,19 @@ export async function runConnections(args: string[]): Promise<number> {
       return 0;
     }
     case 'show': {
-      const [id] = exactPositionals(positionals, ['id'], USAGE);
+      const [id] = exactPositionals(positionals, ['id'], SYNOPSIS);
       const api = new ApiClient(resolveTarget(values));
-      const { body } = await api.get(`/v1/connections/${enc(id!)}`);
+      const { body } = await api.get<Connection>(`/v1/connections/${enc(id!)}`);
       if (out.json) printJson(out, body);
       else showConnection(out, body);
       return 0;
     }
     case 'refresh': {
-      const [id] = exactPositionals(positionals, ['id'], USAGE);
+      const [id] = exactPositionals(positionals, ['id'], SYNOPSIS);
       const api = new ApiClient(resolveTarget(values));
-      let token: any;
+      let token: TokenResponse;
       try {
-        token = (await api.request('POST', `/v1/connections/${enc(id!)}/refresh`)).body;
+        token = (await api.request<TokenResponse>('POST', `/v1/connections/${enc(id!)}/refresh`)).body;
       } catch (error) {
         throw explainRefreshFailure(error, id!);
       }
@@ -117,18 +121,18 @@ export async function runConnections(args: string[]): Promise<number> {
       return 0;
     }
     case 'delete': {
-      const [id] = exactPositionals(positionals, ['id'], USAGE);
+      const [id] = exactPositionals(positionals, ['id'], SYNOPSIS);
       const api = new ApiClient(resolveTarget(values));
       if (!values.yes && !(await confirm(`Delete ${id} and revoke its grant at the provider? [y/N] `))) {
         throw new CliError('Not deleted.', process.stdin.isTTY ? [] : ['Pass --yes to delete without asking.'], EXIT.usage);
       }
-      await api.request('DELETE', `/v1/connections/${enc(id!)}`);
+      await api.request<null>('DELETE', `/v1/connections/${enc(id!)}`);
       if (out.json) printJson(out, { id, deleted: true });
       else line(out, `Deleted ${id}; its grant will be revoked at the provider.`);
       return 0;
     }
     default:
-      throw new UsageError(`Unknown connections command "${sub}".`, USAGE);
+      throw new UsageError(`Unknown connections command "${sub}".`, SYNOPSIS);
   }
 }
 
@@ -145,23 +149,25 @@ async function confirm(question: string): Promise<boolean> {
 /** A 409 from a refresh carries the diagnosis: say it, and point at doctor. */
 function explainRefreshFailure(error: unknown, id: string): unknown {
   if (!(error instanceof ApiError) || error.status !== 409) return error;
-  const p = error.problem as any;
+  const { diagnosis, reconnect_url: reconnectUrl } = error.problem;
   const details = [...error.details];
-  if (p.diagnosis) details.push(`diagnosis: ${p.diagnosis.code} — ${p.diagnosis.summary}`, `who fixes it: ${p.diagnosis.who_fixes}`);
-  if (p.reconnect_url) details.push(`reconnect link: ${p.reconnect_url}`);
+  if (isRecord(diagnosis)) details.push(`diagnosis: ${String(diagnosis.code)} — ${String(diagnosis.summary)}`, `who fixes it: ${String(diagnosis.who_fixes)}`);
+  if (typeof reconnectUrl === 'string' && reconnectUrl) details.push(`reconnect link: ${reconnectUrl}`);
   details.push(`More: grantkeeper doctor ${id}`);
   return new CliError(error.message, details, EXIT.failed, error.json);
 }
 
-export function showConnection(out: Out, c: any): void {
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function showConnection(out: Out, c: Connection): void {
   fields(out, [
     ['id', c.id],
     ['integration', c.integration],
-    ['end user', `${c.end_user?.id ?? ''}${c.end_user?.email ? ` <${c.end_user.email}>` : ''}`],
+    ['end user', `${c.end_user.id}${c.end_user.email ? ` <${c.end_user.email}>` : ''}`],
     ['status', status(out, c.status)],
-    ['instance', c.provider_account?.instance_url],
-    ['org / user', c.provider_account?.org_id ? `${c.provider_account.org_id} / ${c.provider_account.user_id ?? '?'}` : null],
-    ['scopes', (c.scopes ?? []).join(' ')],
+    ['instance', c.provider_account.instance_url],
+    ['org / user', c.provider_account.org_id ? `${c.provider_account.org_id} / ${c.provider_account.user_id ?? '?'}` : null],
+    ['scopes', c.scopes.join(' ')],
     ['generation', String(c.generation)],
     ['token expires', when(c.access_token_expires_at)],
     ['last refreshed', when(c.last_refreshed_at)],
@@ -169,13 +175,13 @@ export function showConnection(out: Out, c: any): void {
     ['failures in a row', c.consecutive_failures ? String(c.consecutive_failures) : null],
     ['last error', c.last_error ? lastError(c.last_error) : null],
     ['diagnosis', c.diagnosis ? `${c.diagnosis.code}: ${c.diagnosis.summary} (who fixes it: ${c.diagnosis.who_fixes})` : null],
-    ['metadata', c.metadata && Object.keys(c.metadata).length ? JSON.stringify(c.metadata) : null],
+    ['metadata', Object.keys(c.metadata).length ? JSON.stringify(c.metadata) : null],
     ['created', when(c.created_at)],
     ['updated', when(c.updated_at)],
   ]);
 }
 
-export function lastError(e: { at?: string; http_status?: number | null; error?: string | null; error_description?: string | null }): string {
+export function lastError(e: LastError): string {
   const what = [e.http_status ? `HTTP ${e.http_status}` : null, e.error, e.error_description ? `“${e.error_description}”` : null].filter(Boolean).join(' ');
   return `${what}${e.at ? ` at ${when(e.at)}` : ''}`;
 }

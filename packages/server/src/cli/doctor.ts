@@ -1,5 +1,6 @@
 // `grantkeeper doctor <connection-id>` — why a grant is in trouble, who must act, and the
 // history that led there, from the running server's API (the connection and its events).
+import type { Connection, ConnectionEvent, Integration, Page } from '../api/schemas.js';
 import { API_OPTIONS, API_OPTIONS_HELP, UsageError, exactPositionals, intOption, parse } from './args.js';
 import { ApiClient, enc, resolveTarget } from './api-client.js';
 import { lastError } from './connections.js';
@@ -38,10 +39,10 @@ export async function runDoctor(args: string[]): Promise<number> {
   const limit = intOption(values.events, 'events', USAGE, { max: 500 }) ?? 20;
   const out = makeOut(values.json ?? false);
   const api = new ApiClient(resolveTarget(values));
-  const connection = (await api.get(`/v1/connections/${enc(id!)}`)).body;
-  const events = (await api.get<{ data: any[] }>(`/v1/connections/${enc(id!)}/events`, { limit })).body.data;
-  let integration: any = null;
-  if (connection.status === 'integration_error') integration = (await api.get(`/v1/integrations/${enc(connection.integration)}`)).body;
+  const connection = (await api.get<Connection>(`/v1/connections/${enc(id!)}`)).body;
+  const events = (await api.get<Page<ConnectionEvent>>(`/v1/connections/${enc(id!)}/events`, { limit })).body.data;
+  let integration: Integration | null = null;
+  if (connection.status === 'integration_error') integration = (await api.get<Integration>(`/v1/integrations/${enc(connection.integration)}`)).body;
   const reconnectUrl = connection.status === 'needs_reauth' ? await reconnectLink(api, id!) : null;
   if (out.json) {
     printJson(out, { connection, diagnosis: connection.diagnosis, reconnect_url: reconnectUrl, events, ...(integration ? { integration } : {}) });
@@ -56,12 +57,14 @@ export async function runDoctor(args: string[]): Promise<number> {
  * on a needs_reauth connection never calls the provider, so asking for it changes nothing.
  */
 async function reconnectLink(api: ApiClient, id: string): Promise<string | null> {
-  const res = await api.request<any>('GET', `/v1/connections/${enc(id)}/token`, { acceptErrors: true });
-  return res.status === 409 && typeof res.body?.reconnect_url === 'string' ? res.body.reconnect_url : null;
+  const res = await api.attempt<unknown>('GET', `/v1/connections/${enc(id)}/token`);
+  if (res.ok || res.status !== 409) return null;
+  const url = res.problem.reconnect_url;
+  return typeof url === 'string' ? url : null;
 }
 
-function report(out: Out, c: any, events: any[], integration: any, reconnectUrl: string | null): void {
-  line(out, `${paint(out, 'bold', c.id)}  ${status(out, c.status)}  ${c.integration} · end user ${c.end_user?.id}${c.provider_account?.org_id ? ` · org ${c.provider_account.org_id}` : ''}`);
+function report(out: Out, c: Connection, events: ConnectionEvent[], integration: Integration | null, reconnectUrl: string | null): void {
+  line(out, `${paint(out, 'bold', c.id)}  ${status(out, c.status)}  ${c.integration} · end user ${c.end_user.id}${c.provider_account.org_id ? ` · org ${c.provider_account.org_id}` : ''}`);
   line(out);
   const d = c.diagnosis;
   if (!d) {
@@ -77,9 +80,9 @@ function report(out: Out, c: any, events: any[], integration: any, reconnectUrl:
       ['Who fixes it', WHO[d.who_fixes] ?? d.who_fixes],
       ['Reconnect link', reconnectUrl],
     ]);
-    section(out, 'Likely causes', (d.causes ?? []).map((s: string) => `• ${s}`));
-    section(out, 'Fix', (d.fix ?? []).map((s: string, i: number) => `${i + 1}. ${s}`));
-    section(out, 'Prevention', (d.prevention ?? []).map((p: { who: string; step: string }) => `• [${p.who}] ${p.step}`));
+    section(out, 'Likely causes', d.causes.map((s) => `• ${s}`));
+    section(out, 'Fix', d.fix.map((s, i) => `${i + 1}. ${s}`));
+    section(out, 'Prevention', d.prevention.map((p) => `• [${p.who}] ${p.step}`));
   }
   if (c.last_error) {
     line(out);

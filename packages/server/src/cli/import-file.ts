@@ -2,14 +2,10 @@
 // grant per line) or JSON (an array of POST /v1/connections bodies). Every row is checked
 // and every problem is reported with its row number, so a file is fixed in one pass.
 import { createHash } from 'node:crypto';
+import type { ConnectionImport } from '../api/schemas.js';
 
-export interface ImportBody {
-  integration: string;
-  end_user: { id: string; email?: string };
-  metadata?: Record<string, unknown>;
-  connection_config?: Record<string, string>;
-  credentials: { refresh_token: string; access_token?: string; instance_url?: string; id_url?: string; issued_at?: string };
-}
+/** One row, as the body of its POST /v1/connections. */
+type ImportBody = ConnectionImport;
 
 export interface ImportRow {
   /** 1-based data row (the header of a CSV is not a row). */
@@ -28,7 +24,7 @@ export interface RowProblem {
   message: string;
 }
 
-export interface ParsedFile {
+interface ParsedFile {
   rows: ImportRow[];
   invalid: { row: number; line?: number; problems: RowProblem[] }[];
   /** Problems with the file as a whole (unreadable, no header, not an array…). */
@@ -48,7 +44,7 @@ export const CSV_COLUMNS = [
 ] as const;
 
 /** RFC 4180: quoted fields may hold commas, quotes ("") and line breaks. */
-export function parseCsv(text: string): { records: string[][]; lines: number[]; error?: string } {
+function parseCsv(text: string): { records: string[][]; lines: number[]; error?: string } {
   const records: string[][] = [];
   const lines: number[] = [];
   let field = '';
@@ -109,12 +105,10 @@ function fromJson(text: string, defaults: { integration?: string }): ParsedFile 
     data = JSON.parse(text);
   } catch (error) {
     // V8 quotes a piece of the input in its message: it could be part of a token, so say only where.
-    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    const position = /position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
     return { rows: [], invalid: [], fileProblems: [`not valid JSON${position ? ` (at character ${position})` : ''}`] };
   }
-  if (data && typeof data === 'object' && !Array.isArray(data) && Array.isArray((data as { connections?: unknown }).connections)) {
-    data = (data as { connections: unknown[] }).connections;
-  }
+  if (isObject(data) && Array.isArray(data.connections)) data = data.connections;
   if (!Array.isArray(data)) return { rows: [], invalid: [], fileProblems: ['the JSON must be an array of connections (or {"connections": [...]})'] };
   return collect(data.map((item, index) => ({ row: index + 1, raw: item })), defaults);
 }
@@ -126,7 +120,7 @@ function fromCsv(text: string, defaults: { integration?: string }): ParsedFile {
   const header = records[0]!.map((h) => h.trim());
   const problems: string[] = [];
   for (const h of header) {
-    if (!(CSV_COLUMNS as readonly string[]).includes(h) && !/^(metadata|connection_config)\.[^.]+$/.test(h)) {
+    if (!CSV_COLUMNS.some((column) => column === h) && !/^(metadata|connection_config)\.[^.]+$/.test(h)) {
       problems.push(`unknown column "${h}" (known: ${CSV_COLUMNS.join(', ')}, metadata.<key>, connection_config.<key>)`);
     }
   }
@@ -146,7 +140,7 @@ function fromCsv(text: string, defaults: { integration?: string }): ParsedFile {
       const v = record[header.indexOf(name)];
       return v === undefined || v.trim() === '' ? undefined : v.trim();
     };
-    const raw: Record<string, any> = {
+    const raw: Record<string, unknown> = {
       integration: cell('integration'),
       end_user: { id: cell('end_user_id'), email: cell('end_user_email') },
       credentials: {
@@ -173,7 +167,8 @@ function fromCsv(text: string, defaults: { integration?: string }): ParsedFile {
       if (!m || v === undefined) continue;
       const target = m[1]!;
       raw[target] ??= {};
-      if (typeof raw[target] === 'object') raw[target][m[2]!] = v;
+      const members = raw[target];
+      if (isObject(members)) members[m[2]!] = v;
     }
     return { row, line, raw, metadataError };
   });
@@ -264,22 +259,34 @@ function validateBody(raw: unknown, defaults: { integration?: string }, add: (fi
     if (c.access_token !== undefined && (typeof c.access_token !== 'string' || c.access_token.length === 0 || c.access_token.length > 8192)) add('credentials.access_token', 'must be a non-empty string');
     for (const k of ['instance_url', 'id_url'] as const) {
       if (c[k] === undefined) continue;
-      if (typeof c[k] !== 'string' || !isHttpUrl(c[k] as string)) add(`credentials.${k}`, 'must be an http(s) URL');
+      const value = c[k];
+      if (typeof value !== 'string' || !isHttpUrl(value)) add(`credentials.${k}`, 'must be an http(s) URL');
     }
     if (c.issued_at !== undefined && (typeof c.issued_at !== 'string' || !ISSUED_AT.test(c.issued_at))) {
-      add('credentials.issued_at', "must be RFC 3339 (2026-01-31T12:00:00Z) or Salesforce's epoch milliseconds");
+      add('credentials.issued_at', 'must be RFC 3339 (2026-01-31T12:00:00Z) or epoch milliseconds');
     }
   }
   if (typeof integration !== 'string' || !isObject(endUser) || !isObject(c)) return null;
-  const strip = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as T;
-  return strip({
+  // Only the members given (null counts as not given), so the same row always makes the same
+  // body. A row with problems is never sent; its body still serves the duplicate-token check.
+  const { id, email } = endUser;
+  const { refresh_token: refreshToken, access_token: accessToken, instance_url: instanceUrl, id_url: idUrl, issued_at: issuedAt } = c;
+  return {
     integration,
-    end_user: strip(endUser as ImportBody['end_user']),
-    metadata: raw.metadata as ImportBody['metadata'],
-    connection_config: raw.connection_config as ImportBody['connection_config'],
-    credentials: strip(c as ImportBody['credentials']),
-  }) as ImportBody;
+    end_user: { id: typeof id === 'string' ? id : '', ...(typeof email === 'string' ? { email } : {}) },
+    ...(isObject(raw.metadata) ? { metadata: raw.metadata } : {}),
+    ...(isStringRecord(raw.connection_config) ? { connection_config: raw.connection_config } : {}),
+    credentials: {
+      refresh_token: typeof refreshToken === 'string' ? refreshToken : '',
+      ...(typeof accessToken === 'string' ? { access_token: accessToken } : {}),
+      ...(typeof instanceUrl === 'string' ? { instance_url: instanceUrl } : {}),
+      ...(typeof idUrl === 'string' ? { id_url: idUrl } : {}),
+      ...(typeof issuedAt === 'string' ? { issued_at: issuedAt } : {}),
+    },
+  };
 }
+
+const isStringRecord = (v: unknown): v is Record<string, string> => isObject(v) && Object.values(v).every((x) => typeof x === 'string');
 
 function isHttpUrl(value: string): boolean {
   try {
@@ -291,7 +298,7 @@ function isHttpUrl(value: string): boolean {
 }
 
 /** Keys sorted at every level, so the same row always gives the same key. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (isObject(value)) {
     return `{${Object.keys(value)
@@ -303,6 +310,6 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function idempotencyKeyFor(body: ImportBody): string {
+function idempotencyKeyFor(body: ImportBody): string {
   return `gk-import-${createHash('sha256').update(canonicalJson(body)).digest('hex')}`;
 }

@@ -5,13 +5,17 @@
 // 24 h, by 409 duplicate_grant) and counted as "already imported", never created twice.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import type { Connection, Integration } from '../api/schemas.js';
 import { API_OPTIONS, API_OPTIONS_HELP, CliError, EXIT, exactPositionals, intOption, parse } from './args.js';
-import { ApiClient, ApiError, enc, resolveTarget, toProblem, type Problem } from './api-client.js';
+import { ApiClient, ApiError, enc, resolveTarget, type Problem } from './api-client.js';
+import { catalogExamples, type Examples } from './examples.js';
 import { CSV_COLUMNS, parseImportFile, type ImportRow, type RowProblem } from './import-file.js';
 import { line, makeOut, paint, printJson, type Out } from './output.js';
 import { ProgressBar } from './progress.js';
 
-const USAGE = `Usage: grantkeeper import <file.csv|file.json> [options]
+const SYNOPSIS = 'Usage: grantkeeper import <file.csv|file.json> [options]';
+
+const usage = (example: Examples) => `${SYNOPSIS}
 
 Imports existing refresh tokens as connections (POST /v1/connections, one request per row).
 Every row is validated first; if any row is invalid, every problem is listed with its row
@@ -27,10 +31,10 @@ interruption resumes it: rows already imported are recognised, never duplicated.
 CSV: a header row with the columns ${CSV_COLUMNS.join(', ')} (metadata as a JSON object),
 and any metadata.<key> / connection_config.<key> columns. Quote fields with commas or quotes.
 JSON: an array of request bodies as in API.md:
-  [{ "integration": "salesforce-prod", "end_user": { "id": "user-42", "email": "a@b.c" },
+  [{ "integration": "${example.integration}", "end_user": { "id": "user-42", "email": "a@b.c" },
      "metadata": {}, "connection_config": {},
      "credentials": { "refresh_token": "5Aep…", "access_token": "00D…", "instance_url": "https://…",
-                      "id_url": "https://login.salesforce.com/id/00D…/005…", "issued_at": "1700000000000" } }]
+                      "id_url": "https://…", "issued_at": "1700000000000" } }]
 
 Exit status: 0 when every row is imported or already was, 1 when a row failed or was invalid
 (or, with --verify, when an imported grant did not refresh: it is imported, and listed).
@@ -38,7 +42,7 @@ Exit status: 0 when every row is imported or already was, 1 when a row failed or
 ${API_OPTIONS_HELP}
 
 Examples:
-  grantkeeper import grants.csv --integration salesforce-prod
+  grantkeeper import grants.csv --integration ${example.integration}
   grantkeeper import grants.json --dry-run
   grantkeeper import grants.csv --skip-invalid --json > report.json`;
 
@@ -57,13 +61,13 @@ type Outcome =
   | { row: number; line?: number; status: 'skipped'; problems: RowProblem[] };
 
 export async function runImport(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, OPTIONS, USAGE);
+  const { values, positionals } = parse(args, OPTIONS, SYNOPSIS);
   if (values.help || positionals[0] === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${usage(await catalogExamples())}\n`);
     return 0;
   }
-  const [file] = exactPositionals(positionals, ['file.csv|file.json'], USAGE);
-  const concurrency = intOption(values.concurrency, 'concurrency', USAGE, { max: 32 }) ?? 4;
+  const [file] = exactPositionals(positionals, ['file.csv|file.json'], SYNOPSIS);
+  const concurrency = intOption(values.concurrency, 'concurrency', SYNOPSIS, { max: 32 }) ?? 4;
   const out = makeOut(values.json ?? false);
   const api = new ApiClient(resolveTarget(values));
 
@@ -71,7 +75,8 @@ export async function runImport(args: string[]): Promise<number> {
   try {
     text = readFileSync(file!, 'utf8');
   } catch (error) {
-    throw new CliError(`Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
+    const reason = error instanceof Error ? (('code' in error && typeof error.code === 'string' ? error.code : undefined) ?? error.message) : String(error);
+    throw new CliError(`Cannot read ${file}: ${reason}.`);
   }
   const parsed = parseImportFile(basename(file!), text, { integration: values.integration });
   if (parsed.fileProblems.length) {
@@ -128,7 +133,7 @@ async function checkIntegrations(api: ApiClient, rows: ImportRow[], invalid: { r
   const missing = new Set<string>();
   for (const key of keys) {
     try {
-      await api.get(`/v1/integrations/${enc(key)}`);
+      await api.get<Integration>(`/v1/integrations/${enc(key)}`);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) missing.add(key);
       else throw error;
@@ -156,32 +161,32 @@ async function importRow(api: ApiClient, row: ImportRow, verify: boolean): Promi
   for (let attempt = 0; attempt < 40; attempt++) {
     let res;
     try {
-      res = await api.request<any>('POST', '/v1/connections', {
+      res = await api.attempt<Connection>('POST', '/v1/connections', {
         body: row.body,
         query: { verify: verify ? 'true' : undefined },
         headers: { 'idempotency-key': row.idempotencyKey },
-        acceptErrors: true,
       });
     } catch (error) {
       // Unreachable or timed out: the request may or may not have landed; the same key makes a retry safe.
-      last = { status: 0, code: 'unreachable', detail: (error as Error).message };
+      last = { status: 0, code: 'unreachable', detail: error instanceof Error ? error.message : String(error) };
       if (attempt >= 3) break;
       await sleep(500 * 2 ** attempt);
       continue;
     }
-    if (res.status === 201) {
+    if (res.ok) {
       const replayed = res.headers.get('idempotent-replayed') === 'true';
+      const connection = res.body;
       return {
         ...where,
         status: replayed ? 'already_imported' : 'imported',
-        connection_id: res.body?.id ?? null,
+        connection_id: connection.id,
         // With --verify the answer carries the outcome of the refresh: say which grants are not alive.
-        ...(verify && res.body?.status && res.body.status !== 'active'
-          ? { connection_status: String(res.body.status), diagnosis: res.body.diagnosis?.code ?? res.body.last_error?.error ?? null }
+        ...(verify && connection.status !== 'active'
+          ? { connection_status: connection.status, diagnosis: connection.diagnosis?.code ?? connection.last_error?.error ?? null }
           : {}),
       };
     }
-    const problem = toProblem(res.status, res.body);
+    const problem = res.problem;
     if (res.status === 409 && problem.code === 'duplicate_grant') {
       return { ...where, status: 'already_imported', connection_id: typeof problem.connection_id === 'string' ? problem.connection_id : null };
     }

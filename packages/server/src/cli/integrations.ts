@@ -1,10 +1,14 @@
 // `grantkeeper integrations list|create|show|update` — the OAuth apps, over /v1/integrations.
 import { readFileSync } from 'node:fs';
+import type { Integration, IntegrationPatch, Page } from '../api/schemas.js';
 import { API_OPTIONS, API_OPTIONS_HELP, UsageError, exactPositionals, intOption, parse } from './args.js';
 import { ApiClient, enc, resolveTarget } from './api-client.js';
+import { catalogExamples, type Examples } from './examples.js';
 import { fields, line, makeOut, paint, printJson, status, table, when, type Out } from './output.js';
 
-const USAGE = `Usage: grantkeeper integrations <list|create|show|update> [options]
+const SYNOPSIS = 'Usage: grantkeeper integrations <list|create|show|update> [options]';
+
+const usage = (example: Examples) => `${SYNOPSIS}
 
   list                       every integration
   show <key>                 one integration (never its client secret)
@@ -12,7 +16,7 @@ const USAGE = `Usage: grantkeeper integrations <list|create|show|update> [option
   update <key> [settings]    change what you pass; client_id/provider only while it has no connections
 
 Settings (create and update):
-  --provider P               salesforce, salesforce-sandbox, … (GET /v1/providers), or oauth2
+  --provider P               ${example.providers}, … (GET /v1/providers), or oauth2
   --client-id ID
   --client-secret S          use "-" to read it from stdin (keeps it out of ps and shell history)
   --scopes "a b"             space- or comma-separated
@@ -24,9 +28,9 @@ ${API_OPTIONS_HELP}
 
 Examples:
   grantkeeper integrations list
-  grantkeeper integrations create salesforce-prod --provider salesforce --client-id 3MVG9… --client-secret - < secret.txt
-  grantkeeper integrations update salesforce-prod --auth-base-url https://acme.my.salesforce.com --keepalive-s 43200
-  grantkeeper integrations show salesforce-prod --json`;
+  grantkeeper integrations create ${example.integration} --provider ${example.provider} --client-id 3MVG9… --client-secret - < secret.txt
+  grantkeeper integrations update ${example.integration} --auth-base-url ${example.authBaseUrl} --keepalive-s 43200
+  grantkeeper integrations show ${example.integration} --json`;
 
 const OPTIONS = {
   ...API_OPTIONS,
@@ -49,41 +53,41 @@ const OPTIONS = {
 
 export async function runIntegrations(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  const { values, positionals } = parse(rest, OPTIONS, USAGE);
+  const { values, positionals } = parse(rest, OPTIONS, SYNOPSIS);
   if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h' || values.help) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${usage(await catalogExamples())}\n`);
     return 0;
   }
   const out = makeOut(values.json ?? false);
   const api = new ApiClient(resolveTarget(values));
   switch (sub) {
     case 'list': {
-      exactPositionals(positionals, [], USAGE);
-      const all: any[] = [];
+      exactPositionals(positionals, [], SYNOPSIS);
+      const all: Integration[] = [];
       let cursor: string | undefined;
       do {
-        const page = await api.get<{ data: any[]; next_cursor: string | null }>('/v1/integrations', { limit: 500, cursor });
+        const page = await api.get<Page<Integration>>('/v1/integrations', { limit: 500, cursor });
         all.push(...page.body.data);
         cursor = page.body.next_cursor ?? undefined;
       } while (cursor);
       if (out.json) printJson(out, { data: all });
-      else if (all.length === 0) line(out, 'No integrations yet. Create one: grantkeeper integrations create <key> --provider salesforce --client-id … --client-secret -');
+      else if (all.length === 0) line(out, `No integrations yet. Create one: grantkeeper integrations create <key> --provider ${(await catalogExamples()).provider} --client-id … --client-secret -`);
       else table(out, ['KEY', 'PROVIDER', 'STATUS', 'CLIENT ID', 'AUTH BASE URL', 'CREATED'], all.map((i) => [i.key, i.provider, status(out, i.status), i.client_id, i.auth_base_url ?? '—', when(i.created_at)]));
       return 0;
     }
     case 'show': {
-      const [key] = exactPositionals(positionals, ['key'], USAGE);
-      const { body } = await api.get(`/v1/integrations/${enc(key!)}`);
+      const [key] = exactPositionals(positionals, ['key'], SYNOPSIS);
+      const { body } = await api.get<Integration>(`/v1/integrations/${enc(key!)}`);
       if (out.json) printJson(out, body);
       else showIntegration(out, body);
       return 0;
     }
     case 'create': {
-      const [key] = exactPositionals(positionals, ['key'], USAGE);
+      const [key] = exactPositionals(positionals, ['key'], SYNOPSIS);
       const body = await settingsBody(values);
-      if (!body.provider) throw new UsageError('--provider is required.', USAGE);
-      if (!body.client_id) throw new UsageError('--client-id is required.', USAGE);
-      const created = await api.request('POST', '/v1/integrations', { body: { key, ...body } });
+      if (!body.provider) throw new UsageError('--provider is required.', SYNOPSIS);
+      if (!body.client_id) throw new UsageError('--client-id is required.', SYNOPSIS);
+      const created = await api.request<Integration>('POST', '/v1/integrations', { body: { key, ...body } });
       if (out.json) printJson(out, created.body);
       else {
         line(out, `Created integration ${paint(out, 'bold', key!)}.`);
@@ -92,10 +96,10 @@ export async function runIntegrations(args: string[]): Promise<number> {
       return 0;
     }
     case 'update': {
-      const [key] = exactPositionals(positionals, ['key'], USAGE);
+      const [key] = exactPositionals(positionals, ['key'], SYNOPSIS);
       const body = await settingsBody(values);
-      if (Object.keys(body).length === 0) throw new UsageError('Nothing to change: pass at least one setting.', USAGE);
-      const updated = await api.request('PATCH', `/v1/integrations/${enc(key!)}`, { body });
+      if (Object.keys(body).length === 0) throw new UsageError('Nothing to change: pass at least one setting.', SYNOPSIS);
+      const updated = await api.request<Integration>('PATCH', `/v1/integrations/${enc(key!)}`, { body });
       if (out.json) printJson(out, updated.body);
       else {
         line(out, `Updated integration ${paint(out, 'bold', key!)}.`);
@@ -104,14 +108,16 @@ export async function runIntegrations(args: string[]): Promise<number> {
       return 0;
     }
     default:
-      throw new UsageError(`Unknown integrations command "${sub}".`, USAGE);
+      throw new UsageError(`Unknown integrations command "${sub}".`, SYNOPSIS);
   }
 }
 
 type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
 
-async function settingsBody(v: Values): Promise<Record<string, any>> {
-  const body: Record<string, any> = {};
+type RefreshSettings = NonNullable<IntegrationPatch['refresh']>;
+
+async function settingsBody(v: Values): Promise<IntegrationPatch> {
+  const body: IntegrationPatch = {};
   if (v.provider !== undefined) body.provider = v.provider;
   if (v['client-id'] !== undefined) body.client_id = v['client-id'];
   if (v['client-secret'] !== undefined) body.client_secret = v['client-secret'] === '-' ? readStdin().trim() : v['client-secret'];
@@ -120,41 +126,46 @@ async function settingsBody(v: Values): Promise<Record<string, any>> {
   if (v['authorization-url'] !== undefined) body.authorization_url = v['authorization-url'];
   if (v['token-url'] !== undefined) body.token_url = v['token-url'];
   if (v['revoke-url'] !== undefined) body.revoke_url = v['revoke-url'] === 'none' ? null : v['revoke-url'];
-  if (v['client-auth'] !== undefined) body.client_auth = v['client-auth'];
-  const refresh: Record<string, unknown> = {};
-  const n = (name: 'margin-s' | 'keepalive-s' | 'access-token-ttl-s' | 'max-per-s') => intOption(v[name], name, USAGE);
+  if (v['client-auth'] !== undefined) body.client_auth = clientAuth(v['client-auth']);
+  const refresh: RefreshSettings = {};
+  const n = (name: 'margin-s' | 'keepalive-s' | 'access-token-ttl-s' | 'max-per-s') => intOption(v[name], name, SYNOPSIS);
   if (v['margin-s'] !== undefined) refresh.margin_s = n('margin-s');
   if (v['keepalive-s'] !== undefined) refresh.keepalive_s = n('keepalive-s');
   if (v['access-token-ttl-s'] !== undefined) refresh.access_token_ttl_s = n('access-token-ttl-s');
   if (v['max-per-s'] !== undefined) refresh.max_per_s = n('max-per-s');
-  if (v['keep-warm'] && v['no-keep-warm']) throw new UsageError('--keep-warm and --no-keep-warm contradict each other.', USAGE);
+  if (v['keep-warm'] && v['no-keep-warm']) throw new UsageError('--keep-warm and --no-keep-warm contradict each other.', SYNOPSIS);
   if (v['keep-warm']) refresh.keep_warm = true;
   if (v['no-keep-warm']) refresh.keep_warm = false;
   if (Object.keys(refresh).length > 0) body.refresh = refresh;
   return body;
 }
 
+function clientAuth(value: string): IntegrationPatch['client_auth'] {
+  if (value === 'body' || value === 'basic') return value;
+  throw new UsageError(`--client-auth must be body or basic, got "${value}".`, SYNOPSIS);
+}
+
 function readStdin(): string {
   try {
     return readFileSync(0, 'utf8');
   } catch {
-    throw new UsageError('--client-secret - reads the secret from stdin, but stdin could not be read.', USAGE);
+    throw new UsageError('--client-secret - reads the secret from stdin, but stdin could not be read.', SYNOPSIS);
   }
 }
 
-export function showIntegration(out: Out, i: any): void {
+function showIntegration(out: Out, i: Integration): void {
   fields(out, [
     ['key', i.key],
     ['provider', i.provider],
     ['status', status(out, i.status)],
     ['client id', i.client_id],
     ['client secret', i.has_client_secret ? 'set (never shown)' : 'none (public client)'],
-    ['scopes', (i.scopes ?? []).join(' ')],
+    ['scopes', i.scopes.join(' ')],
     ['auth base url', i.auth_base_url],
     ['authorization url', i.authorization_url],
     ['token url', i.token_url],
     ['revoke url', i.revoke_url],
-    ['refresh', i.refresh ? `margin ${i.refresh.margin_s}s, keepalive ${i.refresh.keepalive_s}s, access-token ttl ${i.refresh.access_token_ttl_s}s, ≤ ${i.refresh.max_per_s}/s${i.refresh.keep_warm ? ', keep warm' : ''}` : null],
+    ['refresh', `margin ${i.refresh.margin_s}s, keepalive ${i.refresh.keepalive_s}s, access-token ttl ${i.refresh.access_token_ttl_s}s, ≤ ${i.refresh.max_per_s}/s${i.refresh.keep_warm ? ', keep warm' : ''}`],
     ['connections', i.connection_count === undefined ? null : String(i.connection_count)],
     ['last error', i.last_error ? `${when(i.last_error.at)} ${i.last_error.http_status ?? ''} ${i.last_error.error ?? ''}: ${i.last_error.error_description ?? ''}` : null],
     ['created', when(i.created_at)],

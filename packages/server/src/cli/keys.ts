@@ -3,14 +3,12 @@
 // (except `rotate`, which goes through the running server that holds an embedded database).
 import { resolve } from 'node:path';
 import { loadConfig } from '../config.js';
-import { randomToken, sha256Hex } from '../crypto/hashing.js';
+import { randomToken } from '../crypto/hashing.js';
 import { Keyring } from '../crypto/keyring.js';
-import { insertApiKey, revokeAllApiKeys } from '../db/api-keys/api-keys.js';
-import { liveLockHolder, type LockInfo } from '../db/data-dir-lock.js';
-import { migrateToLatest } from '../db/migrator.js';
-import { openDatabase } from '../db/open.js';
+import { liveLockHolder } from '../db/data-dir-lock.js';
 import { devKeysPath, loadOrCreateDevKeyring, writeDevKeyring } from '../keys/dev-keys.js';
-import { rotateKeys, type RotationProgress, type RotationResult } from '../keys/rotate.js';
+import { resetEmbeddedApiKey } from '../keys/reset-api-key.js';
+import { rotateOffline, type RotationProgress, type RotationResult } from '../keys/rotate.js';
 import { newRowId } from '../model/ids.js';
 import { CliError, UsageError } from './args.js';
 import { line, makeOut, paint, printJson } from './output.js';
@@ -87,15 +85,8 @@ async function rotate(rest: string[]): Promise<number> {
     if (!key) throw new Error('A running server holds the embedded database: pass its API key with --key (or GRANTKEEPER_SECRET_KEY).');
     result = await rotateThroughServer(url, key, onProgress);
   } else {
-    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-    try {
-      await migrateToLatest(db.kysely);
-      const keyring = config.encryptionKeys ? Keyring.parse(config.encryptionKeys) : loadOrCreateDevKeyring(config.dataDir).keyring;
-      result = await rotateKeys(db, keyring, { onProgress });
-    } finally {
-      await db.close();
-      db.lock?.release();
-    }
+    const keyring = config.encryptionKeys ? Keyring.parse(config.encryptionKeys) : loadOrCreateDevKeyring(config.dataDir).keyring;
+    result = await rotateOffline(config, keyring, onProgress);
   }
   process.stdout.write(`Re-encrypted ${result.reencrypted} of ${result.rows} rows (${result.raced} re-read after concurrent writes).\n`);
   return 0;
@@ -109,7 +100,7 @@ async function rotateThroughServer(url: string, key: string, onProgress: (p: Rot
   let result: RotationResult | null = null;
   const decoder = new TextDecoder();
   for await (const chunk of response.body) {
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+    buffer += decoder.decode(chunk, { stream: true });
     let newline: number;
     while ((newline = buffer.indexOf('\n')) >= 0) {
       const text = buffer.slice(0, newline).trim();
@@ -188,26 +179,13 @@ async function resetApiKey(rest: string[]): Promise<number> {
     ]);
   }
   const dataDir = resolve(config.dataDir);
-  const holder: LockInfo | null = liveLockHolder(dataDir);
+  const holder = liveLockHolder(dataDir);
   if (holder) {
     throw new CliError(`A server (pid ${holder.pid}${holder.url ? `, ${holder.url}` : ''}) holds the embedded database in ${dataDir}.`, [
       'Stop it first (it keeps the API keys in memory), run this again, then start it.',
     ]);
   }
-  const db = await openDatabase({ databaseUrl: null, dataDir: config.dataDir });
-  const key = randomToken('gk_sk_');
-  let revoked: number;
-  try {
-    await migrateToLatest(db.kysely);
-    revoked = await db.kysely.transaction().execute(async (trx) => {
-      const n = await revokeAllApiKeys(trx);
-      await insertApiKey(trx, { id: newRowId(), digest: sha256Hex(key), label: 'grantkeeper keys reset-api-key' });
-      return n;
-    });
-  } finally {
-    await db.close();
-    db.lock?.release();
-  }
+  const { key, revoked } = await resetEmbeddedApiKey(config.dataDir);
   const warning = config.secretKeys.length
     ? 'GRANTKEEPER_SECRET_KEY is set: while it is, the server accepts only the keys in that variable, not this one.'
     : null;

@@ -14,9 +14,7 @@ import { findSessionByStateHash, findSessionByTokenHash, type ConnectSessionRow 
 import { setRevokedFingerprint, startFlow } from '../db/connect-sessions/start-flow.js';
 import { findConnection } from '../db/connections/find-connection.js';
 import { findIntegrationById } from '../db/integrations/find-integration.js';
-import type { RefreshSettings } from '../domain/grants.js';
 import type { IntegrationRow } from '../db/types.js';
-import type { Diagnosis } from '../domain/diagnosis.js';
 import { queueRevocation } from '../grants/revocation-queue.js';
 import { fromPublicId, toPublicId } from '../model/ids.js';
 import { clientSecretOf, codeVerifierPlace } from '../model/secret-places.js';
@@ -26,7 +24,6 @@ import { oauthClient } from '../oauth/client.js';
 import { exchangeCode } from '../oauth/code-exchange.js';
 import type { GuardedFetch } from '../outbound/guarded-fetch.js';
 import type { ProviderEndpoints } from '../providers/provider.js';
-import { providerModule } from '../providers/modules.js';
 import { messagePage, startPage, type HtmlPage } from './pages.js';
 import { withOutcome } from './return-url.js';
 import { connectUrl, createReconnectSession } from './sessions.js';
@@ -96,14 +93,14 @@ function providerSettings(integration: IntegrationRow) {
   return {
     provider: integration.provider,
     clientId: integration.client_id,
-    scopes: integration.scopes as string[],
+    scopes: integration.scopes,
     authBaseUrl: integration.auth_base_url,
-    providerConfig: integration.provider_config as Record<string, string>,
+    providerConfig: integration.provider_config,
   };
 }
 
 function endpointsFor(ctx: AppContext, integration: IntegrationRow, session: ConnectSessionRow): ProviderEndpoints {
-  return ctx.providers.endpoints(providerSettings(integration), (session.connection_config ?? {}) as Record<string, string>);
+  return ctx.providers.endpoints(providerSettings(integration), session.connection_config);
 }
 
 const redirectUri = (ctx: AppContext) => `${ctx.config.publicUrl}/oauth/callback`;
@@ -137,7 +134,7 @@ async function renderStart(ctx: AppContext, token: string, session: ConnectSessi
   let reconnect: { summary: string | null; adminSteps: string[] } | null = null;
   if (session.connection_id) {
     const connection = await findConnection(ctx.db.kysely, session.connection_id);
-    const diagnosis = (connection?.diagnosis as Diagnosis | null | undefined) ?? null;
+    const diagnosis = connection?.diagnosis ?? null;
     // Only a dead or failing grant has a "why" worth telling the end user.
     const explains = diagnosis !== null && connection !== undefined && connection.status !== 'active';
     reconnect = {
@@ -194,7 +191,7 @@ export async function beginFlow(ctx: AppContext, token: string, revokeQueued?: (
     authorizationUrl: endpoints.authorizationUrl,
     clientId: integration.client_id,
     redirectUri: redirectUri(ctx),
-    scopes: integration.scopes as string[],
+    scopes: integration.scopes,
     scopeSeparator: entry?.auth.scope_separator ?? ' ',
     extraParams: endpoints.authorizationParams,
   });
@@ -312,8 +309,8 @@ export async function finishFlow(ctx: AppContext, fetch: GuardedFetch, query: Ca
     ctx.log.warn({ integration: integration.key, kind: f.kind, http_status: f.httpStatus, error: f.error, error_description: f.errorDescription }, 'code exchange failed');
     return finishWithError(session, 'code_exchange_failed', clear);
   }
-  const settings = integration.refresh as RefreshSettings;
-  const update = providerModule(integration.provider).interpretTokenResponse(outcome.body, {
+  const settings = integration.refresh;
+  const update = ctx.providers.module(integration.provider).interpretTokenResponse(outcome.body, {
     receivedAt: outcome.receivedAt,
     accessTokenTtlS: settings.access_token_ttl_s,
     clientSecret,

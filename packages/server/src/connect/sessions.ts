@@ -51,7 +51,7 @@ export async function createConnectSession(ctx: AppContext, input: ConnectSessio
   const config = validateConnectionConfig(
     ctx,
     integration,
-    input.connection_config ?? (connection ? (connection.connection_config as Record<string, string>) : undefined),
+    input.connection_config ?? (connection ? connection.connection_config : undefined),
   );
   return insertSession(ctx, {
     integrationId: integration.id,
@@ -73,7 +73,7 @@ export async function createReconnectSession(ctx: AppContext, connection: Connec
     endUserEmail: connection.end_user_email,
     connectionId: connection.id,
     returnUrl,
-    connectionConfig: connection.connection_config as Record<string, string>,
+    connectionConfig: connection.connection_config,
   });
 }
 

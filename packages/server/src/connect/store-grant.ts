@@ -3,6 +3,7 @@
 // the same integration again). One transaction per attempt holds the grant, the ledger,
 // the event and the webhook; a grant that is not kept is queued for revocation, so an
 // unused approval never counts against the provider's per-user limit.
+import { isUniqueViolation } from '../db/errors.js';
 import type { AppContext } from '../context.js';
 import { encryptSecret } from '../crypto/envelope.js';
 import { refreshTokenFingerprint } from '../crypto/hashing.js';
@@ -13,7 +14,6 @@ import { findConnection } from '../db/connections/find-connection.js';
 import { insertEvent } from '../db/events/insert-event.js';
 import { endGrant } from '../db/grant-ledger/end-grant.js';
 import { notifyConnectionChanged } from '../db/notify.js';
-import type { RefreshSettings } from '../domain/grants.js';
 import type { ConnectionRow, Executor, IntegrationRow } from '../db/types.js';
 import { createConnection } from '../grants/create-connection.js';
 import { emitConnectionEvent } from '../grants/connection-events.js';
@@ -77,7 +77,7 @@ export async function storeAuthorizedGrant(
         return outcome;
       }
     } catch (error) {
-      if ((error as { code?: string }).code === '23505') return discard(ctx, session, integration, grant, 'duplicate_grant');
+      if (isUniqueViolation(error)) return discard(ctx, session, integration, grant, 'duplicate_grant');
       throw error;
     }
     // A refresh holds the lease, or committed meanwhile (generation moved): read again.
@@ -87,7 +87,7 @@ export async function storeAuthorizedGrant(
 }
 
 function grantColumns(ctx: AppContext, integration: IntegrationRow, connectionId: string, grant: AuthorizedGrant, now: Date) {
-  const settings = integration.refresh as RefreshSettings;
+  const settings = integration.refresh;
   const { update } = grant;
   return {
     accessTokenEnc: encryptSecret(ctx.keyring, update.accessToken, connectionSecretPlace(connectionId, 'access_token_enc')),
@@ -95,7 +95,7 @@ function grantColumns(ctx: AppContext, integration: IntegrationRow, connectionId
     refreshTokenFp: refreshTokenFingerprint(ctx.keyring, grant.refreshToken),
     expiresAt: update.expiresAt,
     refreshTokenExpiresAt: update.refreshTokenExpiresAt ?? null,
-    scopes: update.scopes ?? (integration.scopes as string[]),
+    scopes: update.scopes ?? integration.scopes,
     // The engine reads this: a first refresh that fails right after it is immediate-expiry evidence.
     authorizedAt: now,
     nextRefreshAt: nextRefreshAfterSuccess({
@@ -205,7 +205,7 @@ async function discard(
     await queueTokenRevocation(
       ctx,
       trx,
-      { refreshToken: grant.refreshToken, connectionId: null, connectionConfig: (session.connection_config ?? {}) as Record<string, string> },
+      { refreshToken: grant.refreshToken, connectionId: null, connectionConfig: session.connection_config },
       integration,
     );
     if (grant.update.account) {

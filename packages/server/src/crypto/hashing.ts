@@ -1,18 +1,11 @@
 // Hashes for values we must recognise but never store: API keys and connect tokens are
 // high-entropy random strings, so a plain SHA-256 is enough (no password stretching).
 // Refresh tokens get a *keyed* fingerprint, so a database dump cannot confirm a guess.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Keyring } from './keyring.js';
 
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
-}
-
-/** Constant-time comparison of two equal-length hex digests. */
-export function digestsEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'hex');
-  const y = Buffer.from(b, 'hex');
-  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
 }
 
 /** A random, URL-safe token with a readable prefix, e.g. `gk_sk_…`, `ct_…`. */

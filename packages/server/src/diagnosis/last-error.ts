@@ -3,7 +3,6 @@
 import type { LastError } from '../domain/grants.js';
 import type { ProviderFailure } from '../providers/classify.js';
 
-
 export const LAST_ERROR_FIELD_MAX_BYTES = 1024;
 
 /** `at` is the caller's clock (an RFC 3339 string, or a Date turned into one). */

@@ -1,8 +1,10 @@
 // DESIGN.md's diagnosis table as data: applied in order, the first match wins.
 // Each rule's evidence is narrow (an answer that names its own cause, e.g. "inactive user",
 // is never re-explained by a later, vaguer clue), so the order only settles real ambiguity.
-import { matchesAnyWireError, UNCLASSIFIED_REASON, type WireErrorPattern } from '../providers/classify.js';
-import { SALESFORCE_WIRE_ERRORS as SF } from '../providers/salesforce/errors.js';
+// What a provider's answer says about its cause is read by the provider's module
+// (`e.namedCause`); the rules never look at a provider's wire texts themselves.
+import { ADDRESS_BLOCKED_REASON, UNCLASSIFIED_REASON } from '../providers/classify.js';
+import type { NamedCause } from '../providers/module-types.js';
 import type { DiagnosisEvidence } from './types.js';
 import type { Confidence, DiagnosisCode } from '../domain/diagnosis.js';
 
@@ -12,33 +14,24 @@ export interface DiagnosisRule {
   readonly confidence: (e: DiagnosisEvidence) => Confidence;
 }
 
-/** Answers that say why the grant failed; everything else permanent is the catch-all. */
-const NAMED_CAUSES: readonly WireErrorPattern[] = [
-  ...SF.tokenValidityExpired,
-  ...SF.authenticationFailure,
-  ...SF.inactiveUser,
-  ...SF.inactiveOrg,
-  ...SF.ipRestricted,
-  ...SF.notApproved,
-];
-
+// RFC 6749's client-rejection codes plus the spellings some providers use for them.
 const CLIENT_CREDENTIAL_ERRORS = ['invalid_client', 'invalid_client_id', 'invalid_client_credentials', 'unauthorized_client'];
-// invalid_request shares grant_type_unsupported's causes at Salesforce (http instead of https,
-// wrong login host, a body that is not a form): the request Grantkeeper sends is malformed.
+// invalid_request has grant_type_unsupported's causes in practice (http instead of https, a
+// wrong token host, a body that is not a form): the request Grantkeeper sends is malformed.
 const MALFORMED_REQUEST_ERRORS = ['unsupported_grant_type', 'invalid_request'];
 const SCOPE_ERRORS = ['invalid_scope'];
 
 const isPermanent = (e: DiagnosisEvidence) => e.classification.class === 'permanent';
 const isIntegration = (e: DiagnosisEvidence) => e.classification.class === 'integration';
-const says = (e: DiagnosisEvidence, patterns: readonly WireErrorPattern[]) => isPermanent(e) && matchesAnyWireError(e.failure, patterns);
+/** A permanent refusal whose answer names this cause. */
+const says = (e: DiagnosisEvidence, cause: NamedCause) => isPermanent(e) && e.namedCause === cause;
 const errorIn = (e: DiagnosisEvidence, codes: readonly string[]) => e.failure.error !== null && codes.includes(e.failure.error);
 
 /**
- * The grant died on a refresh without saying why: Salesforce's `expired access/refresh token`
- * (revoked, evicted, expired by policy, rotated-out token reused), or a bare `invalid_grant`.
+ * The grant died on a refresh without saying why: the provider's catch-all answer (revoked,
+ * evicted, expired by policy, a rotated-out token reused) or a bare `invalid_grant`.
  */
-const diedUnexplained = (e: DiagnosisEvidence) =>
-  isPermanent(e) && e.failure.grantType === 'refresh_token' && !matchesAnyWireError(e.failure, NAMED_CAUSES);
+const diedUnexplained = (e: DiagnosisEvidence) => isPermanent(e) && e.failure.grantType === 'refresh_token' && e.namedCause === null;
 
 /** Newer live grants for the same provider user that reach (or, off by one, nearly reach) the limit. */
 function evictionEvidence(e: DiagnosisEvidence): Confidence | null {
@@ -57,28 +50,28 @@ export const DIAGNOSIS_RULES: readonly DiagnosisRule[] = [
   { code: 'token_limit_evicted', matches: (e) => diedUnexplained(e) && evictionEvidence(e) !== null, confidence: (e) => evictionEvidence(e) ?? 'probable' },
   // The very first refresh fails: the token was dead on arrival, which is what the policy does.
   { code: 'immediate_expiry_policy', matches: (e) => diedUnexplained(e) && e.firstRefreshSinceAuthorization, confidence: probable },
-  // Probable only: the known limit (Salesforce's 30-day idle TTL) applies only where that policy is on.
+  // Probable only: a provider's documented idle limit may apply only where a policy turns it on.
   {
     code: 'idle_expired',
     matches: (e) => diedUnexplained(e) && e.idleSeconds !== null && e.providerIdleLimitS !== null && e.idleSeconds > e.providerIdleLimitS,
     confidence: probable,
   },
-  // The spec infers (does not confirm) that this text is the "expire after N" lifetime policy.
-  { code: 'lifetime_expired', matches: (e) => says(e, SF.tokenValidityExpired), confidence: probable },
+  // The provider's words are read as the "expire after N" lifetime policy, an inference (not confirmed).
+  { code: 'lifetime_expired', matches: (e) => says(e, 'lifetime_expired'), confidence: probable },
   { code: 'rotation_lost', matches: (e) => diedUnexplained(e) && e.rotationUncertain, confidence: probable },
   // Many grants of one org dying together point at its admin, not at each user. A spike across
   // many orgs (orgId null) does not; nor does an answer that already names its cause.
   {
     code: 'org_wide_revocation',
-    matches: (e) => (diedUnexplained(e) || says(e, SF.authenticationFailure)) && e.orgSpike !== null && e.orgSpike.orgId !== null,
+    matches: (e) => (diedUnexplained(e) || says(e, 'credentials_changed')) && e.orgSpike !== null && e.orgSpike.orgId !== null,
     confidence: probable,
   },
-  // Salesforce also gives this for other authentication trouble, so it is not proof of a password change.
-  { code: 'credentials_changed', matches: (e) => says(e, SF.authenticationFailure), confidence: probable },
-  { code: 'user_inactive', matches: (e) => says(e, SF.inactiveUser), confidence: certain },
-  { code: 'org_inactive', matches: (e) => says(e, SF.inactiveOrg), confidence: certain },
-  { code: 'ip_restricted', matches: (e) => says(e, SF.ipRestricted), confidence: certain },
-  { code: 'not_approved', matches: (e) => says(e, SF.notApproved), confidence: certain },
+  // The provider gives the same answer for other authentication trouble, so it is not proof of a password change.
+  { code: 'credentials_changed', matches: (e) => says(e, 'credentials_changed'), confidence: probable },
+  { code: 'user_inactive', matches: (e) => says(e, 'user_inactive'), confidence: certain },
+  { code: 'org_inactive', matches: (e) => says(e, 'org_inactive'), confidence: certain },
+  { code: 'ip_restricted', matches: (e) => says(e, 'ip_restricted'), confidence: certain },
+  { code: 'not_approved', matches: (e) => says(e, 'not_approved'), confidence: certain },
   // The catch-all: revoked by someone, or expired for a reason the evidence cannot show.
   { code: 'revoked', matches: isPermanent, confidence: probable },
   { code: 'client_credentials_invalid', matches: (e) => isIntegration(e) && errorIn(e, CLIENT_CREDENTIAL_ERRORS), confidence: certain },
@@ -88,6 +81,8 @@ export const DIAGNOSIS_RULES: readonly DiagnosisRule[] = [
     confidence: (e) => (e.failure.error === 'unsupported_grant_type' ? 'certain' : 'probable'),
   },
   { code: 'scope_invalid', matches: (e) => isIntegration(e) && errorIn(e, SCOPE_ERRORS), confidence: certain },
+  // Grantkeeper's own outbound policy refused the integration's URL: nothing reached the provider.
+  { code: 'address_blocked', matches: (e) => isIntegration(e) && e.classification.reason === ADDRESS_BLOCKED_REASON, confidence: certain },
   // Nobody knows the code (or a provider module added an integration code without a diagnosis).
   { code: 'unclassified_error', matches: (e) => isIntegration(e) || e.classification.reason === UNCLASSIFIED_REASON, confidence: probable },
   // A proxy page or other alert-worthy answer is probably, not surely, the provider being down.

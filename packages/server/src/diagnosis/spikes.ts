@@ -1,5 +1,5 @@
 // Failure spikes (DESIGN "Observability", API `integration.failure_spike`): per integration and
-// per Salesforce org, over a sliding window, computed from the events table so that every
+// per provider org, over a sliding window, computed from the events table so that every
 // instance on one database sees the same evidence. A spike is a row in `spikes` (one active
 // per integration and org, enforced by a unique index, so it is announced once however many
 // instances notice it) and one outbox event. An org spike also re-explains the dead grants
@@ -45,12 +45,8 @@ export interface SpikeCheckSummary {
   rediagnosed: number;
 }
 
+/** Finds spikes and acts on them, one pass per check(); workers/spikes.ts runs it periodically. */
 export class SpikeDetector {
-  private timer: NodeJS.Timeout | null = null;
-  private soon: NodeJS.Timeout | null = null;
-  private running: Promise<SpikeCheckSummary> | null = null;
-  private again = false;
-  private stopped = false;
   private readonly spikesTotal: Counter<'integration'>;
 
   constructor(private readonly ctx: AppContext) {
@@ -62,57 +58,8 @@ export class SpikeDetector {
     });
   }
 
-  start(): void {
-    const loop = () => {
-      if (this.stopped) return;
-      void this.check()
-        .catch((error: unknown) => this.ctx.log.warn({ err: error }, 'spike check failed'))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(loop, this.ctx.config.spikes.checkIntervalMs);
-        });
-    };
-    this.timer = setTimeout(loop, this.ctx.config.spikes.checkIntervalMs);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.soon) clearTimeout(this.soon);
-    await this.running?.catch(() => {});
-  }
-
-  /** Told after every refresh attempt (engine.onRefreshOutcome): a permanent failure looks soon. */
-  noteOutcome(outcome: { permanent: boolean }): void {
-    if (!outcome.permanent || this.stopped || this.soon) return;
-    this.soon = setTimeout(() => {
-      this.soon = null;
-      void this.check().catch((error: unknown) => this.ctx.log.warn({ err: error }, 'spike check failed'));
-    }, 100);
-  }
-
-  /** One pass over the window; passes in this process never overlap (a request during one reruns after it). */
+  /** One pass over the window (the caller keeps passes of one process from overlapping). */
   async check(): Promise<SpikeCheckSummary> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      const total: SpikeCheckSummary = { opened: 0, ended: 0, rediagnosed: 0 };
-      do {
-        this.again = false;
-        const pass = await this.pass();
-        total.opened += pass.opened;
-        total.ended += pass.ended;
-        total.rediagnosed += pass.rediagnosed;
-      } while (this.again && !this.stopped);
-      return total;
-    })().finally(() => {
-      this.running = null;
-    });
-    return this.running;
-  }
-
-  private async pass(): Promise<SpikeCheckSummary> {
     const { db } = this.ctx;
     const { windowS } = this.ctx.config.spikes;
     const summary: SpikeCheckSummary = { opened: 0, ended: 0, rediagnosed: 0 };

@@ -8,7 +8,7 @@ export interface DiagnosisEvidence {
   classification: Classification;
   /** The cause the provider's answer names, as its module reads it (null: none named). */
   namedCause: NamedCause | null;
-  /** e.g. "Salesforce": used in the plain-words texts */
+  /** The provider's display name (its catalog `name`), used in the plain-words texts. */
   providerName: string;
   /** No successful refresh since the grant was authorized or imported. */
   firstRefreshSinceAuthorization: boolean;
@@ -16,7 +16,7 @@ export interface DiagnosisEvidence {
   rotationUncertain: boolean;
   /** From the grant ledger: newer live grants for the same (provider, client_id, org, user); null when unknown. */
   newerLiveGrantsForSameProviderUser: number | null;
-  /** The provider's max live grants per user per app (Salesforce 5); null when it has none or it is unknown. */
+  /** The provider's max live grants per user per app (from the catalog); null when it has none or it is unknown. */
   grantLimit: number | null;
   /** How long the grant was unused before this failure. */
   idleSeconds: number | null;

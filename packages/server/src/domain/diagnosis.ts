@@ -20,6 +20,7 @@ export type DiagnosisCode =
   | 'client_credentials_invalid'
   | 'grant_type_unsupported'
   | 'scope_invalid'
+  | 'address_blocked'
   | 'unclassified_error'
   | 'provider_unavailable';
 
@@ -51,7 +52,7 @@ export interface DiagnosisText {
 
 /** Values the texts are written with. */
 export interface TextContext {
-  /** e.g. "Salesforce" */
+  /** The provider's display name (its catalog `name`). */
   provider: string;
 }
 

@@ -42,7 +42,7 @@ export interface CreatedConnection {
   warned: string[];
 }
 
-/** A unique violation (`23505`) means the refresh token is already held by another connection. */
+/** A unique violation (db/errors.ts) means the refresh token is already held by another connection. */
 export async function createConnection(ctx: AppContext, trx: Executor, input: NewConnection): Promise<CreatedConnection> {
   const id = newRowId();
   const row = await insertConnection(trx, {

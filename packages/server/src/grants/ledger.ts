@@ -1,9 +1,10 @@
 // The grant ledger and its per-user guard (DESIGN "The grant ledger"). Every grant obtained
-// is recorded under (provider, client_id, org, user). Salesforce keeps at most 5 live
-// approvals per user per app and, on the sixth, silently revokes the oldest: when a new
-// authorization pushes a provider user over the limit, the connection whose grant the
-// provider will evict is told now (`grant_limit_warning`), instead of learning it from an
-// `invalid_grant` weeks later. Runs inside the transaction that stores the grant.
+// is recorded under (provider, client_id, org, user). Some providers keep only a few live
+// approvals per user per app (the catalog's max_grants_per_user) and silently revoke one
+// when a new one exceeds it: when a new authorization pushes a provider user over the
+// limit, the connection whose grant the provider will evict is told now
+// (`grant_limit_warning`), instead of learning it from an `invalid_grant` weeks later.
+// Runs inside the transaction that stores the grant.
 import type { AppContext } from '../context.js';
 import { findConnection } from '../db/connections/find-connection.js';
 import { insertEvent } from '../db/events/insert-event.js';

@@ -8,6 +8,7 @@ import type { Db } from '../db/open.js';
 import { countSecretRows, readSecretBatch, type SecretRow } from '../db/secrets/read-secret-batch.js';
 import { SECRET_TABLES, type SecretTable } from '../db/secrets/secret-columns.js';
 import { writeReencrypted } from '../db/secrets/write-reencrypted.js';
+import { withOfflineDatabase, type OfflineDatabase } from './offline-database.js';
 
 export interface RotationProgress {
   table: string;
@@ -50,6 +51,11 @@ export async function rotateKeys(
     result.reencrypted += reencrypted;
   }
   return result;
+}
+
+/** `keys rotate` when no server holds the database: opens it here and rotates. */
+export async function rotateOffline(where: OfflineDatabase, keyring: Keyring, onProgress?: (p: RotationProgress) => void): Promise<RotationResult> {
+  return withOfflineDatabase(where, (db) => rotateKeys(db, keyring, { onProgress }));
 }
 
 async function rotateRow(db: Db, keyring: Keyring, spec: SecretTable, initial: SecretRow): Promise<{ changed: boolean; raced: number }> {

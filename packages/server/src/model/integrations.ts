@@ -1,6 +1,7 @@
 // Integrations: one OAuth app at one provider. Validation beyond the JSON schema (rules
 // that depend on the provider or on other fields), encryption of the client secret, and
 // the API representation.
+import { isUniqueViolation } from '../db/errors.js';
 import { encryptSecret } from '../crypto/envelope.js';
 import type { AppContext } from '../context.js';
 import { countConnectionsOfIntegration } from '../db/integrations/count-connections.js';
@@ -119,7 +120,7 @@ function resolveSettings(ctx: AppContext, input: IntegrationInput, current?: Int
       if (input[field] !== undefined) problems.push({ field, message: `is only for provider "oauth2"; "${provider.key}" endpoints come from the catalog` });
     }
   }
-  const base = current ? (current.refresh as RefreshSettings) : providerRefreshDefaults(provider);
+  const base = current ? current.refresh : providerRefreshDefaults(provider);
   const refresh: RefreshSettings = { ...REFRESH_DEFAULTS, ...base, ...stripUndefined(input.refresh ?? {}) };
   validateRefresh(refresh, problems);
   if (problems.length > 0) throw invalid(problems);
@@ -163,7 +164,7 @@ export async function createIntegration(ctx: AppContext, input: IntegrationInput
       refresh: JSON.stringify(settings.refresh),
     });
   } catch (error) {
-    if ((error as { code?: string }).code === '23505') {
+    if (isUniqueViolation(error)) {
       throw conflict('integration_exists', `An integration with key "${input.key}" already exists.`);
     }
     throw error;
@@ -184,12 +185,12 @@ export interface IntegrationUpdateResult {
 
 export async function updateIntegration(ctx: AppContext, key: string, patch: IntegrationPatch): Promise<IntegrationUpdateResult> {
   const current = await getIntegration(ctx, key);
-  const providerConfig = current.provider_config as IntegrationInput & Record<string, unknown>;
+  const providerConfig = current.provider_config;
   const merged: IntegrationInput = {
     key,
     provider: patch.provider ?? current.provider,
     client_id: patch.client_id ?? current.client_id,
-    scopes: patch.scopes ?? (current.scopes as string[]),
+    scopes: patch.scopes ?? current.scopes,
     ...(patch.auth_base_url !== undefined ? { auth_base_url: patch.auth_base_url } : current.auth_base_url ? { auth_base_url: current.auth_base_url } : {}),
     ...pickDefined({
       authorization_url: patch.authorization_url ?? providerConfig.authorization_url,
@@ -232,21 +233,21 @@ export async function removeIntegration(ctx: AppContext, row: IntegrationRow): P
 }
 
 export function integrationToApi(row: IntegrationRow, extra: { connection_count?: number } = {}) {
-  const config = row.provider_config as Record<string, unknown>;
-  const refresh = row.refresh as RefreshSettings;
+  const config = row.provider_config;
+  const refresh = row.refresh;
   return {
     key: row.key,
     provider: row.provider,
     client_id: row.client_id,
     has_client_secret: row.client_secret_enc !== null,
-    scopes: row.scopes as string[],
+    scopes: row.scopes,
     auth_base_url: row.auth_base_url,
     ...(row.provider === 'oauth2'
       ? {
-          authorization_url: (config.authorization_url as string) ?? null,
-          token_url: (config.token_url as string) ?? null,
-          revoke_url: (config.revoke_url as string | null) ?? null,
-          client_auth: (config.client_auth as string) ?? 'body',
+          authorization_url: config.authorization_url ?? null,
+          token_url: config.token_url ?? null,
+          revoke_url: config.revoke_url ?? null,
+          client_auth: config.client_auth ?? 'body',
         }
       : {}),
     refresh,

@@ -3,6 +3,7 @@
 // from the encryption keyring, so a link cannot be forged or extended.
 import { timingSafeEqual } from 'node:crypto';
 import type { Keyring } from '../crypto/keyring.js';
+import { toPublicId } from './ids.js';
 
 const PURPOSE = 'reconnect-link';
 
@@ -24,4 +25,9 @@ export function verifyReconnectSignature(keyring: Keyring, publicConnectionId: s
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'invalid' };
   if (Number(expiresText) * 1000 < now) return { ok: false, reason: 'expired' };
   return { ok: true };
+}
+
+/** The connection's `reconnect_url` as API responses and webhooks carry it. */
+export function connectionReconnectUrl(ctx: { config: { publicUrl: string; connect: { reconnectLinkTtlS: number } }; keyring: Keyring }, connectionRowId: string): string {
+  return reconnectUrl(ctx.config.publicUrl, ctx.keyring, toPublicId('connection', connectionRowId), ctx.config.connect.reconnectLinkTtlS);
 }

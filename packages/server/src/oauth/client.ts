@@ -1,5 +1,5 @@
 // The oauth4webapi view of one integration: authorization server metadata built from the
-// provider's endpoints (no discovery: Salesforce's issuer check fails on My Domain hosts),
+// provider's endpoints (no discovery: some providers' issuer does not match their tenant hosts),
 // the client, its authentication method, and the guarded fetch.
 import * as oauth from 'oauth4webapi';
 import type { ProviderEndpoints } from '../providers/provider.js';

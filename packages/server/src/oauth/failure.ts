@@ -1,5 +1,6 @@
 // Turns whatever a provider call ended with into the one ProviderFailure shape the
 // classifier and the diagnosis read: the wire fields verbatim, nothing inferred here.
+import * as oauth from 'oauth4webapi';
 import type { GrantType, ProviderFailure } from '../providers/classify.js';
 import { OutboundBlockedError, OutboundRequestError } from '../outbound/errors.js';
 
@@ -43,6 +44,13 @@ export function failureFromException(error: unknown, grantType: GrantType): Prov
   if (error instanceof OutboundRequestError) {
     return { ...base, kind: error.kind === 'timeout' ? 'timeout' : 'network_error', requestSent: error.requestSent };
   }
-  if (error instanceof OutboundBlockedError) return { ...base, kind: 'network_error', requestSent: false };
+  // Refused before anything was sent, by our own outbound policy: the destination is a
+  // special-purpose address, or a plain http:// URL while private networks are not allowed.
+  // Retrying cannot help; the integration's configuration (or ours) must change.
+  if (error instanceof OutboundBlockedError || isInsecureUrlRefused(error)) return { ...base, kind: 'blocked', requestSent: false };
   return { ...base, kind: 'network_error', requestSent: false };
+}
+
+function isInsecureUrlRefused(error: unknown): boolean {
+  return error instanceof oauth.OperationProcessingError && error.code === oauth.HTTP_REQUEST_FORBIDDEN;
 }

@@ -1,4 +1,4 @@
-// RFC 7009 revocation (Salesforce: /services/oauth2/revoke). An `invalid_token` answer means
+// RFC 7009 revocation at the provider's revoke endpoint. An `invalid_token` answer means
 // the token is already dead: that counts as revoked.
 import * as oauth from 'oauth4webapi';
 import type { OAuthClient } from './client.js';

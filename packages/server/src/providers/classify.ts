@@ -1,15 +1,16 @@
 // Classifying a provider failure (DESIGN.md "Classifying a provider error"): the rules are data,
-// one function applies them in DESIGN's order. Pure: no I/O.
-import { SALESFORCE_WIRE_ERRORS } from './salesforce/errors.js';
+// one function applies them in DESIGN's order. Pure: no I/O. The rules here are RFC 6749's;
+// a provider module extends them with its own codes (mergeClassificationRules).
 
 export type ErrorClass = 'integration' | 'transient' | 'permanent';
 export type GrantType = 'refresh_token' | 'authorization_code';
 
 /** What the oauth layer hands over; the wire fields verbatim. */
 export interface ProviderFailure {
-  kind: 'oauth_error' | 'http_error' | 'network_error' | 'timeout';
+  /** `blocked`: Grantkeeper's outbound policy refused the destination; nothing was sent. */
+  kind: 'oauth_error' | 'http_error' | 'network_error' | 'timeout' | 'blocked';
   grantType: GrantType;
-  /** null for network errors and timeouts */
+  /** null for network errors, timeouts and blocked destinations */
   httpStatus: number | null;
   /** OAuth `error`, when the body was parseable JSON/form carrying one */
   error: string | null;
@@ -64,6 +65,9 @@ export interface ClassificationRules {
 /** Reason given to anything nobody knows; diagnosis turns it into `unclassified_error`. */
 export const UNCLASSIFIED_REASON = 'unclassified';
 
+/** Reason given to a destination the outbound policy refuses; diagnosis turns it into `address_blocked`. */
+export const ADDRESS_BLOCKED_REASON = 'address_blocked';
+
 /** RFC 6749 §5.2 codes only (plus §4.1.2.1's two transient ones): for the generic OAuth 2.0 provider. */
 export const OAUTH2_CLASSIFICATION_RULES: ClassificationRules = {
   signatures: [],
@@ -73,15 +77,6 @@ export const OAUTH2_CLASSIFICATION_RULES: ClassificationRules = {
   rateLimitErrors: [],
   transientHttpStatuses: [408, 425, 429],
 };
-
-/** DESIGN.md's list, which includes Salesforce's codes and its concurrent-refresh signature. */
-export const DEFAULT_CLASSIFICATION_RULES: ClassificationRules = mergeClassificationRules(OAUTH2_CLASSIFICATION_RULES, {
-  signatures: SALESFORCE_WIRE_ERRORS.concurrentRefresh.map((p) => ({ ...p, class: 'transient' as const, reason: 'concurrent_refresh' })),
-  integrationErrors: ['invalid_client_id', 'invalid_client_credentials'],
-  transientErrors: ['rate_limit_exceeded', 'unknown_error'],
-  permanentErrors: ['inactive_user', 'inactive_org'],
-  rateLimitErrors: ['rate_limit_exceeded'],
-});
 
 /** Adds a provider's entries to a base rule set (signatures of the addition come first). */
 export function mergeClassificationRules(base: ClassificationRules, add: Partial<ClassificationRules>): ClassificationRules {
@@ -95,9 +90,14 @@ export function mergeClassificationRules(base: ClassificationRules, add: Partial
   };
 }
 
-export function classifyProviderFailure(f: ProviderFailure, rules: ClassificationRules = DEFAULT_CLASSIFICATION_RULES): Classification {
+/** `rules`: the provider module's (ctx.providers.classify picks them by provider key). */
+export function classifyProviderFailure(f: ProviderFailure, rules: ClassificationRules): Classification {
   const rateLimited = f.httpStatus === 429 || (f.error !== null && rules.rateLimitErrors.includes(f.error));
   const result = (cls: ErrorClass, reason: string, alert = false): Classification => ({ class: cls, alert, rateLimited, reason });
+
+  // Grantkeeper itself refused the destination (the integration's URL resolves to an address
+  // the outbound policy blocks): a configuration error that no retry can fix, not the network.
+  if (f.kind === 'blocked') return result('integration', ADDRESS_BLOCKED_REASON);
 
   // 1. A parseable OAuth error decides.
   if (f.error !== null && f.error !== '') {
@@ -123,8 +123,8 @@ export function classifyProviderFailure(f: ProviderFailure, rules: Classificatio
   return result('transient', UNCLASSIFIED_REASON, true);
 }
 
-/** Whether a failure matches one wire form (also used by diagnosis for Salesforce's descriptions). */
-export function matchesWireError(
+/** Whether a failure matches one wire form (a provider module reads causes from descriptions this way). */
+function matchesWireError(
   f: Pick<ProviderFailure, 'error' | 'errorDescription' | 'grantType'>,
   pattern: WireErrorPattern,
 ): boolean {

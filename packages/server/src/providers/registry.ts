@@ -1,7 +1,7 @@
 // Provider lookup for the rest of the server: every catalog entry (providers/*.json),
 // plus `oauth2`, a custom provider whose endpoints the integration supplies. Everything
 // here is data; behaviour that data cannot express lives in the per-provider modules
-// (./modules), chosen by `module` below — never by branching on a key elsewhere.
+// (./modules), named by each catalog entry's `module` — never by branching on a key.
 import {
   defaultKeepaliveS,
   getProvider,

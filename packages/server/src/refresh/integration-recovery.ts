@@ -1,8 +1,9 @@
 // A new client secret: the integration's `error` status is cleared (announced as
 // `integration.recovered`) and one of its connections is re-probed at once, so a wrong
 // secret shows up again quickly instead of at the next scheduled refresh.
-import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
+import { clearIntegrationErrorMarks } from '../db/connections/clear-integration-error-marks.js';
+import { findReprobeCandidate } from '../db/connections/find-reprobe-candidate.js';
 import { setIntegrationStatus } from '../db/refresh/integration-status.js';
 import { integrationToApi } from '../model/integrations.js';
 import { emitEvent } from '../webhooks/outbox.js';
@@ -12,22 +13,8 @@ export async function afterSecretChange(ctx: AppContext, engine: RefreshEngine, 
   const probe = await ctx.db.kysely.transaction().execute(async (trx) => {
     const recovered = await setIntegrationStatus(trx, integrationId, 'error', 'ok', null);
     if (recovered) await emitEvent(trx, { type: 'integration.recovered', integrationId, data: { integration: integrationToApi(recovered) } });
-    // Prefer a connection the old credentials failed on.
-    const candidate = await trx
-      .selectFrom('connections')
-      .select('id')
-      .where('integration_id', '=', integrationId)
-      .where('status', '!=', 'needs_reauth')
-      .orderBy(sql`integration_error_at IS NULL`)
-      .orderBy('updated_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    await trx
-      .updateTable('connections')
-      .set({ integration_error_at: null, backoff_until: null })
-      .where('integration_id', '=', integrationId)
-      .where('integration_error_at', 'is not', null)
-      .execute();
+    const candidate = await findReprobeCandidate(trx, integrationId);
+    await clearIntegrationErrorMarks(trx, integrationId);
     return candidate;
   });
   if (probe) {

@@ -2,34 +2,37 @@
 // the visitor's own session cookie, so it shows exactly what the API contract gives and
 // needs no access of its own to the database or to other teams' modules.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ProblemDocument } from '../api/schemas.js';
 import { CSRF_HEADER } from '../auth/dashboard-sessions.js';
 
-export interface ApiResult {
-  status: number;
-  body: any;
-}
+/** A 2xx answer with the route's response body (its schema's Static<> type), or its problem. */
+type ApiResult<T> = { ok: true; status: number; body: T } | { ok: false; status: number; problem: ProblemDocument | null };
 
 export interface ApiClient {
-  get(path: string): Promise<ApiResult>;
-  send(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<ApiResult>;
+  get<T>(path: string): Promise<ApiResult<T>>;
+  send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<ApiResult<T>>;
 }
 
 export function apiClient(app: FastifyInstance, request: FastifyRequest, csrf: string): ApiClient {
-  const call = async (method: string, url: string, body?: unknown): Promise<ApiResult> => {
+  const call = async <T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown): Promise<ApiResult<T>> => {
     const headers: Record<string, string> = { cookie: request.headers.cookie ?? '', [CSRF_HEADER]: csrf };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await app.inject({ method: method as 'GET', url, headers, payload: body === undefined ? undefined : JSON.stringify(body) });
-    let parsed: unknown = null;
+    const response = await app.inject({ method, url, headers, payload: body === undefined ? undefined : JSON.stringify(body) });
+    const status = response.statusCode;
+    // A 2xx body was serialized through the route's response schema (T is its Static<> type);
+    // every error is problem+json. An unreadable answer counts as a failure without a problem.
+    let problem: ProblemDocument | null = null;
     try {
-      parsed = response.body ? JSON.parse(response.body) : null;
+      if (status >= 200 && status < 300) return { ok: true, status, body: response.json<T>() };
+      problem = response.body ? response.json<ProblemDocument>() : null;
     } catch {
-      parsed = null;
+      problem = null;
     }
-    return { status: response.statusCode, body: parsed };
+    return { ok: false, status, problem };
   };
   return {
-    get: (path) => call('GET', path),
-    send: (method, path, body) => call(method, path, body),
+    get: <T>(path: string) => call<T>('GET', path),
+    send: <T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown) => call<T>(method, path, body),
   };
 }
 

@@ -71,7 +71,7 @@ export function statusLabel(status: string): string {
 
 const WHO_FIXES: Record<string, string> = {
   end_user: 'The end user — they must reconnect (send them the reconnect link).',
-  org_admin: "The customer's Salesforce admin — a setting in their org blocks this grant; Grantkeeper re-probes it.",
+  org_admin: "The customer's org admin — a setting in their provider org blocks this grant; Grantkeeper re-probes it.",
   developer: 'The developer — your integration or its configuration must change.',
   nobody_transient: 'Nobody — the trouble is transient and Grantkeeper keeps retrying.',
 };

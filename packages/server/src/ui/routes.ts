@@ -1,8 +1,34 @@
 // The dashboard (issue #7): server-rendered pages under /ui, plain forms for every action
 // (a small same-origin script only enhances them), a strict CSP, and a session cookie the
 // secret key is exchanged for once. Pages read and act through the /v1 API in-process.
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type {
+  Connection,
+  ConnectionCounts,
+  ConnectionEvent,
+  Integration,
+  Page,
+  ReconnectLink,
+  RefreshSeries,
+  Spike,
+  TokenResponse,
+  WebhookDelivery,
+  WebhookEndpoint,
+} from '../api/schemas.js';
+import { requestSession } from '../auth/dashboard-access.js';
+import {
+  clearedSessionCookie,
+  csrfMatches,
+  csrfToken,
+  issueSession,
+  revokeSession,
+  sessionCookie,
+  type UiSession,
+} from '../auth/dashboard-sessions.js';
 import type { AppContext } from '../context.js';
+import { unauthorized } from '../errors.js';
 import { apiClient, withQuery, type ApiClient } from './api-client.js';
 import { APP_CSS, APP_JS, ICON_SVG } from './assets.js';
 import { html } from './html.js';
@@ -12,19 +38,6 @@ import { connectionsPage } from './pages/connections.js';
 import { loginPage } from './pages/login.js';
 import { overviewPage, WINDOWS, type WindowKey } from './pages/overview.js';
 import { webhooksPage } from './pages/webhooks.js';
-import {
-  CSRF_HEADER,
-  SESSION_COOKIE,
-  clearedSessionCookie,
-  csrfMatches,
-  csrfToken,
-  issueSession,
-  readCookie,
-  revokeSession,
-  sessionCookie,
-  verifySessionValue,
-  type UiSession,
-} from '../auth/dashboard-sessions.js';
 
 const CSP = [
   "default-src 'none'",
@@ -54,32 +67,43 @@ const NOTICES: Record<string, { text: string; error?: boolean }> = {
   action_failed: { text: 'That action failed; the resource may have been removed.', error: true },
 };
 
+const noticeFor = (key: string | undefined) => (key !== undefined && Object.hasOwn(NOTICES, key) ? NOTICES[key] : null);
+
 interface UiRequest {
   session: UiSession;
   csrf: string;
   api: ApiClient;
 }
 
-function sessionOf(ctx: AppContext, request: FastifyRequest): UiSession | null {
-  const value = readCookie(request.headers.cookie, SESSION_COOKIE);
-  return value ? verifySessionValue(ctx.keyring, value) : null;
-}
-
-/** Whether the request carries a valid dashboard session cookie (accepted by /v1 like an API key). */
-export function hasUiSession(ctx: AppContext, request: FastifyRequest): boolean {
-  const session = sessionOf(ctx, request);
-  if (!session) return false;
-  // The dashboard never shows a token, so its session cannot fetch one: a script that
-  // somehow ran in the page still could not read access tokens.
-  if (request.routeOptions?.url === '/v1/connections/:id/token') return false;
-  // A state-changing call must also prove it comes from our pages (defence in depth
-  // beside SameSite=Strict): the page's CSRF token in a header a form cannot set.
-  if (request.method === 'GET' || request.method === 'HEAD') return true;
-  return csrfMatches(ctx.keyring, session, request.headers[CSRF_HEADER]);
-}
+// The query fields each page reads. Every value stays `unknown` until `str` vets it, so an
+// odd URL (a repeated or over-long parameter) is ignored by the page, never a 400.
+const field = Type.Optional(Type.Unknown());
+const OverviewQuery = Type.Object({ window: field, integration: field });
+const ConnectionsQuery = Type.Object({ integration: field, status: field, org_id: field, end_user_id: field, cursor: field });
+const ConnectionQuery = Type.Object({ notice: field, events_cursor: field });
+const WebhooksQuery = Type.Object({ status: field, endpoint: field, cursor: field, notice: field });
+const IdParams = Type.Object({ id: Type.String() });
+const EndpointActionParams = Type.Object({ id: Type.String(), action: Type.String() });
 
 const str = (value: unknown, max = 256): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, max) : undefined;
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A posted form (urlencoded) or JSON object's fields; nothing for any other body. */
+const formOf = (request: FastifyRequest): Record<string, unknown> => (isRecord(request.body) ? request.body : {});
+
+const isWindowKey = (value: unknown): value is WindowKey => typeof value === 'string' && Object.hasOwn(WINDOWS, value);
+
+const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'];
+
+/** The deliveries filter a link or a form may carry: unknown values are dropped. */
+function deliveryFilters(status: string | undefined, endpoint: string | undefined): { status?: string; endpoint?: string } {
+  return {
+    status: status && DELIVERY_STATUSES.includes(status) ? status : undefined,
+    endpoint: endpoint && PUBLIC_ID.test(endpoint) ? endpoint : undefined,
+  };
+}
 
 function sameOrigin(request: FastifyRequest): boolean {
   const origin = request.headers.origin;
@@ -93,7 +117,8 @@ function sameOrigin(request: FastifyRequest): boolean {
 
 export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
   const secure = ctx.config.publicUrl.startsWith('https:');
-  return async (app) => {
+  return async (plugin) => {
+    const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
     if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) {
       app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => {
         done(null, Object.fromEntries(new URLSearchParams(String(body))));
@@ -118,20 +143,19 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
 
     /** Resolves the session for a page; otherwise answers (redirect to login / 403) and returns null. */
     const guard = (request: FastifyRequest, reply: FastifyReply, { post = false } = {}): UiRequest | null => {
-      const session = sessionOf(ctx, request);
+      const session = requestSession(ctx.keyring, request);
       if (!session) {
         void reply.code(303).header('location', '/ui/login').send();
         return null;
       }
       const csrf = csrfToken(ctx.keyring, session);
       if (post) {
-        const body = (request.body ?? {}) as Record<string, unknown>;
-        if (!sameOrigin(request) || !csrfMatches(ctx.keyring, session, body._csrf)) {
+        if (!sameOrigin(request) || !csrfMatches(ctx.keyring, session, formOf(request)._csrf)) {
           void sendPage(reply, 403, page({ title: 'Forbidden', section: null, csrf, body: html`<h1>Forbidden</h1><p>This form has expired. <a href="/ui">Reload the dashboard</a> and try again.</p>` }));
           return null;
         }
       }
-      return { session, csrf, api: apiClient(app as unknown as FastifyInstance, request, csrf) };
+      return { session, csrf, api: apiClient(plugin, request, csrf) };
     };
 
     app.get('/ui/assets/app.css', { schema: { hide: true } }, async (_request, reply) =>
@@ -146,7 +170,7 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
     );
 
     app.get('/ui/login', { schema: { hide: true } }, async (request, reply) => {
-      if (sessionOf(ctx, request)) return reply.code(303).header('location', '/ui').send();
+      if (requestSession(ctx.keyring, request)) return reply.code(303).header('location', '/ui').send();
       return sendPage(reply, 200, loginPage(null));
     });
 
@@ -158,13 +182,11 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
       },
     }, async (request, reply) => {
       const isForm = String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      const key = typeof body.key === 'string' ? body.key.trim() : '';
+      const { key: given } = formOf(request);
+      const key = typeof given === 'string' ? given.trim() : '';
       if (!sameOrigin(request) || key === '' || key.length > 1024 || !ctx.apiKeys.verify(key)) {
         if (isForm) return sendPage(reply, 401, loginPage('That key is not valid.'));
-        return reply.code(401).type('application/problem+json').send({
-          type: 'https://grantkeeper.dev/problems/unauthorized', title: 'Unauthorized', status: 401, code: 'unauthorized', detail: 'The secret key is not valid.',
-        });
+        throw unauthorized('The secret key is not valid.');
       }
       const { cookieValue } = issueSession(ctx.keyring, ctx.config.ui.sessionTtlS);
       reply.header('set-cookie', sessionCookie(cookieValue, ctx.config.ui.sessionTtlS, secure));
@@ -173,160 +195,153 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
     });
 
     app.post('/ui/logout', { schema: { hide: true } }, async (request, reply) => {
-      const session = sessionOf(ctx, request);
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      if (session && csrfMatches(ctx.keyring, session, body._csrf)) revokeSession(ctx.keyring, session);
+      const session = requestSession(ctx.keyring, request);
+      if (session && csrfMatches(ctx.keyring, session, formOf(request)._csrf)) revokeSession(ctx.keyring, session);
       return reply.header('set-cookie', clearedSessionCookie(secure)).code(303).header('location', '/ui/login').send();
     });
 
     app.get('/ui/', { schema: { hide: true } }, async (_request, reply) => reply.code(301).header('location', '/ui').send());
 
-    app.get('/ui', { schema: { hide: true } }, async (request, reply) => {
+    app.get('/ui', { schema: { hide: true, querystring: OverviewQuery } }, async (request, reply) => {
       const ui = guard(request, reply);
       if (!ui) return reply;
-      const q = request.query as Record<string, unknown>;
-      const windowKey: WindowKey = typeof q.window === 'string' && q.window in WINDOWS ? (q.window as WindowKey) : '24h';
+      const q = request.query;
+      const windowKey: WindowKey = isWindowKey(q.window) ? q.window : '24h';
       const integration = str(q.integration, 64) ?? null;
       const w = WINDOWS[windowKey];
       const now = Date.now();
       const [counts, refreshes, spikes] = await Promise.all([
-        ui.api.get('/v1/stats/connections'),
-        ui.api.get(withQuery('/v1/stats/refreshes', { integration, bucket: w.bucket, from: new Date(now - w.ms).toISOString(), to: new Date(now).toISOString() })),
-        ui.api.get('/v1/spikes?active=true'),
+        ui.api.get<ConnectionCounts>('/v1/stats/connections'),
+        ui.api.get<RefreshSeries>(withQuery('/v1/stats/refreshes', { integration, bucket: w.bucket, from: new Date(now - w.ms).toISOString(), to: new Date(now).toISOString() })),
+        ui.api.get<Page<Spike>>('/v1/spikes?active=true'),
       ]);
       return sendPage(reply, 200, overviewPage({
         csrf: ui.csrf,
         window: windowKey,
         integration,
-        counts: counts.status === 200 ? counts.body : null,
-        refreshes: refreshes.status === 200 ? refreshes.body : null,
-        spikes: { available: spikes.status === 200, data: spikes.status === 200 && Array.isArray(spikes.body?.data) ? spikes.body.data : [] },
+        counts: counts.ok ? counts.body : null,
+        refreshes: refreshes.ok ? refreshes.body : null,
+        spikes: spikes.ok ? spikes.body.data : null,
       }));
     });
 
-    app.get('/ui/connections', { schema: { hide: true } }, async (request, reply) => {
+    app.get('/ui/connections', { schema: { hide: true, querystring: ConnectionsQuery } }, async (request, reply) => {
       const ui = guard(request, reply);
       if (!ui) return reply;
-      const q = request.query as Record<string, unknown>;
+      const q = request.query;
       const filters = { integration: str(q.integration, 64), status: str(q.status, 32), org_id: str(q.org_id, 18), end_user_id: str(q.end_user_id, 256) };
       const cursor = str(q.cursor, 512) ?? null;
       // Integration names from the plain list (cheap), not from the counts (a pass over every connection).
       const [list, integrationList] = await Promise.all([
-        ui.api.get(withQuery('/v1/connections', { ...filters, cursor, limit: 50 })),
-        ui.api.get('/v1/integrations?limit=500'),
+        ui.api.get<Page<Connection>>(withQuery('/v1/connections', { ...filters, cursor, limit: 50 })),
+        ui.api.get<Page<Integration>>('/v1/integrations?limit=500'),
       ]);
-      const integrations = integrationList.status === 200 ? (integrationList.body.data as { key: string }[]).map((i) => i.key).sort() : [];
-      const error = list.status === 200 ? null : `The filters were not accepted: ${list.body?.errors?.map((e: { field: string; message: string }) => `${e.field.replace(/^querystring\./, '')} ${e.message}`).join('; ') || list.body?.detail || 'unknown error'}`;
-      return sendPage(reply, list.status === 200 ? 200 : 400, connectionsPage({ csrf: ui.csrf, filters, integrations, cursor, result: list.status === 200 ? list.body : null, error }));
+      const integrations = integrationList.ok ? integrationList.body.data.map((i) => i.key).sort() : [];
+      if (list.ok) return sendPage(reply, 200, connectionsPage({ csrf: ui.csrf, filters, integrations, cursor, result: list.body, error: null }));
+      const reasons = list.problem?.errors?.map((e) => `${e.field.replace(/^querystring\./, '')} ${e.message}`).join('; ');
+      const error = `The filters were not accepted: ${reasons || list.problem?.detail || 'unknown error'}`;
+      return sendPage(reply, 400, connectionsPage({ csrf: ui.csrf, filters, integrations, cursor, result: null, error }));
     });
 
-    const connectionView = async (ui: UiRequest, reply: FastifyReply, id: string, eventsCursor: string | null, extra: { message?: { text: string; error?: boolean } | null; reconnect?: { url: string; expires_at: string } | null } = {}) => {
+    const connectionView = async (ui: UiRequest, reply: FastifyReply, id: string, eventsCursor: string | null, extra: { message?: { text: string; error?: boolean } | null; reconnect?: ReconnectLink | null } = {}) => {
       if (!PUBLIC_ID.test(id)) return notFoundPage(reply, ui.csrf, 'This connection');
       const [connection, events] = await Promise.all([
-        ui.api.get(`/v1/connections/${id}`),
-        ui.api.get(withQuery(`/v1/connections/${id}/events`, { limit: 50, cursor: eventsCursor })),
+        ui.api.get<Connection>(`/v1/connections/${id}`),
+        ui.api.get<Page<ConnectionEvent>>(withQuery(`/v1/connections/${id}/events`, { limit: 50, cursor: eventsCursor })),
       ]);
-      if (connection.status !== 200) return notFoundPage(reply, ui.csrf, 'This connection');
+      if (!connection.ok) return notFoundPage(reply, ui.csrf, 'This connection');
       return sendPage(reply, 200, connectionPage({
         csrf: ui.csrf,
         connection: connection.body,
-        events: events.status === 200 ? events.body : null,
+        events: events.ok ? events.body : null,
         eventsCursor,
         message: extra.message ?? null,
         reconnect: extra.reconnect ?? null,
       }));
     };
 
-    app.get('/ui/connections/:id', { schema: { hide: true } }, async (request, reply) => {
+    app.get('/ui/connections/:id', { schema: { hide: true, params: IdParams, querystring: ConnectionQuery } }, async (request, reply) => {
       const ui = guard(request, reply);
       if (!ui) return reply;
-      const { id } = request.params as { id: string };
-      const q = request.query as Record<string, unknown>;
-      const noticeKey = str(q.notice, 64);
-      return connectionView(ui, reply, id, str(q.events_cursor, 512) ?? null, { message: noticeKey ? (NOTICES[noticeKey] ?? null) : null });
+      const q = request.query;
+      return connectionView(ui, reply, request.params.id, str(q.events_cursor, 512) ?? null, { message: noticeFor(str(q.notice, 64)) });
     });
 
-    app.post('/ui/connections/:id/refresh', { schema: { hide: true } }, async (request, reply) => {
+    app.post('/ui/connections/:id/refresh', { schema: { hide: true, params: IdParams } }, async (request, reply) => {
       const ui = guard(request, reply, { post: true });
       if (!ui) return reply;
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       if (!PUBLIC_ID.test(id)) return notFoundPage(reply, ui.csrf, 'This connection');
-      const result = await ui.api.send('POST', `/v1/connections/${id}/refresh`);
+      const result = await ui.api.send<TokenResponse>('POST', `/v1/connections/${id}/refresh`);
       if (result.status === 404) return notFoundPage(reply, ui.csrf, 'This connection');
+      const code = result.ok ? null : result.problem?.code;
       const notice =
-        result.status === 200 ? 'refresh_ok'
-        : result.body?.code === 'reauth_required' ? 'refresh_reauth'
-        : result.body?.code === 'integration_error' ? 'refresh_integration_error'
+        result.ok ? 'refresh_ok'
+        : code === 'reauth_required' ? 'refresh_reauth'
+        : code === 'integration_error' ? 'refresh_integration_error'
         : result.status === 503 ? 'refresh_unavailable'
         : 'refresh_failed';
       return reply.code(303).header('location', `/ui/connections/${id}?notice=${notice}`).send();
     });
 
-    app.post('/ui/connections/:id/reconnect-link', { schema: { hide: true } }, async (request, reply) => {
+    app.post('/ui/connections/:id/reconnect-link', { schema: { hide: true, params: IdParams } }, async (request, reply) => {
       const ui = guard(request, reply, { post: true });
       if (!ui) return reply;
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       if (!PUBLIC_ID.test(id)) return notFoundPage(reply, ui.csrf, 'This connection');
-      const result = await ui.api.send('POST', `/v1/connections/${id}/reconnect-link`);
-      if (result.status !== 200) return notFoundPage(reply, ui.csrf, 'This connection');
+      const result = await ui.api.send<ReconnectLink>('POST', `/v1/connections/${id}/reconnect-link`);
+      if (!result.ok) return notFoundPage(reply, ui.csrf, 'This connection');
       // Rendered in this response (not a redirect): the link must not travel in a URL.
       return connectionView(ui, reply, id, null, { reconnect: result.body, message: { text: 'A fresh reconnect link was created; copy it below.' } });
     });
 
-    app.get('/ui/webhooks', { schema: { hide: true } }, async (request, reply) => {
+    app.get('/ui/webhooks', { schema: { hide: true, querystring: WebhooksQuery } }, async (request, reply) => {
       const ui = guard(request, reply);
       if (!ui) return reply;
-      const q = request.query as Record<string, unknown>;
-      const status = str(q.status, 16);
-      const endpoint = str(q.endpoint, 64);
-      const filters = { status: status && ['pending', 'delivered', 'failed'].includes(status) ? status : undefined, endpoint: endpoint && PUBLIC_ID.test(endpoint) ? endpoint : undefined };
+      const q = request.query;
+      const filters = deliveryFilters(str(q.status, 16), str(q.endpoint, 64));
       const cursor = str(q.cursor, 512) ?? null;
       const [endpoints, deliveries] = await Promise.all([
-        ui.api.get('/v1/webhook-endpoints?limit=100'),
-        ui.api.get(withQuery('/v1/webhook-deliveries', { ...filters, cursor, limit: 50 })),
+        ui.api.get<Page<WebhookEndpoint>>('/v1/webhook-endpoints?limit=100'),
+        ui.api.get<Page<WebhookDelivery>>(withQuery('/v1/webhook-deliveries', { ...filters, cursor, limit: 50 })),
       ]);
-      const noticeKey = str(q.notice, 64);
       return sendPage(reply, 200, webhooksPage({
         csrf: ui.csrf,
-        message: noticeKey ? (NOTICES[noticeKey] ?? null) : null,
-        endpoints: endpoints.status === 200 ? endpoints.body : null,
-        deliveries: deliveries.status === 200 ? deliveries.body : null,
+        message: noticeFor(str(q.notice, 64)),
+        endpoints: endpoints.ok ? endpoints.body : null,
+        deliveries: deliveries.ok ? deliveries.body : null,
         filters,
         cursor,
       }));
     });
 
-    app.post('/ui/webhooks/endpoints/:id/:action', { schema: { hide: true } }, async (request, reply) => {
+    app.post('/ui/webhooks/endpoints/:id/:action', { schema: { hide: true, params: EndpointActionParams } }, async (request, reply) => {
       const ui = guard(request, reply, { post: true });
       if (!ui) return reply;
-      const { id, action } = request.params as { id: string; action: string };
+      const { id, action } = request.params;
       if (!PUBLIC_ID.test(id) || !['enable', 'disable', 'ping'].includes(action)) return notFoundPage(reply, ui.csrf, 'This endpoint action');
       let notice = 'action_failed';
       if (action === 'ping') {
-        const result = await ui.api.send('POST', `/v1/webhook-endpoints/${id}/ping`);
-        if (result.status === 200) notice = result.body?.status === 'delivered' ? 'ping_delivered' : 'ping_failed';
+        const result = await ui.api.send<WebhookDelivery>('POST', `/v1/webhook-endpoints/${id}/ping`);
+        if (result.ok) notice = result.body.status === 'delivered' ? 'ping_delivered' : 'ping_failed';
       } else {
-        const result = await ui.api.send('PATCH', `/v1/webhook-endpoints/${id}`, { enabled: action === 'enable' });
-        if (result.status === 200) notice = action === 'enable' ? 'endpoint_enabled' : 'endpoint_disabled';
+        const result = await ui.api.send<WebhookEndpoint>('PATCH', `/v1/webhook-endpoints/${id}`, { enabled: action === 'enable' });
+        if (result.ok) notice = action === 'enable' ? 'endpoint_enabled' : 'endpoint_disabled';
       }
       return reply.code(303).header('location', `/ui/webhooks?notice=${notice}`).send();
     });
 
-    app.post('/ui/webhooks/deliveries/:id/retry', { schema: { hide: true } }, async (request, reply) => {
+    app.post('/ui/webhooks/deliveries/:id/retry', { schema: { hide: true, params: IdParams } }, async (request, reply) => {
       const ui = guard(request, reply, { post: true });
       if (!ui) return reply;
-      const { id } = request.params as { id: string };
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      const back = { status: str(body.status, 16), endpoint: str(body.endpoint, 64) };
+      const { id } = request.params;
+      const form = formOf(request);
       let notice = 'action_failed';
       if (PUBLIC_ID.test(id)) {
-        const result = await ui.api.send('POST', `/v1/webhook-deliveries/${id}/retry`);
-        if (result.status === 200) notice = 'delivery_retried';
+        const result = await ui.api.send<WebhookDelivery>('POST', `/v1/webhook-deliveries/${id}/retry`);
+        if (result.ok) notice = 'delivery_retried';
       }
-      const filters = {
-        status: back.status && ['pending', 'delivered', 'failed'].includes(back.status) ? back.status : undefined,
-        endpoint: back.endpoint && PUBLIC_ID.test(back.endpoint) ? back.endpoint : undefined,
-      };
+      const filters = deliveryFilters(str(form.status, 16), str(form.endpoint, 64));
       return reply.code(303).header('location', withQuery('/ui/webhooks', { ...filters, notice })).send();
     });
   };

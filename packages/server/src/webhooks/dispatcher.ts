@@ -1,17 +1,16 @@
-// Webhook delivery from the outbox, on every instance. Each pass (every pollIntervalMs, or
-// at once when an event is committed — LISTEN/NOTIFY) fans new outbox rows out to the
+// Webhook delivery from the outbox, on every instance. Each pass fans new outbox rows out to the
 // matching endpoints, then claims due deliveries in one short committed statement and
 // sends them with bounded concurrency. No transaction is open during an HTTP call; a
 // crashed sender's claim runs out and the delivery is sent again (at-least-once).
+import { webhookSecretPlace } from '../model/secret-places.js';
 import type { AppContext } from '../context.js';
 import { decryptSecret } from '../crypto/envelope.js';
 import { claimDueDeliveries, findDelivery, oldestUndeliveredAgeS, type ClaimedDelivery, type DeliveryView } from '../db/webhooks/deliveries.js';
 import { disableEndpoint, type WebhookEndpointRow } from '../db/webhooks/endpoints.js';
 import { fanOutOutbox } from '../db/webhooks/fan-out-outbox.js';
-import { OUTBOX_CHANNEL } from '../db/webhooks/notify-outbox.js';
 import { insertPing } from '../db/webhooks/ping.js';
 import { newRowId, toPublicId } from '../model/ids.js';
-import { createGuardedFetch, type GuardedFetch } from '../outbound/guarded-fetch.js';
+import type { GuardedFetch } from '../outbound/guarded-fetch.js';
 import { withConnectionFields } from './outbox.js';
 import { nextRetryDelayMs } from './retry-policy.js';
 import { OutcomeWriter } from './outcome-writer.js';
@@ -27,79 +26,47 @@ interface Target {
   previousSecretExpiresAt: Date | null;
 }
 
+/**
+ * Delivery: fan out, claim, send, record, ping. The loop that runs its passes (every
+ * pollIntervalMs, at once on NOTIFY) is workers/webhook-dispatch.ts; `wake` asks it for one.
+ */
 export class WebhookDispatcher {
-  readonly fetch: GuardedFetch;
   private readonly outcomes: OutcomeWriter;
   private readonly inFlight = new Set<Promise<void>>();
-  private timer: NodeJS.Timeout | null = null;
-  private ticking: Promise<void> | null = null;
-  private again = false;
-  private stopped = true;
-  private unlisten: (() => Promise<void>) | null = null;
   private lagMeasuredAt = 0;
   private claims = 0;
 
-  constructor(private readonly ctx: AppContext) {
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly fetch: GuardedFetch,
+    private readonly requestPass: () => void,
+  ) {
     this.outcomes = new OutcomeWriter(ctx.db.kysely);
-    this.fetch = createGuardedFetch({ allowPrivateNetwork: ctx.config.allowPrivateNetwork }, { timeoutMs: ctx.config.webhooks.timeoutMs });
-  }
-
-  start(): void {
-    this.stopped = false;
-    this.ctx.db
-      .listen(OUTBOX_CHANNEL, () => this.wake())
-      .then((unlisten) => {
-        if (this.stopped) void unlisten();
-        else this.unlisten = unlisten;
-      })
-      .catch((error: unknown) => this.ctx.log.warn({ err: error }, 'webhook LISTEN failed; polling only'));
-    this.wake();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.unlisten?.().catch(() => {});
-    await this.ticking;
-    await Promise.allSettled([...this.inFlight]);
   }
 
   /** Run a pass now (or right after the running one). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.ticking = this.tick()
-      .catch((error: unknown) => this.ctx.log.warn({ err: error }, 'webhook dispatch pass failed'))
-      .finally(() => {
-        this.ticking = null;
-        if (this.stopped) return;
-        if (this.again) {
-          this.again = false;
-          setImmediate(() => this.wake());
-        } else {
-          this.timer = setTimeout(() => this.wake(), this.ctx.config.webhooks.pollIntervalMs);
-        }
-      });
+    this.requestPass();
+  }
+
+  /** Waits for the deliveries in flight to record their outcome. */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
   }
 
   /** One pass: fan out, claim what there is room for, start sending. */
-  async tick(): Promise<void> {
+  async pass(signal: AbortSignal): Promise<void> {
     const { ctx } = this;
     const db = ctx.db.kysely;
-    for (let i = 0; i < 20 && !this.stopped; i++) {
+    for (let i = 0; i < 20 && !signal.aborted; i++) {
       if ((await fanOutOutbox(db, FAN_OUT_BATCH)) < FAN_OUT_BATCH) break;
     }
     const room = ctx.config.webhooks.concurrency - this.inFlight.size;
-    if (room > 0 && !this.stopped) {
+    if (room > 0 && !signal.aborted) {
       const claim = this.nextClaim();
       const claimed = await claimDueDeliveries(db, room, ctx.config.webhooks.claimMs, claim);
       for (const row of claimed) this.track(this.deliver(row, claim));
-      if (claimed.length === room) this.again = true; // more may be due
+      if (claimed.length === room) this.wake(); // more may be due
     }
     if (Date.now() - this.lagMeasuredAt >= LAG_EVERY_MS) {
       this.lagMeasuredAt = Date.now();
@@ -204,10 +171,9 @@ export class WebhookDispatcher {
 
   /** The current secret, plus the previous one while a rotation's overlap lasts. */
   private secretsOf(target: Target): string[] {
-    const place = (column: string) => ({ table: 'webhook_endpoints', column, rowId: target.endpointId });
-    const secrets = [decryptSecret(this.ctx.keyring, target.secretEnc, place('secret_enc'))];
+    const secrets = [decryptSecret(this.ctx.keyring, target.secretEnc, webhookSecretPlace(target.endpointId, 'secret_enc'))];
     if (target.previousSecretEnc && target.previousSecretExpiresAt && target.previousSecretExpiresAt.getTime() > Date.now()) {
-      secrets.push(decryptSecret(this.ctx.keyring, target.previousSecretEnc, place('previous_secret_enc')));
+      secrets.push(decryptSecret(this.ctx.keyring, target.previousSecretEnc, webhookSecretPlace(target.endpointId, 'previous_secret_enc')));
     }
     return secrets;
   }

@@ -1,5 +1,6 @@
 // Webhook endpoints: validation, the secret (shown once, stored encrypted), rotation with
 // an overlap during which both secrets sign, and the public shape.
+import { webhookSecretPlace } from '../model/secret-places.js';
 import { isIP } from 'node:net';
 import type { AppContext } from '../context.js';
 import { encryptSecret, decryptSecret } from '../crypto/envelope.js';
@@ -24,7 +25,6 @@ export interface EndpointInput {
   enabled?: boolean;
 }
 
-const place = (rowId: string, column = 'secret_enc') => ({ table: 'webhook_endpoints', column, rowId });
 
 export function endpointToApi(row: WebhookEndpointRow) {
   return {
@@ -77,7 +77,7 @@ export async function createEndpoint(ctx: AppContext, input: EndpointInput & { u
     url: input.url,
     events: eventsColumn(input.events),
     enabled: input.enabled ?? true,
-    secret_enc: encryptSecret(ctx.keyring, secret, place(id)),
+    secret_enc: encryptSecret(ctx.keyring, secret, webhookSecretPlace(id, 'secret_enc')),
   });
   return { row, secret };
 }
@@ -105,14 +105,14 @@ export async function patchEndpoint(ctx: AppContext, publicId: string, input: En
 /** A new secret signs from now on; the old one also signs until the overlap ends. */
 export async function rotateSecret(ctx: AppContext, publicId: string): Promise<{ row: WebhookEndpointRow; secret: string }> {
   const current = await requireEndpoint(ctx, publicId);
-  const oldSecret = decryptSecret(ctx.keyring, current.secret_enc, place(current.id));
+  const oldSecret = decryptSecret(ctx.keyring, current.secret_enc, webhookSecretPlace(current.id, 'secret_enc'));
   const secret = generateWebhookSecret();
   const row = await rotateEndpointSecret(
     ctx.db.kysely,
     current.id,
     current.secret_enc,
-    encryptSecret(ctx.keyring, secret, place(current.id)),
-    encryptSecret(ctx.keyring, oldSecret, place(current.id, 'previous_secret_enc')),
+    encryptSecret(ctx.keyring, secret, webhookSecretPlace(current.id, 'secret_enc')),
+    encryptSecret(ctx.keyring, oldSecret, webhookSecretPlace(current.id, 'previous_secret_enc')),
     ctx.config.webhooks.secretOverlapS,
   );
   if (!row) throw conflict('concurrent_update', 'The endpoint changed during the rotation; retry.');

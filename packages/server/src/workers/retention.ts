@@ -1,64 +1,96 @@
-// Retention (DESIGN "Storage and secrets"): events, finished webhook deliveries, fanned-out
-// outbox rows and ended spikes older than GRANTKEEPER_RETENTION_DAYS are deleted periodically,
-// in batches of at most 500 rows, each its own short statement — so the embedded database,
-// whose single connection every request shares, is never held for long.
+// Retention (DESIGN "Storage and secrets"; docs/operations.md has the table → rule → setting
+// list): every GRANTKEEPER_RETENTION_INTERVAL_MS, each table that grows on its own is pruned
+// by its rule, in batches of at most 500 rows, each its own short statement — so the
+// embedded database, whose single connection every request shares, is never held for long.
 import type { AppContext } from '../context.js';
+import { pruneIdempotencyKeys } from '../db/idempotency/idempotency-keys.js';
+import { pruneRevokedApiKeys } from '../db/retention/prune-api-keys.js';
+import { pruneConnectSessions } from '../db/retention/prune-connect-sessions.js';
+import { pruneGrantLedger } from '../db/retention/prune-grant-ledger.js';
+import { pruneRefreshStats } from '../db/retention/prune-refresh-stats.js';
+import { pruneRevocations } from '../db/retention/prune-revocations.js';
 import { pruneDeliveries, pruneEvents, pruneOutbox, pruneSpikes } from '../db/retention/prune.js';
 import type { Executor } from '../db/types.js';
+import { instanceWorker } from './instance-worker.js';
+import type { PeriodicWorker } from './periodic.js';
 
+/** Rows deleted by one pass, per rule. */
 export interface RetentionSummary {
   events: number;
   deliveries: number;
   outbox: number;
   spikes: number;
+  idempotencyKeys: number;
+  connectSessions: number;
+  revocations: number;
+  grantLedger: number;
+  refreshStats: number;
+  revokedApiKeys: number;
 }
 
-type Pruner = (db: Executor, days: number, batch: number) => Promise<number>;
+/** Deletes one batch of at most `batch` rows; returns how many went. */
+type PruneBatch = (db: Executor, batch: number) => Promise<number>;
+
+/** The most rows one statement deletes, whatever the configuration says. */
+const MAX_BATCH = 500;
 
 export class Retention {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
-  private stopped = false;
+  readonly worker: PeriodicWorker<RetentionSummary>;
 
-  constructor(private readonly ctx: AppContext) {}
+  constructor(private readonly ctx: AppContext) {
+    this.worker = instanceWorker(ctx, {
+      name: 'retention',
+      intervalMs: ctx.config.retention.intervalMs,
+      pass: (signal) => this.pass(signal),
+    });
+  }
 
   start(): void {
-    const loop = () => {
-      if (this.stopped) return;
-      this.running = this.prune()
-        .catch((error: unknown) => this.ctx.log.warn({ err: error }, 'retention pass failed'))
-        .finally(() => {
-          this.running = null;
-          if (!this.stopped) this.timer = setTimeout(loop, this.ctx.config.retention.intervalMs);
-        });
-    };
-    this.timer = setTimeout(loop, this.ctx.config.retention.intervalMs);
+    this.worker.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.worker.stop();
   }
 
-  /** One full pass. Deliveries go before the outbox rows they belong to. */
-  async prune(): Promise<RetentionSummary> {
+  /** One full pass now (or right after the running one). */
+  prune(): Promise<RetentionSummary> {
+    return this.worker.runNow();
+  }
+
+  /** The rules, in order: deliveries go before the outbox rows they belong to. */
+  private rules(): [keyof RetentionSummary, PruneBatch][] {
+    const { retention, idempotencyTtlS } = this.ctx.config;
+    return [
+      ['events', (db, batch) => pruneEvents(db, retention.days, batch)],
+      ['deliveries', (db, batch) => pruneDeliveries(db, retention.days, batch)],
+      ['outbox', (db, batch) => pruneOutbox(db, retention.days, batch)],
+      ['spikes', (db, batch) => pruneSpikes(db, retention.days, batch)],
+      // A key older than its TTL is never replayed (the API releases it on sight): only its encrypted response remains.
+      ['idempotencyKeys', (db, batch) => pruneIdempotencyKeys(db, new Date(Date.now() - idempotencyTtlS * 1000), batch)],
+      ['connectSessions', (db, batch) => pruneConnectSessions(db, retention.connectSessionDays, batch)],
+      ['revocations', (db, batch) => pruneRevocations(db, retention.revocationDays, batch)],
+      ['grantLedger', (db, batch) => pruneGrantLedger(db, retention.grantLedgerDays, batch)],
+      ['refreshStats', (db, batch) => pruneRefreshStats(db, retention.refreshStatsDays, batch)],
+      ['revokedApiKeys', (db, batch) => pruneRevokedApiKeys(db, retention.revokedApiKeyDays, batch)],
+    ];
+  }
+
+  private async pass(signal: AbortSignal): Promise<RetentionSummary> {
     const summary: RetentionSummary = {
-      events: await this.drain(pruneEvents),
-      deliveries: await this.drain(pruneDeliveries),
-      outbox: await this.drain(pruneOutbox),
-      spikes: await this.drain(pruneSpikes),
+      events: 0, deliveries: 0, outbox: 0, spikes: 0, idempotencyKeys: 0,
+      connectSessions: 0, revocations: 0, grantLedger: 0, refreshStats: 0, revokedApiKeys: 0,
     };
-    if (summary.events + summary.deliveries + summary.outbox + summary.spikes > 0) this.ctx.log.info(summary, 'retention pruned old rows');
+    for (const [rule, prune] of this.rules()) summary[rule] = await this.drain(prune, signal);
+    if (Object.values(summary).some((n) => n > 0)) this.ctx.log.info(summary, 'retention pruned old rows');
     return summary;
   }
 
-  private async drain(prune: Pruner): Promise<number> {
-    const { days, batchSize } = this.ctx.config.retention;
-    const batch = Math.min(500, batchSize);
+  private async drain(prune: PruneBatch, signal: AbortSignal): Promise<number> {
+    const batch = Math.min(MAX_BATCH, this.ctx.config.retention.batchSize);
     let total = 0;
-    while (!this.stopped) {
-      const deleted = await prune(this.ctx.db.kysely, days, batch);
+    while (!signal.aborted) {
+      const deleted = await prune(this.ctx.db.kysely, batch);
       total += deleted;
       if (deleted < batch) break;
       // Let queued requests through between batches.

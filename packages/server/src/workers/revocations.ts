@@ -1,6 +1,7 @@
-// Revokes deleted grants at the provider (RFC 7009; Salesforce /services/oauth2/revoke),
+// Revokes deleted grants at the provider (RFC 7009, at the revocation endpoint stored with each),
 // retried with exponential backoff for 24 h (configurable), then recorded as failed.
 // `invalid_token` counts as revoked: the token is dead either way.
+import { revocationSecretPlace } from '../model/secret-places.js';
 import type { AppContext } from '../context.js';
 import { decryptSecret } from '../crypto/envelope.js';
 import { claimDueRevocations } from '../db/revocations/claim-due-revocations.js';
@@ -9,36 +10,35 @@ import { oauthClient } from '../oauth/client.js';
 import type { GuardedFetch } from '../outbound/guarded-fetch.js';
 import { revokeToken } from '../oauth/revoke.js';
 import type { ClientAuth } from '../providers/provider.js';
+import { instanceWorker } from './instance-worker.js';
+import type { PeriodicWorker } from './periodic.js';
 
 export class RevocationWorker {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = false;
+  readonly worker: PeriodicWorker<number>;
 
-  constructor(private readonly ctx: AppContext, private readonly fetch: GuardedFetch) {}
+  constructor(private readonly ctx: AppContext, private readonly fetch: GuardedFetch) {
+    this.worker = instanceWorker(ctx, {
+      name: 'revocations',
+      intervalMs: ctx.config.revocation.pollIntervalMs,
+      initialDelayMs: 0,
+      pass: () => this.pass(),
+    });
+  }
 
   start(): void {
-    const loop = () => {
-      if (this.stopped) return;
-      this.running = this.tick()
-        .then(() => undefined)
-        .catch((error: unknown) => this.ctx.log.warn({ err: error }, 'revocation tick failed'))
-        .finally(() => {
-          this.running = null;
-          if (!this.stopped) this.timer = setTimeout(loop, this.ctx.config.revocation.pollIntervalMs);
-        });
-    };
-    this.timer = setTimeout(loop, 0);
+    this.worker.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.worker.stop();
   }
 
-  /** One pass over due revocations; returns how many were attempted. */
-  async tick(): Promise<number> {
+  /** One pass now (after the running one); returns how many revocations were attempted. */
+  tick(): Promise<number> {
+    return this.worker.runNow();
+  }
+
+  private async pass(): Promise<number> {
     const { ctx } = this;
     const claimFor = ctx.config.refresh.tokenTimeoutMs + 30_000;
     const due = await claimDueRevocations(ctx.db.kysely, 20, claimFor);
@@ -48,13 +48,12 @@ export class RevocationWorker {
 
   private async revokeOne(row: Awaited<ReturnType<typeof claimDueRevocations>>[number]): Promise<void> {
     const { ctx } = this;
-    const place = (column: string) => ({ table: 'revocations', column, rowId: row.id });
     if (!row.token_enc || !row.revoke_url || !row.client_id) {
       await finishRevocation(ctx.db.kysely, row.id, 'failed', 'nothing to revoke with');
       return;
     }
-    const token = decryptSecret(ctx.keyring, row.token_enc, place('token_enc'));
-    const secret = row.client_secret_enc ? decryptSecret(ctx.keyring, row.client_secret_enc, place('client_secret_enc')) : null;
+    const token = decryptSecret(ctx.keyring, row.token_enc, revocationSecretPlace(row.id, 'token_enc'));
+    const secret = row.client_secret_enc ? decryptSecret(ctx.keyring, row.client_secret_enc, revocationSecretPlace(row.id, 'client_secret_enc')) : null;
     const auth = (row.client_auth ?? 'none') as ClientAuth | 'none';
     const client = oauthClient({
       endpoints: {

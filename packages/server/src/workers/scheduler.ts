@@ -7,10 +7,11 @@ import type { AppContext } from '../context.js';
 import { findIntegrationById } from '../db/integrations/find-integration.js';
 import { claimDueConnections, type ClaimedConnection } from '../db/scheduler/claim-due.js';
 import { deferClaimed, releaseClaims } from '../db/scheduler/release-claims.js';
-import type { RefreshSettings } from '../domain/grants.js';
 import type { IntegrationRow } from '../db/types.js';
 import type { RefreshEngine } from '../refresh/engine.js';
 import type { RateLimiter } from '../refresh/rate-limit.js';
+import { instanceWorker } from './instance-worker.js';
+import type { PeriodicWorker } from './periodic.js';
 
 interface Claimed extends ClaimedConnection {
   claimedAt: number;
@@ -26,39 +27,39 @@ export interface TickSummary {
 const INTEGRATION_CACHE_MS = 1000;
 
 export class Scheduler {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
-  private stopped = false;
+  /** The loop: counts its passes (tests assert "nothing claimed in N passes" on it). */
+  readonly worker: PeriodicWorker<TickSummary>;
   private readonly integrations = new Map<string, { row: IntegrationRow | undefined; at: number }>();
 
   constructor(
     private readonly ctx: AppContext,
     private readonly engine: RefreshEngine,
     private readonly limiter: RateLimiter,
-  ) {}
-
-  start(): void {
-    const loop = () => {
-      if (this.stopped) return;
-      this.running = this.tick()
-        .catch((error: unknown) => this.ctx.log.warn({ err: error }, 'scheduler tick failed'))
-        .finally(() => {
-          this.running = null;
-          if (!this.stopped) this.timer = setTimeout(loop, this.ctx.config.scheduler.intervalMs);
-        });
-    };
-    this.timer = setTimeout(loop, Math.min(1000, this.ctx.config.scheduler.intervalMs));
+  ) {
+    this.worker = instanceWorker(ctx, {
+      name: 'scheduler',
+      intervalMs: ctx.config.scheduler.intervalMs,
+      initialDelayMs: Math.min(1000, ctx.config.scheduler.intervalMs),
+      pass: (signal) => this.pass(signal),
+    });
   }
 
-  /** Stop claiming; in-flight refreshes finish and store their outcome. */
+  start(): void {
+    this.worker.start();
+  }
+
+  /** Stop claiming; in-flight refreshes finish and store their outcome, unstarted claims go back. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.worker.stop();
+  }
+
+  /** One pass now (after the running one): claims and refreshes until nothing is due. */
+  tick(): Promise<TickSummary> {
+    return this.worker.runNow();
   }
 
   /** One pass: claims and refreshes until nothing is due (or the instance stops). */
-  async tick(): Promise<TickSummary> {
+  private async pass(signal: AbortSignal): Promise<TickSummary> {
     const { config } = this.ctx;
     const summary: TickSummary = { claimed: 0, refreshed: 0, skipped: 0 };
     const queue: Claimed[] = [];
@@ -74,7 +75,7 @@ export class Scheduler {
     };
     const worker = async () => {
       for (;;) {
-        if (this.stopped) return;
+        if (signal.aborted) return;
         const item = queue.shift();
         if (!item) {
           if (exhausted) return;
@@ -90,7 +91,7 @@ export class Scheduler {
           }
           continue;
         }
-        if (await this.refreshOne(item)) summary.refreshed++;
+        if (await this.refreshOne(item, signal)) summary.refreshed++;
         else summary.skipped++;
       }
     };
@@ -106,7 +107,7 @@ export class Scheduler {
   }
 
   /** One claimed connection: rate token, then one attempt (`reprobe` for dead grants). */
-  private async refreshOne(item: Claimed): Promise<boolean> {
+  private async refreshOne(item: Claimed, signal: AbortSignal): Promise<boolean> {
     const { ctx } = this;
     // Held so long that the claim has lapsed: another instance may have it now; leave it.
     if (Date.now() - item.claimedAt > ctx.config.scheduler.claimTtlS * 1000 * 0.8) return false;
@@ -118,8 +119,7 @@ export class Scheduler {
       await deferClaimed(ctx.db.kysely, ctx.config.instanceId, item.id, Math.ceil(ctx.config.refresh.backoffMaxMs / 1000));
       return false;
     }
-    const settings = integration.refresh as RefreshSettings;
-    const gotToken = await this.limiter.acquire(integration.id, settings.max_per_s, () => this.stopped);
+    const gotToken = await this.limiter.acquire(integration.id, integration.refresh.max_per_s, () => signal.aborted);
     if (!gotToken) {
       await releaseClaims(ctx.db.kysely, ctx.config.instanceId, [item.id]).catch(() => {});
       return false;

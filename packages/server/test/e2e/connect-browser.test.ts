@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BACKENDS } from '../helpers/databases.js';
 import { ARTIFACTS_DIR } from '../helpers/paths.js';
 import type { SalesforceRig } from '../helpers/salesforce.js';
-import { startConnectRig } from './connect-rig.js';
+import { startConnectRig, type ConnectRig } from '../helpers/connect-flow.js';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'];
 
@@ -71,7 +71,7 @@ function watchCsp(page: Page): string[] {
 }
 
 describe.each(BACKENDS)('connect in the browser on %s', (backend) => {
-  let rig: SalesforceRig & { publicUrl: string };
+  let rig: ConnectRig;
   let product: { url: string; close(): Promise<void> };
   let ann: { username: string; userId: string };
   let connectionId = '';

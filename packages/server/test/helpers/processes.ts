@@ -9,6 +9,8 @@ import { ARTIFACTS_DIR, REPO_ROOT } from './paths.js';
 export interface ServerProcess {
   url: string;
   pid: number;
+  /** GRANTKEEPER_INSTANCE_ID it was started with (what it writes as lease_owner and instance_id). */
+  instanceId: string | null;
   child: ChildProcess;
   logFile: string;
   /** Resolves when the process has exited. */
@@ -49,6 +51,7 @@ export async function spawnServer(env: Record<string, string>, name = 'proc'): P
   return {
     url,
     pid: child.pid!,
+    instanceId: env.GRANTKEEPER_INSTANCE_ID ?? null,
     child,
     logFile,
     exited,

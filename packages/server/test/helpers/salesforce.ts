@@ -15,6 +15,10 @@ export interface SalesforceRig {
   /** Imports a fresh grant for a user (refresh token only, so the first token call refreshes). */
   importGrant(username: string, endUserId?: string, options?: { withIssuedAt?: boolean }): Promise<{ id: string; refreshToken: string; body: any }>;
   outbox(type?: string): Promise<{ type: string; payload: any; connection_id: string | null }[]>;
+  /** GET /v1/connections/{id}: the connection as the API shows it. */
+  connection(id: string): Promise<any>;
+  /** GET /v1/connections/{id}/events: its history, newest first. */
+  events(id: string, limit?: number): Promise<any[]>;
   stop(): Promise<void>;
 }
 
@@ -75,6 +79,12 @@ export async function startSalesforceRig(
       let query = server.ctx.db.kysely.selectFrom('outbox').select(['type', 'payload', 'connection_id']).orderBy('created_at');
       if (type) query = query.where('type', '=', type);
       return (await query.execute()) as { type: string; payload: any; connection_id: string | null }[];
+    },
+    async connection(id) {
+      return (await server.api('GET', `/v1/connections/${id}`)).body;
+    },
+    async events(id, limit = 100) {
+      return (await server.api('GET', `/v1/connections/${id}/events?limit=${limit}`)).body.data;
     },
     async stop() {
       await server.stop();

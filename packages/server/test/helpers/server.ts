@@ -13,6 +13,8 @@ import { ARTIFACTS_DIR } from './paths.js';
 export interface TestServer extends RunningServer {
   key: string;
   database: TestDatabase;
+  /** This server's log (JSON lines). */
+  logFile: string;
   /** fetch against the server with the API key and JSON body handling. */
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   stop(): Promise<void>;
@@ -68,6 +70,7 @@ export async function startTestServer(
     ...server,
     key,
     database,
+    logFile,
     api,
     async stop() {
       await server.close();

@@ -5,12 +5,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { beginFlow, finishFlow, showReconnectPage, showStartPage, type CallbackQuery, type FlowResponse } from '../../connect/flow.js';
-import { createConnectSession, type ConnectSessionInput } from '../../connect/sessions.js';
-import type { RefreshEngine } from '../../refresh/engine.js';
+import { createConnectSession } from '../../connect/sessions.js';
+import type { GuardedFetch } from '../../outbound/guarded-fetch.js';
 import { ConnectionConfigSchema, EndUserSchema, Timestamp, problemResponses } from '../schemas.js';
 
-export interface ConnectDeps {
-  engine: RefreshEngine;
+interface ConnectDeps {
+  /** The instance's outbound client for providers (the code exchange goes through it). */
+  providerFetch: GuardedFetch;
   /** Sends queued revocations now (a dead grant's token, before the user re-authorizes). */
   revokeQueued?: () => Promise<unknown>;
 }
@@ -33,7 +34,7 @@ const ConnectSessionResponse = Type.Object({
 });
 
 /** Authenticated: `POST /v1/connect-sessions`. */
-export function connectSessionRoutes(ctx: AppContext, _deps: ConnectDeps): FastifyPluginAsync {
+export function connectSessionRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
     r.post('/v1/connect-sessions', {
@@ -44,7 +45,7 @@ export function connectSessionRoutes(ctx: AppContext, _deps: ConnectDeps): Fasti
         response: { 201: ConnectSessionResponse, ...problemResponses },
       },
     }, async (request, reply) => {
-      const created = await createConnectSession(ctx, request.body as ConnectSessionInput);
+      const created = await createConnectSession(ctx, request.body);
       return reply.code(201).header('cache-control', 'no-store').send(created);
     });
   };
@@ -63,6 +64,12 @@ function send(reply: FastifyReply, response: FlowResponse): FastifyReply {
 
 const TokenParams = Type.Object({ token: Type.String({ maxLength: 256 }) });
 const PageSchema = { hide: true } as const;
+// The provider's callback parameters stay `unknown` until read as strings: an odd value is
+// the flow's to explain on its page, never a JSON 400.
+const field = Type.Optional(Type.Unknown());
+const CallbackParams = Type.Object({ state: field, code: field, error: field, error_description: field });
+const ReconnectQuery = Type.Object({ sig: field });
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /** Public: the hosted pages and the OAuth callback. */
 export function connectPublicRoutes(ctx: AppContext, deps: ConnectDeps): FastifyPluginAsync {
@@ -79,22 +86,19 @@ export function connectPublicRoutes(ctx: AppContext, deps: ConnectDeps): Fastify
       send(reply, await beginFlow(ctx, request.params.token, deps.revokeQueued)),
     );
 
-    r.get('/oauth/callback', { schema: PageSchema }, async (request, reply) => {
-      const raw = request.query as Record<string, unknown>;
-      const pick = (name: keyof CallbackQuery) => (typeof raw[name] === 'string' ? (raw[name] as string) : undefined);
+    r.get('/oauth/callback', { schema: { ...PageSchema, querystring: CallbackParams } }, async (request, reply) => {
       const query: CallbackQuery = {};
       for (const name of ['state', 'code', 'error', 'error_description'] as const) {
-        const value = pick(name);
+        const value = text(request.query[name]);
         if (value !== undefined) query[name] = value;
       }
-      return send(reply, await finishFlow(ctx, deps.engine.fetch, query, request.headers.cookie));
+      return send(reply, await finishFlow(ctx, deps.providerFetch, query, request.headers.cookie));
     });
 
     r.get('/reconnect/:connection_id', {
-      schema: { ...PageSchema, params: Type.Object({ connection_id: Type.String({ maxLength: 64 }) }) },
+      schema: { ...PageSchema, params: Type.Object({ connection_id: Type.String({ maxLength: 64 }) }), querystring: ReconnectQuery },
     }, async (request, reply) => {
-      const sig = (request.query as Record<string, unknown>).sig;
-      return send(reply, await showReconnectPage(ctx, request.params.connection_id, typeof sig === 'string' ? sig : undefined));
+      return send(reply, await showReconnectPage(ctx, request.params.connection_id, text(request.query.sig)));
     });
   };
 }

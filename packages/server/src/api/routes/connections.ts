@@ -10,14 +10,14 @@ import { updateConnectionMetadata } from '../../db/connections/update-connection
 import { encodeCursor } from '../../db/pagination.js';
 import type { IntegrationRow } from '../../db/types.js';
 import { deleteConnection } from '../../grants/delete-connection.js';
-import { importConnection, type ImportInput } from '../../grants/import-connection.js';
+import { importConnection } from '../../grants/import-connection.js';
 import { requireConnection } from '../../grants/lookup.js';
 import { connectionToApi } from '../../model/connection-view.js';
 import { toPublicId } from '../../model/ids.js';
 import { getToken, type Refresher } from '../../refresh/token-service.js';
 import { cursorParam } from '../cursor.js';
 import { integrationFilter } from '../integration-filter.js';
-import { problems } from '../problem.js';
+import { notFound } from '../../errors.js';
 import {
   ConnectionImportBody,
   ConnectionSchema,
@@ -32,7 +32,7 @@ import {
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
-export interface ConnectionHooks {
+interface ConnectionHooks {
   /** `POST /v1/connections?verify=true`: refresh once and answer with the outcome. */
   verifyImported?(connectionId: string): Promise<void>;
 }
@@ -58,7 +58,7 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
         response: { 201: ConnectionSchema, ...problemResponses },
       },
     }, async (request, reply) => {
-      const { row, integration } = await importConnection(ctx, request.body as ImportInput);
+      const { row, integration } = await importConnection(ctx, request.body);
       if (request.query.verify && hooks.verifyImported) {
         await hooks.verifyImported(row.id);
         const refreshed = await requireConnection(ctx, toPublicId('connection', row.id));
@@ -124,7 +124,7 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
     }, async (request) => {
       const current = await requireConnection(ctx, request.params.id);
       const row = await updateConnectionMetadata(ctx.db.kysely, current.id, request.body.metadata);
-      if (!row) throw problems.notFound(`Connection "${request.params.id}"`);
+      if (!row) throw notFound(`Connection "${request.params.id}"`);
       const integration = await findIntegrationById(ctx.db.kysely, row.integration_id);
       return connectionToApi(row, integration!);
     });
@@ -213,7 +213,7 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
           error_description: e.error_description,
           duration_ms: e.duration_ms,
           rotated: e.rotated,
-          detail: e.detail as Record<string, unknown>,
+          detail: e.detail,
         })),
         next_cursor: rows.length > limit && last ? encodeCursor({ createdAt: last.at, id: last.id }) : null,
       };

@@ -12,14 +12,13 @@ import {
   integrationToApi,
   removeIntegration,
   updateIntegration,
-  type IntegrationInput,
 } from '../../model/integrations.js';
 import { conflict } from '../../errors.js';
 import { deleteAllConnectionsOfIntegration } from '../../grants/delete-connection.js';
 import { cursorParam } from '../cursor.js';
 import { IntegrationCreateBody, IntegrationPatchBody, IntegrationSchema, PageQuery, listOf, problemResponses } from '../schemas.js';
 
-export interface IntegrationHooks {
+interface IntegrationHooks {
   /** The client secret changed: re-probe one connection (the refresh engine). */
   onSecretChanged?(integrationId: string): void;
 }
@@ -33,7 +32,7 @@ export function integrationRoutes(ctx: AppContext, hooks: IntegrationHooks): Fas
     r.post('/v1/integrations', {
       schema: { tags: ['integrations'], summary: 'Create an integration', body: IntegrationCreateBody, response: { 201: IntegrationSchema, ...problemResponses } },
     }, async (request, reply) => {
-      const row = await createIntegration(ctx, request.body as IntegrationInput);
+      const row = await createIntegration(ctx, request.body);
       return reply.code(201).send(integrationToApi(row, { connection_count: 0 }));
     });
 
@@ -56,7 +55,7 @@ export function integrationRoutes(ctx: AppContext, hooks: IntegrationHooks): Fas
     r.patch('/v1/integrations/:key', {
       schema: { tags: ['integrations'], summary: 'Update an integration', params: KeyParams, body: IntegrationPatchBody, response: { 200: IntegrationSchema, ...problemResponses } },
     }, async (request) => {
-      const { row, secretChanged } = await updateIntegration(ctx, request.params.key, request.body as Partial<IntegrationInput>);
+      const { row, secretChanged } = await updateIntegration(ctx, request.params.key, request.body);
       if (secretChanged) hooks.onSecretChanged?.(row.id);
       return integrationToApi(row);
     });

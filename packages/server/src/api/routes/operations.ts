@@ -1,7 +1,7 @@
 // Liveness, readiness and Prometheus metrics (no API key: probes and scrapers call them).
 import type { FastifyPluginAsync } from 'fastify';
-import { sql } from 'kysely';
 import type { AppContext } from '../../context.js';
+import { pingDatabase } from '../../db/health/ping.js';
 
 export function operationsRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
@@ -13,7 +13,7 @@ export function operationsRoutes(ctx: AppContext): FastifyPluginAsync {
         warnings.push('Using generated development encryption keys stored beside the data (keys.json); set GRANTKEEPER_ENCRYPTION_KEYS in production.');
       }
       try {
-        await sql`SELECT 1`.execute(ctx.db.kysely);
+        await pingDatabase(ctx.db.kysely);
         return { status: 'ready', database: ctx.db.kind, warnings };
       } catch {
         return reply.code(503).send({ status: 'unavailable', database: ctx.db.kind, warnings: [...warnings, 'database unreachable'] });

@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { ProviderEntrySchema } from '../../providers/catalog/schema.js';
 import { defaultKeepaliveS, getProvider, listProviders, type ProviderEntry } from '../../providers/catalog/catalog.js';
-import { problems } from '../problem.js';
+import { badRequest, notFound } from '../../errors.js';
 import { PageQuery, listOf, problemResponses } from '../schemas.js';
 
 const ProviderSchema = Type.Object(
@@ -55,7 +55,8 @@ const encodeCursor = (key: string) => Buffer.from(JSON.stringify({ after: key })
 function decodeCursor(value: string): string | null {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-    const after = (parsed as { after?: unknown } | null)?.after;
+    if (typeof parsed !== 'object' || parsed === null || !('after' in parsed)) return null;
+    const { after } = parsed;
     return typeof after === 'string' && after.length <= 64 ? after : null;
   } catch {
     return null;
@@ -70,7 +71,7 @@ export function providerRoutes(ctx: AppContext): FastifyPluginAsync {
       schema: {
         tags: ['providers'],
         summary: 'List the provider catalog',
-        description: 'Salesforce first, then by key. Use a key as an integration\'s `provider` (or `oauth2` for any other OAuth 2.0 provider).',
+        description: `${listProviders()[0]?.name ?? 'The featured providers'} first, then by key. Use a key as an integration's \`provider\` (or \`oauth2\` for any other OAuth 2.0 provider).`,
         querystring: ListQuery,
         response: { 200: listOf(ProviderSchema), ...problemResponses },
       },
@@ -82,7 +83,7 @@ export function providerRoutes(ctx: AppContext): FastifyPluginAsync {
       if (request.query.cursor !== undefined) {
         const after = decodeCursor(request.query.cursor);
         const index = after === null ? -1 : entries.findIndex((e) => e.key === after);
-        if (index === -1) throw problems.badRequest('invalid_cursor', 'The cursor is malformed.');
+        if (index === -1) throw badRequest('invalid_cursor', 'The cursor is malformed.');
         start = index + 1;
       }
       const page = entries.slice(start, start + limit);
@@ -99,7 +100,7 @@ export function providerRoutes(ctx: AppContext): FastifyPluginAsync {
       },
     }, async (request) => {
       const entry = getProvider(request.params.key);
-      if (!entry) throw problems.notFound(`Provider "${request.params.key}"`);
+      if (!entry) throw notFound(`Provider "${request.params.key}"`);
       return toApi(ctx, entry);
     });
   };

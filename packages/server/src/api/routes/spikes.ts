@@ -10,23 +10,9 @@ import { listSpikes, type SpikeRow } from '../../db/spikes/spike-rows.js';
 import { toPublicId } from '../../model/ids.js';
 import { cursorParam } from '../cursor.js';
 import { integrationFilter } from '../integration-filter.js';
-import { Nullable, PageQuery, Timestamp, listOf, problemResponses } from '../schemas.js';
+import { PageQuery, SpikeSchema, listOf, problemResponses, type Spike } from '../schemas.js';
 
-const SpikeSchema = Type.Object({
-  id: Type.String(),
-  integration: Type.String(),
-  org_id: Nullable(Type.String()),
-  active: Type.Boolean(),
-  started_at: Timestamp,
-  last_seen_at: Timestamp,
-  ended_at: Nullable(Timestamp),
-  count: Type.Integer(),
-  window_s: Type.Integer(),
-  connection_ids: Type.Array(Type.String()),
-  diagnosis_code: Nullable(Type.String()),
-});
-
-export function spikeToApi(row: SpikeRow, integrationKey: string, windowS: number) {
+function spikeToApi(row: SpikeRow, integrationKey: string, windowS: number): Spike {
   return {
     id: toPublicId('spike', row.id),
     integration: integrationKey,
@@ -37,7 +23,7 @@ export function spikeToApi(row: SpikeRow, integrationKey: string, windowS: numbe
     ended_at: row.ended_at?.toISOString() ?? null,
     count: row.count,
     window_s: windowS,
-    connection_ids: (row.connection_ids as string[]).map((id) => toPublicId('connection', id)),
+    connection_ids: row.connection_ids.map((id) => toPublicId('connection', id)),
     diagnosis_code: row.diagnosis_code,
   };
 }

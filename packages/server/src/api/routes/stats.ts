@@ -11,53 +11,18 @@ import { refreshOutcomeCounts, type StatsBucket } from '../../db/stats/refresh-s
 import { requireConnection } from '../../grants/lookup.js';
 import { toPublicId } from '../../model/ids.js';
 import { reconnectUrl } from '../../model/reconnect-link.js';
-import { problems } from '../problem.js';
-import { LastErrorSchema, Nullable, Timestamp, problemResponses } from '../schemas.js';
+import { invalid, notFound } from '../../errors.js';
+import { ConnectionCountsSchema, RefreshSeriesSchema, ReconnectLinkSchema, problemResponses } from '../schemas.js';
 
 /** A range may produce at most this many buckets (a week of minutes is 10 080: use hours). */
-export const MAX_BUCKETS = 2000;
-export const OUTCOMES = ['success', 'transient_error', 'permanent_error', 'unknown'] as const;
-export const CONNECTION_STATUSES = ['active', 'refresh_failing', 'needs_reauth', 'integration_error'] as const;
+const MAX_BUCKETS = 2000;
+const OUTCOMES = ['success', 'transient_error', 'permanent_error', 'unknown'] as const;
+const CONNECTION_STATUSES = ['active', 'refresh_failing', 'needs_reauth', 'integration_error'] as const;
 const BUCKET_MS: Record<StatsBucket, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
-const OutcomeCounts = {
-  success: Type.Integer(),
-  transient_error: Type.Integer(),
-  permanent_error: Type.Integer(),
-  unknown: Type.Integer(),
-};
-const StatusCounts = Type.Object({
-  active: Type.Integer(),
-  refresh_failing: Type.Integer(),
-  needs_reauth: Type.Integer(),
-  integration_error: Type.Integer(),
-});
-
-const RefreshSeriesSchema = Type.Object({
-  integration: Nullable(Type.String()),
-  bucket: Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')]),
-  from: Timestamp,
-  to: Timestamp,
-  totals: Type.Object(OutcomeCounts),
-  series: Type.Array(Type.Object({ at: Timestamp, ...OutcomeCounts })),
-});
-
-const ConnectionCountsSchema = Type.Object({
-  counts: StatusCounts,
-  total: Type.Integer(),
-  integrations: Type.Array(
-    Type.Object({
-      integration: Type.String(),
-      provider: Type.String(),
-      status: Type.String(),
-      last_error: LastErrorSchema,
-      counts: StatusCounts,
-      total: Type.Integer(),
-    }),
-  ),
-});
-
 type StatusCountMap = Record<(typeof CONNECTION_STATUSES)[number], number>;
+const isOutcome = (value: string): value is (typeof OUTCOMES)[number] => OUTCOMES.some((o) => o === value);
+const isConnectionStatus = (value: string): value is keyof StatusCountMap => CONNECTION_STATUSES.some((s) => s === value);
 const zeroStatusCounts = (): StatusCountMap => ({ active: 0, refresh_failing: 0, needs_reauth: 0, integration_error: 0 });
 
 /** Parses an RFC 3339 timestamp with an explicit offset; null when it is not one. */
@@ -74,7 +39,7 @@ export function statsRoutes(ctx: AppContext): FastifyPluginAsync {
     const integrationIdOf = async (key: string | undefined): Promise<string | undefined> => {
       if (key === undefined) return undefined;
       const row = await findIntegrationByKey(ctx.db.kysely, key);
-      if (!row) throw problems.notFound(`Integration "${key}"`);
+      if (!row) throw notFound(`Integration "${key}"`);
       return row.id;
     };
 
@@ -104,14 +69,14 @@ export function statsRoutes(ctx: AppContext): FastifyPluginAsync {
       if (!to) errors.push({ field: 'querystring.to', message: 'must be an RFC 3339 timestamp with an offset, e.g. 2026-01-01T00:00:00Z' });
       const from = q.from === undefined ? (to ? new Date(to.getTime() - 86_400_000) : null) : parseInstant(q.from);
       if (!from && q.from !== undefined) errors.push({ field: 'querystring.from', message: 'must be an RFC 3339 timestamp with an offset, e.g. 2026-01-01T00:00:00Z' });
-      if (errors.length > 0) throw problems.validation(errors);
-      if (from!.getTime() >= to!.getTime()) throw problems.validation([{ field: 'querystring.from', message: 'must be before to' }]);
+      if (errors.length > 0) throw invalid(errors);
+      if (from!.getTime() >= to!.getTime()) throw invalid([{ field: 'querystring.from', message: 'must be before to' }]);
       // Buckets are aligned to UTC boundaries; `to` is exclusive.
       const start = Math.floor(from!.getTime() / step) * step;
       const end = to!.getTime();
       const count = Math.ceil((end - start) / step);
       if (count > MAX_BUCKETS) {
-        throw problems.validation(
+        throw invalid(
           [{ field: 'querystring.bucket', message: `the range holds ${count} ${bucket} buckets; at most ${MAX_BUCKETS}: use a larger bucket or a shorter range` }],
           'The range produces too many buckets.',
         );
@@ -129,9 +94,9 @@ export function statsRoutes(ctx: AppContext): FastifyPluginAsync {
       for (const row of rows) {
         const index = Math.round((new Date(row.at).getTime() - start) / step);
         const point = series[index];
-        const outcome = row.outcome as (typeof OUTCOMES)[number];
+        const outcome = row.outcome;
         // Rows of an outcome the chart does not know (none today) are left out, not a 500.
-        if (!point || !(OUTCOMES as readonly string[]).includes(outcome)) continue;
+        if (!point || !isOutcome(outcome)) continue;
         point[outcome] += Number(row.count);
         totals[outcome] += Number(row.count);
       }
@@ -155,8 +120,8 @@ export function statsRoutes(ctx: AppContext): FastifyPluginAsync {
         const integration = healthById.get(row.integration_id);
         if (!integration) continue; // deleted meanwhile
         const counts = perIntegration.get(row.integration_id) ?? zeroStatusCounts();
-        const status = integration.status === 'error' ? 'integration_error' : (row.status as keyof StatusCountMap);
-        if (status in counts) counts[status] += Number(row.count);
+        const status = integration.status === 'error' ? 'integration_error' : row.status;
+        if (isConnectionStatus(status)) counts[status] += Number(row.count);
         perIntegration.set(row.integration_id, counts);
       }
       const counts = zeroStatusCounts();
@@ -182,7 +147,7 @@ export function statsRoutes(ctx: AppContext): FastifyPluginAsync {
         tags: ['connections'],
         summary: 'A fresh signed re-authentication link for a connection',
         params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
-        response: { 200: Type.Object({ url: Type.String(), expires_at: Timestamp }), ...problemResponses },
+        response: { 200: ReconnectLinkSchema, ...problemResponses },
       },
     }, async (request) => {
       const row = await requireConnection(ctx, request.params.id);

@@ -10,9 +10,9 @@ import { fromPublicId, toPublicId } from '../../model/ids.js';
 import type { WebhookDispatcher } from '../../webhooks/dispatcher.js';
 import { createEndpoint, endpointToApi, patchEndpoint, removeEndpoint, requireEndpoint, rotateSecret } from '../../webhooks/endpoints.js';
 import { WEBHOOK_EVENT_TYPES } from '../../webhooks/outbox.js';
+import { invalid, notFound } from '../../errors.js';
 import { cursorParam } from '../cursor.js';
-import { problems } from '../problem.js';
-import { Nullable, PageQuery, Timestamp, listOf, problemResponses } from '../schemas.js';
+import { DeliverySchema, DeliveryStatus, EndpointSchema, EndpointWithSecret, Nullable, PageQuery, listOf, problemResponses } from '../schemas.js';
 
 const EventType = Type.Unsafe<string>({ type: 'string', enum: [...WEBHOOK_EVENT_TYPES] });
 const Events = Type.Array(EventType, { minItems: 1, maxItems: 64, description: 'Event types to receive; omitted or null: all of them.' });
@@ -26,36 +26,6 @@ const EndpointPatchBody = Type.Object(
   { url: Type.Optional(EndpointUrl), events: Type.Optional(Nullable(Events)), enabled: Type.Optional(Type.Boolean()) },
   { additionalProperties: false, minProperties: 1 },
 );
-
-const EndpointFields = {
-  id: Type.String(),
-  url: Type.String(),
-  events: Nullable(Type.Array(Type.String())),
-  enabled: Type.Boolean(),
-  disabled_reason: Nullable(Type.String()),
-  previous_secret_expires_at: Nullable(Timestamp),
-  created_at: Timestamp,
-  updated_at: Timestamp,
-};
-const EndpointSchema = Type.Object(EndpointFields);
-const EndpointWithSecret = Type.Object({ ...EndpointFields, secret: Type.String({ description: 'whsec_…, shown only in this response' }) });
-
-const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]);
-const DeliverySchema = Type.Object({
-  id: Type.String(),
-  event_id: Type.String(),
-  event_type: Type.String(),
-  endpoint: Type.String(),
-  status: DeliveryStatus,
-  attempts: Type.Integer(),
-  next_attempt_at: Nullable(Timestamp),
-  last_attempt_at: Nullable(Timestamp),
-  last_response_status: Nullable(Type.Integer()),
-  last_response_body: Nullable(Type.String()),
-  last_error: Nullable(Type.String()),
-  created_at: Timestamp,
-  delivered_at: Nullable(Timestamp),
-});
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
@@ -154,7 +124,7 @@ export function webhookRoutes(ctx: AppContext, deps: { dispatcher: WebhookDispat
       let endpointId: string | undefined;
       if (request.query.endpoint !== undefined) {
         endpointId = fromPublicId('webhookEndpoint', request.query.endpoint) ?? undefined;
-        if (!endpointId) throw problems.validation([{ field: 'querystring.endpoint', message: 'must be a webhook endpoint id (we_…)' }]);
+        if (!endpointId) throw invalid([{ field: 'querystring.endpoint', message: 'must be a webhook endpoint id (we_…)' }]);
       }
       const rows = await listDeliveries(ctx.db.kysely, { status: request.query.status, endpointId }, limit, cursorParam(request.query.cursor));
       const page = toPage(rows, limit);
@@ -166,7 +136,7 @@ export function webhookRoutes(ctx: AppContext, deps: { dispatcher: WebhookDispat
     }, async (request) => {
       const id = fromPublicId('delivery', request.params.id);
       const view = id ? await findDelivery(ctx.db.kysely, id) : undefined;
-      if (!view) throw problems.notFound(`Webhook delivery "${request.params.id}"`);
+      if (!view) throw notFound(`Webhook delivery "${request.params.id}"`);
       return deliveryToApi(view);
     });
 
@@ -180,7 +150,7 @@ export function webhookRoutes(ctx: AppContext, deps: { dispatcher: WebhookDispat
       },
     }, async (request) => {
       const id = fromPublicId('delivery', request.params.id);
-      if (!id || !(await requeueDelivery(ctx.db.kysely, id))) throw problems.notFound(`Webhook delivery "${request.params.id}"`);
+      if (!id || !(await requeueDelivery(ctx.db.kysely, id))) throw notFound(`Webhook delivery "${request.params.id}"`);
       deps.dispatcher.wake();
       return deliveryToApi((await findDelivery(ctx.db.kysely, id))!);
     });

@@ -22,4 +22,3 @@ export async function readTokenState(db: Executor, id: string) {
     .executeTakeFirst();
 }
 
-export type TokenState = NonNullable<Awaited<ReturnType<typeof readTokenState>>>;

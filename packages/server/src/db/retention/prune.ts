@@ -1,17 +1,15 @@
-import { sql } from 'kysely';
 import type { Executor } from '../types.js';
+import { daysAgo } from './days-ago.js';
 
 // Retention: each call deletes one batch (≤ 500 rows) in its own short statement, so the
 // embedded database is never held for long. Callers loop until a batch comes back short.
-
-const olderThan = (days: number) => sql<Date>`now() - ${days} * interval '1 day'`;
 
 /** Events older than the retention, except an intent still in flight (it is evidence). */
 export async function pruneEvents(db: Executor, days: number, batch: number): Promise<number> {
   const result = await db
     .deleteFrom('events')
     .where('id', 'in', (eb) =>
-      eb.selectFrom('events').select('id').where('at', '<', olderThan(days)).where('outcome', 'is distinct from', 'in_flight').limit(batch),
+      eb.selectFrom('events').select('id').where('at', '<', daysAgo(days)).where('outcome', 'is distinct from', 'in_flight').limit(batch),
     )
     .executeTakeFirst();
   return Number(result.numDeletedRows);
@@ -22,7 +20,7 @@ export async function pruneDeliveries(db: Executor, days: number, batch: number)
   const result = await db
     .deleteFrom('webhook_deliveries')
     .where('id', 'in', (eb) =>
-      eb.selectFrom('webhook_deliveries').select('id').where('created_at', '<', olderThan(days)).where('status', 'in', ['delivered', 'failed']).limit(batch),
+      eb.selectFrom('webhook_deliveries').select('id').where('created_at', '<', daysAgo(days)).where('status', 'in', ['delivered', 'failed']).limit(batch),
     )
     .executeTakeFirst();
   return Number(result.numDeletedRows);
@@ -36,7 +34,7 @@ export async function pruneOutbox(db: Executor, days: number, batch: number): Pr
       eb
         .selectFrom('outbox as o')
         .select('o.id')
-        .where('o.created_at', '<', olderThan(days))
+        .where('o.created_at', '<', daysAgo(days))
         .where('o.fanned_out_at', 'is not', null)
         .where(({ not, exists, selectFrom }) =>
           not(exists(selectFrom('webhook_deliveries as d').select('d.id').whereRef('d.outbox_id', '=', 'o.id').where('d.status', '=', 'pending'))),
@@ -51,7 +49,7 @@ export async function pruneOutbox(db: Executor, days: number, batch: number): Pr
 export async function pruneSpikes(db: Executor, days: number, batch: number): Promise<number> {
   const result = await db
     .deleteFrom('spikes')
-    .where('id', 'in', (eb) => eb.selectFrom('spikes').select('id').where('ended_at', '<', olderThan(days)).limit(batch))
+    .where('id', 'in', (eb) => eb.selectFrom('spikes').select('id').where('ended_at', '<', daysAgo(days)).limit(batch))
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

@@ -160,11 +160,19 @@ export const TokensSchema = Type.Object(
   { additionalProperties: false },
 );
 
+// The provider modules Grantkeeper ships (src/providers/modules.ts maps each name to its code).
+export const ModuleName = Type.Union([Type.Literal('salesforce'), Type.Literal('generic')], {
+  description:
+    "Which of Grantkeeper's provider modules reads this provider's token responses, classifies its errors and words its diagnoses; absent: generic (RFC 6749 only).",
+});
+export type ModuleName = Static<typeof ModuleName>;
+
 export const ProviderEntrySchema = Type.Object(
   {
     key: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }),
     name: Type.String({ minLength: 1 }),
     docs_url: HttpsUrl,
+    module: Type.Optional(ModuleName),
     refresh_model: RefreshModel,
     auth: AuthSchema,
     template_variables: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), TemplateVariableSchema),

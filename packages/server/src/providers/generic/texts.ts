@@ -195,6 +195,24 @@ export const GENERIC_DIAGNOSIS_TEXTS: DiagnosisTexts = {
     prevention: [{ who: 'developer', step: "Keep the integration's scopes equal to the app's configured scopes, including the one that grants offline access." }],
   }),
 
+  // Grantkeeper's own refusal, not the provider's: one text for every provider.
+  address_blocked: ({ provider }) => ({
+    summary: `Grantkeeper did not call ${provider}: its outbound policy refuses the integration's token or revoke URL (a private, loopback or other special-purpose address, or plain http://).`,
+    causes: [
+      "The integration's URL is wrong: its auth_base_url (or, for a custom oauth2 provider, token_url or revoke_url) names a host on a private network, localhost, a cloud metadata address, or a name that resolves to one.",
+      'The URL is meant to be private (a provider inside your network, a local emulator), but GRANTKEEPER_ALLOW_PRIVATE_NETWORK does not allow that host; without it, plain http:// URLs are refused as well.',
+    ],
+    fix: [
+      "Check the integration's URLs (GET /v1/integrations/{key}) and correct a wrong one with PATCH /v1/integrations/{key}.",
+      'If the address is intended, allow it: set GRANTKEEPER_ALLOW_PRIVATE_NETWORK to true, or to a comma-separated list of the hosts or CIDRs allowed, and restart Grantkeeper.',
+      "Then retry one connection with POST /v1/connections/{id}/refresh: a success clears the integration's error.",
+    ],
+    who_fixes: 'developer',
+    prevention: [
+      { who: 'developer', step: 'Verify a new integration with one test connection before rolling it out, on a Grantkeeper configured like production (the same GRANTKEEPER_ALLOW_PRIVATE_NETWORK).' },
+    ],
+  }),
+
   // Already provider-neutral: one text for every provider.
   unclassified_error: ({ provider }) => ({
     summary: `${provider} answered with an error Grantkeeper does not know; it keeps retrying and does not ask the end user to reconnect.`,

@@ -1,6 +1,7 @@
 // Salesforce's token-endpoint error answers, as data (salesforce-oauth-spec.md §3.3, §4, §5.2, §6).
-// Each entry lists every wire form Salesforce is known to use for one cause; classification
-// and diagnosis match against these lists instead of spelling strings out in code.
+// Each entry lists every wire form Salesforce is known to use for one cause; the module's
+// classification rules and named causes match against these lists instead of spelling strings
+// out in code (diagnosis reads only the named cause, never these).
 import type { WireErrorPattern } from '../classify.js';
 
 export const SALESFORCE_WIRE_ERRORS = {

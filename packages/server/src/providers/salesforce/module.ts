@@ -5,7 +5,8 @@
 // - `id` is the identity URL on the login host; org and user ids are its last segments;
 // - signature = base64(HMAC-SHA256(client_secret, id + issued_at)).
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { DEFAULT_CLASSIFICATION_RULES, matchesAnyWireError, type WireErrorPattern } from '../classify.js';
+import { matchesAnyWireError, type WireErrorPattern } from '../classify.js';
+import { SALESFORCE_CLASSIFICATION_RULES } from './classification.js';
 import { SALESFORCE_WIRE_ERRORS as SF } from './errors.js';
 import { parseIdentityUrl } from './ids.js';
 import { grantedScopes, refreshTokenExpiry } from '../generic/module.js';
@@ -36,7 +37,7 @@ function checkSignature(body: Record<string, unknown>, clientSecret: string | nu
 }
 
 export const salesforceModule: ProviderModule = {
-  classificationRules: DEFAULT_CLASSIFICATION_RULES,
+  classificationRules: SALESFORCE_CLASSIFICATION_RULES,
   diagnosisTexts: SALESFORCE_DIAGNOSIS_TEXTS,
   namedCause(failure) {
     for (const [cause, patterns] of NAMED_CAUSES) if (matchesAnyWireError(failure, patterns)) return cause;

@@ -227,6 +227,8 @@ export const SALESFORCE_DIAGNOSIS_TEXTS: DiagnosisTexts = {
     prevention: [{ who: 'developer', step: 'Keep the integration\'s scopes equal to the app\'s selected scopes; include refresh_token.' }],
   }),
 
+  address_blocked: GENERIC_DIAGNOSIS_TEXTS.address_blocked,
+
   unclassified_error: GENERIC_DIAGNOSIS_TEXTS.unclassified_error,
 
   provider_unavailable: ({ provider }) => ({

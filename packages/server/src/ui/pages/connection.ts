@@ -1,21 +1,21 @@
 // One connection: its diagnosis as a card, last error, provider account, actions (force a
 // refresh, a fresh reconnect link) and the event timeline. No token is ever rendered.
+import type { Connection, ConnectionEvent, Diagnosis, Page, ReconnectLink } from '../../api/schemas.js';
 import { html, query, time, type Safe } from '../html.js';
 import { actionButton, badge, csrfField, notice, page, whoFixesText } from '../layout.js';
 
 export interface ConnectionData {
   csrf: string;
-  connection: any;
-  events: { data: any[]; next_cursor: string | null } | null;
+  connection: Connection;
+  events: Page<ConnectionEvent> | null;
   eventsCursor: string | null;
   message: { text: string; error?: boolean } | null;
   /** A reconnect link just created by a no-JavaScript form post. */
-  reconnect: { url: string; expires_at: string } | null;
+  reconnect: ReconnectLink | null;
 }
 
-function diagnosisCard(d: any): Safe {
+function diagnosisCard(d: Diagnosis | null): Safe {
   if (!d) return html`<section class="panel diagnosis" aria-labelledby="diag-h"><h2 id="diag-h">Diagnosis</h2><p>Nothing to diagnose: the grant is healthy.</p></section>`;
-  const list = (items: unknown) => (Array.isArray(items) ? items : []);
   return html`<section class="panel diagnosis" aria-labelledby="diag-h" id="diagnosis">
     <h2 id="diag-h">Diagnosis</h2>
     <p class="summary">${d.summary}</p>
@@ -24,11 +24,11 @@ function diagnosisCard(d: any): Safe {
       <dt>Who fixes it</dt><dd data-who-fixes="${d.who_fixes}"><strong>${whoFixesText(d.who_fixes)}</strong></dd>
     </dl>
     <h3>Likely causes</h3>
-    <ul>${list(d.causes).map((c) => html`<li>${c}</li>`)}</ul>
+    <ul>${d.causes.map((c) => html`<li>${c}</li>`)}</ul>
     <h3>How to fix it</h3>
-    <ol>${list(d.fix).map((c) => html`<li>${c}</li>`)}</ol>
-    ${list(d.prevention).length > 0
-      ? html`<h3>Prevention</h3><ul>${list(d.prevention).map((p: any) => html`<li><strong>${p.who}:</strong> ${p.step}</li>`)}</ul>`
+    <ol>${d.fix.map((c) => html`<li>${c}</li>`)}</ol>
+    ${d.prevention.length > 0
+      ? html`<h3>Prevention</h3><ul>${d.prevention.map((p) => html`<li><strong>${p.who}:</strong> ${p.step}</li>`)}</ul>`
       : ''}
   </section>`;
 }
@@ -58,14 +58,14 @@ function timeline(data: ConnectionData): Safe {
 
 export function connectionPage(data: ConnectionData): string {
   const c = data.connection;
-  const account = c.provider_account ?? {};
+  const account = c.provider_account;
   const lastError = c.last_error;
   return page({
-    title: `Connection ${c.end_user?.id ?? c.id}`,
+    title: `Connection ${c.end_user.id}`,
     section: 'connections',
     csrf: data.csrf,
     body: html`<p><a href="/ui/connections">← All connections</a></p>
-      <h1>${c.end_user?.id ?? c.id} <span class="muted">on</span> ${c.integration}</h1>
+      <h1>${c.end_user.id} <span class="muted">on</span> ${c.integration}</h1>
       <p>Status: <span id="connection-status">${badge(c.status)}</span> · generation ${c.generation} · <code>${c.id}</code></p>
       ${notice(data.message)}
       ${diagnosisCard(c.diagnosis)}
@@ -105,8 +105,8 @@ export function connectionPage(data: ConnectionData): string {
           <dt>Org id</dt><dd><code>${account.org_id ?? '—'}</code></dd>
           <dt>User id</dt><dd><code>${account.user_id ?? '—'}</code></dd>
           <dt>Identity URL</dt><dd>${account.id_url ?? '—'}</dd>
-          <dt>End user email</dt><dd>${c.end_user?.email ?? '—'}</dd>
-          <dt>Scopes</dt><dd>${(c.scopes ?? []).join(' ') || '—'}</dd>
+          <dt>End user email</dt><dd>${c.end_user.email ?? '—'}</dd>
+          <dt>Scopes</dt><dd>${c.scopes.join(' ') || '—'}</dd>
           <dt>Access token expires</dt><dd>${time(c.access_token_expires_at)}</dd>
           <dt>Last refreshed</dt><dd>${time(c.last_refreshed_at)}</dd>
           <dt>Next scheduled refresh</dt><dd>${time(c.next_refresh_at)}</dd>

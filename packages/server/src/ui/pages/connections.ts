@@ -1,4 +1,5 @@
-// Connections: filters (integration, status, Salesforce org, end user), keyset pages.
+// Connections: filters (integration, status, the provider org, end user), keyset pages.
+import type { Connection, Page } from '../../api/schemas.js';
 import { html, query, time } from '../html.js';
 import { badge, notice, page, statusLabel } from '../layout.js';
 
@@ -14,7 +15,7 @@ export interface ConnectionsData {
   filters: ConnectionFiltersInput;
   integrations: string[];
   cursor: string | null;
-  result: { data: any[]; next_cursor: string | null } | null;
+  result: Page<Connection> | null;
   error: string | null;
 }
 
@@ -27,14 +28,14 @@ export function connectionsPage(data: ConnectionsData): string {
     ? html`<p role="status">No connections match these filters.</p>`
     : html`<div class="table-wrap"><table class="responsive" id="connections-table">
       <caption class="sr-only">Connections${data.cursor ? ' (a later page)' : ''}</caption>
-      <thead><tr><th scope="col">End user</th><th scope="col">Integration</th><th scope="col">Status</th><th scope="col">Salesforce org</th>
+      <thead><tr><th scope="col">End user</th><th scope="col">Integration</th><th scope="col">Status</th><th scope="col">Org</th>
         <th scope="col">Last refreshed</th><th scope="col" class="num">Failures</th><th scope="col">Last error</th></tr></thead>
       <tbody>${rows.map(
         (c) => html`<tr data-connection="${c.id}">
-          <td data-label="End user"><a href="/ui/connections/${c.id}">${c.end_user?.id ?? c.id}</a>${c.end_user?.email ? html`<br><span class="muted">${c.end_user.email}</span>` : ''}</td>
+          <td data-label="End user"><a href="/ui/connections/${c.id}">${c.end_user.id}</a>${c.end_user.email ? html`<br><span class="muted">${c.end_user.email}</span>` : ''}</td>
           <td data-label="Integration">${c.integration}</td>
           <td data-label="Status">${badge(c.status)}</td>
-          <td data-label="Salesforce org">${c.provider_account?.org_id ? html`<code>${c.provider_account.org_id}</code>` : html`<span class="muted">—</span>`}</td>
+          <td data-label="Org">${c.provider_account.org_id ? html`<code>${c.provider_account.org_id}</code>` : html`<span class="muted">—</span>`}</td>
           <td data-label="Last refreshed">${time(c.last_refreshed_at)}</td>
           <td data-label="Failures" class="num">${c.consecutive_failures}</td>
           <td data-label="Last error">${c.last_error ? html`<code>${c.last_error.error ?? c.last_error.http_status}</code>` : html`<span class="muted">none</span>`}</td>
@@ -56,7 +57,7 @@ export function connectionsPage(data: ConnectionsData): string {
           <select id="f-status" name="status"><option value="">All</option>
             ${STATUSES.map((s) => html`<option value="${s}"${s === f.status ? html` selected` : ''}>${statusLabel(s)}</option>`)}
           </select></div>
-        <div class="field"><label for="f-org">Salesforce org id</label>
+        <div class="field"><label for="f-org">Org id</label>
           <input id="f-org" type="text" name="org_id" value="${f.org_id ?? ''}" maxlength="18" pattern="[A-Za-z0-9]{15,18}" title="15 or 18 characters" spellcheck="false"></div>
         <div class="field"><label for="f-user">End user id</label>
           <input id="f-user" type="search" name="end_user_id" value="${f.end_user_id ?? ''}" maxlength="256" spellcheck="false"></div>

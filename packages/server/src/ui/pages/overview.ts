@@ -1,5 +1,6 @@
 // Overview: connections by status, refreshes over time, integrations' health, active spikes.
-import { chartLegend, chartTotals, refreshChart, OUTCOME_STYLES, type SeriesPoint } from '../chart.js';
+import type { ConnectionCounts, RefreshSeries, Spike } from '../../api/schemas.js';
+import { chartLegend, chartTotals, refreshChart, OUTCOME_STYLES } from '../chart.js';
 import { html, query, time, type Safe } from '../html.js';
 import { badge, page, statusLabel } from '../layout.js';
 
@@ -16,23 +17,24 @@ export interface OverviewData {
   csrf: string;
   window: WindowKey;
   integration: string | null;
-  counts: { counts: Record<string, number>; total: number; integrations: any[] } | null;
-  refreshes: { bucket: string; from: string; to: string; series: SeriesPoint[] } | null;
-  spikes: { available: boolean; data: any[] };
+  counts: ConnectionCounts | null;
+  refreshes: RefreshSeries | null;
+  /** The active spikes; null when the spikes API did not answer. */
+  spikes: Spike[] | null;
 }
 
-function statusCards(counts: Record<string, number>, total: number): Safe {
+function statusCards(counts: ConnectionCounts['counts'], total: number): Safe {
   return html`<ul class="cards">
     <li class="card"><span class="num">${total}</span> connections in all</li>
     ${STATUSES.map(
-      (s) => html`<li class="card"><span class="num">${counts[s] ?? 0}</span> ${badge(s)}
+      (s) => html`<li class="card"><span class="num">${counts[s]}</span> ${badge(s)}
         <a href="/ui/connections${query({ status: s })}">List<span class="sr-only"> ${statusLabel(s)} connections</span></a></li>`,
     )}
   </ul>`;
 }
 
 function chartSection(data: OverviewData): Safe {
-  const integrations: string[] = (data.counts?.integrations ?? []).map((i) => String(i.integration));
+  const integrations = (data.counts?.integrations ?? []).map((i) => i.integration);
   const windowLinks = (Object.keys(WINDOWS) as WindowKey[]).map(
     (w) =>
       html`<li><a href="/ui${query({ window: w, integration: data.integration })}"${w === data.window ? html` aria-current="true"` : ''}>${WINDOWS[w].label}</a></li>`,
@@ -89,7 +91,7 @@ function integrationsSection(data: OverviewData): Safe {
           <td data-label="Provider">${i.provider}</td>
           <td data-label="Status">${badge(i.status)}</td>
           <td data-label="Last error">${i.last_error ? html`<code>${i.last_error.error ?? i.last_error.http_status ?? 'error'}</code> ${i.last_error.error_description ?? ''}` : html`<span class="muted">none</span>`}</td>
-          ${STATUSES.map((s) => html`<td data-label="${statusLabel(s)}" class="num"><a href="/ui/connections${query({ integration: i.integration, status: s })}">${i.counts[s] ?? 0}</a></td>`)}
+          ${STATUSES.map((s) => html`<td data-label="${statusLabel(s)}" class="num"><a href="/ui/connections${query({ integration: i.integration, status: s })}">${i.counts[s]}</a></td>`)}
         </tr>`,
       )}</tbody>
     </table></div>
@@ -98,17 +100,17 @@ function integrationsSection(data: OverviewData): Safe {
 
 function spikesSection(data: OverviewData): Safe {
   let content: Safe;
-  if (!data.spikes.available) content = html`<p class="muted">Spike data is not available from this server.</p>`;
-  else if (data.spikes.data.length === 0) content = html`<p>No active failure spikes.</p>`;
+  if (!data.spikes) content = html`<p class="muted">Spike data is not available from this server.</p>`;
+  else if (data.spikes.length === 0) content = html`<p>No active failure spikes.</p>`;
   else {
     content = html`<div class="table-wrap"><table class="responsive">
-      <thead><tr><th scope="col">Integration</th><th scope="col">Salesforce org</th><th scope="col" class="num">Failures</th><th scope="col" class="num">Connections</th><th scope="col">Started</th><th scope="col">Last seen</th><th scope="col">Diagnosis</th></tr></thead>
-      <tbody id="spikes">${data.spikes.data.map(
+      <thead><tr><th scope="col">Integration</th><th scope="col">Org</th><th scope="col" class="num">Failures</th><th scope="col" class="num">Connections</th><th scope="col">Started</th><th scope="col">Last seen</th><th scope="col">Diagnosis</th></tr></thead>
+      <tbody id="spikes">${data.spikes.map(
         (s) => html`<tr>
-          <td data-label="Integration">${s.integration ?? '—'}</td>
-          <td data-label="Salesforce org">${s.org_id ? html`<a href="/ui/connections${query({ org_id: s.org_id, integration: s.integration })}">${s.org_id}</a>` : html`<span class="muted">whole integration</span>`}</td>
-          <td data-label="Failures" class="num">${s.count ?? '—'}</td>
-          <td data-label="Connections" class="num">${Array.isArray(s.connection_ids) ? s.connection_ids.length : '—'}</td>
+          <td data-label="Integration">${s.integration}</td>
+          <td data-label="Org">${s.org_id ? html`<a href="/ui/connections${query({ org_id: s.org_id, integration: s.integration })}">${s.org_id}</a>` : html`<span class="muted">whole integration</span>`}</td>
+          <td data-label="Failures" class="num">${s.count}</td>
+          <td data-label="Connections" class="num">${s.connection_ids.length}</td>
           <td data-label="Started">${time(s.started_at)}</td>
           <td data-label="Last seen">${time(s.last_seen_at)}</td>
           <td data-label="Diagnosis">${s.diagnosis_code ? html`<code>${s.diagnosis_code}</code>` : html`<span class="muted">—</span>`}</td>

@@ -1,13 +1,14 @@
 // Webhooks: endpoints (enable, disable, ping) and deliveries (status, attempts, last
 // response, retry), through the webhook API. Secrets are never shown here.
+import type { Page, WebhookDelivery, WebhookEndpoint } from '../../api/schemas.js';
 import { html, query, time, type Safe } from '../html.js';
 import { actionButton, badge, notice, page } from '../layout.js';
 
 export interface WebhooksData {
   csrf: string;
   message: { text: string; error?: boolean } | null;
-  endpoints: { data: any[]; next_cursor: string | null } | null;
-  deliveries: { data: any[]; next_cursor: string | null } | null;
+  endpoints: Page<WebhookEndpoint> | null;
+  deliveries: Page<WebhookDelivery> | null;
   filters: { status?: string; endpoint?: string };
   cursor: string | null;
 }
@@ -22,7 +23,7 @@ function endpointsSection(data: WebhooksData): Safe {
     <tbody>${data.endpoints.data.map(
       (e) => html`<tr data-endpoint="${e.id}">
         <td data-label="URL"><code>${e.url}</code><br><span class="muted mono">${e.id}</span></td>
-        <td data-label="Events">${Array.isArray(e.events) && e.events.length > 0 ? e.events.join(', ') : html`<span class="muted">all</span>`}</td>
+        <td data-label="Events">${e.events && e.events.length > 0 ? e.events.join(', ') : html`<span class="muted">all</span>`}</td>
         <td data-label="State">${badge(e.enabled ? 'enabled' : 'disabled')}${!e.enabled && e.disabled_reason ? html`<br><span class="muted">${e.disabled_reason}</span>` : ''}</td>
         <td data-label="Actions"><div class="actions">
           ${e.enabled
@@ -35,15 +36,15 @@ function endpointsSection(data: WebhooksData): Safe {
     )}</tbody></table></div>`;
 }
 
-function lastResponse(d: any): Safe {
+function lastResponse(d: WebhookDelivery): Safe {
   if (d.last_response_status === null && !d.last_error) return html`<span class="muted">no attempt yet</span>`;
-  const snippet = typeof d.last_response_body === 'string' ? d.last_response_body.slice(0, 120) : '';
+  const snippet = d.last_response_body?.slice(0, 120) ?? '';
   return html`${d.last_response_status !== null ? html`HTTP ${d.last_response_status}` : ''}${d.last_error ? html` <code>${d.last_error}</code>` : ''}${snippet ? html`<br><span class="muted mono">${snippet}</span>` : ''}`;
 }
 
 function deliveriesSection(data: WebhooksData): Safe {
   const f = data.filters;
-  const endpointOptions: any[] = data.endpoints?.data ?? [];
+  const endpointOptions = data.endpoints?.data ?? [];
   const form = html`<form class="filters" method="get" action="/ui/webhooks" aria-label="Filter deliveries">
     <div class="field"><label for="d-status">Status</label>
       <select id="d-status" name="status"><option value="">All</option>

@@ -1,8 +1,8 @@
 // A Salesforce rig whose server knows its own public URL (the exact redirect URI the
 // emulator app registers), with helpers that walk the connect flow over plain HTTP.
 import { createServer } from 'node:net';
-import type { BackendKind } from '../helpers/databases.js';
-import { startSalesforceRig, type SalesforceRig } from '../helpers/salesforce.js';
+import type { BackendKind } from './databases.js';
+import { startSalesforceRig, type SalesforceRig } from './salesforce.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -16,10 +16,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export type ConnectRig = SalesforceRig & { publicUrl: string };
+
 export async function startConnectRig(
   backend: BackendKind,
   options: Parameters<typeof startSalesforceRig>[1] = {},
-): Promise<SalesforceRig & { publicUrl: string }> {
+): Promise<ConnectRig> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const publicUrl = `http://127.0.0.1:${port}`;
@@ -64,7 +66,7 @@ export interface Walk {
 
 /**
  * Continue → the provider (auto-approving as `username`, or denying) → the callback, with the
- * cookie the start set. `tamper` may change the callback URL before it is followed.
+ * cookie the start set (or without it).
  */
 export async function walkFlow(
   connectUrl: string,

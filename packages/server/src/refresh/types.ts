@@ -1,0 +1,33 @@
+// The vocabulary of one refresh attempt, shared by the engine and its parts.
+import type { ConnectionRow, IntegrationRow } from '../db/types.js';
+import type { TokenOutcome } from '../oauth/refresh-grant.js';
+import type { CachedToken } from './token-cache.js';
+
+export type RefreshTrigger = 'on_demand' | 'scheduled' | 'forced' | 'reprobe' | 'import';
+
+export interface AttemptOptions {
+  trigger: RefreshTrigger;
+  /** Refresh even if the stored token is valid (skipped if the grant changed after `arrivedAt`). */
+  force: boolean;
+  arrivedAt: Date;
+  /** Give up waiting for another holder's lease at this time (ms since epoch). */
+  deadline: number;
+  minValidS: number | null;
+}
+
+/** How an attempt ended, as data: the token path turns it into a response or a problem. */
+export type AttemptResult =
+  | { kind: 'token'; token: CachedToken; refreshedAt: Date | null; warning?: 'refresh_failed' }
+  | { kind: 'reauth_required'; row: ConnectionRow; integration: IntegrationRow }
+  | { kind: 'integration_error'; row: ConnectionRow; integration: IntegrationRow }
+  | { kind: 'unavailable'; retryAfterS: number; reason: string }
+  | { kind: 'in_progress' };
+
+/** One call to the token endpoint: its outcome and the intent event written before it. */
+export interface ProviderCall {
+  outcome: TokenOutcome;
+  eventId: string;
+  durationMs: number;
+  /** The trigger recorded on the event (`retry` for the confirming call). */
+  trigger: string;
+}

@@ -46,6 +46,12 @@ export function createMetrics() {
       labelNames: ['result'] as const,
       registers: [registry],
     }),
+    workerPasses: new Counter({
+      name: 'grantkeeper_worker_passes_total',
+      help: 'Passes of the background workers, by worker and outcome (ok, failed)',
+      labelNames: ['worker', 'outcome'] as const,
+      registers: [registry],
+    }),
     leaseRenewalsFailed: new Counter({
       name: 'grantkeeper_lease_renewals_failed_total',
       help: 'Refresh lease renewals that failed (error: the database did not answer; lost: another holder has the lease)',

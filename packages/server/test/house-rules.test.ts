@@ -97,7 +97,7 @@ describe('the rooms of packages/server/src', () => {
       crypto: [],
       db: ['domain', 'crypto'],
       outbound: [],
-      policy: [],
+      policy: ['domain'],
       providers: ['domain', 'db', 'outbound'],
       oauth: ['providers', 'outbound', 'domain'],
     };

@@ -6,6 +6,7 @@
 //   GET  /reconnect/{id}?sig=  a signed link → a fresh session → its start page
 // Every ending is a page or a redirect with `status=success|error`; nothing is stored unless
 // the whole grant is.
+import { providerSettingsOf } from '../model/integration-settings.js';
 import type { AppContext } from '../context.js';
 import { decryptSecret, encryptSecret } from '../crypto/envelope.js';
 import { sha256Hex } from '../crypto/hashing.js';
@@ -89,18 +90,8 @@ function expiredPage(session: ConnectSessionRow): HtmlPage {
   });
 }
 
-function providerSettings(integration: IntegrationRow) {
-  return {
-    provider: integration.provider,
-    clientId: integration.client_id,
-    scopes: integration.scopes,
-    authBaseUrl: integration.auth_base_url,
-    providerConfig: integration.provider_config,
-  };
-}
-
 function endpointsFor(ctx: AppContext, integration: IntegrationRow, session: ConnectSessionRow): ProviderEndpoints {
-  return ctx.providers.endpoints(providerSettings(integration), session.connection_config);
+  return ctx.providers.endpoints(providerSettingsOf(integration), session.connection_config);
 }
 
 const redirectUri = (ctx: AppContext) => `${ctx.config.publicUrl}/oauth/callback`;

@@ -98,13 +98,7 @@ function grantColumns(ctx: AppContext, integration: IntegrationRow, connectionId
     scopes: update.scopes ?? integration.scopes,
     // The engine reads this: a first refresh that fails right after it is immediate-expiry evidence.
     authorizedAt: now,
-    nextRefreshAt: nextRefreshAfterSuccess({
-      now: now.getTime(),
-      keepaliveS: settings.keepalive_s,
-      keepWarm: settings.keep_warm,
-      expiresAt: update.expiresAt,
-      marginS: settings.margin_s,
-    }),
+    nextRefreshAt: nextRefreshAfterSuccess(settings, update.expiresAt, now.getTime()),
   };
 }
 
@@ -128,13 +122,7 @@ async function insertNew(ctx: AppContext, session: ConnectSessionRow, integratio
       account: update.account ?? null,
       // The engine reads this: a first refresh that fails right after it is immediate-expiry evidence.
       authorizedAt: now,
-      nextRefreshAt: nextRefreshAfterSuccess({
-        now: now.getTime(),
-        keepaliveS: settings.keepalive_s,
-        keepWarm: settings.keep_warm,
-        expiresAt: update.expiresAt,
-        marginS: settings.margin_s,
-      }),
+      nextRefreshAt: nextRefreshAfterSuccess(settings, update.expiresAt, now.getTime()),
       returnUrl: session.return_url,
     });
     return { ok: true as const, connectionId: created.row.id, created: true, warned: created.warned };

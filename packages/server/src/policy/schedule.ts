@@ -1,19 +1,17 @@
-// When a connection is next due, as DESIGN.md's scheduler defines it.
+// When a connection is next due, as DESIGN.md's scheduler defines it. Pure.
+import type { RefreshSettings } from '../domain/grants.js';
 
 /** After a success: keepalive (jittered only earlier, by at most a tenth), or before expiry when kept warm. */
-export function nextRefreshAfterSuccess(input: {
-  now: number;
-  keepaliveS: number;
-  keepWarm: boolean;
-  expiresAt: Date;
-  marginS: number;
-  random?: () => number;
-}): Date {
-  const random = input.random ?? Math.random;
-  const keepaliveMs = input.keepaliveS * 1000;
-  let next = input.now + keepaliveMs - Math.floor(random() * keepaliveMs * 0.1);
-  if (input.keepWarm) next = Math.min(next, input.expiresAt.getTime() - input.marginS * 1000);
-  return new Date(Math.max(next, input.now + 1000));
+export function nextRefreshAfterSuccess(
+  settings: Pick<RefreshSettings, 'keepalive_s' | 'keep_warm' | 'margin_s'>,
+  expiresAt: Date,
+  now = Date.now(),
+  random: () => number = Math.random,
+): Date {
+  const keepaliveMs = settings.keepalive_s * 1000;
+  let next = now + keepaliveMs - Math.floor(random() * keepaliveMs * 0.1);
+  if (settings.keep_warm) next = Math.min(next, expiresAt.getTime() - settings.margin_s * 1000);
+  return new Date(Math.max(next, now + 1000));
 }
 
 /** Exponential backoff with full jitter: uniform in [0, min(max, base · 2^(n−1))], at least 1 s. */

@@ -66,13 +66,7 @@ export async function commitSuccess(
     account: update.account,
     scopes: update.scopes,
     refreshTokenExpiresAt: update.refreshTokenExpiresAt,
-    nextRefreshAt: nextRefreshAfterSuccess({
-      now: Date.now(),
-      keepaliveS: settings.keepalive_s,
-      keepWarm: settings.keep_warm,
-      expiresAt: update.expiresAt,
-      marginS: settings.margin_s,
-    }),
+    nextRefreshAt: nextRefreshAfterSuccess(settings, update.expiresAt, Date.now()),
   };
   const outcome = callOutcome(call, 'success', detail, rotated);
 

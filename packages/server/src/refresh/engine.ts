@@ -13,26 +13,22 @@ import { findConnection } from '../db/connections/find-connection.js';
 import { findIntegrationById } from '../db/integrations/find-integration.js';
 import { completeEvent, resolveOrphanedIntent } from '../db/refresh/intent.js';
 import type { ConnectionRow, IntegrationRow } from '../db/types.js';
-import { diagnoseRefreshFailure } from '../diagnosis/evidence.js';
-import { describeLastError } from '../diagnosis/last-error.js';
 import { notFound } from '../errors.js';
 import { toPublicId } from '../model/ids.js';
 import { providerSettingsOf } from '../model/integration-settings.js';
 import { clientSecretOf, connectionSecretPlace } from '../model/secret-places.js';
 import { oauthClient } from '../oauth/client.js';
 import type { GuardedFetch } from '../outbound/guarded-fetch.js';
-import { outcomeMayBeUnknown, type ProviderFailure } from '../providers/classify.js';
+import type { ProviderFailure } from '../providers/classify.js';
 import { answerFromRow } from './answer.js';
-import { callOutcome, commitFailure, commitSuccess } from './commit.js';
-import { giveBackLease, holdLease, takeLease, type HeldLease } from './lease.js';
-import { callTokenEndpoint } from './provider-call.js';
-import { readReceivedGrant } from './received-grant.js';
+import { callOutcome } from './commit.js';
+import { giveBackLease, holdLease, takeLease } from './lease.js';
+import { refreshFailed, refreshSucceeded } from './outcomes.js';
+import { callTokenEndpoint, countRefresh } from './provider-call.js';
 import { SingleFlight } from './single-flight.js';
-import { storedToken, tokenEntry } from './stored-token.js';
 import { toTokenResult, type TokenResult } from './token-result.js';
 import type { Refresher } from './token-service.js';
-import { failureTransition } from './transitions.js';
-import type { AttemptOptions, AttemptResult, ProviderCall, RefreshTrigger } from './types.js';
+import type { AttemptOptions, AttemptResult, EngineHooks, RefreshTrigger } from './types.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -46,18 +42,6 @@ const NO_REFRESH_TOKEN: ProviderFailure = {
   bodyWasJson: false,
   requestSent: false,
 };
-
-export interface EngineHooks {
-  /** A provider answered 429 / rate_limit_exceeded (the scheduler halves the rate). */
-  onRateLimited?(integrationId: string): void;
-  /** After every provider call (the spike detector counts operations). */
-  onRefreshOutcome?(event: { integrationId: string; connectionId: string; orgId: string | null; permanent: boolean }): void;
-  /**
-   * Awaited before an on-demand provider call (the shared rate limit: it may overdraw, and
-   * waits at most GRANTKEEPER_RATE_OVERDRAFT_MS). Scheduled work took its token before claiming.
-   */
-  beforeProviderCall?(integrationId: string, maxPerS: number): Promise<void>;
-}
 
 export class RefreshEngine implements Refresher {
   private readonly flights = new SingleFlight<AttemptResult>();
@@ -169,7 +153,9 @@ export class RefreshEngine implements Refresher {
 
   private async refreshHoldingLease(row: ConnectionRow, integration: IntegrationRow, options: AttemptOptions): Promise<AttemptResult> {
     const { ctx } = this;
-    if (!row.refresh_token_enc) return this.failed(row, integration, NO_REFRESH_TOKEN, options, { eventId: null, durationMs: 0, trigger: options.trigger }, false);
+    if (!row.refresh_token_enc) {
+      return refreshFailed(ctx, this.hooks, { row, integration, failure: NO_REFRESH_TOKEN, options, call: { eventId: null, durationMs: 0, trigger: options.trigger }, leaseLost: false });
+    }
     const endpoints = ctx.providers.endpoints(providerSettingsOf(integration), row.connection_config);
     const clientSecret = clientSecretOf(ctx.keyring, integration);
     const client = oauthClient({ endpoints, clientId: integration.client_id, clientSecret, fetch: this.fetch, allowInsecure: ctx.config.allowPrivateNetwork !== false });
@@ -185,12 +171,12 @@ export class RefreshEngine implements Refresher {
       if (!outcome.outcome.ok && this.needsConfirmation(row, integration, outcome.outcome.failure)) {
         // The seed's "retry once": a permanent answer is confirmed before the grant is declared dead.
         await completeEvent(ctx.db.kysely, outcome.eventId, callOutcome(outcome, 'permanent_error', { confirming: true }));
-        this.countOutcome(integration, outcome.trigger, 'permanent_error', outcome.outcome.failure.error);
+        countRefresh(ctx, integration, outcome.trigger, 'permanent_error', outcome.outcome.failure.error);
         await sleep(ctx.config.refresh.confirmRetryMs);
         outcome = await call('retry');
       }
-      if (outcome.outcome.ok) return await this.succeeded(row, integration, outcome, clientSecret, lease);
-      return await this.failed(row, integration, outcome.outcome.failure, options, outcome, lease.lost);
+      if (outcome.outcome.ok) return await refreshSucceeded(ctx, this.hooks, { row, integration, call: outcome, success: outcome.outcome, clientSecret, leaseLost: lease.lost });
+      return await refreshFailed(ctx, this.hooks, { row, integration, failure: outcome.outcome.failure, options, call: outcome, leaseLost: lease.lost });
     } finally {
       lease.stop();
     }
@@ -201,79 +187,4 @@ export class RefreshEngine implements Refresher {
     if (row.status === 'needs_reauth' || integration.status === 'error') return false;
     return this.ctx.providers.classify(integration.provider, failure).class === 'permanent';
   }
-
-  // ── outcomes ──────────────────────────────────────────────────────────────────────────
-
-  private async succeeded(row: ConnectionRow, integration: IntegrationRow, call: ProviderCall, clientSecret: string | null, lease: HeldLease): Promise<AttemptResult> {
-    const { ctx } = this;
-    if (!call.outcome.ok) throw new Error('succeeded() needs a successful call');
-    const received = readReceivedGrant(ctx, row, integration, call.outcome, clientSecret);
-    const committed = await commitSuccess(ctx, { row, integration, call, received, leaseLost: lease.lost });
-    this.countOutcome(integration, call.trigger, 'success', null);
-    this.hooks.onRefreshOutcome?.({ integrationId: integration.id, connectionId: row.id, orgId: row.org_id, permanent: false });
-    if (!committed) {
-      // Someone stored a newer grant meanwhile (only after our lease lapsed): serve theirs.
-      const latest = await findConnection(ctx.db.kysely, row.id);
-      const token = latest ? storedToken(ctx, latest, integration.refresh) : null;
-      if (latest && token) return { kind: 'token', token, refreshedAt: latest.last_refreshed_at };
-      return { kind: 'unavailable', retryAfterS: 1, reason: 'superseded' };
-    }
-    const token = tokenEntry(committed, received.update.accessToken, received.update.expiresAt, integration.refresh);
-    ctx.tokenCache.set(token);
-    return { kind: 'token', token, refreshedAt: committed.last_refreshed_at };
-  }
-
-  private async failed(
-    row: ConnectionRow,
-    integration: IntegrationRow,
-    failure: ProviderFailure,
-    options: AttemptOptions,
-    call: { eventId: string | null; durationMs: number; trigger: string },
-    leaseLost: boolean,
-  ): Promise<AttemptResult> {
-    const { ctx } = this;
-    const classification = ctx.providers.classify(integration.provider, failure);
-    const now = new Date();
-    const diagnosis = await diagnoseRefreshFailure(ctx, row, integration, failure, classification, now);
-    if (classification.alert) {
-      ctx.metrics.alerts.inc({ kind: `provider_${classification.reason}` });
-      ctx.log.warn({ integration: integration.key, reason: classification.reason, http_status: failure.httpStatus }, 'unexpected provider answer');
-    }
-    if (classification.rateLimited) this.hooks.onRateLimited?.(integration.id);
-    const { config } = ctx;
-    const transition = failureTransition({
-      status: row.status,
-      consecutiveFailures: row.consecutive_failures,
-      reprobeAttempts: row.reprobe_attempts,
-      nextRefreshAt: row.next_refresh_at,
-      previousDiagnosis: row.diagnosis,
-      classification,
-      diagnosis,
-      trigger: options.trigger,
-      outcomeUnknown: (ctx.providers.describe(integration.provider)?.rotating ?? true) && outcomeMayBeUnknown(failure),
-      integrationStatus: integration.status,
-      now,
-      policy: { backoffBaseMs: config.refresh.backoffBaseMs, backoffMaxMs: config.refresh.backoffMaxMs, reprobeBaseS: config.scheduler.reprobeBaseS, reprobeMaxS: config.scheduler.reprobeMaxS },
-    });
-    const lastError = describeLastError(failure, now);
-    const written = await commitFailure(ctx, { row, integration, transition, lastError, diagnosis, classification, call, leaseLost });
-    this.countOutcome(integration, call.trigger, transition.eventOutcome, failure.error);
-    this.hooks.onRefreshOutcome?.({ integrationId: integration.id, connectionId: row.id, orgId: row.org_id, permanent: classification.class === 'permanent' });
-
-    const current = written ?? (await findConnection(ctx.db.kysely, row.id)) ?? row;
-    const latestIntegration = (await findIntegrationById(ctx.db.kysely, integration.id)) ?? integration;
-    if (classification.class === 'integration' || latestIntegration.status === 'error') return { kind: 'integration_error', row: current, integration: latestIntegration };
-    if (classification.class === 'permanent' || current.status === 'needs_reauth') return { kind: 'reauth_required', row: current, integration: latestIntegration };
-    const token = storedToken(ctx, current, integration.refresh);
-    if (token && !options.force && token.expiresAt.getTime() > Date.now()) {
-      return { kind: 'token', token, refreshedAt: current.last_refreshed_at, warning: 'refresh_failed' };
-    }
-    const retryAfterS = current.backoff_until ? Math.max(1, (current.backoff_until.getTime() - Date.now()) / 1000) : 1;
-    return { kind: 'unavailable', retryAfterS, reason: classification.reason };
-  }
-
-  private countOutcome(integration: IntegrationRow, trigger: string, outcome: string, error: string | null): void {
-    this.ctx.metrics.refreshes.inc({ integration: integration.key, provider: integration.provider, trigger, outcome, error: error ?? '' });
-  }
 }
-

@@ -22,3 +22,8 @@ export async function callTokenEndpoint(
   ctx.metrics.refreshDuration.observe({ integration: integration.key, provider: integration.provider }, durationMs / 1000);
   return { outcome, eventId, durationMs, trigger: input.trigger };
 }
+
+/** `grantkeeper_refresh_total`: one count per provider answer, the confirming retry included. */
+export function countRefresh(ctx: AppContext, integration: IntegrationRow, trigger: string, outcome: string, error: string | null): void {
+  ctx.metrics.refreshes.inc({ integration: integration.key, provider: integration.provider, trigger, outcome, error: error ?? '' });
+}

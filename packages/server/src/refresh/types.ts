@@ -31,3 +31,16 @@ export interface ProviderCall {
   /** The trigger recorded on the event (`retry` for the confirming call). */
   trigger: string;
 }
+
+/** How the engine tells the rest of the instance what happened (wired in services.ts). */
+export interface EngineHooks {
+  /** A provider answered 429 / rate_limit_exceeded (the scheduler halves the rate). */
+  onRateLimited?(integrationId: string): void;
+  /** After every provider call (the spike detector counts operations). */
+  onRefreshOutcome?(event: { integrationId: string; connectionId: string; orgId: string | null; permanent: boolean }): void;
+  /**
+   * Awaited before an on-demand provider call (the shared rate limit: it may overdraw, and
+   * waits at most GRANTKEEPER_RATE_OVERDRAFT_MS). Scheduled work took its token before claiming.
+   */
+  beforeProviderCall?(integrationId: string, maxPerS: number): Promise<void>;
+}

@@ -31,8 +31,8 @@ describe.each(BACKENDS)('scheduler on %s', (backend) => {
 
   const db = () => rig.server.ctx.db.kysely;
   const token = (id: string, query = '') => rig.server.api('GET', `/v1/connections/${id}/token${query}`);
-  const connection = async (id: string) => (await rig.server.api('GET', `/v1/connections/${id}`)).body;
-  const events = async (id: string) => (await rig.server.api('GET', `/v1/connections/${id}/events?limit=200`)).body.data as any[];
+  const connection = (id: string) => rig.connection(id);
+  const events = (id: string) => rig.events(id, 200);
   const scheduledRefreshes = async (id: string) => (await events(id)).filter((e) => e.type === 'refresh' && e.trigger === 'scheduled' && e.outcome === 'success').length;
 
   test('keepalive keeps a grant alive under "expire if not used for 5 s" (the emulator clock decides expiry)', async () => {

@@ -18,7 +18,7 @@ describe.each(BACKENDS)('failure spikes on %s', (backend) => {
   });
 
   const token = (id: string, query = '') => rig.server.api('GET', `/v1/connections/${id}/token${query}`);
-  const connection = async (id: string) => (await rig.server.api('GET', `/v1/connections/${id}`)).body;
+  const connection = (id: string) => rig.connection(id);
 
   test('an app revoked for a whole org: one org spike, dead grants re-diagnosed org_wide_revocation, one diagnosis_changed each', async () => {
     const orgA = rig.emu.createOrg({ name: 'Revoking Org' }).org_id;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BACKENDS } from './helpers/databases.js';
 import { ARTIFACTS_DIR } from './helpers/paths.js';
 import { startSalesforceRig, type SalesforceRig } from './helpers/salesforce.js';
+import { until } from './helpers/wait.js';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'];
 const SHOTS = join(ARTIFACTS_DIR, 'ui');
@@ -29,15 +30,6 @@ async function startReceiver(): Promise<{ url: string; status: number; received:
     url: `http://127.0.0.1:${port}/hook`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   });
-}
-
-async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, what: string, tries = 200): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const value = await fn();
-    if (value) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe.each(BACKENDS)('dashboard on %s', (backend) => {
@@ -105,10 +97,10 @@ describe.each(BACKENDS)('dashboard on %s', (backend) => {
     }).execute();
 
     // The reauth_required webhook reaches a receiver answering 410: failed, endpoint disabled.
-    await waitFor(async () => {
+    await until('a failed delivery', async () => {
       const list = await rig.server.api('GET', '/v1/webhook-deliveries?status=failed');
       return list.body.data?.length > 0;
-    }, 'a failed delivery');
+    }, 10_000, 50);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   });
   afterAll(async () => {
@@ -242,7 +234,7 @@ describe.each(BACKENDS)('dashboard on %s', (backend) => {
     await page.locator(`tr[data-delivery="${deliveryId}"]`).getByRole('button', { name: 'Retry now' }).click();
     await page.waitForURL(/notice=delivery_retried/);
     expect(await page.getByRole('status').first().textContent()).toContain('queued');
-    await waitFor(async () => (await rig.server.api('GET', `/v1/webhook-deliveries/${deliveryId}`)).body.status === 'delivered', 'the retried delivery');
+    await until('the retried delivery', async () => (await rig.server.api('GET', `/v1/webhook-deliveries/${deliveryId}`)).body.status === 'delivered', 10_000, 50);
     await page.reload();
     expect(await page.locator(`tr[data-delivery="${deliveryId}"]`).textContent()).toContain('Delivered');
     await page.getByRole('button', { name: /^Ping/ }).click();

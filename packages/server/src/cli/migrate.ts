@@ -1,6 +1,5 @@
 import { loadConfig } from '../config.js';
-import { migrateToLatest } from '../db/migrator.js';
-import { openDatabase } from '../db/open.js';
+import { withOfflineDatabase } from '../db/offline-database.js';
 
 export async function runMigrate(args: string[]): Promise<number> {
   if (args.includes('--help')) {
@@ -8,13 +7,7 @@ export async function runMigrate(args: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig();
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  try {
-    const applied = await migrateToLatest(db.kysely);
-    process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'The database is up to date.\n');
-    return 0;
-  } finally {
-    await db.close();
-    db.lock?.release();
-  }
+  const applied = await withOfflineDatabase(config, async (_db, migrations) => migrations);
+  process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'The database is up to date.\n');
+  return 0;
 }

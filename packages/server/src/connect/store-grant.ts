@@ -5,8 +5,6 @@
 // unused approval never counts against the provider's per-user limit.
 import { isUniqueViolation } from '../db/errors.js';
 import type { AppContext } from '../context.js';
-import { encryptSecret } from '../crypto/envelope.js';
-import { refreshTokenFingerprint } from '../crypto/hashing.js';
 import { findConnectionByAccount } from '../db/connect-sessions/find-connection-by-account.js';
 import type { ConnectSessionRow } from '../db/connect-sessions/find-session.js';
 import { replaceGrant } from '../db/connect-sessions/replace-grant.js';
@@ -19,7 +17,7 @@ import { createConnection } from '../grants/create-connection.js';
 import { emitConnectionEvent } from '../grants/connection-events.js';
 import { recordGrantWithGuard } from '../grants/ledger.js';
 import { queueRevocation, queueTokenRevocation } from '../grants/revocation-queue.js';
-import { connectionSecretPlace } from '../model/secret-places.js';
+import { sealAccessToken, sealRefreshToken } from '../model/secret-places.js';
 import { newRowId } from '../model/ids.js';
 import type { GrantUpdate } from '../providers/module-types.js';
 import { nextRefreshAfterSuccess } from '../policy/schedule.js';
@@ -89,10 +87,11 @@ export async function storeAuthorizedGrant(
 function grantColumns(ctx: AppContext, integration: IntegrationRow, connectionId: string, grant: AuthorizedGrant, now: Date) {
   const settings = integration.refresh;
   const { update } = grant;
+  const refresh = sealRefreshToken(ctx.keyring, connectionId, grant.refreshToken);
   return {
-    accessTokenEnc: encryptSecret(ctx.keyring, update.accessToken, connectionSecretPlace(connectionId, 'access_token_enc')),
-    refreshTokenEnc: encryptSecret(ctx.keyring, grant.refreshToken, connectionSecretPlace(connectionId, 'refresh_token_enc')),
-    refreshTokenFp: refreshTokenFingerprint(ctx.keyring, grant.refreshToken),
+    accessTokenEnc: sealAccessToken(ctx.keyring, connectionId, update.accessToken),
+    refreshTokenEnc: refresh.enc,
+    refreshTokenFp: refresh.fp,
     expiresAt: update.expiresAt,
     refreshTokenExpiresAt: update.refreshTokenExpiresAt ?? null,
     scopes: update.scopes ?? integration.scopes,

@@ -12,7 +12,7 @@ class StaticMigrationProvider implements MigrationProvider {
   }
 }
 
-// Migrations speak SQL, not the typed schema: a handle of any schema type will do.
+// Migrations speak SQL, not the typed schema: the handle's schema type does not matter.
 export async function migrateToLatest<Schema>(db: Kysely<Schema>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
   const { error, results } = await migrator.migrateToLatest();

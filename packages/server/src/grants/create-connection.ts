@@ -3,14 +3,12 @@
 // the ledger (with the per-user limit guard) and `connection.created` — one transaction,
 // the caller's.
 import type { AppContext } from '../context.js';
-import { encryptSecret } from '../crypto/envelope.js';
-import { refreshTokenFingerprint } from '../crypto/hashing.js';
 import { insertConnection } from '../db/connections/insert-connection.js';
 import { insertEvent } from '../db/events/insert-event.js';
 import type { ConnectionRow, Executor, IntegrationRow } from '../db/types.js';
 import type { ConnectionConfig } from '../domain/grants.js';
 import { newRowId } from '../model/ids.js';
-import { connectionSecretPlace } from '../model/secret-places.js';
+import { sealAccessToken, sealRefreshToken } from '../model/secret-places.js';
 import type { ProviderAccount } from '../providers/module-types.js';
 import { emitConnectionEvent } from './connection-events.js';
 import { recordGrantWithGuard } from './ledger.js';
@@ -45,6 +43,7 @@ export interface CreatedConnection {
 /** A unique violation (db/errors.ts) means the refresh token is already held by another connection. */
 export async function createConnection(ctx: AppContext, trx: Executor, input: NewConnection): Promise<CreatedConnection> {
   const id = newRowId();
+  const refresh = sealRefreshToken(ctx.keyring, id, input.refreshToken);
   const row = await insertConnection(trx, {
     id,
     integration_id: input.integration.id,
@@ -57,9 +56,9 @@ export async function createConnection(ctx: AppContext, trx: Executor, input: Ne
     id_url: input.idUrl,
     org_id: input.account?.orgId ?? null,
     user_id: input.account?.userId ?? null,
-    access_token_enc: input.accessToken === null ? null : encryptSecret(ctx.keyring, input.accessToken, connectionSecretPlace(id, 'access_token_enc')),
-    refresh_token_enc: encryptSecret(ctx.keyring, input.refreshToken, connectionSecretPlace(id, 'refresh_token_enc')),
-    refresh_token_fp: refreshTokenFingerprint(ctx.keyring, input.refreshToken),
+    access_token_enc: input.accessToken === null ? null : sealAccessToken(ctx.keyring, id, input.accessToken),
+    refresh_token_enc: refresh.enc,
+    refresh_token_fp: refresh.fp,
     access_token_expires_at: input.accessTokenExpiresAt,
     refresh_token_expires_at: input.refreshTokenExpiresAt ?? null,
     authorized_at: input.authorizedAt,

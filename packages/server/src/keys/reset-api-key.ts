@@ -4,7 +4,7 @@
 import { randomToken, sha256Hex } from '../crypto/hashing.js';
 import { insertApiKey, revokeAllApiKeys } from '../db/api-keys/api-keys.js';
 import { newRowId } from '../model/ids.js';
-import { withOfflineDatabase } from './offline-database.js';
+import { withOfflineDatabase } from '../db/offline-database.js';
 
 export async function resetEmbeddedApiKey(dataDir: string): Promise<{ key: string; revoked: number }> {
   const key = randomToken('gk_sk_');

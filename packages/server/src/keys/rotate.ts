@@ -8,7 +8,7 @@ import type { Db } from '../db/open.js';
 import { countSecretRows, readSecretBatch, type SecretRow } from '../db/secrets/read-secret-batch.js';
 import { SECRET_TABLES, type SecretTable } from '../db/secrets/secret-columns.js';
 import { writeReencrypted } from '../db/secrets/write-reencrypted.js';
-import { withOfflineDatabase, type OfflineDatabase } from './offline-database.js';
+import { withOfflineDatabase, type OfflineDatabase } from '../db/offline-database.js';
 
 export interface RotationProgress {
   table: string;

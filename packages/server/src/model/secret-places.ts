@@ -1,7 +1,8 @@
 // Where each secret lives. A ciphertext is bound to its place (table, column, row), so a
 // value copied to another row or column does not decrypt: every caller names the place
 // through these, never by spelling out table and column itself.
-import { decryptSecret, type SecretPlace } from '../crypto/envelope.js';
+import { decryptSecret, encryptSecret, type SecretPlace } from '../crypto/envelope.js';
+import { refreshTokenFingerprint } from '../crypto/hashing.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { IntegrationRow } from '../db/types.js';
 
@@ -28,4 +29,14 @@ export const webhookSecretPlace = (rowId: string, column: 'secret_enc' | 'previo
 /** The integration's client secret in plaintext; null for a public client. */
 export function clientSecretOf(keyring: Keyring, integration: Pick<IntegrationRow, 'id' | 'client_secret_enc'>): string | null {
   return integration.client_secret_enc ? decryptSecret(keyring, integration.client_secret_enc, integrationSecretPlace(integration.id)) : null;
+}
+
+/** A connection's access token as stored: encrypted for its row. */
+export function sealAccessToken(keyring: Keyring, rowId: string, accessToken: string): string {
+  return encryptSecret(keyring, accessToken, connectionSecretPlace(rowId, 'access_token_enc'));
+}
+
+/** A connection's refresh token as stored: encrypted for its row, and its keyed fingerprint (duplicate detection). */
+export function sealRefreshToken(keyring: Keyring, rowId: string, refreshToken: string): { enc: string; fp: string } {
+  return { enc: encryptSecret(keyring, refreshToken, connectionSecretPlace(rowId, 'refresh_token_enc')), fp: refreshTokenFingerprint(keyring, refreshToken) };
 }

@@ -4,8 +4,6 @@
 // compare-and-set on `generation`, retried through database outages — with rotation, the
 // token in hand may be the only one left.
 import type { AppContext } from '../context.js';
-import { encryptSecret } from '../crypto/envelope.js';
-import { refreshTokenFingerprint } from '../crypto/hashing.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { endGrantsOfConnection } from '../db/grant-ledger/end-grants.js';
 import { notifyConnectionChanged } from '../db/notify.js';
@@ -21,7 +19,7 @@ import { emitConnectionEvent } from '../grants/connection-events.js';
 import { toPublicId } from '../model/ids.js';
 import { integrationToApi } from '../model/integrations.js';
 import { connectionReconnectUrl } from '../model/reconnect-link.js';
-import { connectionSecretPlace } from '../model/secret-places.js';
+import { sealAccessToken, sealRefreshToken } from '../model/secret-places.js';
 import { nextRefreshAfterSuccess } from '../policy/schedule.js';
 import { emitEvent } from '../webhooks/outbox.js';
 import type { ReceivedGrant } from './received-grant.js';
@@ -56,10 +54,12 @@ export async function commitSuccess(
   const settings = integration.refresh;
   const detail = { ...received.detail, ...(input.leaseLost ? { lease_lost: true } : {}) };
   const rotated = update.refreshToken !== null;
+  // A new refresh token (rotation) replaces the stored one; none back keeps it.
+  const rotatedToken = update.refreshToken === null ? null : sealRefreshToken(ctx.keyring, row.id, update.refreshToken);
   const grant: RefreshedGrant = {
-    accessTokenEnc: encryptSecret(ctx.keyring, update.accessToken, connectionSecretPlace(row.id, 'access_token_enc')),
-    refreshTokenEnc: update.refreshToken === null ? null : encryptSecret(ctx.keyring, update.refreshToken, connectionSecretPlace(row.id, 'refresh_token_enc')),
-    refreshTokenFp: update.refreshToken === null ? null : refreshTokenFingerprint(ctx.keyring, update.refreshToken),
+    accessTokenEnc: sealAccessToken(ctx.keyring, row.id, update.accessToken),
+    refreshTokenEnc: rotatedToken?.enc ?? null,
+    refreshTokenFp: rotatedToken?.fp ?? null,
     expiresAt: update.expiresAt,
     instanceUrl: update.instanceUrl,
     idUrl: update.idUrl,

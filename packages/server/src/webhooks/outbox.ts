@@ -1,6 +1,5 @@
 // Webhook events are written to the outbox in the same transaction as the state change
 // they announce, so an event exists if and only if its transition committed.
-import { nextEventSequence } from '../db/connections/next-event-sequence.js';
 import { insertOutbox } from '../db/outbox/insert-outbox.js';
 import { notifyOutbox } from '../db/webhooks/notify-outbox.js';
 import type { Executor } from '../db/types.js';
@@ -43,16 +42,13 @@ export interface OutboxEvent {
 
 /**
  * Writes one event; returns its public id (`evt_…`, the `webhook-id` of every delivery).
- * A connection event's data gets the connection's `status`, `generation` and `sequence` at
- * its top level (API.md), taking a sequence number here when the emitter did not.
+ * A connection event's data gets the connection's `status` and `generation` at its top level
+ * (API.md); connection events come through grants/connection-events.ts, which numbers them.
  */
 export async function emitEvent(db: Executor, event: OutboxEvent): Promise<string> {
   const id = newRowId();
   const timestamp = new Date().toISOString();
-  let data = withConnectionFields(event.data);
-  if (event.connectionId && data.connection !== undefined && typeof data.sequence !== 'number') {
-    data = { ...data, sequence: await nextEventSequence(db, event.connectionId) };
-  }
+  const data = withConnectionFields(event.data);
   await insertOutbox(db, {
     id,
     type: event.type,

@@ -71,7 +71,9 @@ export function providerRoutes(ctx: AppContext): FastifyPluginAsync {
       schema: {
         tags: ['providers'],
         summary: 'List the provider catalog',
-        description: `${listProviders()[0]?.name ?? 'The featured providers'} first, then by key. Use a key as an integration's \`provider\` (or \`oauth2\` for any other OAuth 2.0 provider).`,
+        description:
+          `${listProviders()[0]?.name ?? 'The featured providers'} first, then by key. ` +
+          "Use a key as an integration's `provider` (or `oauth2` for an OAuth 2.0 provider outside the catalog).",
         querystring: ListQuery,
         response: { 200: listOf(ProviderSchema), ...problemResponses },
       },

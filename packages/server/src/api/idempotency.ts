@@ -43,7 +43,7 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
     if (typeof key !== 'string' || key.length === 0 || key.length > 255) {
       throw badRequest('invalid_idempotency_key', 'Idempotency-Key must be 1–255 characters.');
     }
-    const scope = `${request.apiKeyScope ?? 'public'} ${request.method} ${request.url}`;
+    const scope = `${request.principal?.keyId ?? 'public'} ${request.method} ${request.url}`;
     const requestHash = sha256Hex(JSON.stringify(request.body ?? null));
     for (let attempt = 0; attempt < 2; attempt++) {
       const existing = await findIdempotencyKey(ctx.db.kysely, scope, key);

@@ -9,6 +9,7 @@ import { pruneRevokedApiKeys } from '../src/db/retention/prune-api-keys.js';
 import { pruneConnectSessions } from '../src/db/retention/prune-connect-sessions.js';
 import { pruneGrantLedger } from '../src/db/retention/prune-grant-ledger.js';
 import { pruneRefreshStats } from '../src/db/retention/prune-refresh-stats.js';
+import { pruneRetiredGrants } from '../src/db/retention/prune-retired-grants.js';
 import { pruneRevocations } from '../src/db/retention/prune-revocations.js';
 import { BACKENDS } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -18,7 +19,7 @@ import { newRowId } from '../src/model/ids.js';
 const BULK = 1200;
 const NOTHING = {
   events: 0, deliveries: 0, outbox: 0, spikes: 0, idempotencyKeys: 0,
-  connectSessions: 0, revocations: 0, grantLedger: 0, refreshStats: 0, revokedApiKeys: 0,
+  connectSessions: 0, revocations: 0, grantLedger: 0, refreshStats: 0, revokedApiKeys: 0, retiredGrants: 0,
 };
 
 describe.each(BACKENDS)('retention on %s', (backend) => {
@@ -33,6 +34,7 @@ describe.each(BACKENDS)('retention on %s', (backend) => {
       GRANTKEEPER_GRANT_LEDGER_RETENTION_DAYS: '60',
       GRANTKEEPER_REFRESH_STATS_RETENTION_DAYS: '14',
       GRANTKEEPER_REVOKED_API_KEY_RETENTION_DAYS: '10',
+      GRANTKEEPER_RETIRED_GRANT_RETENTION_DAYS: '90',
       // The webhook worker would fan the not-yet-fanned-out row out while the test looks.
       GRANTKEEPER_WEBHOOK_POLL_INTERVAL_MS: '3600000',
     }, { logName: 'retention' });
@@ -227,6 +229,27 @@ describe.each(BACKENDS)('retention on %s', (backend) => {
     expect(await pruneRevokedApiKeys(db(), 10, 500)).toBe(500);
     await expectPassPrunes('revokedApiKeys', BULK - 500);
     expect(await ids('api_keys')).toEqual([youngRevoked, active].sort());
+  });
+
+  test('retired refresh-token fingerprints go after the setting, and with their connection', async () => {
+    const integrationId = await integration();
+    const connection = async () => {
+      const id = newRowId();
+      await sql`INSERT INTO connections (id, integration_id, end_user_id) VALUES (${id}, ${integrationId}, 'e')`.execute(db());
+      return id;
+    };
+    const busy = await connection();
+    await sql`INSERT INTO retired_grants (fingerprint, connection_id, reason, retired_at)
+              SELECT 'k:old-' || g, ${busy}, 'rotated', now() - interval '91 days' FROM generate_series(1, ${BULK}) AS g`.execute(db());
+    await sql`INSERT INTO retired_grants (fingerprint, connection_id, reason, retired_at)
+              VALUES ('k:young', ${busy}, 'rotated', now() - interval '89 days'), ('k:replaced', ${busy}, 'replaced', now() - interval '1 day')`.execute(db());
+    const deleted = await connection();
+    await sql`INSERT INTO retired_grants (fingerprint, connection_id, reason) VALUES ('k:of-deleted', ${deleted}, 'rotated')`.execute(db());
+    await sql`DELETE FROM connections WHERE id = ${deleted}`.execute(db());
+    expect(await pruneRetiredGrants(db(), 90, 500)).toBe(500);
+    await expectPassPrunes('retiredGrants', BULK - 500);
+    const left = (await sql<{ fingerprint: string }>`SELECT fingerprint FROM retired_grants`.execute(db())).rows.map((r) => r.fingerprint).sort();
+    expect(left).toEqual(['k:replaced', 'k:young']);
   });
 
   test('rate buckets and refresh stats go with their integration (foreign key cascade)', async () => {

@@ -2,7 +2,8 @@
 // Every row is validated before the first request; each row is one POST /v1/connections with
 // an Idempotency-Key derived from the row itself, so an import killed halfway can simply be run
 // again: rows that made it are answered from the server's idempotency record (or, after its
-// 24 h, by 409 duplicate_grant) and counted as "already imported", never created twice.
+// 24 h, by 409 duplicate_grant, or 409 retired_grant once the server has rotated the token
+// since) and counted as "already imported", never created twice.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Connection, Integration } from '../api/schemas.js';
@@ -187,7 +188,7 @@ async function importRow(api: ApiClient, row: ImportRow, verify: boolean): Promi
       };
     }
     const problem = res.problem;
-    if (res.status === 409 && problem.code === 'duplicate_grant') {
+    if (res.status === 409 && (problem.code === 'duplicate_grant' || problem.code === 'retired_grant')) {
       return { ...where, status: 'already_imported', connection_id: typeof problem.connection_id === 'string' ? problem.connection_id : null };
     }
     last = problem;

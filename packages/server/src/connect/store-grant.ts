@@ -16,6 +16,7 @@ import type { ConnectionRow, Executor, IntegrationRow } from '../db/types.js';
 import { createConnection } from '../grants/create-connection.js';
 import { emitConnectionEvent } from '../grants/connection-events.js';
 import { recordGrantWithGuard } from '../grants/ledger.js';
+import { recordRetirement, retirementOf } from '../grants/retired-grants.js';
 import { queueRevocation, queueTokenRevocation } from '../grants/revocation-queue.js';
 import { sealAccessToken, sealRefreshToken } from '../model/secret-places.js';
 import { newRowId } from '../model/ids.js';
@@ -140,6 +141,8 @@ async function replaceInPlace(
   const now = new Date();
   const columns = grantColumns(ctx, integration, target.id, grant, now);
   const { update } = grant;
+  // The replaced token is retired: importing it later must never bring it back.
+  const retirement = retirementOf(ctx, target, grant.refreshToken, 'replaced');
   return ctx.db.kysely.transaction().execute(async (trx) => {
     const written = await replaceGrant(trx, target.id, Number(target.generation), {
       ...columns,
@@ -156,6 +159,7 @@ async function replaceInPlace(
     if (target.refresh_token_enc && replacedFp !== columns.refreshTokenFp && replacedFp !== session.revoked_refresh_token_fp) {
       await queueRevocation(ctx, trx, target, integration);
     }
+    await recordRetirement(trx, retirement);
     await insertEvent(trx, {
       id: newRowId(),
       connection_id: target.id,

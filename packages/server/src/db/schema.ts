@@ -220,6 +220,14 @@ export interface SpikesTable {
   diagnosis_code: string | null;
 }
 
+/** Keyed fingerprints of refresh tokens a rotation or reconnect replaced (migrations/0004). */
+export interface RetiredGrantsTable {
+  fingerprint: string;
+  connection_id: string;
+  reason: 'rotated' | 'replaced';
+  retired_at: TimestampDefault;
+}
+
 export interface Database {
   integrations: IntegrationsTable;
   connections: ConnectionsTable;
@@ -235,4 +243,5 @@ export interface Database {
   api_keys: ApiKeysTable;
   refresh_stats: RefreshStatsTable;
   spikes: SpikesTable;
+  retired_grants: RetiredGrantsTable;
 }

@@ -4,8 +4,8 @@
 import type { AppContext } from '../context.js';
 import { allRefreshTokenFingerprints } from '../crypto/hashing.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { findConnectionByFingerprint } from '../db/connections/find-by-fingerprint.js';
 import { findIntegrationByKey } from '../db/integrations/find-integration.js';
+import { findHeldRefreshToken } from '../db/retired-grants/find-held-refresh-token.js';
 import type { ConnectionRow, IntegrationRow } from '../db/types.js';
 import { conflict, invalid, type FieldProblem } from '../errors.js';
 import { validateConnectionConfig } from '../model/connection-config.js';
@@ -41,6 +41,15 @@ export function parseIssuedAt(value: string): Date | null {
 const duplicate = (existingId?: string) =>
   conflict('duplicate_grant', 'This refresh token is already held by another connection.', existingId ? { connection_id: toPublicId('connection', existingId) } : {});
 
+// Its first refresh would present a rotated-out token: a rotating provider answers by revoking
+// the token family, and the connection that holds its successor dies with it.
+const retired = (connectionId: string) =>
+  conflict(
+    'retired_grant',
+    'This refresh token was held by this server before and has since been rotated out or replaced; using it again could make the provider revoke the connection that holds its successor. Import the current refresh token of the grant, or connect again.',
+    { connection_id: toPublicId('connection', connectionId) },
+  );
+
 export async function importConnection(ctx: AppContext, input: ImportInput): Promise<{ row: ConnectionRow; integration: IntegrationRow }> {
   const integration = await findIntegrationByKey(ctx.db.kysely, input.integration);
   if (!integration) throw invalid([{ field: 'integration', message: `no integration with key "${input.integration}"` }]);
@@ -63,8 +72,8 @@ export async function importConnection(ctx: AppContext, input: ImportInput): Pro
   }
   if (problems.length > 0) throw invalid(problems);
 
-  const existing = await findConnectionByFingerprint(ctx.db.kysely, allRefreshTokenFingerprints(ctx.keyring, credentials.refresh_token));
-  if (existing) throw duplicate(existing.id);
+  const held = await findHeldRefreshToken(ctx.db.kysely, allRefreshTokenFingerprints(ctx.keyring, credentials.refresh_token));
+  if (held) throw held.heldAs === 'current' ? duplicate(held.connectionId) : retired(held.connectionId);
 
   const refresh = integration.refresh;
   const now = new Date();

@@ -16,6 +16,7 @@ import type { ConnectionRow, IntegrationRow } from '../db/types.js';
 import type { Diagnosis } from '../domain/diagnosis.js';
 import type { LastError } from '../domain/grants.js';
 import { emitConnectionEvent } from '../grants/connection-events.js';
+import { recordRetirement, retirementOf } from '../grants/retired-grants.js';
 import { toPublicId } from '../model/ids.js';
 import { integrationToApi } from '../model/integrations.js';
 import { connectionReconnectUrl } from '../model/reconnect-link.js';
@@ -69,6 +70,8 @@ export async function commitSuccess(
     nextRefreshAt: nextRefreshAfterSuccess(settings, update.expiresAt, Date.now()),
   };
   const outcome = callOutcome(call, 'success', detail, rotated);
+  // The presented token is rotated out by this commit: an import of it must never replay it.
+  const retirement = update.refreshToken === null ? null : retirementOf(ctx, row, update.refreshToken, 'rotated');
 
   // The window between these two log lines is the only place a crash can lose a rotated
   // token (the fault-injection suite counts kills that land in it).
@@ -80,6 +83,7 @@ export async function commitSuccess(
         await completeEvent(trx, call.eventId, written ? outcome : { ...outcome, detail: { ...detail, superseded: true } });
         await countRefreshOutcome(trx, integration.id, 'success');
         if (!written) return undefined;
+        await recordRetirement(trx, retirement);
         const transition = successTransition(row.status, integration.status);
         if (transition.recovered) {
           // The integration recovers in this same transaction if it was `error`.

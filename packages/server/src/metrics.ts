@@ -21,6 +21,17 @@ export function createMetrics() {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
+    httpConnectionsRefused: new Counter({
+      name: 'grantkeeper_http_connections_refused_total',
+      help: 'Sockets refused because their client IP already held GRANTKEEPER_MAX_SOCKETS_PER_IP',
+      registers: [registry],
+    }),
+    httpClientErrors: new Counter({
+      name: 'grantkeeper_http_client_errors_total',
+      help: 'Connections closed before a request existed, by reason (timeout: not arrived within GRANTKEEPER_REQUEST_TIMEOUT_MS)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     tokenCache: new Counter({
       name: 'grantkeeper_token_cache_total',
       help: 'Token fast-path cache lookups by result',

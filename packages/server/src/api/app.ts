@@ -9,6 +9,7 @@ import type { AppContext } from '../context.js';
 import { notFound } from '../errors.js';
 import type { Services } from '../services.js';
 import { registerIdempotency } from './idempotency.js';
+import { clientErrorHandler, limitSocketsPerIp, requestDeadlineOptions } from './socket-limits.js';
 import { errorHandler, sendProblem } from './problem.js';
 import { adminRoutes } from './routes/admin.js';
 import { connectPublicRoutes, connectSessionRoutes } from './routes/connect.js';
@@ -35,6 +36,9 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
     // rest of the token fast path. Error lines carry the request themselves.
     childLoggerFactory: (logger) => logger,
     bodyLimit: 1024 * 1024,
+    // Slow clients cannot hold sockets: a request arrives whole in time or is closed.
+    ...requestDeadlineOptions(ctx.config.hardening),
+    clientErrorHandler: clientErrorHandler((reason) => ctx.metrics.httpClientErrors.inc({ reason })),
     // Malformed URLs and over-long path parameters become problem+json like every other error.
     frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
     routerOptions: { maxParamLength: 256 },
@@ -48,6 +52,7 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
     },
   });
 
+  limitSocketsPerIp(app.server, ctx.config.hardening.maxSocketsPerIp, () => ctx.metrics.httpConnectionsRefused.inc());
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => sendProblem(reply, notFound(`${request.method} ${request.url.split('?')[0]}`)));
 

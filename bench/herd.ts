@@ -42,6 +42,8 @@ export async function runHerdBench(options: { callers?: number; latencyMs?: numb
     GRANTKEEPER_ENCRYPTION_KEYS: encryptionKeys(),
     GRANTKEEPER_ALLOW_PRIVATE_NETWORK: 'true',
     GRANTKEEPER_LEASE_POLL_MS: '20',
+    // 1,000 callers from one address stand for many clients: no per-IP socket cap.
+    GRANTKEEPER_MAX_SOCKETS_PER_IP: '0',
   };
   const servers = [await grantkeeper(env), await grantkeeper(env), await grantkeeper(env)];
   const urls = servers.map((s) => s.url);

@@ -19,7 +19,7 @@ import type { IntegrationRow } from '../db/types.js';
 import { queueRevocation } from '../grants/revocation-queue.js';
 import { fromPublicId, toPublicId } from '../model/ids.js';
 import { clientSecretOf, codeVerifierPlace } from '../model/secret-places.js';
-import { verifyReconnectSignature } from '../model/reconnect-link.js';
+import { reconnectLinkExpiry, verifyReconnectSignature } from '../model/reconnect-link.js';
 import { buildAuthorizationRequest } from '../oauth/authorization.js';
 import { oauthClient } from '../oauth/client.js';
 import { exchangeCode } from '../oauth/code-exchange.js';
@@ -27,7 +27,7 @@ import type { GuardedFetch } from '../outbound/guarded-fetch.js';
 import type { ProviderEndpoints } from '../providers/provider.js';
 import { messagePage, startPage, type HtmlPage } from './pages.js';
 import { withOutcome } from './return-url.js';
-import { connectUrl, createReconnectSession } from './sessions.js';
+import { connectUrl, createReconnectSession, madeByReconnectLink } from './sessions.js';
 import { clearCookieHeader, parseCookies, setCookieHeader, stateCookieMatches, stateCookieName, stateCookieValue } from './state-cookie.js';
 import { storeAuthorizedGrant } from './store-grant.js';
 
@@ -68,13 +68,17 @@ function returnLink(session: ConnectSessionRow, error: FlowErrorCode) {
   return session.return_url ? { href: withOutcome(session.return_url, errorParams(session, error)), text: 'Back to the app' } : undefined;
 }
 
-function usedPage(session: ConnectSessionRow): HtmlPage {
+function usedPage(ctx: AppContext, session: ConnectSessionRow): HtmlPage {
   const link = returnLink(session, 'session_already_used');
+  // A reconnect link stays valid for days; only the sign-in page it opened is spent.
+  const again = madeByReconnectLink(ctx.keyring, session)
+    ? 'This sign-in was already started. To start over, open your reconnect link again (it stays valid until it expires).'
+    : 'Each connect link works once. Go back to the app you came from and start again to get a new link.';
   return messagePage({
     status: 409,
     title: 'This link was already used',
     tone: 'notice',
-    paragraphs: ['Each connect link works once. Go back to the app you came from and start again to get a new link.'],
+    paragraphs: [again],
     ...(link ? { link } : {}),
   });
 }
@@ -107,7 +111,7 @@ async function lookUp(ctx: AppContext, token: string): Promise<{ session: Connec
   if (!TOKEN_SHAPE.test(token)) return notValidPage();
   const session = await findSessionByTokenHash(ctx.db.kysely, sha256Hex(token));
   if (!session) return notValidPage();
-  if (session.used_at) return usedPage(session);
+  if (session.used_at) return usedPage(ctx, session);
   if (session.expires_at.getTime() <= Date.now()) return expiredPage(session);
   const integration = await findIntegrationById(ctx.db.kysely, session.integration_id);
   if (!integration) return notValidPage();
@@ -120,7 +124,8 @@ export async function showStartPage(ctx: AppContext, token: string): Promise<Flo
   return page(await renderStart(ctx, token, found.session, found.integration));
 }
 
-async function renderStart(ctx: AppContext, token: string, session: ConnectSessionRow, integration: IntegrationRow): Promise<HtmlPage> {
+/** `linkValidUntil`: set when a reconnect link opened the page (the link outlives its session). */
+async function renderStart(ctx: AppContext, token: string, session: ConnectSessionRow, integration: IntegrationRow, linkValidUntil: Date | null = null): Promise<HtmlPage> {
   const endpoints = endpointsFor(ctx, integration, session);
   let reconnect: { summary: string | null; adminSteps: string[] } | null = null;
   if (session.connection_id) {
@@ -144,6 +149,7 @@ async function renderStart(ctx: AppContext, token: string, session: ConnectSessi
     formTargets: [ctx.config.publicUrl, endpoints.authorizationUrl],
     expiresAt: session.expires_at,
     reconnect,
+    linkValidUntil,
   });
 }
 
@@ -164,7 +170,7 @@ export async function showReconnectPage(ctx: AppContext, publicId: string, sig: 
   const created = await createReconnectSession(ctx, connection);
   const found = await lookUp(ctx, created.token);
   if ('html' in found) return page(found);
-  return page(await renderStart(ctx, created.token, found.session, found.integration));
+  return page(await renderStart(ctx, created.token, found.session, found.integration, reconnectLinkExpiry(sig ?? '')));
 }
 
 // ── POST /connect/{token} ────────────────────────────────────────────────────────────────
@@ -217,7 +223,7 @@ export async function beginFlow(ctx: AppContext, token: string, revokeQueued?: (
   if (!started) {
     // Lost a race with another POST, or expired between the two reads.
     const latest = (await findSessionByTokenHash(ctx.db.kysely, sha256Hex(token))) ?? session;
-    return page(latest.used_at ? usedPage(latest) : expiredPage(latest));
+    return page(latest.used_at ? usedPage(ctx, latest) : expiredPage(latest));
   }
   const options = cookieOptions(ctx);
   const cookie = setCookieHeader(stateCookieName(stateHash), stateCookieValue(ctx.keyring, request.state), {

@@ -93,6 +93,18 @@ export interface StartPageInput {
    * words, and the steps an org admin must take first when the diagnosis says one must.
    */
   reconnect: { summary: string | null; adminSteps: string[] } | null;
+  /** Set when a long-lived reconnect link opened the page: it can be opened again until then. */
+  linkValidUntil?: Date | null;
+}
+
+const time = (at: Date) => `<time datetime="${at.toISOString()}">${escapeHtml(at.toUTCString())}</time>`;
+
+/** What the page promises about its link, truthfully: a connect link works once, a reconnect link until it expires. */
+function validity(input: StartPageInput): string {
+  if (input.linkValidUntil) {
+    return `Your reconnect link stays valid until ${time(input.linkValidUntil)}: if this sign-in does not finish, open the link again.`;
+  }
+  return `This link works once and expires at ${time(input.expiresAt)}.`;
 }
 
 export function startPage(input: StartPageInput): HtmlPage {
@@ -124,7 +136,7 @@ ${input.endUserEmail ? `<dt>For</dt><dd>${escapeHtml(input.endUserEmail)}</dd>` 
 <form method="post" action="${escapeHtml(input.action)}" aria-labelledby="title">
 <button type="submit" id="continue">Continue to ${provider}</button>
 </form>
-<p class="small">This link works once and expires at <time datetime="${input.expiresAt.toISOString()}">${escapeHtml(input.expiresAt.toUTCString())}</time>.</p>`;
+<p class="small">${validity(input)}</p>`;
   return { status: 200, html: layout(`${reconnect ? 'Reconnect' : 'Connect'} ${input.providerName}`, body), headers: securityHeaders(input.formTargets) };
 }
 

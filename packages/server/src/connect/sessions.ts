@@ -3,10 +3,13 @@
 // token's hash is stored; the link lives `connect.sessionTtlS` (30 minutes by default).
 import type { AppContext } from '../context.js';
 import { randomToken, sha256Hex } from '../crypto/hashing.js';
+import { findUnusedSessions } from '../db/connect-sessions/find-unused-sessions.js';
 import { insertConnectSession } from '../db/connect-sessions/insert-session.js';
 import { findConnection } from '../db/connections/find-connection.js';
 import { findIntegrationByKey } from '../db/integrations/find-integration.js';
+import type { ConnectSessionRow } from '../db/connect-sessions/find-session.js';
 import type { ConnectionRow } from '../db/types.js';
+import type { Keyring } from '../crypto/keyring.js';
 import { invalid, type FieldProblem } from '../errors.js';
 import { validateConnectionConfig } from '../model/connection-config.js';
 import { fromPublicId, newRowId } from '../model/ids.js';
@@ -63,28 +66,59 @@ export async function createConnectSession(ctx: AppContext, input: ConnectSessio
   });
 }
 
-/** A fresh session for a signed reconnect link: the connection's end user, config and last return URL. */
+/**
+ * The token of a session a reconnect link made: derived from its row id under a key of the
+ * keyring, so the link can show the same unused session again instead of making a new one
+ * on every visit (only the token's hash is stored, as for every session).
+ */
+function reconnectSessionToken(keyring: Keyring, sessionId: string): string {
+  return `ct_${keyring.hmac('reconnect-session-token', sessionId).toString('base64url')}`;
+}
+
+/** True for a session a reconnect link made (its token is the derived one). */
+export function madeByReconnectLink(keyring: Keyring, session: Pick<ConnectSessionRow, 'id' | 'token_hash'>): boolean {
+  return sha256Hex(reconnectSessionToken(keyring, session.id)) === session.token_hash;
+}
+
+/**
+ * The session a signed reconnect link shows: the connection's unused one a reconnect link
+ * made, while it has at least half its lifetime left; otherwise a fresh one (the connection's
+ * end user, config and last return URL). Visiting a link again and again makes no new rows.
+ */
 export async function createReconnectSession(ctx: AppContext, connection: ConnectionRow): Promise<CreatedSession> {
+  const ttlMs = ctx.config.connect.sessionTtlS * 1000;
+  const candidates = await findUnusedSessions(ctx.db.kysely, connection.id, new Date(Date.now() + ttlMs / 2), 5);
+  const reusable = candidates.find((session) => madeByReconnectLink(ctx.keyring, session));
+  if (reusable) {
+    const token = reconnectSessionToken(ctx.keyring, reusable.id);
+    return { token, url: connectUrl(ctx.config.publicUrl, token), expires_at: reusable.expires_at.toISOString() };
+  }
   // The allowlist may have changed since the URL was stored: an unacceptable one is dropped.
   const returnUrl = connection.return_url && returnUrlProblem(connection.return_url, ctx.config.returnUrlAllowlist) === null ? connection.return_url : null;
-  return insertSession(ctx, {
-    integrationId: connection.integration_id,
-    endUserId: connection.end_user_id,
-    endUserEmail: connection.end_user_email,
-    connectionId: connection.id,
-    returnUrl,
-    connectionConfig: connection.connection_config,
-  });
+  return insertSession(
+    ctx,
+    {
+      integrationId: connection.integration_id,
+      endUserId: connection.end_user_id,
+      endUserEmail: connection.end_user_email,
+      connectionId: connection.id,
+      returnUrl,
+      connectionConfig: connection.connection_config,
+    },
+    (id) => reconnectSessionToken(ctx.keyring, id),
+  );
 }
 
 async function insertSession(
   ctx: AppContext,
   s: { integrationId: string; endUserId: string; endUserEmail: string | null; connectionId: string | null; returnUrl: string | null; connectionConfig: Record<string, string> },
+  tokenFor: (id: string) => string = () => randomToken('ct_'),
 ): Promise<CreatedSession> {
-  const token = randomToken('ct_');
+  const id = newRowId();
+  const token = tokenFor(id);
   const expiresAt = new Date(Date.now() + ctx.config.connect.sessionTtlS * 1000);
   await insertConnectSession(ctx.db.kysely, {
-    id: newRowId(),
+    id,
     token_hash: sha256Hex(token),
     integration_id: s.integrationId,
     end_user_id: s.endUserId,

@@ -27,6 +27,12 @@ export function verifyReconnectSignature(keyring: Keyring, publicConnectionId: s
   return { ok: true };
 }
 
+/** When a (verified) link's signature expires; null for a malformed one. */
+export function reconnectLinkExpiry(sig: string): Date | null {
+  const match = /^(\d{1,12})\./.exec(sig);
+  return match ? new Date(Number(match[1]) * 1000) : null;
+}
+
 /** The connection's `reconnect_url` as API responses and webhooks carry it. */
 export function connectionReconnectUrl(ctx: { config: { publicUrl: string; connect: { reconnectLinkTtlS: number } }; keyring: Keyring }, connectionRowId: string): string {
   return reconnectUrl(ctx.config.publicUrl, ctx.keyring, toPublicId('connection', connectionRowId), ctx.config.connect.reconnectLinkTtlS);

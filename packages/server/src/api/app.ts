@@ -9,6 +9,7 @@ import type { AppContext } from '../context.js';
 import { notFound } from '../errors.js';
 import type { Services } from '../services.js';
 import { registerIdempotency } from './idempotency.js';
+import { boundJsonBodies } from './json-bounds.js';
 import { clientErrorHandler, limitSocketsPerIp, requestDeadlineOptions } from './socket-limits.js';
 import { errorHandler, sendProblem } from './problem.js';
 import { adminRoutes } from './routes/admin.js';
@@ -54,6 +55,7 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
 
   limitSocketsPerIp(app.server, ctx.config.hardening.maxSocketsPerIp, () => ctx.metrics.httpConnectionsRefused.inc());
   app.setErrorHandler(errorHandler);
+  boundJsonBodies(app, ctx.config.hardening.jsonMaxDepth);
   app.setNotFoundHandler((request, reply) => sendProblem(reply, notFound(`${request.method} ${request.url.split('?')[0]}`)));
 
   app.addHook('onResponse', async (request, reply) => {

@@ -1,7 +1,8 @@
 // PGlite neither locks its directory nor survives two writers, so the embedded mode keeps
 // a lock file: pid + that process's start time (so a recycled pid is not mistaken for the
-// owner) + the URL it serves (so `grantkeeper keys rotate` can go through its admin API).
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+// owner, and an exited but unreaped one is seen as dead) + the URL it serves (so
+// `grantkeeper keys rotate` can go through its admin API).
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface LockInfo {
@@ -21,21 +22,46 @@ export class DataDirLockedError extends Error {
   }
 }
 
-/** Process start time in clock ticks since boot (Linux); null where /proc is unavailable. */
-function processStartTime(pid: number): string | null {
+/** What /proc says of a process: its state letter and start time (clock ticks since boot). */
+interface ProcessStat {
+  state: string;
+  startTime: string;
+}
+
+/** Null when the process does not exist (or where there is no /proc). */
+function readProcessStat(pid: number): ProcessStat | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces; fields after the last ')' are fixed.
+    // The command name (field 2) may contain spaces and parentheses; the fields after the last
+    // ')' are fixed: state is field 3 overall, the start time field 22.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? null; // field 22 overall
+    const state = fields[0];
+    const startTime = fields[19];
+    return state && startTime ? { state, startTime } : null;
   } catch {
     return null;
   }
 }
 
-function isAlive(pid: number): boolean {
+function processStartTime(pid: number): string | null {
+  return readProcessStat(pid)?.startTime ?? null;
+}
+
+const hasProc = () => existsSync('/proc/self/stat');
+
+/**
+ * Whether the process that wrote a lock still runs. A zombie (exited, not yet reaped by its
+ * parent) still answers `kill(pid, 0)`, so /proc decides where it exists: state Z or X is
+ * dead, and a different start time means the pid was reused by another process.
+ */
+function holderRuns(info: LockInfo): boolean {
+  if (hasProc()) {
+    const stat = readProcessStat(info.pid);
+    if (!stat || stat.state === 'Z' || stat.state === 'X' || stat.state === 'x') return false;
+    return info.start_time === null || stat.startTime === info.start_time;
+  }
   try {
-    process.kill(pid, 0);
+    process.kill(info.pid, 0);
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
@@ -58,10 +84,7 @@ export function readLock(dataDir: string): LockInfo | null {
 export function liveLockHolder(dataDir: string): LockInfo | null {
   const info = readLock(dataDir);
   if (!info || typeof info.pid !== 'number') return null;
-  if (!isAlive(info.pid)) return null;
-  const start = processStartTime(info.pid);
-  if (info.start_time !== null && start !== null && start !== info.start_time) return null; // pid reused
-  return info;
+  return holderRuns(info) ? info : null;
 }
 
 export class DataDirLock {

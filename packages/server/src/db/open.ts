@@ -2,11 +2,12 @@
 // into the same pg.Pool (pool of one), so every query takes ONE code path.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { DataDirLock } from './data-dir-lock.js';
+import { openPrivatePglite, tightenModes } from './pglite-files.js';
 import type { Database } from './schema.js';
 
 // int8 (counts, generation) as numbers: our counters stay far below 2^53.
@@ -108,10 +109,10 @@ async function openPostgres(url: string, max: number): Promise<Db> {
 async function openPglite(options: OpenOptions): Promise<Db> {
   let pglite = options.pglite;
   const owned = !pglite;
+  const dir = owned ? resolve(options.dataDir, 'pgdata') : null;
   if (!pglite) {
-    const dir = resolve(options.dataDir, 'pgdata');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    pglite = new PGlite(dir);
+    mkdirSync(dir!, { recursive: true, mode: 0o700 });
+    pglite = await openPrivatePglite(dir!);
   }
   await pglite.waitReady;
   const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1 });
@@ -128,6 +129,8 @@ async function openPglite(options: OpenOptions): Promise<Db> {
     async close() {
       await kysely.destroy();
       if (owned) await db.close();
+      // What PostgreSQL wrote while it ran (its relation cache file is made 0644) is made owner-only too.
+      if (dir) tightenModes(dir);
     },
   };
 }

@@ -1,11 +1,13 @@
 // Prometheus metrics, one registry per server (several servers may share a test process).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerEventLoopDelay } from './event-loop-delay.js';
 
 export function createMetrics() {
   const registry = new Registry();
   /** Set by the server: counts connections by status when Prometheus scrapes. */
   let countConnections: (() => Promise<Record<string, number>>) | null = null;
   collectDefaultMetrics({ register: registry, prefix: 'grantkeeper_' });
+  registerEventLoopDelay(registry, 'grantkeeper_');
   return {
     registry,
     httpRequests: new Counter({

@@ -1,7 +1,10 @@
-// Liveness, readiness and Prometheus metrics (no API key: probes and scrapers call them).
+// Liveness, readiness and Prometheus metrics (no API key: probes and scrapers call them;
+// /metrics wants GRANTKEEPER_METRICS_TOKEN when it is set).
 import type { FastifyPluginAsync } from 'fastify';
+import { metricsScrapeAllowed } from '../../auth/metrics-token.js';
 import type { AppContext } from '../../context.js';
 import { pingDatabase } from '../../db/health/ping.js';
+import { unauthorized } from '../../errors.js';
 
 export function operationsRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
@@ -20,7 +23,11 @@ export function operationsRoutes(ctx: AppContext): FastifyPluginAsync {
       }
     });
 
-    app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+    app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics (Bearer GRANTKEEPER_METRICS_TOKEN when set)' } }, async (request, reply) => {
+      if (!metricsScrapeAllowed(ctx.config.hardening.metricsToken, request.headers.authorization)) {
+        reply.header('www-authenticate', 'Bearer realm="metrics"');
+        throw unauthorized('This server protects /metrics: send Authorization: Bearer <GRANTKEEPER_METRICS_TOKEN>.');
+      }
       const body = await ctx.metrics.registry.metrics();
       return reply.type(ctx.metrics.registry.contentType).send(body);
     });

@@ -19,10 +19,26 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
 
   const token = (id: string, query = '') => rig.server.api('GET', `/v1/connections/${id}/token${query}`);
 
-  test('refreshes an imported grant on first use and serves it from memory afterwards', async () => {
+  // The emulator's counters are global: a background refresh of another test's connection (a
+  // backoff ending) would add to them. A grant on an integration of its own — its own
+  // emulator app — has its provider calls counted apart, by client id in the request log.
+  let apps = 0;
+  async function grantOfItsOwn(): Promise<{ id: string; refreshToken: string; calls: () => number; refreshes: () => number }> {
+    const clientId = `${rig.clientId}-own${++apps}`;
+    rig.emu.createApp({ clientId, clientSecret: rig.clientSecret });
+    const key = `${rig.integrationKey}-own${apps}`;
+    const created = await rig.server.api('POST', '/v1/integrations', { key, provider: 'salesforce', client_id: clientId, client_secret: rig.clientSecret, auth_base_url: rig.emu.url });
+    expect(created.status).toBe(201);
     const user = rig.user();
-    const { id } = await rig.importGrant(user.username);
-    const before = rig.emu.stats().refreshes;
+    const refreshToken = String(rig.emu.issueTokens({ clientId, username: user.username }).refresh_token);
+    const imported = await rig.server.api('POST', '/v1/connections', { integration: key, end_user: { id: user.username }, credentials: { refresh_token: refreshToken } });
+    expect(imported.status).toBe(201);
+    const mine = () => rig.emu.requestLog({ endpoint: 'token' }).filter((e) => e.client_id === clientId && e.grant_type === 'refresh_token');
+    return { id: imported.body.id, refreshToken, calls: () => mine().length, refreshes: () => mine().filter((e) => e.status === 200).length };
+  }
+
+  test('refreshes an imported grant on first use and serves it from memory afterwards', async () => {
+    const { id, refreshes } = await grantOfItsOwn();
     const first = await token(id);
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ token_type: 'Bearer', generation: 2, instance_url: rig.emu.instanceUrl });
@@ -33,12 +49,13 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
     expect(lifetimeS).toBeLessThanOrEqual(7200);
     const second = await token(id);
     expect(second.body).toEqual(first.body);
-    expect(rig.emu.stats().refreshes - before).toBe(1);
+    expect(refreshes()).toBe(1);
 
     const conn = await rig.connection(id);
+    const user = rig.emu.getUser(conn.end_user.id)!;
     expect(conn.status).toBe('active');
-    expect(conn.provider_account.org_id).toBe(user.orgId);
-    expect(conn.provider_account.user_id).toBe(user.userId);
+    expect(conn.provider_account.org_id).toBe(user.org_id);
+    expect(conn.provider_account.user_id).toBe(user.user_id);
     expect(conn.provider_account.org_id).toHaveLength(18);
     const history = await rig.events(id);
     expect(history.map((e) => [e.type, e.outcome])).toEqual([
@@ -50,25 +67,24 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
   });
 
   test('50 concurrent calls on an expired token make exactly one provider call and all get the same token', async () => {
-    const { id } = await rig.importGrant(rig.user().username);
-    const before = rig.emu.stats().refresh_attempts;
+    const { id, calls } = await grantOfItsOwn();
     rig.emu.setLatency(100);
     const results = await Promise.all(Array.from({ length: 50 }, () => token(id)));
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(new Set(results.map((r) => r.body.access_token)).size).toBe(1);
-    expect(rig.emu.stats().refresh_attempts - before).toBe(1);
+    expect(calls()).toBe(1);
   });
 
   test('50 callers with force=true after one 401 cause one refresh, and the old token is never served again', async () => {
-    const { id } = await rig.importGrant(rig.user().username);
+    const { id, calls } = await grantOfItsOwn();
     const old = (await token(id)).body;
-    const before = rig.emu.stats().refresh_attempts;
+    const before = calls();
     rig.emu.setLatency(50);
     const forced = await Promise.all(Array.from({ length: 50 }, () => token(id, '?force=true')));
     expect(forced.every((r) => r.status === 200)).toBe(true);
     expect(new Set(forced.map((r) => r.body.access_token)).size).toBe(1);
     expect(forced[0]!.body.access_token).not.toBe(old.access_token);
-    expect(rig.emu.stats().refresh_attempts - before).toBe(1);
+    expect(calls() - before).toBe(1);
     const after = await token(id);
     expect(after.body.access_token).toBe(forced[0]!.body.access_token);
     expect(after.body.generation).toBe(old.generation + 1);
@@ -105,19 +121,19 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
   });
 
   test('during backoff no provider call is made; a still-valid token is served with a warning', async () => {
-    const { id } = await rig.importGrant(rig.user().username);
+    const { id, calls } = await grantOfItsOwn();
     await token(id);
     rig.emu.setFault({ status: 500, count: 1 });
     const forced = await token(id, '?force=true');
     expect(forced.status).toBe(503);
-    const attempts = rig.emu.stats().refresh_attempts;
+    const attempts = calls();
     // Not forced: the stored token is still valid for the default margin.
     const served = await token(id);
     expect(served.status).toBe(200);
     // A demand the stored token cannot meet while backing off: 503 without calling Salesforce.
     const conn = await rig.connection(id);
     expect(conn.status).toBe('refresh_failing');
-    expect(rig.emu.stats().refresh_attempts).toBe(attempts);
+    expect(calls()).toBe(attempts);
   });
 
   test("Salesforce's concurrent-refresh answer is transient, not a dead grant", async () => {
@@ -129,17 +145,15 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
   });
 
   test('a revoked grant is confirmed by one retry, then needs_reauth with a diagnosis; no more provider calls', async () => {
-    const user = rig.user();
-    const { id, refreshToken } = await rig.importGrant(user.username);
+    const { id, refreshToken, calls } = await grantOfItsOwn();
     rig.emu.revokeApproval(refreshToken);
-    const before = rig.emu.stats().refresh_attempts;
     const res = await token(id);
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('reauth_required');
     expect(res.body.diagnosis).toMatchObject({ code: 'revoked', who_fixes: 'end_user' });
     expect(res.body.reconnect_url).toMatch(new RegExp(`/reconnect/${id}\\?sig=`));
     expect(res.body.connection.status).toBe('needs_reauth');
-    expect(rig.emu.stats().refresh_attempts - before).toBe(2); // the attempt and its confirmation
+    expect(calls()).toBe(2); // the attempt and its confirmation
     const history = await rig.events(id);
     expect(history.slice(0, 2).map((e) => [e.trigger, e.outcome, e.error, e.error_description])).toEqual([
       ['retry', 'permanent_error', 'invalid_grant', 'expired access/refresh token'],
@@ -152,12 +166,12 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
     // Asking again costs Salesforce nothing.
     expect((await token(id)).status).toBe(409);
     expect((await token(id, '?force=true')).status).toBe(409);
-    expect(rig.emu.stats().refresh_attempts - before).toBe(2);
+    expect(calls()).toBe(2);
 
     // An operator's "try now" makes exactly one call; failure keeps the status and sends no webhook.
     const tryNow = await rig.server.api('POST', `/v1/connections/${id}/refresh`);
     expect(tryNow.status).toBe(409);
-    expect(rig.emu.stats().refresh_attempts - before).toBe(3);
+    expect(calls()).toBe(3);
     expect((await rig.outbox('connection.reauth_required')).filter((e) => e.payload.data.connection.id === id)).toHaveLength(1);
   });
 

@@ -53,6 +53,8 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
       schema: {
         tags: ['connections'],
         summary: 'Import a grant obtained elsewhere',
+        description:
+          'A refresh token another connection holds is refused with 409 duplicate_grant; one this server held before and has rotated out or replaced, with 409 retired_grant (its first refresh would make a rotating provider revoke the live token family).',
         body: ConnectionImportBody,
         querystring: Type.Object({ verify: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
         response: { 201: ConnectionSchema, ...problemResponses },

@@ -227,7 +227,9 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
   test('a timeout after the request was sent, with rotation, is outcome unknown; the next invalid_grant is rotation_lost', async () => {
     const rotating = await startSalesforceRig(backend, {
       app: { rotation: true },
-      env: { GRANTKEEPER_TOKEN_TIMEOUT_MS: '300' },
+      // A long backoff: the scheduler's first pass (a second after start) must not retry the
+      // timed-out refresh before the test reads its outcome and revokes the family.
+      env: { GRANTKEEPER_TOKEN_TIMEOUT_MS: '300', GRANTKEEPER_BACKOFF_BASE_MS: '3600000', GRANTKEEPER_BACKOFF_MAX_MS: '3600000' },
       logName: 'refresh-unknown',
     });
     try {

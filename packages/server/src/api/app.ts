@@ -90,7 +90,7 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const { engine, dispatcher, hooks, outbound } = services;
-  await app.register(operationsRoutes(ctx));
+  await app.register(operationsRoutes(ctx, outbound.providers));
   await app.register(connectPublicRoutes(ctx, { providerFetch: outbound.providers, revokeQueued: hooks.revokeQueued }));
 
   // Everything under /v1 needs an API key (or the dashboard's session).

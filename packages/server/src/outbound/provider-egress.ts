@@ -1,6 +1,6 @@
 // Every call to a provider (token, revoke, identity, and the API proxy) leaves through here:
 // direct, or through an HTTP proxy so that it leaves from the addresses on the provider's
-// allowlist (Salesforce's refresh-token IP allowlist, for one). Built once per instance.
+// allowlist (a refresh-token IP allowlist, say). Built once per instance.
 //
 // The proxy protocol is https-proxy-agent's (a kept library; never a hand-written CONNECT):
 // our client is node:http based, and that agent is an http.Agent, so the buffered fetch and

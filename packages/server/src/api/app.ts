@@ -16,6 +16,7 @@ import { connectionRoutes } from './routes/connections.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { operationsRoutes } from './routes/operations.js';
 import { providerRoutes } from './routes/providers.js';
+import { readinessRoutes } from './routes/readiness.js';
 import { spikeRoutes } from './routes/spikes.js';
 import { statsRoutes } from './routes/stats.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -103,6 +104,7 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
     await v1.register(connectSessionRoutes(ctx));
     await v1.register(webhookRoutes(ctx, { dispatcher }));
     await v1.register(providerRoutes(ctx));
+    await v1.register(readinessRoutes(ctx, outbound.providers));
     await v1.register(statsRoutes(ctx));
     await v1.register(spikeRoutes(ctx));
   });

@@ -30,6 +30,8 @@ export interface TinyProxyOptions {
   /** Clients allowed (default 127.0.0.1). */
   allow?: string;
   basicAuth?: { user: string; password: string };
+  /** A fixed port (to restart a proxy where its clients expect it); default: a free one. */
+  port?: number;
 }
 
 /** A port nobody listens on right now (the OS picks it). */
@@ -48,7 +50,7 @@ export async function startTinyproxy(options: TinyProxyOptions = {}): Promise<Ti
   // The port is chosen before tinyproxy binds it: if another process takes it first, try another.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(options, await freePort());
+      return await startOnce(options, options.port ?? (await freePort()));
     } catch (error) {
       if (attempt >= 5) throw error;
     }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { startSalesforceEmulator, type SalesforceEmulator } from '@grantkeeper/salesforce-emulator';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runCli } from './cli-run.js';
 import { BACKENDS, createTestDatabase, type BackendKind, type TestDatabase } from './helpers/databases.js';
 import { startTestServer, testEncryptionKeys, type TestServer } from './helpers/server.js';
 import { freePort, startTinyproxy, type TinyProxy } from './helpers/tinyproxy.js';
@@ -163,6 +164,17 @@ describe.each(BACKENDS)('outbound proxy on %s', (backend: BackendKind) => {
         if (typeof value === 'string') expect(res.body.errors.map((e: any) => e.field)).toContain('outbound_proxy');
       }
       expect((await server.api('GET', `/v1/integrations/${it.key}`)).body.outbound_proxy).toBeNull();
+    });
+
+    test('the CLI sets it (from stdin, keeping the password out of ps), shows it masked, and clears it', async () => {
+      const it = await integration(server);
+      const env = { GRANTKEEPER_URL: server.url, GRANTKEEPER_SECRET_KEY: server.key };
+      const set = await runCli(['integrations', 'update', it.key, '--outbound-proxy', '-'], { env, input: `${authed.url}\n` });
+      expect(set.code, set.stderr).toBe(0);
+      expect(set.stdout).toMatch(new RegExp(`outbound proxy:?\\s+http://${PROXY_USER}:\\*\\*\\*\\*@127\\.0\\.0\\.1:${authed.port}`));
+      expect(set.stdout + set.stderr).not.toContain(PROXY_PASSWORD);
+      const cleared = await runCli(['integrations', 'update', it.key, '--outbound-proxy', 'inherit', '--json'], { env });
+      expect(cleared.json().outbound_proxy).toBeNull();
     });
 
     test('/readyz shows the egress: direct by default, each integration that differs only to an API key', async () => {

@@ -5,6 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { startSalesforceEmulator, type SalesforceEmulator } from '@grantkeeper/salesforce-emulator';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { keyIdOf } from '../src/crypto/envelope.js';
+import { Keyring } from '../src/crypto/keyring.js';
+import { rotateKeys } from '../src/keys/rotate.js';
+import { integrationEgressOf } from '../src/model/integration-egress.js';
 import { runCli } from './cli-run.js';
 import { BACKENDS, createTestDatabase, type BackendKind, type TestDatabase } from './helpers/databases.js';
 import { startTestServer, testEncryptionKeys, type TestServer } from './helpers/server.js';
@@ -164,6 +168,21 @@ describe.each(BACKENDS)('outbound proxy on %s', (backend: BackendKind) => {
         if (typeof value === 'string') expect(res.body.errors.map((e: any) => e.field)).toContain('outbound_proxy');
       }
       expect((await server.api('GET', `/v1/integrations/${it.key}`)).body.outbound_proxy).toBeNull();
+    });
+
+    test('keys rotate re-encrypts the stored proxy URL under the new primary key', async () => {
+      const it = await integration(server, { outbound_proxy: authed.url });
+      const read = () => server.ctx.db.kysely.selectFrom('integrations').selectAll().where('key', '=', it.key).executeTakeFirstOrThrow();
+      const before = await read();
+      const keyring = new Keyring([Keyring.generateKey('rotated'), ...server.ctx.keyring.keys]);
+      await rotateKeys(server.ctx.db, keyring);
+      const after = await read();
+      expect(keyIdOf(after.outbound_proxy_enc!)).toBe('rotated');
+      expect(after.outbound_proxy_enc).not.toBe(before.outbound_proxy_enc);
+      expect(integrationEgressOf(keyring, after)).toEqual({ kind: 'proxy', proxy: { host: '127.0.0.1', port: authed.port, username: PROXY_USER, password: PROXY_PASSWORD } });
+      // Back under the server's own key, for the tests that follow on this database.
+      await rotateKeys(server.ctx.db, new Keyring([...server.ctx.keyring.keys, keyring.primary]));
+      expect(keyIdOf((await read()).outbound_proxy_enc!)).toBe(server.ctx.keyring.primary.kid);
     });
 
     test('the CLI sets it (from stdin, keeping the password out of ps), shows it masked, and clears it', async () => {

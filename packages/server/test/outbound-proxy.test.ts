@@ -9,6 +9,10 @@ import { keyIdOf } from '../src/crypto/envelope.js';
 import { Keyring } from '../src/crypto/keyring.js';
 import { rotateKeys } from '../src/keys/rotate.js';
 import { integrationEgressOf } from '../src/model/integration-egress.js';
+import { INHERIT_EGRESS } from '../src/outbound/egress-route.js';
+import { OutboundProxyError } from '../src/outbound/errors.js';
+import { ProviderEgress } from '../src/outbound/provider-egress.js';
+import { parseProxyUrl } from '../src/outbound/proxy-url.js';
 import { runCli } from './cli-run.js';
 import { BACKENDS, createTestDatabase, type BackendKind, type TestDatabase } from './helpers/databases.js';
 import { startTestServer, testEncryptionKeys, type TestServer } from './helpers/server.js';
@@ -265,6 +269,53 @@ describe.each(BACKENDS)('outbound proxy on %s', (backend: BackendKind) => {
     async function reopen(env: Record<string, string>): Promise<TestServer> {
       server = await startTestServer(backend, env, { database, logName: 'egress-instance' });
       return server;
+    }
+  });
+});
+
+// The streaming form a later caller (the API proxy) uses: the request opened on the right
+// agent after the destination check, the response read as a stream, a dead proxy explained.
+describe('ProviderEgress.open through a real proxy', () => {
+  test('streams a provider answer through the tunnel, and says when the proxy is the problem', async () => {
+    const emu = await startSalesforceEmulator({ port: 0 });
+    const proxy = await startTinyproxy();
+    try {
+      const parsed = parseProxyUrl(proxy.url);
+      if (!parsed.ok) throw new Error(parsed.problem);
+      const egress = new ProviderEgress({ allowPrivateNetwork: true }, { proxy: parsed.proxy, exclude: [] }, { timeoutMs: 10_000 });
+      const opened = await egress.open(INHERIT_EGRESS, new URL(`${emu.url}/services/data`), { method: 'GET', headers: { accept: 'application/json' } });
+      const answer = await new Promise<{ status: number; chunks: number; body: string }>((resolve, reject) => {
+        opened.request.on('response', (res) => {
+          let body = '';
+          let chunks = 0;
+          res.on('data', (chunk: Buffer) => {
+            chunks++;
+            body += chunk.toString();
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, chunks, body }));
+        });
+        opened.request.on('error', (error) => reject(opened.explain(error)));
+        opened.request.end();
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.chunks).toBeGreaterThan(0);
+      expect(JSON.parse(answer.body)).toEqual(expect.arrayContaining([expect.objectContaining({ version: expect.any(String) })]));
+      expect(emu.requestLog().at(-1)).toMatchObject({ path: '/services/data', source_ip: '127.0.0.2' });
+      egress.close();
+
+      await proxy.stop();
+      const down = new ProviderEgress({ allowPrivateNetwork: true }, { proxy: parsed.proxy, exclude: [] }, { timeoutMs: 10_000 });
+      const failed = await down.open(INHERIT_EGRESS, new URL(`${emu.url}/services/data`), { method: 'GET', headers: {} });
+      const error = await new Promise<Error>((resolve) => {
+        failed.request.on('error', (e) => resolve(failed.explain(e)));
+        failed.request.end();
+      });
+      expect(error).toBeInstanceOf(OutboundProxyError);
+      expect(error.message).toBe(`outbound proxy 127.0.0.1:${proxy.port} unreachable: ECONNREFUSED`);
+      down.close();
+    } finally {
+      await proxy.stop();
+      await emu.close();
     }
   });
 });

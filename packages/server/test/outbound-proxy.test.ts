@@ -17,10 +17,11 @@ import { runCli } from './cli-run.js';
 import { BACKENDS, createTestDatabase, type BackendKind, type TestDatabase } from './helpers/databases.js';
 import { startTestServer, testEncryptionKeys, type TestServer } from './helpers/server.js';
 import { freePort, startTinyproxy, type TinyProxy } from './helpers/tinyproxy.js';
+import { until } from './helpers/wait.js';
 
 const PROXY_USER = 'egress-user';
 const PROXY_PASSWORD = 'pr0xy-Pa55-x7q';
-const FAST = { GRANTKEEPER_CONFIRM_RETRY_MS: '10', GRANTKEEPER_BACKOFF_BASE_MS: '50', GRANTKEEPER_BACKOFF_MAX_MS: '100' };
+const FAST = { GRANTKEEPER_CONFIRM_RETRY_MS: '10', GRANTKEEPER_BACKOFF_BASE_MS: '50', GRANTKEEPER_BACKOFF_MAX_MS: '100', GRANTKEEPER_REVOCATION_POLL_INTERVAL_MS: '50' };
 const BLOCKED_ANSWER = 'ip restricted by app developer';
 
 let counter = 0;
@@ -123,6 +124,16 @@ describe.each(BACKENDS)('outbound proxy on %s', (backend: BackendKind) => {
       expect(cleared.body.outbound_proxy).toBeNull();
       expect((await server.api('GET', `/v1/connections/${b.id}/token?force=true`)).status).not.toBe(200);
       expect(lastTokenRequest(proxied.clientId)).toMatchObject({ source_ip: '127.0.0.1', status: 400 });
+    });
+
+    test("a deleted connection's grant is revoked through the integration's proxy", async () => {
+      const it = await integration(server, { outbound_proxy: authed.url });
+      const { id, refreshToken } = await grant(server, it.key, it.clientId);
+      const revokesBefore = emu.requestLog({ endpoint: 'revoke' }).length;
+      expect((await server.api('DELETE', `/v1/connections/${id}`)).status).toBe(204);
+      await until('the revocation at the emulator', () => emu.refreshTokenStatus(refreshToken).status === 'revoked');
+      const revokes = emu.requestLog({ endpoint: 'revoke' }).slice(revokesBefore);
+      expect(revokes.map((e) => [e.source_ip, e.status])).toEqual([['127.0.0.2', 200]]);
     });
 
     test('wrong proxy credentials: a transient, classified failure that never touches the grant, and no credential in the log', async () => {

@@ -1,9 +1,10 @@
 // The one guarded HTTP client for every outbound call (token, revoke, webhook), shaped as
-// `fetch` so oauth4webapi can use it. It checks the address it actually connects to —
-// after DNS resolution, so a hostname that resolves to 127.0.0.1 is caught — against the
-// address policy, never follows redirects, bounds response size and time, and reports
-// whether the request was fully sent (a timeout after that may have been processed by the
-// provider: with rotation, its outcome is unknown).
+// `fetch` so oauth4webapi can use it. Its dispatcher (dispatch.ts) checks the address a call
+// goes to — after DNS resolution, so a hostname that resolves to 127.0.0.1 is caught —
+// against the address policy, directly or before an outbound proxy is asked to connect. It
+// never follows redirects, bounds response size and time, and reports whether the request
+// was fully sent (a timeout after that may have been processed by the provider: with
+// rotation, its outcome is unknown).
 import type { OutboundPolicy } from './address-policy.js';
 import { directDispatcher, openRequest, type Dispatch, type Dispatcher } from './dispatch.js';
 import { OutboundBlockedError, OutboundProxyError, OutboundRequestError } from './errors.js';

@@ -6,6 +6,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { readinessReport } from '../../diagnosis/readiness.js';
 import { integrationEgressView } from '../../model/egress-report.js';
+import { notFound } from '../../errors.js';
 import { getIntegration } from '../../model/integrations.js';
 import type { ProviderEgress } from '../../outbound/provider-egress.js';
 import { problemResponses } from '../schemas.js';
@@ -41,6 +42,9 @@ export function readinessRoutes(ctx: AppContext, egress: ProviderEgress): Fastif
         response: { 200: ReadinessReportSchema, ...problemResponses },
       },
     }, async (request) => {
+      // A key limited to other integrations learns nothing of this one (not even that it exists).
+      const visible = request.principal?.integrations ?? null;
+      if (visible && !visible.has(request.params.key)) throw notFound(`Integration "${request.params.key}"`);
       const integration = await getIntegration(ctx, request.params.key);
       return readinessReport(ctx, integration, integrationEgressView(ctx, egress, integration), request.query.window_days ?? 30);
     });

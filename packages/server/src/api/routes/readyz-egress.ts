@@ -19,5 +19,8 @@ export async function readyzEgress(
   } catch {
     return own;
   }
-  return { ...own, integrations: await egressOverrides(ctx, egress) };
+  // A key limited to some integrations sees only those.
+  const visible = request.principal?.integrations ?? null;
+  const views = await egressOverrides(ctx, egress);
+  return { ...own, integrations: visible ? views.filter((v) => visible.has(v.integration)) : views };
 }

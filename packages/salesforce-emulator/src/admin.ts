@@ -78,6 +78,7 @@ export function createApp(ctx: EmulatorContext, raw: Raw): AppRecord {
     introspectAll: pick(raw, 'introspectAll', 'introspect_all') === true,
     policy: policyOf(raw),
     blockedIn: new Set(),
+    refreshTokenIpAllowlist: null,
   };
   ctx.state.apps.set(clientId, app);
   return app;

@@ -5,6 +5,7 @@ import type { EmulatorContext } from './context.js';
 import { issueCodeDirectly } from './endpoints/authorize.js';
 import { createApproval, issueAccessToken, makeIdToken, revokeApproval, tokenResponseBody } from './grants.js';
 import type { PolicyOverrides, RefreshTokenPolicy } from './policies.js';
+import { parseAllowlistError, parseRanges, type IpRange } from './refresh-token-ip-allowlist.js';
 import type { AppMode, AppRecord } from './state.js';
 import type { RequestLogEntry } from './request-log.js';
 import type { EmulatorStats } from './stats.js';
@@ -154,6 +155,19 @@ export class SalesforceEmulatorControls {
   /** Allowed client IPs for the org; null lifts the restriction. */
   setOrgIpRestriction(orgId: string, allowedIps: string[] | null): void {
     admin.setAllowedIps(admin.requireOrg(this.ctx, orgId), allowedIps);
+  }
+  /**
+   * Enforces the app's Refresh Token IP Allowlist (code exchange and refresh, judged by the
+   * TCP source address); null turns it off. `error` replaces the answer a blocked request gets.
+   */
+  setRefreshTokenIpAllowlist(clientId: string, ranges: Array<string | IpRange> | null, options: { error?: { status?: number; error: string; error_description: string } } = {}): AppView {
+    const app = admin.requireApp(this.ctx, clientId);
+    try {
+      app.refreshTokenIpAllowlist = ranges === null ? null : { ranges: parseRanges(ranges), error: parseAllowlistError(options.error) };
+    } catch (error) {
+      throw new admin.InputError((error as Error).message);
+    }
+    return this.view(app);
   }
   revokeAppForOrg(clientId: string, orgId: string): number {
     admin.requireApp(this.ctx, clientId);

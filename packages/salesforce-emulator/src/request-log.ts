@@ -16,6 +16,8 @@ export interface RequestLogEntry {
   client_auth?: 'basic' | 'body' | 'none';
   /** `error/error_description` of a token-endpoint failure. */
   error?: string;
+  /** The TCP source address the request came from (what an IP allowlist judges). */
+  source_ip?: string;
 }
 
 export type RequestNote = Pick<RequestLogEntry, 'grant_type' | 'client_id' | 'client_auth' | 'error'>;

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { normalizeIp } from './admin.js';
 import { createClock, type ClockOptions } from './clock.js';
 import type { EmulatorContext, EmulatorSettings } from './context.js';
 import { SalesforceEmulatorControls } from './emulator.js';
@@ -214,7 +215,8 @@ async function dispatch(
   const endpoint = endpointOf.get(match.handler) ?? 'control';
   const note: RequestNote = {};
   if (endpoint !== 'control') {
-    res.on('finish', () => ctx.requestLog.add({ at: ctx.clock.now(), endpoint, method, path: url.pathname, status: res.statusCode, ...note }));
+    const sourceIp = normalizeIp(req.socket.remoteAddress ?? '');
+    res.on('finish', () => ctx.requestLog.add({ at: ctx.clock.now(), endpoint, method, path: url.pathname, status: res.statusCode, ...note, source_ip: sourceIp }));
   }
 
   try {

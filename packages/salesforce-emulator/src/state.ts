@@ -1,4 +1,5 @@
 import type { PolicyOverrides } from './policies.js';
+import type { RefreshTokenIpAllowlist } from './refresh-token-ip-allowlist.js';
 
 /** In-memory records. Plain data; the lifecycle rules live in grants.ts. */
 
@@ -20,6 +21,8 @@ export interface AppRecord {
   policy: PolicyOverrides;
   /** Org ids where an admin blocked the app; '*' blocks it everywhere (spec §6). */
   blockedIn: Set<string>;
+  /** Enforced Refresh Token IP Allowlist; null when not enforced (refresh-token-ip-allowlist.ts). */
+  refreshTokenIpAllowlist: RefreshTokenIpAllowlist | null;
 }
 
 export interface OrgRecord {

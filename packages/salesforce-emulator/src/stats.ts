@@ -27,6 +27,8 @@ export interface EmulatorStats {
   /** REST requests answered 401 INVALID_SESSION_ID. */
   rest_unauthorized: number;
   rate_limited: number;
+  /** Code exchanges and refreshes refused by an app's Refresh Token IP Allowlist. */
+  refresh_ip_blocked: number;
   faults_injected: number;
   /** Token-endpoint errors by "error/error_description". */
   token_errors: Record<string, number>;
@@ -57,6 +59,7 @@ export class StatsRecorder {
       rest_requests: 0,
       rest_unauthorized: 0,
       rate_limited: 0,
+      refresh_ip_blocked: 0,
       faults_injected: 0,
       token_errors: {},
       peak_refreshes_per_s: 0,

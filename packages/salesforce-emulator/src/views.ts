@@ -1,4 +1,5 @@
 import { resolvePolicy, policyToSnake, type PolicyOverrides } from './policies.js';
+import { allowlistView } from './refresh-token-ip-allowlist.js';
 import type { AppRecord, OrgRecord, UserRecord } from './state.js';
 
 /** The JSON shapes the control API answers with (snake_case, no secrets beyond what a test set). */
@@ -14,6 +15,8 @@ export interface AppView {
   blocked_in: string[];
   /** App-level policy with the emulator defaults filled in (org and user overrides not applied). */
   policy: Record<string, unknown>;
+  /** The enforced Refresh Token IP Allowlist, or null. */
+  refresh_token_ip_allowlist: ReturnType<typeof allowlistView>;
 }
 
 /** `defaults` are the emulator-wide policy defaults the app's settings sit on. */
@@ -28,6 +31,7 @@ export function appView(app: AppRecord, defaults: PolicyOverrides = {}): AppView
     introspect_all: app.introspectAll,
     blocked_in: [...app.blockedIn],
     policy: policyToSnake(resolvePolicy(defaults, app.policy)),
+    refresh_token_ip_allowlist: allowlistView(app.refreshTokenIpAllowlist),
   };
 }
 

@@ -4,6 +4,7 @@
 
 import { EnvReader, type Env } from './config/env-reader.js';
 import { readHardeningConfig, type HardeningConfig } from './config/hardening.js';
+import { readOutboundProxyConfig, type OutboundProxyConfig } from './config/outbound-proxy.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -22,6 +23,8 @@ export interface Config {
   publicUrl: string;
   /** false, true, or a list of hosts / CIDRs outbound calls may reach although private. */
   allowPrivateNetwork: boolean | string[];
+  /** Where provider calls leave from: GRANTKEEPER_OUTBOUND_PROXY and its exclusions. */
+  outboundProxy: OutboundProxyConfig;
   logLevel: LogLevel;
   /** Identifies this process in leases and claims. */
   instanceId: string;
@@ -182,6 +185,7 @@ export function loadConfig(env: Env = process.env): Config {
     encryptionKeys,
     publicUrl: r.url('PUBLIC_URL', 'http://localhost:4280') ?? 'http://localhost:4280',
     allowPrivateNetwork,
+    outboundProxy: readOutboundProxyConfig(r),
     logLevel,
     instanceId: r.string('INSTANCE_ID', `${hostnameSafe()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`),
     returnUrlAllowlist: r.list('RETURN_URL_ALLOWLIST'),

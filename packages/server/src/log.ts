@@ -8,6 +8,8 @@ const SECRET_FIELDS = [
   'access_token', 'refresh_token', 'client_secret', 'secret', 'token', 'code', 'code_verifier',
   'password', 'authorization', 'cookie', 'set-cookie', 'accessToken', 'refreshToken', 'clientSecret',
   'secretKey', 'secret_key', 'encryption_keys', 'previous_secret',
+  // an integration's proxy URL as sent (it may carry the proxy's password)
+  'outbound_proxy', 'outboundProxy', 'proxy_password',
 ];
 
 // `code` (an OAuth authorization code) only at the top level: deeper, it is an error code

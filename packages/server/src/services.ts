@@ -42,7 +42,10 @@ export function createServices(ctx: AppContext): Services {
   const closers: (() => Promise<void> | void)[] = [];
   const outbound = createOutboundClients(
     { allowPrivateNetwork: ctx.config.allowPrivateNetwork },
+    ctx.config.outboundProxy,
     { providerMs: ctx.config.refresh.tokenTimeoutMs, webhookMs: ctx.config.webhooks.timeoutMs },
+    // The message names the proxy by host:port only, never its credentials.
+    { onProxyFailure: (error) => ctx.log.warn({ proxy: error.proxy, proxy_status: error.proxyStatus, detail: error.message }, 'outbound proxy failed') },
   );
   const engine = new RefreshEngine(ctx, outbound.providers);
   const limiter = new RateLimiter(ctx);
@@ -84,6 +87,7 @@ export function createServices(ctx: AppContext): Services {
       for (const worker of workers) await worker.stop();
       await engine.stop();
       for (const fn of closers.splice(0).reverse()) await fn();
+      outbound.providers.close();
     },
     onClose(fn) {
       closers.push(fn);

@@ -76,6 +76,12 @@ export function registerControlRoutes(router: Router, ctx: EmulatorContext, emu:
     emu.blockApp(r.params.clientId!, orgId ? { orgId } : {});
     noContent(r);
   });
+  // The app's Refresh Token IP Allowlist: `{ enabled, ranges?: [{ start, end }] | allowed_ips?: [ip], error? }`.
+  on('POST', '/apps/:clientId/refresh-token-ip-allowlist', (r) => {
+    const b = body(r);
+    const ranges = b.enabled === false ? null : ((b.ranges ?? b.allowed_ips ?? []) as Array<string | { start: string; end: string }>);
+    sendJson(r.res, 200, emu.setRefreshTokenIpAllowlist(r.params.clientId!, ranges, b.error === undefined ? {} : { error: b.error as { error: string; error_description: string } }));
+  });
   on('POST', '/apps/:clientId/unblock', (r) => {
     const orgId = str(body(r).org_id, 'org_id');
     emu.unblockApp(r.params.clientId!, orgId ? { orgId } : {});

@@ -15,6 +15,7 @@ import {
 } from '../grants.js';
 import { basicCredentials, escapeHtml, isFormEncoded, parseForm, sendJson, sendText, type RequestInfo } from '../http.js';
 import { refreshTokenExpiry, type PolicySettings } from '../policies.js';
+import { isAllowedSource } from '../refresh-token-ip-allowlist.js';
 import type { AppMode, AppRecord } from '../state.js';
 
 /**
@@ -79,6 +80,12 @@ export async function handleToken(ctx: EmulatorContext, r: RequestInfo, pathMode
   if (secret !== undefined && secret !== '' && secret !== app.clientSecret) return out.fail('invalid_client_credentials');
   if ((secret === undefined || secret === '') && secretRequired && app.clientSecret !== '') return out.fail('invalid_client_credentials');
 
+  // The app's Refresh Token IP Allowlist covers the code exchange and the refresh grant alike,
+  // judged by the TCP source address (refresh-token-ip-allowlist.ts).
+  if (app.refreshTokenIpAllowlist && !isAllowedSource(app.refreshTokenIpAllowlist, r.req.socket.remoteAddress ?? '')) {
+    ctx.stats.count('refresh_ip_blocked');
+    return out.failWith(app.refreshTokenIpAllowlist.error);
+  }
   if (grantType === 'authorization_code') return exchangeCode(ctx, r, app, form, out);
   return refresh(ctx, r, app, form, out);
 }

@@ -18,6 +18,7 @@ import { connectionRoutes } from './routes/connections.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { operationsRoutes } from './routes/operations.js';
 import { providerRoutes } from './routes/providers.js';
+import { readinessRoutes } from './routes/readiness.js';
 import { spikeRoutes } from './routes/spikes.js';
 import { statsRoutes } from './routes/stats.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -97,7 +98,7 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const { engine, dispatcher, hooks, outbound } = services;
-  await app.register(operationsRoutes(ctx));
+  await app.register(operationsRoutes(ctx, outbound.providers));
   await app.register(connectPublicRoutes(ctx, { providerFetch: outbound.providers, revokeQueued: hooks.revokeQueued }));
 
   // Everything under /v1 needs an API key (or the dashboard's session).
@@ -110,6 +111,7 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
     await v1.register(connectSessionRoutes(ctx));
     await v1.register(webhookRoutes(ctx, { dispatcher }));
     await v1.register(providerRoutes(ctx));
+    await v1.register(readinessRoutes(ctx, outbound.providers));
     await v1.register(statsRoutes(ctx));
     await v1.register(spikeRoutes(ctx));
   });

@@ -62,6 +62,7 @@ const IntegrationFields = {
   revoke_url: Type.Optional(Nullable(Url)),
   client_auth: Type.Optional(Type.Union([Type.Literal('body'), Type.Literal('basic')])),
   refresh: Type.Optional(RefreshSettingsInput),
+  outbound_proxy: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 2048, description: 'null: the instance\'s egress; "direct"; or http://[user:pass@]host:port (docs/outbound-proxy.md)' }))),
 };
 
 export const IntegrationCreateBody = Type.Object({ key: IntegrationKey, ...IntegrationFields }, { additionalProperties: false });
@@ -96,6 +97,7 @@ export const IntegrationSchema = Type.Object(
     }),
     status: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
     last_error: LastErrorSchema,
+    outbound_proxy: Type.Optional(Nullable(Type.String({ description: 'null, "direct", or the proxy URL with its password masked' }))),
     connection_count: Type.Optional(Type.Integer()),
     created_at: Timestamp,
     updated_at: Timestamp,

@@ -23,6 +23,8 @@ Settings (create and update):
   --auth-base-url URL        the provider's login host (My Domain, a sandbox, an emulator)
   --authorization-url URL, --token-url URL, --revoke-url URL|none, --client-auth body|basic   (oauth2)
   --margin-s N, --keepalive-s N, --access-token-ttl-s N, --max-per-s N, --keep-warm / --no-keep-warm
+  --outbound-proxy V         where its provider calls leave from: http://[user:pass@]host:port, direct,
+                             or inherit (GRANTKEEPER_OUTBOUND_PROXY); "-" reads it from stdin (docs/outbound-proxy.md)
 
 ${API_OPTIONS_HELP}
 
@@ -49,6 +51,7 @@ const OPTIONS = {
   'max-per-s': { type: 'string' },
   'keep-warm': { type: 'boolean' },
   'no-keep-warm': { type: 'boolean' },
+  'outbound-proxy': { type: 'string' },
 } as const;
 
 export async function runIntegrations(args: string[]): Promise<number> {
@@ -127,6 +130,7 @@ async function settingsBody(v: Values): Promise<IntegrationPatch> {
   if (v['token-url'] !== undefined) body.token_url = v['token-url'];
   if (v['revoke-url'] !== undefined) body.revoke_url = v['revoke-url'] === 'none' ? null : v['revoke-url'];
   if (v['client-auth'] !== undefined) body.client_auth = clientAuth(v['client-auth']);
+  if (v['outbound-proxy'] !== undefined) body.outbound_proxy = outboundProxy(v['outbound-proxy'], v['client-secret'] === '-');
   const refresh: RefreshSettings = {};
   const n = (name: 'margin-s' | 'keepalive-s' | 'access-token-ttl-s' | 'max-per-s') => intOption(v[name], name, SYNOPSIS);
   if (v['margin-s'] !== undefined) refresh.margin_s = n('margin-s');
@@ -145,11 +149,19 @@ function clientAuth(value: string): IntegrationPatch['client_auth'] {
   throw new UsageError(`--client-auth must be body or basic, got "${value}".`, SYNOPSIS);
 }
 
-function readStdin(): string {
+/** `inherit` clears the integration's own setting; `-` reads the URL (it may hold a password) from stdin. */
+function outboundProxy(value: string, stdinTaken: boolean): string | null {
+  if (value === 'inherit') return null;
+  if (value !== '-') return value;
+  if (stdinTaken) throw new UsageError('--client-secret - and --outbound-proxy - cannot both read stdin.', SYNOPSIS);
+  return readStdin('--outbound-proxy -').trim();
+}
+
+function readStdin(option = '--client-secret -'): string {
   try {
     return readFileSync(0, 'utf8');
   } catch {
-    throw new UsageError('--client-secret - reads the secret from stdin, but stdin could not be read.', SYNOPSIS);
+    throw new UsageError(`${option} reads from stdin, but stdin could not be read.`, SYNOPSIS);
   }
 }
 
@@ -166,6 +178,7 @@ function showIntegration(out: Out, i: Integration): void {
     ['token url', i.token_url],
     ['revoke url', i.revoke_url],
     ['refresh', `margin ${i.refresh.margin_s}s, keepalive ${i.refresh.keepalive_s}s, access-token ttl ${i.refresh.access_token_ttl_s}s, ≤ ${i.refresh.max_per_s}/s${i.refresh.keep_warm ? ', keep warm' : ''}`],
+    ['outbound proxy', i.outbound_proxy ?? null],
     ['connections', i.connection_count === undefined ? null : String(i.connection_count)],
     ['last error', i.last_error ? `${when(i.last_error.at)} ${i.last_error.http_status ?? ''} ${i.last_error.error ?? ''}: ${i.last_error.error_description ?? ''}` : null],
     ['created', when(i.created_at)],

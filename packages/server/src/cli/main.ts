@@ -14,6 +14,8 @@ Against a running server (--url/GRANTKEEPER_URL, --key/GRANTKEEPER_SECRET_KEY, -
   integrations list|create|show|update   the OAuth apps
   connections list|show|refresh|delete   end users' grants
   doctor <connection-id>       why a grant is in trouble, who must act, and its history
+  doctor                       the server's readiness and the egress provider calls use
+  doctor --<provider> <integration>   readiness against a provider's requirements (doctor --help)
   import <file.csv|file.json>  bulk import of existing refresh tokens (resumable)
 
 Run \`grantkeeper <command> --help\` for details and examples.

@@ -23,7 +23,8 @@ import { reconnectLinkExpiry, verifyReconnectSignature } from '../model/reconnec
 import { buildAuthorizationRequest } from '../oauth/authorization.js';
 import { oauthClient } from '../oauth/client.js';
 import { exchangeCode } from '../oauth/code-exchange.js';
-import type { GuardedFetch } from '../outbound/guarded-fetch.js';
+import type { ProviderEgress } from '../outbound/provider-egress.js';
+import { integrationEgressOf } from '../model/integration-egress.js';
 import type { ProviderEndpoints } from '../providers/provider.js';
 import { messagePage, startPage, type HtmlPage } from './pages.js';
 import { withOutcome } from './return-url.js';
@@ -273,7 +274,7 @@ function finishWithError(session: ConnectSessionRow, error: FlowErrorCode, cooki
   return page(messagePage({ status: 400, title: 'Nothing was connected', tone: 'error', paragraphs: [ERROR_TEXT[error], `Error code: ${error}`] }), cookies);
 }
 
-export async function finishFlow(ctx: AppContext, fetch: GuardedFetch, query: CallbackQuery, cookieHeader: string | undefined): Promise<FlowResponse> {
+export async function finishFlow(ctx: AppContext, egress: ProviderEgress, query: CallbackQuery, cookieHeader: string | undefined): Promise<FlowResponse> {
   const state = query.state;
   if (typeof state !== 'string' || !STATE_SHAPE.test(state)) return page(forgedPage('The answer from the provider did not carry a valid sign-in state.'));
   const stateHash = sha256Hex(state);
@@ -298,6 +299,7 @@ export async function finishFlow(ctx: AppContext, fetch: GuardedFetch, query: Ca
 
   const clientSecret = clientSecretOf(ctx.keyring, integration);
   const endpoints = endpointsFor(ctx, integration, session);
+  const fetch = egress.fetchFor(integrationEgressOf(ctx.keyring, integration));
   const client = oauthClient({ endpoints, clientId: integration.client_id, clientSecret, fetch, allowInsecure: ctx.config.allowPrivateNetwork !== false });
   const codeVerifier = decryptSecret(ctx.keyring, session.code_verifier_enc, codeVerifierPlace(session.id));
   const outcome = await exchangeCode(client, { code: query.code, state, redirectUri: redirectUri(ctx), codeVerifier, params: endpoints.tokenParams });

@@ -2,10 +2,12 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
 import * as retiredGrants from './migrations/0004-retired-grants.js';
+import * as outboundProxy from './migrations/0005-outbound-proxy.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0004-retired-grants': retiredGrants,
+  '0005-outbound-proxy': outboundProxy,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

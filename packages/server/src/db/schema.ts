@@ -28,6 +28,10 @@ export interface IntegrationsTable {
   generation: Generated<number>;
   created_at: CreatedAt;
   updated_at: TimestampDefault;
+  /** NULL (the instance's egress), 'direct', or the proxy URL with its password masked (migration 0005). */
+  outbound_proxy: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The full proxy URL, encrypted; set exactly when outbound_proxy is a URL. */
+  outbound_proxy_enc: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ConnectionsTable {

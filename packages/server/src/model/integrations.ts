@@ -14,6 +14,7 @@ import type { IntegrationRow } from '../db/types.js';
 import { conflict, invalid, notFound, type FieldProblem } from '../errors.js';
 import type { ProviderDescription } from '../providers/provider.js';
 import { newRowId } from './ids.js';
+import { sealOutboundProxy } from './integration-egress.js';
 import { integrationSecretPlace } from './secret-places.js';
 
 export interface IntegrationInput {
@@ -28,6 +29,8 @@ export interface IntegrationInput {
   revoke_url?: string | null;
   client_auth?: 'body' | 'basic';
   refresh?: Partial<RefreshSettings>;
+  /** null: the instance's egress; "direct"; or `http://[user:pass@]host:port` (model/integration-egress.ts). */
+  outbound_proxy?: string | null;
 }
 
 export type IntegrationPatch = Partial<Omit<IntegrationInput, 'key'>>;
@@ -67,8 +70,8 @@ interface ResolvedSettings {
 }
 
 /** Applies defaults and every cross-field rule of API.md; throws one error listing all problems. */
-function resolveSettings(ctx: AppContext, input: IntegrationInput, current?: IntegrationRow): ResolvedSettings {
-  const problems: FieldProblem[] = [];
+function resolveSettings(ctx: AppContext, input: IntegrationInput, current?: IntegrationRow, earlierProblems: FieldProblem[] = []): ResolvedSettings {
+  const problems: FieldProblem[] = [...earlierProblems];
   const provider = ctx.providers.describe(input.provider);
   if (!provider) {
     if (ctx.providers.entry(input.provider)?.refresh_model === 'none') {
@@ -145,11 +148,12 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 }
 
 export async function createIntegration(ctx: AppContext, input: IntegrationInput): Promise<IntegrationRow> {
-  const settings = resolveSettings(ctx, input);
+  const id = newRowId();
+  const egress = sealOutboundProxy(ctx.keyring, id, input.outbound_proxy ?? null);
+  const settings = resolveSettings(ctx, input, undefined, egress.ok ? [] : [egress.problem]);
   if (await findIntegrationByKey(ctx.db.kysely, input.key)) {
     throw conflict('integration_exists', `An integration with key "${input.key}" already exists.`);
   }
-  const id = newRowId();
   try {
     return await insertIntegration(ctx.db.kysely, {
       id,
@@ -162,6 +166,7 @@ export async function createIntegration(ctx: AppContext, input: IntegrationInput
       auth_base_url: settings.authBaseUrl,
       provider_config: JSON.stringify(settings.providerConfig),
       refresh: JSON.stringify(settings.refresh),
+      ...(egress.ok ? egress.columns : {}),
     });
   } catch (error) {
     if (isUniqueViolation(error)) {
@@ -200,7 +205,8 @@ export async function updateIntegration(ctx: AppContext, key: string, patch: Int
     }),
     ...(patch.refresh ? { refresh: patch.refresh } : {}),
   };
-  const settings = resolveSettings(ctx, merged, current);
+  const egress = patch.outbound_proxy === undefined ? null : sealOutboundProxy(ctx.keyring, current.id, patch.outbound_proxy, current);
+  const settings = resolveSettings(ctx, merged, current, egress && !egress.ok ? [egress.problem] : []);
   const identityChanges = (patch.provider !== undefined && patch.provider !== current.provider) ||
     (patch.client_id !== undefined && patch.client_id !== current.client_id);
   if (identityChanges && (await countConnectionsOfIntegration(ctx.db.kysely, current.id)) > 0) {
@@ -219,6 +225,7 @@ export async function updateIntegration(ctx: AppContext, key: string, patch: Int
     auth_base_url: settings.authBaseUrl,
     provider_config: JSON.stringify(settings.providerConfig),
     refresh: JSON.stringify(settings.refresh),
+    ...(egress?.ok ? egress.columns : {}),
   });
   if (!row) throw conflict('concurrent_update', 'The integration changed while this update was applied; retry.');
   return { row, secretChanged };
@@ -251,6 +258,7 @@ export function integrationToApi(row: IntegrationRow, extra: { connection_count?
         }
       : {}),
     refresh,
+    outbound_proxy: row.outbound_proxy,
     status: row.status,
     last_error: row.last_error ?? null,
     ...extra,

@@ -14,6 +14,8 @@ export const connectionSecretPlace = (rowId: string, column: 'access_token_enc' 
 
 export const integrationSecretPlace = (rowId: string): SecretPlace => ({ table: 'integrations', column: 'client_secret_enc', rowId });
 
+export const integrationProxyPlace = (rowId: string): SecretPlace => ({ table: 'integrations', column: 'outbound_proxy_enc', rowId });
+
 export const revocationSecretPlace = (rowId: string, column: 'token_enc' | 'client_secret_enc'): SecretPlace => ({ table: 'revocations', column, rowId });
 
 export const codeVerifierPlace = (rowId: string): SecretPlace => ({ table: 'connect_sessions', column: 'code_verifier_enc', rowId });

@@ -2,7 +2,7 @@
 // classifier and the diagnosis read: the wire fields verbatim, nothing inferred here.
 import * as oauth from 'oauth4webapi';
 import type { GrantType, ProviderFailure } from '../providers/classify.js';
-import { OutboundBlockedError, OutboundRequestError } from '../outbound/errors.js';
+import { OutboundBlockedError, OutboundProxyError, OutboundRequestError } from '../outbound/errors.js';
 
 /** Reads a non-2xx token-endpoint answer (JSON or form-encoded error bodies, or anything else). */
 export async function failureFromResponse(response: Response, grantType: GrantType): Promise<ProviderFailure> {
@@ -41,6 +41,9 @@ export async function failureFromResponse(response: Response, grantType: GrantTy
 
 export function failureFromException(error: unknown, grantType: GrantType): ProviderFailure {
   const base = { grantType, httpStatus: null, error: null, errorDescription: null, bodyWasJson: false };
+  // The outbound proxy failed (unreachable, wrong credentials, no tunnel): nothing reached the
+  // provider, and nothing about the grant is known. Transient, never a dead grant.
+  if (error instanceof OutboundProxyError) return { ...base, kind: 'proxy_error', requestSent: false };
   if (error instanceof OutboundRequestError) {
     return { ...base, kind: error.kind === 'timeout' ? 'timeout' : 'network_error', requestSent: error.requestSent };
   }

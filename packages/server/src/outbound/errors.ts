@@ -20,3 +20,22 @@ export class OutboundRequestError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * The outbound proxy failed before the provider was reached: it could not be connected to, or
+ * it refused to open the tunnel (wrong credentials: 407; the destination unreachable from
+ * it: 5xx). Nothing reached the provider. The message names the proxy by host:port only.
+ */
+export class OutboundProxyError extends Error {
+  override name = 'OutboundProxyError';
+  readonly requestSent = false;
+  constructor(
+    readonly proxy: string,
+    /** The proxy's status when it answered the CONNECT; null when it could not be reached. */
+    readonly proxyStatus: number | null,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(proxyStatus === null ? `outbound proxy ${proxy} unreachable: ${detail}` : `outbound proxy ${proxy} refused the tunnel: ${proxyStatus} ${detail}`, options);
+  }
+}

@@ -7,8 +7,11 @@ export type GrantType = 'refresh_token' | 'authorization_code';
 
 /** What the oauth layer hands over; the wire fields verbatim. */
 export interface ProviderFailure {
-  /** `blocked`: Grantkeeper's outbound policy refused the destination; nothing was sent. */
-  kind: 'oauth_error' | 'http_error' | 'network_error' | 'timeout' | 'blocked';
+  /**
+   * `blocked`: Grantkeeper's outbound policy refused the destination; `proxy_error`: the
+   * outbound proxy could not be reached or refused the tunnel. Nothing was sent for either.
+   */
+  kind: 'oauth_error' | 'http_error' | 'network_error' | 'timeout' | 'blocked' | 'proxy_error';
   grantType: GrantType;
   /** null for network errors, timeouts and blocked destinations */
   httpStatus: number | null;
@@ -68,6 +71,9 @@ export const UNCLASSIFIED_REASON = 'unclassified';
 /** Reason given to a destination the outbound policy refuses; diagnosis turns it into `address_blocked`. */
 export const ADDRESS_BLOCKED_REASON = 'address_blocked';
 
+/** Reason given to a failing outbound proxy: transient, and an alert (the operator's proxy needs a look). */
+export const OUTBOUND_PROXY_REASON = 'outbound_proxy';
+
 /** RFC 6749 §5.2 codes only (plus §4.1.2.1's two transient ones): for the generic OAuth 2.0 provider. */
 export const OAUTH2_CLASSIFICATION_RULES: ClassificationRules = {
   signatures: [],
@@ -98,6 +104,7 @@ export function classifyProviderFailure(f: ProviderFailure, rules: Classificatio
   // Grantkeeper itself refused the destination (the integration's URL resolves to an address
   // the outbound policy blocks): a configuration error that no retry can fix, not the network.
   if (f.kind === 'blocked') return result('integration', ADDRESS_BLOCKED_REASON);
+  if (f.kind === 'proxy_error') return result('transient', OUTBOUND_PROXY_REASON, true);
 
   // 1. A parseable OAuth error decides.
   if (f.error !== null && f.error !== '') {

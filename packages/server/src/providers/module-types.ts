@@ -2,6 +2,7 @@
 // response, and which error signatures mean what.
 import type { DiagnosisTexts } from '../domain/diagnosis.js';
 import type { ClassificationRules, ProviderFailure } from './classify.js';
+import type { ProviderReadiness } from './readiness-types.js';
 
 export interface TokenResponseContext {
   receivedAt: Date;
@@ -61,4 +62,6 @@ export interface ProviderModule {
   namedCause(failure: Pick<ProviderFailure, 'error' | 'errorDescription' | 'grantType'>): NamedCause | null;
   /** Reads the account from an import's `credentials.id_url` (undefined: none given). */
   readImportedAccount(idUrl: string | undefined): ImportedAccount;
+  /** A readiness report against the provider's own requirements (`grantkeeper doctor --<module>`), when it has one. */
+  readiness?: ProviderReadiness;
 }

@@ -20,3 +20,8 @@ export function moduleFor(entry: Pick<ProviderEntry, 'module'> | undefined): Mod
 export function providerModule(providerKey: string): ProviderModule {
   return MODULES[moduleFor(getProvider(providerKey))];
 }
+
+/** The modules that offer a readiness report, by name (the CLI's `doctor --<name>` flags). */
+export function readinessModules(): { name: ModuleName; title: string }[] {
+  return (Object.entries(MODULES) as [ModuleName, ProviderModule][]).flatMap(([name, module]) => (module.readiness ? [{ name, title: module.readiness.title }] : []));
+}

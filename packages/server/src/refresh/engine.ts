@@ -15,10 +15,11 @@ import { completeEvent, resolveOrphanedIntent } from '../db/refresh/intent.js';
 import type { ConnectionRow, IntegrationRow } from '../db/types.js';
 import { notFound } from '../errors.js';
 import { toPublicId } from '../model/ids.js';
+import { integrationEgressOf } from '../model/integration-egress.js';
 import { providerSettingsOf } from '../model/integration-settings.js';
 import { clientSecretOf, connectionSecretPlace } from '../model/secret-places.js';
 import { oauthClient } from '../oauth/client.js';
-import type { GuardedFetch } from '../outbound/guarded-fetch.js';
+import type { ProviderEgress } from '../outbound/provider-egress.js';
 import type { ProviderFailure } from '../providers/classify.js';
 import { answerFromRow } from './answer.js';
 import { callOutcome } from './commit.js';
@@ -48,10 +49,10 @@ export class RefreshEngine implements Refresher {
   private stopping = false;
   hooks: EngineHooks = {};
 
-  /** `fetch`: the instance's outbound client for providers (outbound/clients.ts). */
+  /** `egress`: the instance's outbound client for providers (outbound/clients.ts). */
   constructor(
     private readonly ctx: AppContext,
-    private readonly fetch: GuardedFetch,
+    private readonly egress: ProviderEgress,
   ) {}
 
   // ── entry points ──────────────────────────────────────────────────────────────────────
@@ -158,7 +159,8 @@ export class RefreshEngine implements Refresher {
     }
     const endpoints = ctx.providers.endpoints(providerSettingsOf(integration), row.connection_config);
     const clientSecret = clientSecretOf(ctx.keyring, integration);
-    const client = oauthClient({ endpoints, clientId: integration.client_id, clientSecret, fetch: this.fetch, allowInsecure: ctx.config.allowPrivateNetwork !== false });
+    const fetch = this.egress.fetchFor(integrationEgressOf(ctx.keyring, integration));
+    const client = oauthClient({ endpoints, clientId: integration.client_id, clientSecret, fetch, allowInsecure: ctx.config.allowPrivateNetwork !== false });
     const refreshToken = decryptSecret(ctx.keyring, row.refresh_token_enc, connectionSecretPlace(row.id, 'refresh_token_enc'));
     const call = (trigger: string) => callTokenEndpoint(ctx, { row, integration, client, refreshToken, params: endpoints.tokenParams, trigger });
 

@@ -7,7 +7,9 @@ import { decryptSecret } from '../crypto/envelope.js';
 import { claimDueRevocations } from '../db/revocations/claim-due-revocations.js';
 import { finishRevocation, retryRevocationLater } from '../db/revocations/finish-revocation.js';
 import { oauthClient } from '../oauth/client.js';
-import type { GuardedFetch } from '../outbound/guarded-fetch.js';
+import type { ProviderEgress } from '../outbound/provider-egress.js';
+import { findIntegrationById } from '../db/integrations/find-integration.js';
+import { integrationEgressOf } from '../model/integration-egress.js';
 import { revokeToken } from '../oauth/revoke.js';
 import type { ClientAuth } from '../providers/provider.js';
 import { instanceWorker } from './instance-worker.js';
@@ -16,7 +18,7 @@ import type { PeriodicWorker } from './periodic.js';
 export class RevocationWorker {
   readonly worker: PeriodicWorker<number>;
 
-  constructor(private readonly ctx: AppContext, private readonly fetch: GuardedFetch) {
+  constructor(private readonly ctx: AppContext, private readonly egress: ProviderEgress) {
     this.worker = instanceWorker(ctx, {
       name: 'revocations',
       intervalMs: ctx.config.revocation.pollIntervalMs,
@@ -55,6 +57,8 @@ export class RevocationWorker {
     const token = decryptSecret(ctx.keyring, row.token_enc, revocationSecretPlace(row.id, 'token_enc'));
     const secret = row.client_secret_enc ? decryptSecret(ctx.keyring, row.client_secret_enc, revocationSecretPlace(row.id, 'client_secret_enc')) : null;
     const auth = (row.client_auth ?? 'none') as ClientAuth | 'none';
+    // The integration's own egress while it exists; a deleted integration's grants leave by the instance's.
+    const integration = row.integration_id ? await findIntegrationById(ctx.db.kysely, row.integration_id) : undefined;
     const client = oauthClient({
       endpoints: {
         authorizationUrl: row.revoke_url,
@@ -67,7 +71,7 @@ export class RevocationWorker {
       },
       clientId: row.client_id,
       clientSecret: auth === 'none' ? null : secret,
-      fetch: this.fetch,
+      fetch: this.egress.fetchFor(integrationEgressOf(ctx.keyring, integration)),
       allowInsecure: ctx.config.allowPrivateNetwork !== false,
     });
     const outcome = await revokeToken(client, token, row.token_type_hint === 'access_token' ? 'access_token' : 'refresh_token');

@@ -6,12 +6,12 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { beginFlow, finishFlow, showReconnectPage, showStartPage, type CallbackQuery, type FlowResponse } from '../../connect/flow.js';
 import { createConnectSession } from '../../connect/sessions.js';
-import type { GuardedFetch } from '../../outbound/guarded-fetch.js';
+import type { ProviderEgress } from '../../outbound/provider-egress.js';
 import { ConnectionConfigSchema, EndUserSchema, Timestamp, problemResponses } from '../schemas.js';
 
 interface ConnectDeps {
   /** The instance's outbound client for providers (the code exchange goes through it). */
-  providerFetch: GuardedFetch;
+  providerFetch: ProviderEgress;
   /** Sends queued revocations now (a dead grant's token, before the user re-authorizes). */
   revokeQueued?: () => Promise<unknown>;
 }

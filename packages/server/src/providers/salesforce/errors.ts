@@ -19,7 +19,12 @@ export const SALESFORCE_WIRE_ERRORS = {
     { error: 'invalid_grant', description: 'inactive organization' },
     { error: 'inactive_org' }, // older documented code, description "organization is locked, closed, or suspended"
   ],
-  ipRestricted: [{ error: 'invalid_grant', description: 'IP restricted or invalid login hours' }],
+  ipRestricted: [
+    { error: 'invalid_grant', description: 'IP restricted or invalid login hours' },
+    // The app's Refresh Token IP Allowlist refusing the caller's address (third-party reports;
+    // Salesforce documents the block, not its wire text).
+    { error: 'invalid_grant', description: 'ip restricted by app developer' },
+  ],
   notApproved: [{ error: 'invalid_grant', description: "user hasn't approved this consumer" }],
   /**
    * Since Summer '24 Salesforce rejects a refresh while another one with the same refresh token

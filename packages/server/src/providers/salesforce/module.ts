@@ -11,6 +11,7 @@ import { SALESFORCE_WIRE_ERRORS as SF } from './errors.js';
 import { parseIdentityUrl } from './ids.js';
 import { grantedScopes, refreshTokenExpiry } from '../generic/module.js';
 import type { GrantUpdate, NamedCause, ProviderModule } from '../module-types.js';
+import { SALESFORCE_READINESS } from './readiness.js';
 import { SALESFORCE_DIAGNOSIS_TEXTS } from './texts.js';
 
 /** The answers that say why a grant was refused (salesforce-oauth-spec.md §4), in the order they are read. */
@@ -39,6 +40,7 @@ function checkSignature(body: Record<string, unknown>, clientSecret: string | nu
 export const salesforceModule: ProviderModule = {
   classificationRules: SALESFORCE_CLASSIFICATION_RULES,
   diagnosisTexts: SALESFORCE_DIAGNOSIS_TEXTS,
+  readiness: SALESFORCE_READINESS,
   namedCause(failure) {
     for (const [cause, patterns] of NAMED_CAUSES) if (matchesAnyWireError(failure, patterns)) return cause;
     return null;

@@ -1,6 +1,6 @@
-// Per-connection login hosts (`connection_config.login_host`) are real provider hosts such as
-// test.salesforce.com. A local emulator listens on 127.0.0.1, so development and tests map such
-// a host to the base URL that stands in for it. The mapping only changes where calls for an
+// Per-connection login hosts (`connection_config.login_host`) are real provider hosts, such as
+// a provider's sandbox login host. A local emulator listens on 127.0.0.1, so development and
+// tests map such a host to the base URL that stands in for it. The mapping only changes where calls for an
 // already validated host go; production leaves it unset.
 import type { EnvReader } from './env-reader.js';
 

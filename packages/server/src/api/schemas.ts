@@ -62,6 +62,9 @@ const IntegrationFields = {
   revoke_url: Type.Optional(Nullable(Url)),
   client_auth: Type.Optional(Type.Union([Type.Literal('body'), Type.Literal('basic')])),
   refresh: Type.Optional(RefreshSettingsInput),
+  client_secret_overlap_s: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 31_536_000, description: 'How long a replaced client_secret stays usable (staged secrets); default 86400, 0 drops it at once.' }),
+  ),
 };
 
 export const IntegrationCreateBody = Type.Object({ key: IntegrationKey, ...IntegrationFields }, { additionalProperties: false });
@@ -94,6 +97,8 @@ export const IntegrationSchema = Type.Object(
       max_per_s: Type.Integer(),
       keep_warm: Type.Boolean(),
     }),
+    client_secret_overlap_s: Type.Integer(),
+    previous_client_secret_expires_at: Nullable(Timestamp),
     status: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
     last_error: LastErrorSchema,
     connection_count: Type.Optional(Type.Integer()),

@@ -60,6 +60,8 @@ export interface ClassificationRules {
   readonly rateLimitErrors: readonly string[];
   /** Statuses that are transient without an OAuth error; every 5xx is too. */
   readonly transientHttpStatuses: readonly number[];
+  /** Codes that mean the client secret itself was refused (a staged secret may work instead). */
+  readonly clientSecretErrors: readonly string[];
 }
 
 /** Reason given to anything nobody knows; diagnosis turns it into `unclassified_error`. */
@@ -76,6 +78,7 @@ export const OAUTH2_CLASSIFICATION_RULES: ClassificationRules = {
   permanentErrors: ['invalid_grant'],
   rateLimitErrors: [],
   transientHttpStatuses: [408, 425, 429],
+  clientSecretErrors: ['invalid_client'],
 };
 
 /** Adds a provider's entries to a base rule set (signatures of the addition come first). */
@@ -87,7 +90,13 @@ export function mergeClassificationRules(base: ClassificationRules, add: Partial
     permanentErrors: union(base.permanentErrors, add.permanentErrors),
     rateLimitErrors: union(base.rateLimitErrors, add.rateLimitErrors),
     transientHttpStatuses: union(base.transientHttpStatuses, add.transientHttpStatuses),
+    clientSecretErrors: union(base.clientSecretErrors, add.clientSecretErrors),
   };
+}
+
+/** Whether an answer refuses the client secret the call was made with. */
+export function rejectsClientSecret(f: Pick<ProviderFailure, 'error'>, rules: ClassificationRules): boolean {
+  return f.error !== null && rules.clientSecretErrors.includes(f.error);
 }
 
 /** `rules`: the provider module's (ctx.providers.classify picks them by provider key). */

@@ -12,4 +12,6 @@ export const SALESFORCE_CLASSIFICATION_RULES: ClassificationRules = mergeClassif
   // it: grant-level (other orgs work), never an end-user re-auth by itself (re-probed).
   permanentErrors: ['inactive_user', 'inactive_org', ...SALESFORCE_WIRE_ERRORS.appNotInstalled.map((p) => p.error)],
   rateLimitErrors: ['rate_limit_exceeded'],
+  // The older documented code for a wrong consumer secret (salesforce-oauth-spec.md §3.3).
+  clientSecretErrors: ['invalid_client_credentials'],
 });

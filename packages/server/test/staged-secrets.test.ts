@@ -119,6 +119,28 @@ describe.each(BACKENDS)('staged client secrets on %s', (backend) => {
     expect(refused()).toBe(before + 1);
   });
 
+  test('a dead grant behind a refused secret: the other secret is used for the confirming retry too, and the grant is diagnosed as usual', async () => {
+    const grant = await rig.importGrant(rig.user().username);
+    expect((await token(grant.id)).status).toBe(200);
+    const s6 = newSecret();
+    const accepted = await currentSecret();
+    await patchSecret(s6);
+    await until('the re-probe after the change settled', async () => (await currentSecret()) === accepted);
+    rig.emu.stageClientSecret(rig.clientId, s6);
+    rig.emu.applyStagedClientSecret(rig.clientId);
+    rig.emu.revokeApproval(grant.refreshToken);
+    const before = refused();
+    const expired = () => rig.emu.stats().token_errors['invalid_grant/expired access/refresh token'] ?? 0;
+    const expiredBefore = expired();
+    const res = await token(grant.id);
+    expect(res.status).toBe(409);
+    expect(res.body.diagnosis.code).toBe('revoked');
+    // One refusal of the old secret; the answer and its confirmation both came with the new one.
+    expect(refused()).toBe(before + 1);
+    expect(expired()).toBe(expiredBefore + 2);
+    expect(await currentSecret()).toBe(s6);
+  });
+
   test('once the overlap is over only the current secret is tried, and retention wipes the old one', async () => {
     const { id } = await rig.importGrant(rig.user().username);
     expect((await token(id)).status).toBe(200);

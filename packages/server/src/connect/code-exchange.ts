@@ -8,7 +8,7 @@ import { clientSecretsOf, promoteFallbackSecret } from '../model/client-secrets.
 import { oauthClient, type OAuthClient } from '../oauth/client.js';
 import type { TokenOutcome } from '../oauth/refresh-grant.js';
 import type { GuardedFetch } from '../outbound/guarded-fetch.js';
-import { rejectsClientSecret } from '../providers/classify.js';
+import { acceptsClientSecret, rejectsClientSecret } from '../providers/classify.js';
 import type { ProviderEndpoints } from '../providers/provider.js';
 
 export async function exchangeWithClientSecrets(
@@ -25,7 +25,7 @@ export async function exchangeWithClientSecrets(
   const rules = ctx.providers.module(integration.provider).classificationRules;
   if (first.ok || secrets.fallback === null || !rejectsClientSecret(first.failure, rules)) return { outcome: first, clientSecret: secrets.current };
   const second = await exchange(clientFor(secrets.fallback));
-  if (second.ok && (await promoteFallbackSecret(ctx, integration))) {
+  if (acceptsClientSecret(second, rules) && (await promoteFallbackSecret(ctx, integration))) {
     ctx.log.info({ integration: integration.key }, 'the other client secret worked where the current one was refused: it is now current');
   }
   return { outcome: second, clientSecret: secrets.fallback };

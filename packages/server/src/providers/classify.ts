@@ -99,6 +99,15 @@ export function rejectsClientSecret(f: Pick<ProviderFailure, 'error'>, rules: Cl
   return f.error !== null && rules.clientSecretErrors.includes(f.error);
 }
 
+/**
+ * Whether an answer shows the client secret was accepted: a token, or an OAuth error about
+ * something else (the grant, the user …). No answer at all shows nothing.
+ */
+export function acceptsClientSecret(outcome: { ok: true } | { ok: false; failure: Pick<ProviderFailure, 'kind' | 'error'> }, rules: ClassificationRules): boolean {
+  if (outcome.ok) return true;
+  return outcome.failure.kind === 'oauth_error' && !rejectsClientSecret(outcome.failure, rules);
+}
+
 /** `rules`: the provider module's (ctx.providers.classify picks them by provider key). */
 export function classifyProviderFailure(f: ProviderFailure, rules: ClassificationRules): Classification {
   const rateLimited = f.httpStatus === 429 || (f.error !== null && rules.rateLimitErrors.includes(f.error));

@@ -166,8 +166,10 @@ export class RefreshEngine implements Refresher {
     let clientSecret = secrets.current;
     const callWith = (secret: string | null, trigger: string) =>
       callTokenEndpoint(ctx, { row, integration, client: clientFor(secret), refreshToken, params: endpoints.tokenParams, trigger });
-    // A refusal of the client secret is retried once with a staged one (secret-fallback.ts).
+    // A refusal of the client secret is retried once with the other one (secret-fallback.ts);
+    // once the other one answered, the attempt keeps to it.
     const call = async (trigger: string) => {
+      if (clientSecret !== secrets.current) return callWith(clientSecret, trigger);
       const answered = await withSecretFallback(ctx, integration, secrets, await callWith(clientSecret, trigger), (other) => callWith(other, 'retry'));
       clientSecret = answered.secret;
       return answered.call;

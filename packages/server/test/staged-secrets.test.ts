@@ -51,6 +51,8 @@ describe.each(BACKENDS)('staged client secrets on %s', (backend) => {
     const patched = await patchSecret(s2);
     expect(patched.client_secret_overlap_s).toBe(86_400);
     expect(Date.parse(patched.previous_client_secret_expires_at) - Date.now()).toBeGreaterThan(86_000_000);
+    // Sending the same secret again (a retried request) does not end or restart the overlap.
+    expect((await patchSecret(s2)).previous_client_secret_expires_at).toBe(patched.previous_client_secret_expires_at);
     expect((await token(id)).status).toBe(200);
     rig.emu.applyStagedClientSecret(rig.clientId);
     expect((await token(id)).status).toBe(200);

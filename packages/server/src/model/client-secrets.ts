@@ -28,15 +28,18 @@ export function clientSecretsOf(keyring: Keyring, integration: SecretColumns, no
 
 /**
  * The columns a change of `client_secret` writes: the new secret, and the replaced one kept for
- * `overlapS` seconds (none when there was none, it is unchanged, or the overlap is 0).
+ * `overlapS` seconds. Setting the current secret again leaves a kept one alone (a retried
+ * request must not end an overlap); an overlap of 0 drops it at once.
  */
 export function clientSecretChange(keyring: Keyring, integration: SecretColumns, secret: string, overlapS: number, now: Date = new Date()) {
   const { current } = clientSecretsOf(keyring, integration, now);
-  const keep = current !== null && current !== secret && overlapS > 0;
+  const client_secret_enc = encryptSecret(keyring, secret, integrationSecretPlace(integration.id));
+  if (overlapS === 0 || current === null) return { client_secret_enc, previous_client_secret_enc: null, previous_client_secret_expires_at: null };
+  if (current === secret) return { client_secret_enc };
   return {
-    client_secret_enc: encryptSecret(keyring, secret, integrationSecretPlace(integration.id)),
-    previous_client_secret_enc: keep ? encryptSecret(keyring, current, integrationSecretPlace(integration.id, 'previous_client_secret_enc')) : null,
-    previous_client_secret_expires_at: keep ? new Date(now.getTime() + overlapS * 1000) : null,
+    client_secret_enc,
+    previous_client_secret_enc: encryptSecret(keyring, current, integrationSecretPlace(integration.id, 'previous_client_secret_enc')),
+    previous_client_secret_expires_at: new Date(now.getTime() + overlapS * 1000),
   };
 }
 

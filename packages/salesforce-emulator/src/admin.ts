@@ -2,7 +2,7 @@ import type { EmulatorContext } from './context.js';
 import { effectivePolicy, revokeApproval } from './grants.js';
 import { isSalesforceId, newOpaqueToken, newSalesforceId, to18 } from './ids.js';
 import { parsePolicyOverrides, type PolicyOverrides } from './policies.js';
-import type { AppMode, AppRecord, ApprovalRecord, OrgRecord, UserRecord } from './state.js';
+import type { AppMode, AppRecord, AppType, ApprovalRecord, OrgRecord, UserRecord } from './state.js';
 
 /**
  * What an administrator (or a test) does to the emulated world: apps, orgs, users
@@ -70,6 +70,9 @@ export function createApp(ctx: EmulatorContext, raw: Raw): AppRecord {
   const app: AppRecord = {
     clientId,
     clientSecret: optionalString(raw, 'clientSecret', 'client_secret') ?? '',
+    stagedClientSecret: null,
+    stagedSecretAccepted: pick(raw, 'stagedSecretAccepted', 'staged_secret_accepted') !== false,
+    appType: appTypeOf(raw) ?? 'connected_app',
     name: optionalString(raw, 'name', 'name') ?? clientId,
     mode: modeValue as AppMode,
     callbackUrls,
@@ -82,6 +85,13 @@ export function createApp(ctx: EmulatorContext, raw: Raw): AppRecord {
   };
   ctx.state.apps.set(clientId, app);
   return app;
+}
+
+function appTypeOf(raw: Raw): AppType | undefined {
+  const value = pick(raw, 'appType', 'app_type');
+  if (value === undefined) return undefined;
+  if (value !== 'connected_app' && value !== 'external_client_app') throw new InputError('app_type must be "connected_app" or "external_client_app"');
+  return value;
 }
 
 /** Changes an app's settings; only the keys given change. */
@@ -97,6 +107,9 @@ export function updateApp(ctx: EmulatorContext, clientId: string, raw: Raw): App
   if (defaultScopes) app.defaultScopes = defaultScopes;
   const introspectAll = pick(raw, 'introspectAll', 'introspect_all');
   if (typeof introspectAll === 'boolean') app.introspectAll = introspectAll;
+  app.appType = appTypeOf(raw) ?? app.appType;
+  const stagedAccepted = pick(raw, 'stagedSecretAccepted', 'staged_secret_accepted');
+  if (typeof stagedAccepted === 'boolean') app.stagedSecretAccepted = stagedAccepted;
   Object.assign(app.policy, policyOf(raw));
   return app;
 }

@@ -6,7 +6,9 @@ import { issueCodeDirectly } from './endpoints/authorize.js';
 import { createApproval, issueAccessToken, makeIdToken, revokeApproval, tokenResponseBody } from './grants.js';
 import type { PolicyOverrides, RefreshTokenPolicy } from './policies.js';
 import { parseAllowlistError, parseRanges, type IpRange } from './refresh-token-ip-allowlist.js';
-import type { AppMode, AppRecord } from './state.js';
+import type { AppMode, AppRecord, AppType } from './state.js';
+import { applyStagedClientSecret, discardStagedClientSecret, stageClientSecret } from './consumer-secrets.js';
+import { installApp, uninstallApp } from './installations.js';
 import type { RequestLogEntry } from './request-log.js';
 import type { EmulatorStats } from './stats.js';
 import type { EndpointName, FaultSpec, RateLimitSpec } from './traffic.js';
@@ -29,6 +31,10 @@ export interface AppInput extends PolicyOverrides {
   defaultScopes?: string[];
   introspectAll?: boolean;
   refreshTokenPolicy?: RefreshTokenPolicy;
+  /** 'connected_app' (default) or 'external_client_app': Salesforce words some refusals differently. */
+  appType?: AppType;
+  /** Whether a staged consumer secret already works beside the current one (default true). */
+  stagedSecretAccepted?: boolean;
 }
 
 export interface OrgInput extends PolicyOverrides {
@@ -125,6 +131,25 @@ export class SalesforceEmulatorControls {
   }
   unblockApp(clientId: string, options: { orgId?: string } = {}): void {
     admin.unblockApp(this.ctx, clientId, options.orgId);
+  }
+  /** Installs the app in an org (the default state). */
+  installApp(clientId: string, orgId: string): void {
+    installApp(this.ctx, clientId, orgId);
+  }
+  /** Uninstalls it: an External Client App then answers app_not_found; a Connected App's tokens die. Returns approvals revoked. */
+  uninstallApp(clientId: string, orgId: string): number {
+    return uninstallApp(this.ctx, clientId, orgId);
+  }
+  /** Stages a new consumer secret beside the current one. */
+  stageClientSecret(clientId: string, secret: string): AppView {
+    return this.view(stageClientSecret(this.ctx, clientId, secret));
+  }
+  /** The staged secret becomes the only one; the old one stops working at once. */
+  applyStagedClientSecret(clientId: string): AppView {
+    return this.view(applyStagedClientSecret(this.ctx, clientId));
+  }
+  discardStagedClientSecret(clientId: string): AppView {
+    return this.view(discardStagedClientSecret(this.ctx, clientId));
   }
 
   // Orgs

@@ -20,6 +20,7 @@ export type OAuthErrorKind =
   | 'authentication_failure'
   | 'user_not_approved'
   | 'rate_limited'
+  | 'app_not_installed'
   | 'unknown_error';
 
 export interface OAuthErrorBody {
@@ -56,6 +57,10 @@ export const SALESFORCE_ERRORS: Record<OAuthErrorKind, WireError> = {
   ip_restricted: invalidGrant('IP restricted or invalid login hours'),
   authentication_failure: invalidGrant('authentication failure'),
   user_not_approved: invalidGrant("user hasn't approved this consumer"),
+  // An External Client App with no installation in the user's org. Wire text [CODE]: quoted in
+  // dust-tt/dust#26727 (refresh) and third-party setup guides (JWT flow); not in Salesforce's
+  // docs. The 400 status is [INF], like every other token-endpoint error.
+  app_not_installed: { status: 400, body: { error: 'app_not_found', error_description: 'External client app is not installed in this org' } },
   // Status on the token endpoint is [INF]; `rateLimitStyle: '429'` switches it.
   rate_limited: { status: 400, body: { error: 'rate_limit_exceeded', error_description: 'number of logins exceeded' } },
   unknown_error: { status: 500, body: { error: 'unknown_error', error_description: 'retry your request' } },
@@ -91,6 +96,7 @@ export const GENERIC_ERRORS: Record<OAuthErrorKind, WireError> = {
   authentication_failure: genericInvalidGrant('the user credentials changed'),
   user_not_approved: genericInvalidGrant('the user has not approved this client'),
   rate_limited: { status: 429, body: { error: 'rate_limit_exceeded', error_description: 'too many requests' } },
+  app_not_installed: genericInvalidGrant('the client is not enabled for this tenant'),
   unknown_error: { status: 500, body: { error: 'server_error', error_description: 'temporary failure' } },
 };
 
@@ -111,6 +117,9 @@ export const AUTHORIZE_ERRORS = {
   // [INF] The real page is OAUTH_APPROVAL_ERROR_GENERIC; a redirect is easier to test against.
   user_not_approved: { error: 'access_denied', error_description: "user hasn't approved this consumer" },
   app_blocked: { error: 'access_denied', error_description: 'application is blocked' },
+  // An External Client App not installed in the user's org (`notInstalledAuthorizeError` picks the code).
+  app_not_installed: { error: 'app_not_found', error_description: 'External client app is not installed in this org' },
+  app_not_installed_reported: { error: 'OAUTH_EC_APP_NOT_FOUND', error_description: 'External client app is not installed in this org' },
   rate_limited: { error: 'rate_limit_exceeded', error_description: 'number of logins exceeded' },
 } as const satisfies Record<string, OAuthErrorBody>;
 

@@ -169,7 +169,13 @@ export interface IssuedTokens {
  * The token response body, key order as in the real dump (spec §2.5). Generic apps
  * get the RFC 6749 §5.1 shape with expires_in instead.
  */
-export function tokenResponseBody(ctx: EmulatorContext, app: AppRecord, user: UserRecord, issued: IssuedTokens): Record<string, string | number> {
+export function tokenResponseBody(
+  ctx: EmulatorContext,
+  app: AppRecord,
+  user: UserRecord,
+  issued: IssuedTokens,
+  signingSecret: string = app.clientSecret,
+): Record<string, string | number> {
   const { access } = issued;
   if (app.mode === 'generic') {
     const body: Record<string, string | number> = {
@@ -187,7 +193,7 @@ export function tokenResponseBody(ctx: EmulatorContext, app: AppRecord, user: Us
   const body: Record<string, string> = { access_token: access.token };
   if (issued.refreshToken) body.refresh_token = issued.refreshToken;
   // signature = base64(HMAC-SHA256(client_secret, id + issued_at)) (spec §2.6).
-  body.signature = createHmac('sha256', app.clientSecret).update(id + issuedAt).digest('base64');
+  body.signature = createHmac('sha256', signingSecret).update(id + issuedAt).digest('base64');
   body.scope = access.scope;
   if (issued.idToken) body.id_token = issued.idToken;
   // As configured: an org's instance URL may carry the old trailing slash on purpose.

@@ -22,7 +22,7 @@ export type { RequestLogEntry } from './request-log.js';
 export type { FaultSpec, RateLimitSpec, EndpointName } from './traffic.js';
 export { DEFAULT_POLICY, type PolicySettings, type PolicyOverrides, type RefreshTokenPolicy } from './policies.js';
 export type { EmulatorSeed } from './seed.js';
-export type { AppMode } from './state.js';
+export type { AppMode, AppType } from './state.js';
 export { to18, caseSafeSuffix, isSalesforceId } from './ids.js';
 export {
   SALESFORCE_ERRORS,

@@ -55,6 +55,18 @@ export interface PolicySettings {
   revokeErrorFormat: 'json' | 'form';
   /** The token endpoint's rate-limit answer: 400 rate_limit_exceeded (default, [INF]) or 429. */
   rateLimitStyle: '400' | '429';
+  /**
+   * Whether the app is installed in the org (External Client Apps must be; so must every app once
+   * API Access Control is on). Set per org with `setOrgPolicy(org, { appInstalled }, { clientId })`
+   * or installApp / uninstallApp. What an uninstalled app gets depends on its `appType`.
+   */
+  appInstalled: boolean;
+  /**
+   * The `error` an External Client App not installed in the org gets at authorize. Default
+   * `app_not_found` (the token endpoint's code, [INF] for this endpoint); `OAUTH_EC_APP_NOT_FOUND`
+   * is the code users report seeing after logging in ([CODE], its delivery unconfirmed).
+   */
+  notInstalledAuthorizeError: 'app_not_found' | 'OAUTH_EC_APP_NOT_FOUND';
 }
 
 export const DEFAULT_POLICY: Readonly<PolicySettings> = Object.freeze({
@@ -80,6 +92,8 @@ export const DEFAULT_POLICY: Readonly<PolicySettings> = Object.freeze({
   legacyErrorCodes: false,
   revokeErrorFormat: 'json',
   rateLimitStyle: '400',
+  appInstalled: true,
+  notInstalledAuthorizeError: 'app_not_found',
 } satisfies PolicySettings);
 
 export type PolicyOverrides = Partial<PolicySettings>;
@@ -169,6 +183,8 @@ const SNAKE_TO_POLICY_KEY: Record<string, keyof PolicySettings> = {
   legacy_error_codes: 'legacyErrorCodes',
   revoke_error_format: 'revokeErrorFormat',
   rate_limit_style: 'rateLimitStyle',
+  app_installed: 'appInstalled',
+  not_installed_authorize_error: 'notInstalledAuthorizeError',
 };
 
 const ENUMS: Partial<Record<keyof PolicySettings, readonly unknown[]>> = {
@@ -180,6 +196,7 @@ const ENUMS: Partial<Record<keyof PolicySettings, readonly unknown[]>> = {
   concurrentRefresh: ['reject', 'allow'],
   revokeErrorFormat: ['json', 'form'],
   rateLimitStyle: ['400', '429'],
+  notInstalledAuthorizeError: ['app_not_found', 'OAUTH_EC_APP_NOT_FOUND'],
 };
 
 /**

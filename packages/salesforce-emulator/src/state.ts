@@ -5,10 +5,24 @@ import type { RefreshTokenIpAllowlist } from './refresh-token-ip-allowlist.js';
 
 export type AppMode = 'salesforce' | 'generic';
 
+/**
+ * A Connected App (the classic kind) or an External Client App (the only kind new apps can be
+ * since Spring '26). Salesforce words some refusals differently for the two.
+ */
+export type AppType = 'connected_app' | 'external_client_app';
+
 export interface AppRecord {
   clientId: string;
   /** Empty string for a public client (no secret). */
   clientSecret: string;
+  /**
+   * A new consumer secret staged beside the current one (External Client App staged OAuth
+   * credentials); null when none is staged. Applying it makes it the only secret.
+   */
+  stagedClientSecret: string | null;
+  /** Whether the token endpoint already accepts the staged secret (default true, [3P]). */
+  stagedSecretAccepted: boolean;
+  appType: AppType;
   name: string;
   mode: AppMode;
   callbackUrls: string[];

@@ -8,6 +8,10 @@ export interface AppView {
   client_id: string;
   name: string;
   mode: 'salesforce' | 'generic';
+  app_type: 'connected_app' | 'external_client_app';
+  /** Whether a consumer secret is staged (its value is never shown). */
+  staged_secret: boolean;
+  staged_secret_accepted: boolean;
   callback_urls: string[];
   scopes: string[];
   default_scopes: string[];
@@ -25,6 +29,9 @@ export function appView(app: AppRecord, defaults: PolicyOverrides = {}): AppView
     client_id: app.clientId,
     name: app.name,
     mode: app.mode,
+    app_type: app.appType,
+    staged_secret: app.stagedClientSecret !== null,
+    staged_secret_accepted: app.stagedSecretAccepted,
     callback_urls: [...app.callbackUrls],
     scopes: [...app.scopes],
     default_scopes: [...app.defaultScopes],

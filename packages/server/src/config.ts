@@ -5,6 +5,7 @@
 import { EnvReader, type Env } from './config/env-reader.js';
 import { readHardeningConfig, type HardeningConfig } from './config/hardening.js';
 import { readOutboundProxyConfig, type OutboundProxyConfig } from './config/outbound-proxy.js';
+import { readLoginHostsConfig, type LoginHostsConfig } from './config/login-hosts.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -114,6 +115,7 @@ export interface Config {
     sessionTtlS: number;
   };
   hardening: HardeningConfig;
+  loginHosts: LoginHostsConfig;
 }
 
 export class ConfigError extends Error {
@@ -258,6 +260,7 @@ export function loadConfig(env: Env = process.env): Config {
       sessionTtlS: r.int('UI_SESSION_TTL_S', 12 * 3_600, { min: 1, max: 30 * 86_400 }),
     },
     hardening: readHardeningConfig(r),
+    loginHosts: readLoginHostsConfig(r),
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);

@@ -62,11 +62,12 @@ export async function createContext(options: ServerOptions): Promise<{ ctx: AppC
       apiKeys,
       log,
       metrics: createMetrics(),
-      providers: new ProviderRegistry(),
+      providers: new ProviderRegistry({ hostOrigins: config.loginHosts.overrides }),
       tokenCache: new TokenCache(config.cache.maxEntries, config.cache.ttlMs),
       devKeysInUse,
     };
     ctx.metrics.setConnectionCounter(() => countConnectionsByStatus(db.kysely));
+    if (config.loginHosts.overrides.size > 0) log.warn({ hosts: [...config.loginHosts.overrides.keys()] }, 'GRANTKEEPER_LOGIN_HOST_OVERRIDES is set: calls for these login hosts go elsewhere (development and tests only)');
     return { ctx, lock: db.lock, generatedApiKey: generated };
   } catch (error) {
     await db.close().catch(() => {});

@@ -194,7 +194,7 @@ describe('connection_config and URL rendering', () => {
 
   it('lists the variables', () => {
     expect(templateVariables(tenanted()).map((v) => v.name)).toEqual(['shop', 'tenant']);
-    expect(templateVariables(getProvider('salesforce')!).map((v) => v.name)).toEqual(['auth_base_url']);
+    expect(templateVariables(getProvider('salesforce')!).map((v) => v.name)).toEqual(['auth_base_url', 'login_host']);
   });
 
   it('renders good inputs, refresh_url falling back to token_url', () => {

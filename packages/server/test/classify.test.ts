@@ -146,7 +146,8 @@ describe('rules as data', () => {
       ['invalid_client', 'invalid_client_credentials', 'invalid_client_id', 'invalid_request', 'invalid_scope', 'unauthorized_client', 'unsupported_grant_type'],
     );
     expect([...SF.transientErrors].sort()).toEqual(['rate_limit_exceeded', 'server_error', 'temporarily_unavailable', 'unknown_error']);
-    expect([...SF.permanentErrors].sort()).toEqual(['inactive_org', 'inactive_user', 'invalid_grant']);
+    // app_not_found (and the OAUTH_EC_APP_NOT_FOUND code reported at authorize): an app missing from the grant's org.
+    expect([...SF.permanentErrors].sort()).toEqual(['OAUTH_EC_APP_NOT_FOUND', 'app_not_found', 'inactive_org', 'inactive_user', 'invalid_grant']);
     for (const list of ['integrationErrors', 'transientErrors', 'permanentErrors', 'rateLimitErrors', 'transientHttpStatuses'] as const) {
       for (const item of RFC[list]) expect(SF[list], list).toContain(item);
     }

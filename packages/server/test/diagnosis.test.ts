@@ -52,6 +52,7 @@ describe('each Salesforce wire error → class → diagnosis (no other evidence)
     ['inactive_org', 'organization is locked, closed, or suspended', 'permanent', 'org_inactive', 'org_admin', 'certain'],
     ['invalid_grant', 'IP restricted or invalid login hours', 'permanent', 'ip_restricted', 'org_admin', 'certain'],
     ['invalid_grant', "user hasn't approved this consumer", 'permanent', 'not_approved', 'org_admin', 'certain'],
+    ['app_not_found', 'External client app is not installed in this org', 'permanent', 'app_not_installed', 'org_admin', 'certain'],
     ['invalid_grant', 'expired authorization code', 'transient', 'provider_unavailable', 'nobody_transient', 'certain'],
     ['invalid_client_id', 'client identifier invalid', 'integration', 'client_credentials_invalid', 'developer', 'certain'],
     ['invalid_client', 'invalid client credentials', 'integration', 'client_credentials_invalid', 'developer', 'certain'],
@@ -184,8 +185,10 @@ describe('rule order: the first match wins', () => {
       'credentials_changed',
       'user_inactive',
       'org_inactive',
+      'refresh_ip_blocked',
       'ip_restricted',
       'not_approved',
+      'app_not_installed',
       'revoked',
       'client_credentials_invalid',
       'grant_type_unsupported',
@@ -211,6 +214,8 @@ describe('texts', () => {
     org_inactive: 'org_admin',
     ip_restricted: 'org_admin',
     not_approved: 'org_admin',
+    app_not_installed: 'org_admin',
+    refresh_ip_blocked: 'developer',
     revoked: 'end_user',
     client_credentials_invalid: 'developer',
     grant_type_unsupported: 'developer',
@@ -264,7 +269,7 @@ describe('texts', () => {
 describe('isAdminFixable', () => {
   it('is true exactly for the codes an org admin can fix without the end user', () => {
     const fixable = Object.keys(SALESFORCE_DIAGNOSIS_TEXTS).filter((c) => isAdminFixable(c as DiagnosisCode));
-    expect(fixable.sort()).toEqual(['ip_restricted', 'not_approved', 'org_inactive', 'org_wide_revocation', 'user_inactive']);
+    expect(fixable.sort()).toEqual(['app_not_installed', 'ip_restricted', 'not_approved', 'org_inactive', 'org_wide_revocation', 'refresh_ip_blocked', 'user_inactive']);
   });
 });
 

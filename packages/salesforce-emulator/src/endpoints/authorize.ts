@@ -5,6 +5,7 @@ import { appLevelPolicy, effectivePolicy, isAppBlocked } from '../grants.js';
 import { newAuthorizationCode, newOpaqueToken } from '../ids.js';
 import { parseCookies, parseForm, redirect, sendText, type RequestInfo } from '../http.js';
 import { renderErrorPage, renderLoginPage } from '../login-page.js';
+import type { PolicySettings } from '../policies.js';
 import type { AppRecord, PendingAuthorization, UserRecord } from '../state.js';
 
 /**
@@ -135,6 +136,7 @@ function complete(ctx: EmulatorContext, r: RequestInfo, app: AppRecord, pending:
   if (!org || !org.active) failure = 'inactive_org';
   else if (!user.active || user.frozen) failure = 'inactive_user';
   else if (isAppBlocked(app, org.orgId)) failure = 'app_blocked';
+  else if (!policy.appInstalled) failure = notInstalledFailure(app, policy);
   else if (policy.ipRelaxation !== 'relax' && !isIpAllowed(org, user, r.clientIp)) failure = 'ip_restricted';
   else if (policy.permittedUsers === 'admin_approved' && !user.permittedApps.has(app.clientId)) failure = 'user_not_approved';
   else if (policy.requirePkce && !pending.codeChallenge) failure = 'missing_code_challenge';
@@ -157,6 +159,16 @@ function complete(ctx: EmulatorContext, r: RequestInfo, app: AppRecord, pending:
   });
   ctx.stats.count('authorizations');
   redirect(r.res, withParams(pending.redirectUri, { code, state: pending.state }), headers);
+}
+
+/**
+ * After the login, for an app the user's org has not installed: an External Client App gets
+ * `app_not_found` (or the code users report, per `notInstalledAuthorizeError`); a Connected App
+ * the same refusal as a blocked one ([INF]: the real answer for a Connected App is not documented).
+ */
+function notInstalledFailure(app: AppRecord, policy: PolicySettings): AuthorizeErrorKind {
+  if (app.appType !== 'external_client_app') return 'app_blocked';
+  return policy.notInstalledAuthorizeError === 'OAUTH_EC_APP_NOT_FOUND' ? 'app_not_installed_reported' : 'app_not_installed';
 }
 
 /** Library shortcut: a code for (app, user) as if the person clicked Allow. */

@@ -88,6 +88,11 @@ export function registerControlRoutes(router: Router, ctx: EmulatorContext, emu:
     noContent(r);
   });
 
+  // Staged consumer secrets (consumer-secrets.ts)
+  on('POST', '/apps/:clientId/staged-secret', (r) => sendJson(r.res, 200, emu.stageClientSecret(r.params.clientId!, body(r).client_secret as string)));
+  on('POST', '/apps/:clientId/staged-secret/apply', (r) => sendJson(r.res, 200, emu.applyStagedClientSecret(r.params.clientId!)));
+  on('DELETE', '/apps/:clientId/staged-secret', (r) => sendJson(r.res, 200, emu.discardStagedClientSecret(r.params.clientId!)));
+
   // Orgs
   on('POST', '/orgs', (r) => sendJson(r.res, 201, emu.createOrg(body(r))));
   on('GET', '/orgs', (r) => sendJson(r.res, 200, emu.listOrgs()));
@@ -114,6 +119,13 @@ export function registerControlRoutes(router: Router, ctx: EmulatorContext, emu:
   on('POST', '/orgs/:orgId/ip-restriction', (r) => {
     emu.setOrgIpRestriction(r.params.orgId!, ipList(body(r)));
     noContent(r);
+  });
+  on('POST', '/orgs/:orgId/install-app', (r) => {
+    emu.installApp(str(body(r).client_id, 'client_id', true)!, r.params.orgId!);
+    noContent(r);
+  });
+  on('POST', '/orgs/:orgId/uninstall-app', (r) => {
+    sendJson(r.res, 200, { revoked: emu.uninstallApp(str(body(r).client_id, 'client_id', true)!, r.params.orgId!) });
   });
   on('POST', '/orgs/:orgId/revoke-app', (r) => {
     const clientId = str(body(r).client_id, 'client_id', true)!;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIpAllowed } from '../admin.js';
 import type { EmulatorContext } from '../context.js';
+import { presentedSecret } from '../consumer-secrets.js';
 import { GENERIC_ERRORS, SALESFORCE_ERRORS, SALESFORCE_LEGACY_ERRORS, type OAuthErrorKind, type WireError } from '../errors.js';
 import {
   appLevelPolicy,
@@ -77,8 +78,12 @@ export async function handleToken(ctx: EmulatorContext, r: RequestInfo, pathMode
   if (!app || basic === 'malformed') return out.fail('invalid_client_id');
   const secret = basic ? basic.clientSecret : form.get('client_secret');
   const secretRequired = grantType === 'authorization_code' ? appPolicy!.requireSecretForWebServer : appPolicy!.requireSecretForRefresh;
-  if (secret !== undefined && secret !== '' && secret !== app.clientSecret) return out.fail('invalid_client_credentials');
+  // A staged consumer secret works beside the current one (consumer-secrets.ts).
+  const presented = secret !== undefined && secret !== '' ? presentedSecret(app, secret) : null;
+  if (secret !== undefined && secret !== '' && presented === null) return out.fail('invalid_client_credentials');
   if ((secret === undefined || secret === '') && secretRequired && app.clientSecret !== '') return out.fail('invalid_client_credentials');
+  // [INF] The response is signed with the secret the request presented.
+  const signingSecret = presented ?? app.clientSecret;
 
   // The app's Refresh Token IP Allowlist covers the code exchange and the refresh grant alike,
   // judged by the TCP source address (refresh-token-ip-allowlist.ts).
@@ -86,16 +91,19 @@ export async function handleToken(ctx: EmulatorContext, r: RequestInfo, pathMode
     ctx.stats.count('refresh_ip_blocked');
     return out.failWith(app.refreshTokenIpAllowlist.error);
   }
-  if (grantType === 'authorization_code') return exchangeCode(ctx, r, app, form, out);
-  return refresh(ctx, r, app, form, out);
+  if (grantType === 'authorization_code') return exchangeCode(ctx, r, app, form, out, signingSecret);
+  return refresh(ctx, r, app, form, out, signingSecret);
 }
+
+/** What an app the org has not installed gets: External Client Apps say so; Connected Apps lost their tokens. */
+const notInstalledKind = (app: AppRecord): OAuthErrorKind => (app.appType === 'external_client_app' ? 'app_not_installed' : 'expired_refresh_token');
 
 function pkceMatches(challenge: string, method: 'S256' | 'plain', verifier: string): boolean {
   if (method === 'plain') return verifier === challenge;
   return createHash('sha256').update(verifier).digest('base64url') === challenge;
 }
 
-function exchangeCode(ctx: EmulatorContext, r: RequestInfo, app: AppRecord, form: Map<string, string>, out: Responder): void {
+function exchangeCode(ctx: EmulatorContext, r: RequestInfo, app: AppRecord, form: Map<string, string>, out: Responder, signingSecret: string): void {
   const now = ctx.clock.now();
   const code = form.get('code');
   if (!code) return out.fail('missing_parameter');
@@ -115,6 +123,7 @@ function exchangeCode(ctx: EmulatorContext, r: RequestInfo, app: AppRecord, form
     if (!pkceMatches(record.codeChallenge, record.codeChallengeMethod ?? 'S256', verifier)) return out.fail('invalid_code_verifier');
   }
   if (isAppBlocked(app, org.orgId)) return out.fail('expired_authorization_code');
+  if (!policy.appInstalled) return out.fail(app.appType === 'external_client_app' ? 'app_not_installed' : 'expired_authorization_code');
   if (!org.active) return out.fail('inactive_org');
   if (!user.active || user.frozen) return out.fail('inactive_user');
   if (policy.ipRelaxation !== 'relax' && !isIpAllowed(org, user, r.clientIp)) return out.fail('ip_restricted');
@@ -125,12 +134,12 @@ function exchangeCode(ctx: EmulatorContext, r: RequestInfo, app: AppRecord, form
   const access = issueAccessToken(ctx, app, user, approval);
   const idToken = record.scope.split(' ').includes('openid') ? makeIdToken(ctx, app, user, access, record.nonce) : null;
   ctx.stats.count('code_exchanges');
-  sendTokenResponse(r, tokenResponseBody(ctx, app, user, { access, refreshToken: approval.currentRefreshToken, idToken }), form);
+  sendTokenResponse(r, tokenResponseBody(ctx, app, user, { access, refreshToken: approval.currentRefreshToken, idToken }, signingSecret), form);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
-async function refresh(ctx: EmulatorContext, r: RequestInfo, app: AppRecord, form: Map<string, string>, out: Responder): Promise<void> {
+async function refresh(ctx: EmulatorContext, r: RequestInfo, app: AppRecord, form: Map<string, string>, out: Responder, signingSecret: string): Promise<void> {
   ctx.stats.count('refresh_attempts');
   const token = form.get('refresh_token');
   if (!token) return out.fail('missing_parameter');
@@ -143,6 +152,8 @@ async function refresh(ctx: EmulatorContext, r: RequestInfo, app: AppRecord, for
   const policy = effectivePolicy(ctx, app, user);
   const now = ctx.clock.now();
   if (approval.revokedAt !== null) return out.fail('expired_refresh_token');
+  // [INF] An uninstalled app is refused before anything about the grant itself is looked at.
+  if (!policy.appInstalled) return out.fail(notInstalledKind(app));
   if (record.retiredAt !== null && now - record.retiredAt >= policy.rotationGraceMs) {
     // Reuse of a rotated-out token revokes the whole family (spec §4.2).
     revokeApproval(ctx, approval, 'reuse_detected');
@@ -185,7 +196,7 @@ async function refresh(ctx: EmulatorContext, r: RequestInfo, app: AppRecord, for
   const wantsIdToken = policy.idTokenOnRefresh && approval.scope.split(' ').includes('openid');
   const idToken = wantsIdToken ? makeIdToken(ctx, app, user, access, null) : null;
   ctx.stats.refreshSucceeded(issuedAt);
-  sendTokenResponse(r, tokenResponseBody(ctx, app, user, { access, refreshToken: rotated, idToken }), form);
+  sendTokenResponse(r, tokenResponseBody(ctx, app, user, { access, refreshToken: rotated, idToken }, signingSecret), form);
 }
 
 /** `format=json|urlencoded|xml` or the Accept header chooses the body (spec §2.4). */

@@ -63,6 +63,9 @@ const IntegrationFields = {
   client_auth: Type.Optional(Type.Union([Type.Literal('body'), Type.Literal('basic')])),
   refresh: Type.Optional(RefreshSettingsInput),
   outbound_proxy: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 2048, description: 'null: the instance\'s egress; "direct"; or http://[user:pass@]host:port (docs/outbound-proxy.md)' }))),
+  client_secret_overlap_s: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 31_536_000, description: 'How long a replaced client_secret stays usable (staged secrets); default 86400, 0 drops it at once.' }),
+  ),
 };
 
 export const IntegrationCreateBody = Type.Object({ key: IntegrationKey, ...IntegrationFields }, { additionalProperties: false });
@@ -95,6 +98,8 @@ export const IntegrationSchema = Type.Object(
       max_per_s: Type.Integer(),
       keep_warm: Type.Boolean(),
     }),
+    client_secret_overlap_s: Type.Integer(),
+    previous_client_secret_expires_at: Nullable(Timestamp),
     status: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
     last_error: LastErrorSchema,
     outbound_proxy: Type.Optional(Nullable(Type.String({ description: 'null, "direct", or the proxy URL with its password masked' }))),

@@ -18,14 +18,14 @@ import { findIntegrationById } from '../db/integrations/find-integration.js';
 import type { IntegrationRow } from '../db/types.js';
 import { queueRevocation } from '../grants/revocation-queue.js';
 import { fromPublicId, toPublicId } from '../model/ids.js';
-import { clientSecretOf, codeVerifierPlace } from '../model/secret-places.js';
+import { codeVerifierPlace } from '../model/secret-places.js';
 import { reconnectLinkExpiry, verifyReconnectSignature } from '../model/reconnect-link.js';
 import { buildAuthorizationRequest } from '../oauth/authorization.js';
-import { oauthClient } from '../oauth/client.js';
 import { exchangeCode } from '../oauth/code-exchange.js';
 import type { ProviderEgress } from '../outbound/provider-egress.js';
 import { integrationEgressOf } from '../model/integration-egress.js';
 import type { ProviderEndpoints } from '../providers/provider.js';
+import { exchangeWithClientSecrets } from './code-exchange.js';
 import { messagePage, startPage, type HtmlPage } from './pages.js';
 import { withOutcome } from './return-url.js';
 import { connectUrl, createReconnectSession, madeByReconnectLink } from './sessions.js';
@@ -297,12 +297,13 @@ export async function finishFlow(ctx: AppContext, egress: ProviderEgress, query:
   const integration = await findIntegrationById(ctx.db.kysely, session.integration_id);
   if (!integration || !session.code_verifier_enc) return finishWithError(session, 'integration_not_found', clear);
 
-  const clientSecret = clientSecretOf(ctx.keyring, integration);
   const endpoints = endpointsFor(ctx, integration, session);
   const fetch = egress.fetchFor(integrationEgressOf(ctx.keyring, integration));
-  const client = oauthClient({ endpoints, clientId: integration.client_id, clientSecret, fetch, allowInsecure: ctx.config.allowPrivateNetwork !== false });
   const codeVerifier = decryptSecret(ctx.keyring, session.code_verifier_enc, codeVerifierPlace(session.id));
-  const outcome = await exchangeCode(client, { code: query.code, state, redirectUri: redirectUri(ctx), codeVerifier, params: endpoints.tokenParams });
+  const code = query.code;
+  const { outcome, clientSecret } = await exchangeWithClientSecrets(ctx, integration, fetch, endpoints, (client) =>
+    exchangeCode(client, { code, state, redirectUri: redirectUri(ctx), codeVerifier, params: endpoints.tokenParams }),
+  );
   if (!outcome.ok) {
     const f = outcome.failure;
     ctx.log.warn({ integration: integration.key, kind: f.kind, http_status: f.httpStatus, error: f.error, error_description: f.errorDescription }, 'code exchange failed');

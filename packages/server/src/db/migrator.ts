@@ -3,11 +3,13 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import * as initial from './migrations/0001-initial.js';
 import * as retiredGrants from './migrations/0004-retired-grants.js';
 import * as outboundProxy from './migrations/0005-outbound-proxy.js';
+import * as stagedClientSecrets from './migrations/0006-staged-client-secrets.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0004-retired-grants': retiredGrants,
   '0005-outbound-proxy': outboundProxy,
+  '0006-staged-client-secrets': stagedClientSecrets,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -19,6 +19,11 @@ export interface IntegrationsTable {
   provider: string;
   client_id: string;
   client_secret_enc: string | null;
+  /** The secret `client_secret` replaced, kept until the expiry below (0006). */
+  previous_client_secret_enc: string | null;
+  previous_client_secret_expires_at: NullableTimestamp;
+  /** How long a replaced client secret stays usable, in seconds (0006). */
+  client_secret_overlap_s: Generated<number>;
   scopes: Json<string[]>;
   auth_base_url: string | null;
   provider_config: Json<CustomProviderConfig>;

@@ -1,5 +1,6 @@
-// Dead grants an org admin can bring back without the end user: the scheduler re-probes them
-// (DESIGN "States": 1 h doubling to 24 h) instead of leaving them for a reconnect.
+// Dead grants that come back without the end user once someone else acts (an org admin, or the
+// developer fixing Grantkeeper's egress): the scheduler re-probes them (DESIGN "States": 1 h
+// doubling to 24 h) instead of leaving them for a reconnect.
 import type { DiagnosisCode } from '../domain/diagnosis.js';
 
 const ADMIN_FIXABLE: ReadonlySet<DiagnosisCode> = new Set<DiagnosisCode>([
@@ -8,6 +9,8 @@ const ADMIN_FIXABLE: ReadonlySet<DiagnosisCode> = new Set<DiagnosisCode>([
   'ip_restricted',
   'not_approved',
   'org_wide_revocation',
+  'app_not_installed',
+  'refresh_ip_blocked',
 ]);
 
 export function isAdminFixable(code: DiagnosisCode): boolean {

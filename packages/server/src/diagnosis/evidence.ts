@@ -2,6 +2,7 @@
 // ledger, the org's active spike — read here, so the rules themselves stay pure.
 import type { AppContext } from '../context.js';
 import { countNewerLiveGrants } from '../db/grant-ledger/count-newer-live-grants.js';
+import { otherOrgDiagnosedInWindow } from '../db/spikes/diagnosed-orgs.js';
 import { findActiveOrgSpike } from '../db/spikes/spike-rows.js';
 import type { ConnectionRow, IntegrationRow } from '../db/types.js';
 import type { Diagnosis } from '../domain/diagnosis.js';
@@ -43,11 +44,13 @@ export async function diagnoseRefreshFailure(
   }
   const lastUse = Math.max(row.last_refreshed_at?.getTime() ?? 0, (row.authorized_at ?? row.created_at).getTime());
   const module = ctx.providers.module(integration.provider);
+  const namedCause = module.namedCause(failure);
   return diagnose(
     {
       failure,
       classification,
-      namedCause: module.namedCause(failure),
+      namedCause,
+      ipRestrictedElsewhere: permanent && namedCause === 'ip_restricted' && (await ipRefusedElsewhere(ctx, row, integration)),
       providerName: description?.name ?? integration.provider,
       // Only a known authorization time is evidence (an import without issued_at is not).
       firstRefreshSinceAuthorization: row.authorized_at !== null && (row.last_refreshed_at === null || row.last_refreshed_at < row.authorized_at),
@@ -62,6 +65,19 @@ export async function diagnoseRefreshFailure(
   );
 }
 
+/** The diagnoses of a refusal for the address Grantkeeper's calls come from (diagnosis/ip-blocked.ts). */
+export const IP_REFUSAL_CODES = ['ip_restricted', 'refresh_ip_blocked'] as const;
+
+/**
+ * Another org of the integration was refused for its IP within the spike window, or this grant
+ * was already explained that way (that evidence stays with it, as a spike's does).
+ */
+async function ipRefusedElsewhere(ctx: AppContext, row: Grant, integration: IntegrationRow): Promise<boolean> {
+  if (row.diagnosis?.code === 'refresh_ip_blocked') return true;
+  if (!row.org_id) return false;
+  return otherOrgDiagnosedInWindow(ctx.db.kysely, integration.id, row.org_id, IP_REFUSAL_CODES, ctx.config.spikes.windowS);
+}
+
 /**
  * A dead grant's stored failure explained again with an org spike as evidence. Whatever other
  * evidence there was is already in its stored code (only codes a spike may overturn are
@@ -72,6 +88,19 @@ export function rediagnoseWithSpike(
   row: Pick<ConnectionRow, 'last_error'>,
   integration: IntegrationRow,
   spike: { orgId: string | null; count: number },
+): Diagnosis | null {
+  return rediagnoseStoredFailure(ctx, row, integration, { orgSpike: { orgId: spike.orgId, count: spike.count, windowS: ctx.config.spikes.windowS } });
+}
+
+/**
+ * A dead grant's stored failure explained again with new evidence from other grants (a spike, IP
+ * refusals in other orgs); null when the stored failure is not a permanent one.
+ */
+export function rediagnoseStoredFailure(
+  ctx: AppContext,
+  row: Pick<ConnectionRow, 'last_error'>,
+  integration: IntegrationRow,
+  evidence: Pick<DiagnosisEvidence, 'orgSpike' | 'ipRestrictedElsewhere'>,
 ): Diagnosis | null {
   const lastError = row.last_error;
   if (!lastError) return null;
@@ -99,7 +128,7 @@ export function rediagnoseWithSpike(
       grantLimit: null,
       idleSeconds: null,
       providerIdleLimitS: null,
-      orgSpike: { orgId: spike.orgId, count: spike.count, windowS: ctx.config.spikes.windowS },
+      ...evidence,
     },
     module.diagnosisTexts,
   );

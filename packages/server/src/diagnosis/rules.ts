@@ -70,8 +70,12 @@ export const DIAGNOSIS_RULES: readonly DiagnosisRule[] = [
   { code: 'credentials_changed', matches: (e) => says(e, 'credentials_changed'), confidence: probable },
   { code: 'user_inactive', matches: (e) => says(e, 'user_inactive'), confidence: certain },
   { code: 'org_inactive', matches: (e) => says(e, 'org_inactive'), confidence: certain },
+  // IP refusals from two or more orgs point at where Grantkeeper's calls leave from (a refresh-token
+  // IP allowlist on the app, or orgs' ranges), not at each org: probable, the orgs may differ.
+  { code: 'refresh_ip_blocked', matches: (e) => says(e, 'ip_restricted') && e.ipRestrictedElsewhere === true, confidence: probable },
   { code: 'ip_restricted', matches: (e) => says(e, 'ip_restricted'), confidence: certain },
   { code: 'not_approved', matches: (e) => says(e, 'not_approved'), confidence: certain },
+  { code: 'app_not_installed', matches: (e) => says(e, 'app_not_installed'), confidence: certain },
   // The catch-all: revoked by someone, or expired for a reason the evidence cannot show.
   { code: 'revoked', matches: isPermanent, confidence: probable },
   { code: 'client_credentials_invalid', matches: (e) => isIntegration(e) && errorIn(e, CLIENT_CREDENTIAL_ERRORS), confidence: certain },

@@ -7,18 +7,17 @@
 import { Counter } from 'prom-client';
 import type { AppContext } from '../context.js';
 import { findIntegrationById } from '../db/integrations/find-integration.js';
-import { deadConnectionsIn, replaceDiagnosis } from '../db/spikes/rediagnose.js';
+import { deadConnectionsIn } from '../db/spikes/rediagnose.js';
 import { activeSpikes, endSubsidedSpikes, openSpike, touchSpike, type SpikeRow } from '../db/spikes/spike-rows.js';
 import { countOperations, permanentFailureGroups, permanentFailures } from '../db/spikes/window-counts.js';
 import type { IntegrationRow } from '../db/types.js';
-import { emitConnectionEvent } from '../grants/connection-events.js';
 import { newRowId, toPublicId } from '../model/ids.js';
 import { integrationToApi } from '../model/integrations.js';
-import { reprobeDelayMs } from '../policy/schedule.js';
 import { emitEvent } from '../webhooks/outbox.js';
-import { isAdminFixable } from './admin-fixable.js';
 import { describeDiagnosis } from './describe.js';
 import { rediagnoseWithSpike } from './evidence.js';
+import { rediagnoseIpBlocked } from './ip-blocked.js';
+import { announceNewDiagnosis } from './replace-diagnosis.js';
 import type { Diagnosis, DiagnosisCode } from '../domain/diagnosis.js';
 
 /** The most connection ids a spike event carries (API.md). */
@@ -127,6 +126,8 @@ export class SpikeDetector {
       if (group.orgId !== null && spike) summary.rediagnosed += await this.rediagnose(integration, group, connectionIds);
     }
     summary.ended = await endSubsidedSpikes(db.kysely, windowS);
+    // IP refusals across orgs are re-explained on the same pass (not a spike: two orgs suffice).
+    summary.rediagnosed += await rediagnoseIpBlocked(this.ctx);
     return summary;
   }
 
@@ -166,27 +167,13 @@ export class SpikeDetector {
   /** Dead grants of an org spike whose diagnosis the spike overturns: updated, announced once each. */
   private async rediagnose(integration: IntegrationRow, group: Group, connectionIds: string[]): Promise<number> {
     const { ctx } = this;
-    const { db, config } = ctx;
     let changed = 0;
-    const rows = await deadConnectionsIn(db.kysely, connectionIds);
+    const rows = await deadConnectionsIn(ctx.db.kysely, connectionIds);
     for (const row of rows) {
       const previous = row.diagnosis;
       if (!previous || !OVERTURNABLE.has(previous.code)) continue;
       const next = rediagnoseWithSpike(ctx, row, integration, { orgId: group.orgId, count: group.failures });
-      if (!next || (next.code === previous.code && next.who_fixes === previous.who_fixes)) continue;
-      const reprobeAt = isAdminFixable(next.code)
-        ? new Date(Date.now() + reprobeDelayMs(row.reprobe_attempts, config.scheduler.reprobeBaseS, config.scheduler.reprobeMaxS))
-        : null;
-      const done = await db.kysely.transaction().execute(async (trx) => {
-        const updated = await replaceDiagnosis(trx, row.id, previous.code, next, reprobeAt);
-        if (!updated) return false; // recovered, reconnected or re-explained meanwhile
-        await emitConnectionEvent(trx, 'connection.diagnosis_changed', updated, integration, { data: { diagnosis: next, previous_diagnosis_code: previous.code } });
-        return true;
-      });
-      if (done) {
-        ctx.tokenCache.invalidate(row.id);
-        changed++;
-      }
+      if (next && (await announceNewDiagnosis(ctx, row, integration, previous, next))) changed++;
     }
     return changed;
   }

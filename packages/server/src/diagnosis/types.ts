@@ -24,4 +24,10 @@ export interface DiagnosisEvidence {
   providerIdleLimitS: number | null;
   /** An active failure spike covering this connection's org (orgId set) or its whole integration (orgId null). */
   orgSpike: { orgId: string | null; count: number; windowS: number } | null;
+  /**
+   * Another org of the same integration got an IP refusal within the spike window (or this grant
+   * was already explained that way): the refusals follow Grantkeeper's egress, not one org's
+   * policy. Absent means no.
+   */
+  ipRestrictedElsewhere?: boolean;
 }

@@ -16,6 +16,8 @@ export type DiagnosisCode =
   | 'org_inactive'
   | 'ip_restricted'
   | 'not_approved'
+  | 'app_not_installed'
+  | 'refresh_ip_blocked'
   | 'revoked'
   | 'client_credentials_invalid'
   | 'grant_type_unsupported'

@@ -15,6 +15,7 @@ import { conflict, invalid, notFound, type FieldProblem } from '../errors.js';
 import type { ProviderDescription } from '../providers/provider.js';
 import { newRowId } from './ids.js';
 import { sealOutboundProxy } from './integration-egress.js';
+import { clientSecretChange } from './client-secrets.js';
 import { integrationSecretPlace } from './secret-places.js';
 
 export interface IntegrationInput {
@@ -31,6 +32,8 @@ export interface IntegrationInput {
   refresh?: Partial<RefreshSettings>;
   /** null: the instance's egress; "direct"; or `http://[user:pass@]host:port` (model/integration-egress.ts). */
   outbound_proxy?: string | null;
+  /** How long a replaced client_secret stays usable (staged secrets; default 86400). */
+  client_secret_overlap_s?: number;
 }
 
 export type IntegrationPatch = Partial<Omit<IntegrationInput, 'key'>>;
@@ -167,6 +170,7 @@ export async function createIntegration(ctx: AppContext, input: IntegrationInput
       provider_config: JSON.stringify(settings.providerConfig),
       refresh: JSON.stringify(settings.refresh),
       ...(egress.ok ? egress.columns : {}),
+      ...(input.client_secret_overlap_s !== undefined ? { client_secret_overlap_s: input.client_secret_overlap_s } : {}),
     });
   } catch (error) {
     if (isUniqueViolation(error)) {
@@ -213,14 +217,13 @@ export async function updateIntegration(ctx: AppContext, key: string, patch: Int
     throw conflict('integration_in_use', '`provider` and `client_id` cannot change while the integration has connections.');
   }
   const secretChanged = patch.client_secret !== undefined;
+  const overlapS = patch.client_secret_overlap_s ?? current.client_secret_overlap_s;
   const row = await updateIntegrationRow(ctx.db.kysely, current.id, current.generation, {
     provider: settings.provider.key,
     client_id: merged.client_id,
-    ...(secretChanged
-      ? {
-          client_secret_enc: encryptSecret(ctx.keyring, patch.client_secret!, integrationSecretPlace(current.id)),
-        }
-      : {}),
+    // The replaced secret stays usable for the overlap (staged secrets, model/client-secrets.ts).
+    ...(secretChanged ? clientSecretChange(ctx.keyring, current, patch.client_secret!, overlapS) : {}),
+    ...(patch.client_secret_overlap_s !== undefined ? { client_secret_overlap_s: patch.client_secret_overlap_s } : {}),
     scopes: JSON.stringify(settings.scopes),
     auth_base_url: settings.authBaseUrl,
     provider_config: JSON.stringify(settings.providerConfig),
@@ -259,6 +262,12 @@ export function integrationToApi(row: IntegrationRow, extra: { connection_count?
       : {}),
     refresh,
     outbound_proxy: row.outbound_proxy,
+    client_secret_overlap_s: row.client_secret_overlap_s,
+    // When the secret a change replaced stops being tried (never the secret itself).
+    previous_client_secret_expires_at:
+      row.previous_client_secret_enc !== null && row.previous_client_secret_expires_at !== null && row.previous_client_secret_expires_at > new Date()
+        ? row.previous_client_secret_expires_at.toISOString()
+        : null,
     status: row.status,
     last_error: row.last_error ?? null,
     ...extra,

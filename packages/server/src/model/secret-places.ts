@@ -12,7 +12,11 @@ export const connectionSecretPlace = (rowId: string, column: 'access_token_enc' 
   rowId,
 });
 
-export const integrationSecretPlace = (rowId: string): SecretPlace => ({ table: 'integrations', column: 'client_secret_enc', rowId });
+export const integrationSecretPlace = (rowId: string, column: 'client_secret_enc' | 'previous_client_secret_enc' = 'client_secret_enc'): SecretPlace => ({
+  table: 'integrations',
+  column,
+  rowId,
+});
 
 export const integrationProxyPlace = (rowId: string): SecretPlace => ({ table: 'integrations', column: 'outbound_proxy_enc', rowId });
 

@@ -63,6 +63,8 @@ export interface ClassificationRules {
   readonly rateLimitErrors: readonly string[];
   /** Statuses that are transient without an OAuth error; every 5xx is too. */
   readonly transientHttpStatuses: readonly number[];
+  /** Codes that mean the client secret itself was refused (a staged secret may work instead). */
+  readonly clientSecretErrors: readonly string[];
 }
 
 /** Reason given to anything nobody knows; diagnosis turns it into `unclassified_error`. */
@@ -82,6 +84,7 @@ export const OAUTH2_CLASSIFICATION_RULES: ClassificationRules = {
   permanentErrors: ['invalid_grant'],
   rateLimitErrors: [],
   transientHttpStatuses: [408, 425, 429],
+  clientSecretErrors: ['invalid_client'],
 };
 
 /** Adds a provider's entries to a base rule set (signatures of the addition come first). */
@@ -93,7 +96,22 @@ export function mergeClassificationRules(base: ClassificationRules, add: Partial
     permanentErrors: union(base.permanentErrors, add.permanentErrors),
     rateLimitErrors: union(base.rateLimitErrors, add.rateLimitErrors),
     transientHttpStatuses: union(base.transientHttpStatuses, add.transientHttpStatuses),
+    clientSecretErrors: union(base.clientSecretErrors, add.clientSecretErrors),
   };
+}
+
+/** Whether an answer refuses the client secret the call was made with. */
+export function rejectsClientSecret(f: Pick<ProviderFailure, 'error'>, rules: ClassificationRules): boolean {
+  return f.error !== null && rules.clientSecretErrors.includes(f.error);
+}
+
+/**
+ * Whether an answer shows the client secret was accepted: a token, or an OAuth error about
+ * something else (the grant, the user …). No answer at all shows nothing.
+ */
+export function acceptsClientSecret(outcome: { ok: true } | { ok: false; failure: Pick<ProviderFailure, 'kind' | 'error'> }, rules: ClassificationRules): boolean {
+  if (outcome.ok) return true;
+  return outcome.failure.kind === 'oauth_error' && !rejectsClientSecret(outcome.failure, rules);
 }
 
 /** `rules`: the provider module's (ctx.providers.classify picks them by provider key). */

@@ -42,7 +42,14 @@ export interface GrantUpdate {
  * "the password changed", …), read by the provider's module. Diagnosis ranks these above the
  * vaguer clues of a grant's history; an answer naming no cause is read as null.
  */
-export type NamedCause = 'credentials_changed' | 'user_inactive' | 'org_inactive' | 'ip_restricted' | 'not_approved' | 'lifetime_expired';
+export type NamedCause =
+  | 'credentials_changed'
+  | 'user_inactive'
+  | 'org_inactive'
+  | 'ip_restricted'
+  | 'not_approved'
+  | 'lifetime_expired'
+  | 'app_not_installed';
 
 /** The provider account (org and user) a grant belongs to, when the provider has one. */
 export interface ProviderAccount {

@@ -50,7 +50,8 @@ function describeEntry(entry: ProviderEntry): ProviderDescription {
     defaultAuthBaseUrl: baseUrl?.default ?? null,
     usesAuthBaseUrl: baseUrl !== undefined,
     returnsExpiresIn: entry.tokens.returns_expires_in !== false,
-    templateVariables: variables.filter((v) => v.from === 'connection_config').map((v) => v.name),
+    // Only the variables a connection must give (a host variable is optional).
+    templateVariables: variables.filter((v) => v.from === 'connection_config' && v.kind !== 'host').map((v) => v.name),
     grantLimit: limit && limit.eviction !== null ? { limit: limit.limit, eviction: limit.eviction } : null,
     refreshTokenIdleTtlS: entry.tokens.refresh_token_idle_ttl_s ?? null,
     refreshTokenAbsoluteTtlS: entry.tokens.refresh_token_absolute_ttl_s ?? null,
@@ -60,10 +61,20 @@ function describeEntry(entry: ProviderEntry): ProviderDescription {
   };
 }
 
+export interface RegistryOptions {
+  /**
+   * Development and tests only: where calls for a connection's login host go instead of
+   * https://<host> (GRANTKEEPER_LOGIN_HOST_OVERRIDES, e.g. a local emulator on 127.0.0.1).
+   */
+  hostOrigins?: ReadonlyMap<string, string>;
+}
+
 export class ProviderRegistry {
   private readonly byKey = new Map<string, ProviderDescription>();
+  private readonly hostOrigins: ReadonlyMap<string, string>;
 
-  constructor() {
+  constructor(options: RegistryOptions = {}) {
+    this.hostOrigins = options.hostOrigins ?? new Map();
     for (const entry of listProviders()) if (entry.refresh_model !== 'none') this.byKey.set(entry.key, describeEntry(entry));
     this.byKey.set(CUSTOM_OAUTH2.key, CUSTOM_OAUTH2);
   }
@@ -121,7 +132,7 @@ export class ProviderRegistry {
         tokenParams: {},
       };
     }
-    const rendered = renderEndpoints(entry, { connection_config: connectionConfig, auth_base_url: settings.authBaseUrl });
+    const rendered = renderEndpoints(entry, { connection_config: connectionConfig, auth_base_url: settings.authBaseUrl, host_origins: this.hostOrigins });
     return {
       authorizationUrl: rendered.authorization_url ?? '',
       tokenUrl: rendered.refresh_url ?? rendered.token_url ?? '',

@@ -17,7 +17,8 @@ import { notFound } from '../errors.js';
 import { toPublicId } from '../model/ids.js';
 import { integrationEgressOf } from '../model/integration-egress.js';
 import { providerSettingsOf } from '../model/integration-settings.js';
-import { clientSecretOf, connectionSecretPlace } from '../model/secret-places.js';
+import { clientSecretsOf } from '../model/client-secrets.js';
+import { connectionSecretPlace } from '../model/secret-places.js';
 import { oauthClient } from '../oauth/client.js';
 import type { ProviderEgress } from '../outbound/provider-egress.js';
 import type { ProviderFailure } from '../providers/classify.js';
@@ -26,6 +27,7 @@ import { callOutcome } from './commit.js';
 import { giveBackLease, holdLease, takeLease } from './lease.js';
 import { refreshFailed, refreshSucceeded } from './outcomes.js';
 import { callTokenEndpoint, countRefresh } from './provider-call.js';
+import { withSecretFallback } from './secret-fallback.js';
 import { SingleFlight } from './single-flight.js';
 import { toTokenResult, type TokenResult } from './token-result.js';
 import type { Refresher } from './token-service.js';
@@ -158,11 +160,22 @@ export class RefreshEngine implements Refresher {
       return refreshFailed(ctx, this.hooks, { row, integration, failure: NO_REFRESH_TOKEN, options, call: { eventId: null, durationMs: 0, trigger: options.trigger }, leaseLost: false });
     }
     const endpoints = ctx.providers.endpoints(providerSettingsOf(integration), row.connection_config);
-    const clientSecret = clientSecretOf(ctx.keyring, integration);
+    const secrets = clientSecretsOf(ctx.keyring, integration);
     const fetch = this.egress.fetchFor(integrationEgressOf(ctx.keyring, integration));
-    const client = oauthClient({ endpoints, clientId: integration.client_id, clientSecret, fetch, allowInsecure: ctx.config.allowPrivateNetwork !== false });
+    const clientFor = (clientSecret: string | null) =>
+      oauthClient({ endpoints, clientId: integration.client_id, clientSecret, fetch, allowInsecure: ctx.config.allowPrivateNetwork !== false });
     const refreshToken = decryptSecret(ctx.keyring, row.refresh_token_enc, connectionSecretPlace(row.id, 'refresh_token_enc'));
-    const call = (trigger: string) => callTokenEndpoint(ctx, { row, integration, client, refreshToken, params: endpoints.tokenParams, trigger });
+    let clientSecret = secrets.current;
+    const callWith = (secret: string | null, trigger: string) =>
+      callTokenEndpoint(ctx, { row, integration, client: clientFor(secret), refreshToken, params: endpoints.tokenParams, trigger });
+    // A refusal of the client secret is retried once with the other one (secret-fallback.ts);
+    // once the other one answered, the attempt keeps to it.
+    const call = async (trigger: string) => {
+      if (clientSecret !== secrets.current) return callWith(clientSecret, trigger);
+      const answered = await withSecretFallback(ctx, integration, secrets, await callWith(clientSecret, trigger), (other) => callWith(other, 'retry'));
+      clientSecret = answered.secret;
+      return answered.call;
+    };
 
     const lease = holdLease(ctx, row.id);
     try {

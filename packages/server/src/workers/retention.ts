@@ -5,6 +5,7 @@
 import type { AppContext } from '../context.js';
 import { pruneIdempotencyKeys } from '../db/idempotency/idempotency-keys.js';
 import { pruneRevokedApiKeys } from '../db/retention/prune-api-keys.js';
+import { clearExpiredPreviousClientSecrets } from '../db/retention/clear-previous-client-secrets.js';
 import { pruneConnectSessions } from '../db/retention/prune-connect-sessions.js';
 import { pruneGrantLedger } from '../db/retention/prune-grant-ledger.js';
 import { pruneRefreshStats } from '../db/retention/prune-refresh-stats.js';
@@ -28,6 +29,8 @@ export interface RetentionSummary {
   refreshStats: number;
   revokedApiKeys: number;
   retiredGrants: number;
+  /** Replaced client secrets wiped once their overlap ended (a column, not rows). */
+  previousClientSecrets: number;
 }
 
 /** Deletes one batch of at most `batch` rows; returns how many went. */
@@ -76,13 +79,14 @@ export class Retention {
       ['refreshStats', (db, batch) => pruneRefreshStats(db, retention.refreshStatsDays, batch)],
       ['revokedApiKeys', (db, batch) => pruneRevokedApiKeys(db, retention.revokedApiKeyDays, batch)],
       ['retiredGrants', (db, batch) => pruneRetiredGrants(db, hardening.retiredGrantDays, batch)],
+      ['previousClientSecrets', (db, batch) => clearExpiredPreviousClientSecrets(db, batch)],
     ];
   }
 
   private async pass(signal: AbortSignal): Promise<RetentionSummary> {
     const summary: RetentionSummary = {
       events: 0, deliveries: 0, outbox: 0, spikes: 0, idempotencyKeys: 0,
-      connectSessions: 0, revocations: 0, grantLedger: 0, refreshStats: 0, revokedApiKeys: 0, retiredGrants: 0,
+      connectSessions: 0, revocations: 0, grantLedger: 0, refreshStats: 0, revokedApiKeys: 0, retiredGrants: 0, previousClientSecrets: 0,
     };
     for (const [rule, prune] of this.rules()) summary[rule] = await this.drain(prune, signal);
     if (Object.values(summary).some((n) => n > 0)) this.ctx.log.info(summary, 'retention pruned old rows');

@@ -123,7 +123,8 @@ function checkEntryRules(file: string, entry: ProviderEntry): void {
   }
   if (entry.refresh_model === 'none' && rotates !== null) fail('/tokens/rotation/rotates', 'must be null without refresh tokens');
 
-  // Every {placeholder} used is declared, and every declared variable is used.
+  // Every {placeholder} used is declared, and every declared variable is used (a host variable
+  // through the base URL it replaces).
   const used = new Set<string>();
   for (const field of URL_FIELDS) {
     const template = entry.auth[field];
@@ -139,6 +140,8 @@ function checkEntryRules(file: string, entry: ProviderEntry): void {
   }
   for (const [name, variable] of Object.entries(entry.template_variables)) {
     const at = `/template_variables/${name}`;
+    if (variable.kind === 'host') checkHostVariable(entry, name, variable, used, fail);
+    else if (variable.replaces !== undefined) fail(`${at}/replaces`, 'only a host variable replaces another');
     if (!used.has(name)) fail(at, 'declared but not used in any URL');
     let re: RegExp;
     try {
@@ -150,6 +153,16 @@ function checkEntryRules(file: string, entry: ProviderEntry): void {
     if (variable.default !== undefined && !re.test(variable.default)) fail(`${at}/default`, 'does not match the pattern');
     if (variable.kind === 'base_url' && variable.from !== 'integration') fail(`${at}/from`, 'a base_url comes from the integration');
   }
+}
+
+/** A host variable: per connection, optional, replacing a declared base URL that the URLs use. */
+function checkHostVariable(entry: ProviderEntry, name: string, variable: TemplateVariable, used: Set<string>, fail: (pointer: string, message: string) => never): void {
+  const at = `/template_variables/${name}`;
+  if (variable.from !== 'connection_config') fail(`${at}/from`, 'a host comes from connection_config');
+  if (variable.default !== undefined) fail(`${at}/default`, 'a host variable is optional: no default');
+  const replaced = variable.replaces === undefined ? undefined : entry.template_variables[variable.replaces];
+  if (!replaced || replaced.kind !== 'base_url') fail(`${at}/replaces`, 'must name a base_url variable');
+  if (used.has(variable.replaces!)) used.add(name);
 }
 
 const URL_FIELDS = ['authorization_url', 'token_url', 'refresh_url', 'revoke_url'] as const;
@@ -225,6 +238,12 @@ export interface TemplateInputs {
   readonly connection_config?: unknown;
   /** The integration's `auth_base_url` (Salesforce); the variable's default when absent. */
   readonly auth_base_url?: string | null | undefined;
+  /**
+   * Development and tests only (GRANTKEEPER_LOGIN_HOST_OVERRIDES): where calls for a host
+   * variable's value go instead of https://<host>, e.g. a local emulator. The value itself is
+   * validated as ever.
+   */
+  readonly host_origins?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -246,7 +265,18 @@ export function validateConnectionConfig(entry: ProviderEntry, inputs: TemplateI
       problems.push({ variable: name, message: `not a connection_config variable of provider ${entry.key}` });
     }
   }
+  const hosts: [variable: TemplateVariable, host: string][] = [];
   for (const [name, variable] of Object.entries(entry.template_variables)) {
+    if (variable.kind === 'host') {
+      const host = readHost(variable, given[name]);
+      if (host === undefined) continue;
+      if ('problem' in host) problems.push({ variable: name, message: host.problem });
+      else {
+        values[name] = host.value;
+        hosts.push([variable, host.value]);
+      }
+      continue;
+    }
     const raw = variable.from === 'integration' ? inputs.auth_base_url : given[name];
     const value = raw ?? variable.default;
     if (value === undefined) {
@@ -276,7 +306,20 @@ export function validateConnectionConfig(entry: ProviderEntry, inputs: TemplateI
       values[name] = value;
     }
   }
+  // A connection's own host replaces the integration's base URL for every endpoint.
+  for (const [variable, host] of hosts) values[variable.replaces!] = inputs.host_origins?.get(host) ?? `https://${host}`;
   return problems.length ? { ok: false, problems } : { ok: true, values };
+}
+
+/** An optional host value: absent, valid (lower-cased: host names ignore case), or a problem. */
+function readHost(variable: TemplateVariable, raw: unknown): { value: string } | { problem: string } | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string') return { problem: 'must be a string' };
+  const value = raw.toLowerCase();
+  if (value.length > 253 || !new RegExp(variable.pattern).test(value)) {
+    return { problem: `must be ${variable.pattern_description ?? `a host matching ${variable.pattern}`}` };
+  }
+  return { value };
 }
 
 function normalizeOrigin(value: string): string | null {

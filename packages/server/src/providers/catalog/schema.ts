@@ -52,9 +52,12 @@ export const TemplateVariableSchema = Type.Object(
     // Where the engine takes the value from: the connection's `connection_config`, or the
     // integration (Salesforce `auth_base_url`, a whole origin).
     from: Type.Union([Type.Literal('connection_config'), Type.Literal('integration')]),
-    kind: Type.Union([Type.Literal('value'), Type.Literal('base_url')], {
-      description: 'value: percent-encoded into a host label or path segment; base_url: an origin (scheme://host[:port]) replacing the start of the URL.',
+    kind: Type.Union([Type.Literal('value'), Type.Literal('base_url'), Type.Literal('host')], {
+      description:
+        'value: percent-encoded into a host label or path segment; base_url: an origin (scheme://host[:port]) replacing the start of the URL; host: an optional per-connection host name that, when given, replaces the base_url variable named by `replaces` with https://<host> (one integration, many login hosts).',
     }),
+    replaces: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]*$', description: 'For a host variable: the base_url variable it replaces.' })),
+    pattern_description: Type.Optional(Type.String({ minLength: 1, description: 'The pattern in words, for error messages.' })),
     default: Type.Optional(Type.String()),
     example: Type.String({ minLength: 1 }),
   },

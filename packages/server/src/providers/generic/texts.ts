@@ -139,6 +139,27 @@ export const GENERIC_DIAGNOSIS_TEXTS: DiagnosisTexts = {
     prevention: [{ who: 'developer', step: "During onboarding, have the customer's admin approve the app for every user who will connect." }],
   }),
 
+  app_not_installed: ({ provider }) => ({
+    summary: `${provider} refused the refresh because the app is not installed or enabled for this account.`,
+    causes: [`The account's admin has not installed (or has removed) the OAuth app, or only allows apps it has approved.`],
+    fix: [
+      `An admin of the ${provider} account installs or allows the app. Grantkeeper re-probes this connection; it recovers on its own once the app is allowed.`,
+    ],
+    who_fixes: 'org_admin',
+    prevention: [{ who: 'developer', step: "Make installing the app part of each customer's onboarding, and verify it with one test connection." }],
+  }),
+
+  refresh_ip_blocked: ({ provider }) => ({
+    summary: `${provider} refused refreshes from Grantkeeper's address for several accounts: the refusals follow where Grantkeeper's calls leave from.`,
+    causes: [`The app only accepts refreshes from allowlisted IP addresses, and Grantkeeper's token calls leave from an address that is not on the list (no outbound proxy, or the egress address changed).`],
+    fix: [
+      "Send every token call through the fixed-egress proxy whose addresses are allowlisted (GRANTKEEPER_OUTBOUND_PROXY, or the integration's outbound_proxy; docs/outbound-proxy.md), or allowlist the address Grantkeeper's calls leave from.",
+      'Grantkeeper re-probes these connections; they recover on their own once the refreshes are allowed.',
+    ],
+    who_fixes: 'developer',
+    prevention: [{ who: 'developer', step: 'Change the allowlist and the egress addresses together, and subscribe to connection.diagnosis_changed.' }],
+  }),
+
   revoked: ({ provider }) => ({
     summary: `${provider} no longer accepts this grant (invalid_grant): it was revoked or has expired.`,
     causes: [

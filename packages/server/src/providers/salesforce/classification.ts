@@ -8,6 +8,10 @@ export const SALESFORCE_CLASSIFICATION_RULES: ClassificationRules = mergeClassif
   signatures: SALESFORCE_WIRE_ERRORS.concurrentRefresh.map((p) => ({ ...p, class: 'transient' as const, reason: 'concurrent_refresh' })),
   integrationErrors: ['invalid_client_id', 'invalid_client_credentials'],
   transientErrors: ['rate_limit_exceeded', 'unknown_error'],
-  permanentErrors: ['inactive_user', 'inactive_org'],
+  // An app missing from the grant's org fails every refresh of that org until an admin installs
+  // it: grant-level (other orgs work), never an end-user re-auth by itself (re-probed).
+  permanentErrors: ['inactive_user', 'inactive_org', ...SALESFORCE_WIRE_ERRORS.appNotInstalled.map((p) => p.error)],
   rateLimitErrors: ['rate_limit_exceeded'],
+  // The older documented code for a wrong consumer secret (salesforce-oauth-spec.md §3.3).
+  clientSecretErrors: ['invalid_client_credentials'],
 });

@@ -27,6 +27,14 @@ export const SALESFORCE_WIRE_ERRORS = {
   ],
   notApproved: [{ error: 'invalid_grant', description: "user hasn't approved this consumer" }],
   /**
+   * The app (an External Client App) is not installed in the grant's org, or API Access Control
+   * does not allow it there. `app_not_found` / "External client app is not installed in this org"
+   * is quoted from real refresh answers (dust-tt/dust#26727, 2026) and JWT-flow guides; Salesforce
+   * documents neither, so any description is accepted. Users also report the code
+   * OAUTH_EC_APP_NOT_FOUND after logging in (PipedreamHQ/pipedream#21571).
+   */
+  appNotInstalled: [{ error: 'app_not_found' }, { error: 'OAUTH_EC_APP_NOT_FOUND' }],
+  /**
    * Since Summer '24 Salesforce rejects a refresh while another one with the same refresh token
    * is being processed, with this body (observed by Segment; the text is undocumented). On a
    * refresh grant it means someone else is refreshing the token, not that the token is dead.

@@ -22,6 +22,7 @@ const NAMED_CAUSES: readonly [NamedCause, readonly WireErrorPattern[]][] = [
   ['org_inactive', SF.inactiveOrg],
   ['ip_restricted', SF.ipRestricted],
   ['not_approved', SF.notApproved],
+  ['app_not_installed', SF.appNotInstalled],
 ];
 
 export function salesforceSignature(clientSecret: string, idUrl: string, issuedAt: string): string {

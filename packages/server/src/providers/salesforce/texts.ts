@@ -118,10 +118,13 @@ export const SALESFORCE_DIAGNOSIS_TEXTS: DiagnosisTexts = {
   }),
 
   user_inactive: ({ provider }) => ({
-    summary: `The ${provider} user behind this connection is inactive.`,
-    causes: ['An admin deactivated the user (Setup → Users → <user> → Edit → Active is unchecked).'],
+    summary: `The ${provider} user behind this connection is inactive or frozen.`,
+    causes: [
+      'An admin deactivated the user (Setup → Users → <user> → Edit → Active is unchecked).',
+      `An admin froze the user (Setup → Users → <user> → Freeze). ${provider} does not document what a frozen user's refresh answers; "inactive user" is the likeliest answer.`,
+    ],
     fix: [
-      'An org admin reactivates the user in Setup → Users → <user> → Edit → Active. Grantkeeper re-probes this connection and it recovers on its own.',
+      'An org admin reactivates the user in Setup → Users → <user> → Edit → Active, or unfreezes them (Setup → Users → <user> → Unfreeze). Grantkeeper re-probes this connection and it recovers on its own.',
       'If the user left for good, delete this connection, or have another user connect.',
     ],
     who_fixes: 'org_admin',
@@ -153,6 +156,7 @@ export const SALESFORCE_DIAGNOSIS_TEXTS: DiagnosisTexts = {
     who_fixes: 'org_admin',
     prevention: [
       { who: 'developer', step: "Publish Grantkeeper's fixed outbound IP addresses and ask customers' admins to relax IP restrictions for this app during onboarding." },
+      { who: 'developer', step: "If another org refuses refreshes the same way, the cause is Grantkeeper's egress: the diagnosis then becomes refresh_ip_blocked." },
     ],
   }),
 
@@ -167,6 +171,45 @@ export const SALESFORCE_DIAGNOSIS_TEXTS: DiagnosisTexts = {
     ],
     who_fixes: 'org_admin',
     prevention: [{ who: 'developer', step: "During onboarding, have the customer's admin assign a permission set for the app to every user who will connect." }],
+  }),
+
+  app_not_installed: ({ provider }) => ({
+    summary: `${provider} refused the refresh because the app is not installed in this org ("External client app is not installed in this org").`,
+    causes: [
+      'The app is an External Client App with no installation in this org: a packaged app must be installed in every customer org (through its package), and a local one works only in the org that created it.',
+      'The org has API Access Control on, and the app is not installed or allowed there.',
+      'An org admin uninstalled the app or its package.',
+      "The connection's login host is not the org where the app lives (a local External Client App reached through login.salesforce.com or test.salesforce.com instead of the org's My Domain).",
+    ],
+    fix: [
+      'An org admin installs the app in this org: for a packaged External Client App, install (or reinstall) its package; then check Setup → External Client App Manager → <app> → Policies (Permitted Users, profiles and permission sets).',
+      'With API Access Control on: Setup → Connected Apps OAuth Usage → <app> → Install, then give the users access through their profile or a permission set.',
+      'Grantkeeper re-probes this connection: once the app is installed, the existing grant works again without a reconnect.',
+      "If the login host is wrong, reconnect with connection_config.login_host set to the org's My Domain (for example acme.my.salesforce.com).",
+    ],
+    who_fixes: 'org_admin',
+    prevention: [
+      { who: 'developer', step: "Ship the External Client App in a package and make installing it the first onboarding step; verify each new org with one test connection." },
+      { who: 'developer', step: "For a local External Client App, connect through the org's My Domain (connection_config.login_host)." },
+    ],
+  }),
+
+  refresh_ip_blocked: ({ provider }) => ({
+    summary: `${provider} refused refreshes from Grantkeeper's address in two or more orgs ("IP restricted or invalid login hours"): the refusals follow where Grantkeeper's calls leave from, not one org's policy.`,
+    causes: [
+      "The app has a refresh-token IP allowlist (required since May 2026 for apps used by more than two customer orgs), and Grantkeeper's token calls leave from an address that is not on it: no outbound proxy is configured, GRANTKEEPER_OUTBOUND_PROXY_EXCLUDE lists the login host, or the proxy's egress address changed.",
+      "Grantkeeper moved (a new host, region or NAT gateway), so its outbound address changed while orgs or the app still allow only the old one.",
+    ],
+    fix: [
+      "Route every token call through the fixed-egress proxy whose addresses are on the allowlist: GRANTKEEPER_OUTBOUND_PROXY, or the integration's outbound_proxy (docs/outbound-proxy.md, docs/salesforce-2026.md). `grantkeeper doctor --salesforce <integration>` shows the egress in use.",
+      "Or add the address Grantkeeper's calls leave from to the app's Refresh Token IP Allowlist (External Client App Manager → <app> → Policies).",
+      'Grantkeeper re-probes these connections: once refreshes leave from an allowed address they recover without a reconnect.',
+    ],
+    who_fixes: 'developer',
+    prevention: [
+      { who: 'developer', step: 'Keep the Refresh Token IP Allowlist and the proxy\'s egress addresses in one place of your infrastructure code, and change them together.' },
+      { who: 'developer', step: 'Subscribe to connection.diagnosis_changed: the first IP refusal looks like one org\'s policy until a second org refuses too.' },
+    ],
   }),
 
   revoked: ({ provider }) => ({

@@ -33,6 +33,13 @@ function diagnosisCard(d: Diagnosis | null): Safe {
   </section>`;
 }
 
+/** The connection's own URL values (a login host, a shop …), which say where its calls go. */
+function configText(config: Record<string, string>): Safe | string {
+  const entries = Object.entries(config);
+  if (entries.length === 0) return '—';
+  return html`${entries.map(([k, v], i) => html`${i > 0 ? ', ' : ''}<code>${k}</code> = ${v}`)}`;
+}
+
 function timeline(data: ConnectionData): Safe {
   const events = data.events?.data ?? [];
   const c = data.connection;
@@ -105,6 +112,7 @@ export function connectionPage(data: ConnectionData): string {
           <dt>Org id</dt><dd><code>${account.org_id ?? '—'}</code></dd>
           <dt>User id</dt><dd><code>${account.user_id ?? '—'}</code></dd>
           <dt>Identity URL</dt><dd>${account.id_url ?? '—'}</dd>
+          <dt>Connection config</dt><dd id="connection-config">${configText(c.connection_config)}</dd>
           <dt>End user email</dt><dd>${c.end_user.email ?? '—'}</dd>
           <dt>Scopes</dt><dd>${c.scopes.join(' ') || '—'}</dd>
           <dt>Access token expires</dt><dd>${time(c.access_token_expires_at)}</dd>

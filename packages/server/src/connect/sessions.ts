@@ -5,7 +5,7 @@ import type { AppContext } from '../context.js';
 import { randomToken, sha256Hex } from '../crypto/hashing.js';
 import { insertConnectSession } from '../db/connect-sessions/insert-session.js';
 import { findConnection } from '../db/connections/find-connection.js';
-import { findIntegrationByKey } from '../db/integrations/find-integration.js';
+import { findIntegrationById, findIntegrationByKey } from '../db/integrations/find-integration.js';
 import type { ConnectionRow } from '../db/types.js';
 import { invalid, type FieldProblem } from '../errors.js';
 import { validateConnectionConfig } from '../model/connection-config.js';
@@ -18,12 +18,15 @@ export interface ConnectSessionInput {
   connection_id?: string;
   return_url?: string;
   connection_config?: Record<string, string>;
+  /** Refresh the new grant once right after the code exchange; default: the provider's catalog entry. */
+  verify?: boolean;
 }
 
 export interface CreatedSession {
   token: string;
   url: string;
   expires_at: string;
+  verify: boolean;
 }
 
 export const connectUrl = (publicUrl: string, token: string) => `${publicUrl}/connect/${encodeURIComponent(token)}`;
@@ -60,13 +63,18 @@ export async function createConnectSession(ctx: AppContext, input: ConnectSessio
     connectionId: connection?.id ?? null,
     returnUrl: input.return_url ?? null,
     connectionConfig: config,
+    verify: input.verify ?? verifiesByDefault(ctx, integration.provider),
   });
 }
+
+/** Whether the provider's catalog entry asks for new grants to be verified (Grantkeeper's default). */
+const verifiesByDefault = (ctx: AppContext, provider: string) => ctx.providers.describe(provider)?.verifyOnConnect ?? false;
 
 /** A fresh session for a signed reconnect link: the connection's end user, config and last return URL. */
 export async function createReconnectSession(ctx: AppContext, connection: ConnectionRow): Promise<CreatedSession> {
   // The allowlist may have changed since the URL was stored: an unacceptable one is dropped.
   const returnUrl = connection.return_url && returnUrlProblem(connection.return_url, ctx.config.returnUrlAllowlist) === null ? connection.return_url : null;
+  const integration = await findIntegrationById(ctx.db.kysely, connection.integration_id);
   return insertSession(ctx, {
     integrationId: connection.integration_id,
     endUserId: connection.end_user_id,
@@ -74,12 +82,21 @@ export async function createReconnectSession(ctx: AppContext, connection: Connec
     connectionId: connection.id,
     returnUrl,
     connectionConfig: connection.connection_config,
+    verify: integration ? verifiesByDefault(ctx, integration.provider) : false,
   });
 }
 
 async function insertSession(
   ctx: AppContext,
-  s: { integrationId: string; endUserId: string; endUserEmail: string | null; connectionId: string | null; returnUrl: string | null; connectionConfig: Record<string, string> },
+  s: {
+    integrationId: string;
+    endUserId: string;
+    endUserEmail: string | null;
+    connectionId: string | null;
+    returnUrl: string | null;
+    connectionConfig: Record<string, string>;
+    verify: boolean;
+  },
 ): Promise<CreatedSession> {
   const token = randomToken('ct_');
   const expiresAt = new Date(Date.now() + ctx.config.connect.sessionTtlS * 1000);
@@ -93,6 +110,7 @@ async function insertSession(
     return_url: s.returnUrl,
     connection_config: JSON.stringify(s.connectionConfig),
     expires_at: expiresAt,
+    verify: s.verify,
   });
-  return { token, url: connectUrl(ctx.config.publicUrl, token), expires_at: expiresAt.toISOString() };
+  return { token, url: connectUrl(ctx.config.publicUrl, token), expires_at: expiresAt.toISOString(), verify: s.verify };
 }

@@ -1,9 +1,11 @@
 // Migrations are code (not files found at run time), so the compiled package carries them.
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
+import * as firstHour from './migrations/0007-first-hour.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0007-first-hour': firstHour,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -11,8 +11,13 @@ import type { DiagnosisEvidence } from './types.js';
 
 type Grant = Pick<
   ConnectionRow,
-  'id' | 'org_id' | 'user_id' | 'diagnosis' | 'authorized_at' | 'last_refreshed_at' | 'created_at' | 'outcome_unknown_at'
+  'id' | 'org_id' | 'user_id' | 'diagnosis' | 'authorized_at' | 'last_refreshed_at' | 'created_at' | 'outcome_unknown_at' | 'grant_origin'
 >;
+
+/** What the failed refresh was for: the connect flow's verification of the grant it just obtained, or anything else. */
+export interface FailedRefreshContext {
+  verifyingNewGrant: boolean;
+}
 
 /** A failed refresh, explained with everything the connection's history and the ledger say. */
 export async function diagnoseRefreshFailure(
@@ -22,6 +27,7 @@ export async function diagnoseRefreshFailure(
   failure: ProviderFailure,
   classification: Classification,
   now: Date,
+  context: FailedRefreshContext = { verifyingNewGrant: false },
 ): Promise<Diagnosis> {
   const description = ctx.providers.describe(integration.provider);
   const permanent = classification.class === 'permanent';
@@ -51,6 +57,8 @@ export async function diagnoseRefreshFailure(
       providerName: description?.name ?? integration.provider,
       // Only a known authorization time is evidence (an import without issued_at is not).
       firstRefreshSinceAuthorization: row.authorized_at !== null && (row.last_refreshed_at === null || row.last_refreshed_at < row.authorized_at),
+      verifyingNewGrant: context.verifyingNewGrant,
+      importedNeverRefreshed: row.grant_origin === 'import' && row.last_refreshed_at === null,
       rotationUncertain: row.outcome_unknown_at !== null,
       newerLiveGrantsForSameProviderUser: newer,
       grantLimit: description?.grantLimit?.limit ?? null,
@@ -94,6 +102,8 @@ export function rediagnoseWithSpike(
       namedCause: module.namedCause(failure),
       providerName: ctx.providers.describe(integration.provider)?.name ?? integration.provider,
       firstRefreshSinceAuthorization: false,
+      verifyingNewGrant: false,
+      importedNeverRefreshed: false,
       rotationUncertain: false,
       newerLiveGrantsForSameProviderUser: null,
       grantLimit: null,

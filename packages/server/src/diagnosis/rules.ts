@@ -48,8 +48,13 @@ const probable = (): Confidence => 'probable';
 
 export const DIAGNOSIS_RULES: readonly DiagnosisRule[] = [
   { code: 'token_limit_evicted', matches: (e) => diedUnexplained(e) && evictionEvidence(e) !== null, confidence: (e) => evictionEvidence(e) ?? 'probable' },
-  // The very first refresh fails: the token was dead on arrival, which is what the policy does.
-  { code: 'immediate_expiry_policy', matches: (e) => diedUnexplained(e) && e.firstRefreshSinceAuthorization, confidence: probable },
+  // Only the verification right after the code exchange proves the policy: nobody could have
+  // revoked the grant in between. A grant that passed it is never blamed on the policy.
+  { code: 'immediate_expiry_policy', matches: (e) => diedUnexplained(e) && e.verifyingNewGrant, confidence: certain },
+  // An imported token that never worked here: most likely one the provider does not know.
+  { code: 'unknown_token', matches: (e) => diedUnexplained(e) && e.importedNeverRefreshed, confidence: probable },
+  // Dead at its first refresh without verification: the policy, or a revoke before first use.
+  { code: 'immediate_expiry_or_revoked', matches: (e) => diedUnexplained(e) && e.firstRefreshSinceAuthorization, confidence: probable },
   // Probable only: a provider's documented idle limit may apply only where a policy turns it on.
   {
     code: 'idle_expired',

@@ -10,8 +10,15 @@ export interface DiagnosisEvidence {
   namedCause: NamedCause | null;
   /** The provider's display name (its catalog `name`), used in the plain-words texts. */
   providerName: string;
-  /** No successful refresh since the grant was authorized or imported. */
+  /** No successful refresh since the grant was authorized (only a known authorization time counts). */
   firstRefreshSinceAuthorization: boolean;
+  /**
+   * This refresh verifies a grant the connect flow obtained moments ago (right after the code
+   * exchange): nobody had a chance to revoke it, so a death now is the provider's policy.
+   */
+  verifyingNewGrant: boolean;
+  /** The grant was imported (a token obtained elsewhere) and has not refreshed once since. */
+  importedNeverRefreshed: boolean;
   /** A prior outcome `unknown`, an `in_flight` without outcome, or a refresh token older than a rotation we saw. */
   rotationUncertain: boolean;
   /** From the grant ledger: newer live grants for the same (provider, client_id, org, user); null when unknown. */

@@ -13,7 +13,9 @@ import type { RefreshSettings } from '../domain/grants.js';
 import type { IntegrationRow } from '../db/types.js';
 import { conflict, invalid, notFound, type FieldProblem } from '../errors.js';
 import type { ProviderDescription } from '../providers/provider.js';
+import { callbackUrl } from './callback-url.js';
 import { newRowId } from './ids.js';
+import { refusePrivateProviderUrls } from './private-provider-urls.js';
 import { integrationSecretPlace } from './secret-places.js';
 
 export interface IntegrationInput {
@@ -146,6 +148,7 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 
 export async function createIntegration(ctx: AppContext, input: IntegrationInput): Promise<IntegrationRow> {
   const settings = resolveSettings(ctx, input);
+  await refusePrivateProviderUrls(ctx, input);
   if (await findIntegrationByKey(ctx.db.kysely, input.key)) {
     throw conflict('integration_exists', `An integration with key "${input.key}" already exists.`);
   }
@@ -201,6 +204,7 @@ export async function updateIntegration(ctx: AppContext, key: string, patch: Int
     ...(patch.refresh ? { refresh: patch.refresh } : {}),
   };
   const settings = resolveSettings(ctx, merged, current);
+  await refusePrivateProviderUrls(ctx, patch);
   const identityChanges = (patch.provider !== undefined && patch.provider !== current.provider) ||
     (patch.client_id !== undefined && patch.client_id !== current.client_id);
   if (identityChanges && (await countConnectionsOfIntegration(ctx.db.kysely, current.id)) > 0) {
@@ -232,13 +236,15 @@ export async function removeIntegration(ctx: AppContext, row: IntegrationRow): P
   await deleteIntegrationRow(ctx.db.kysely, row.id);
 }
 
-export function integrationToApi(row: IntegrationRow, extra: { connection_count?: number } = {}) {
+/** `publicUrl`: GRANTKEEPER_PUBLIC_URL, the base of the integration's callback URL. */
+export function integrationToApi(row: IntegrationRow, publicUrl: string, extra: { connection_count?: number } = {}) {
   const config = row.provider_config;
   const refresh = row.refresh;
   return {
     key: row.key,
     provider: row.provider,
     client_id: row.client_id,
+    callback_url: callbackUrl(publicUrl),
     has_client_secret: row.client_secret_enc !== null,
     scopes: row.scopes,
     auth_base_url: row.auth_base_url,

@@ -62,7 +62,7 @@ export const GENERIC_DIAGNOSIS_TEXTS: DiagnosisTexts = {
     summary: `The grant failed its first refresh after connecting: either ${provider} makes this app's refresh tokens expire at once, or the grant was revoked before its first use.`,
     causes: [
       `A policy on the ${provider} account or app makes refresh tokens expire at once, or disables offline access for this app.`,
-      'The user disconnected the app, or an admin removed its access, between connecting and the first refresh.',
+      'The grant was revoked between connecting and the first refresh: the user disconnected the app, or an admin removed its access.',
       `The connection was not verified when it was made (its connect session had verify off), and ${provider} answers both causes with the same error.`,
     ],
     fix: [

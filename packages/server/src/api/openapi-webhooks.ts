@@ -11,7 +11,7 @@ interface WebhookDoc {
   data: TProperties;
 }
 
-/** What every connection event carries besides its own members (API.md: status, generation, sequence). */
+/** What every connection event carries besides its own members: the status, generation and sequence a receiver orders by. */
 const CONNECTION_DATA = {
   connection: ConnectionSchema,
   status: Type.String({ description: "The connection's status after this change (also in connection.status)." }),

@@ -13,7 +13,6 @@ const LINKS = {
   ui: '/ui',
   integrations: '/v1/integrations',
   connections: '/v1/connections',
-  connect_sessions: '/v1/connect-sessions',
   webhook_endpoints: '/v1/webhook-endpoints',
   webhook_deliveries: '/v1/webhook-deliveries',
   providers: '/v1/providers',

@@ -1,14 +1,10 @@
 // The look of the API reference at /docs: Grantkeeper's title, colours, icon and a way back
 // to the dashboard, as files served from /docs/static/theme/ (same origin, so the page's
 // strict CSP — scripts only from 'self' — still holds).
+import { ICON_SVG } from '../ui/assets.js';
 
-const MARK = '<rect width="32" height="32" rx="6" fill="#2b6cb0"/><path d="M9 17l5 5 9-11" stroke="#fff" stroke-width="4" fill="none" stroke-linecap="round" stroke-linejoin="round"/>';
-
-const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">${MARK}</svg>`;
-
-// The wordmark is drawn, not typeset, in the page's own font: an <img> cannot use it, so the
-// text is left to the CSS below and the logo is the mark alone.
-const LOGO_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32" width="40" height="40">${MARK}</svg>`;
+// The logo is the dashboard's icon alone; the name beside it is set by the CSS below in the
+// page's own font (an <img> could not use it).
 
 const CSS = `
 .swagger-ui .topbar{background:#1a365d;padding:.6rem 0}
@@ -55,6 +51,6 @@ export const DOCS_THEME = {
     js: [{ filename: 'grantkeeper.js', content: JS }],
     favicon: [{ filename: 'icon.svg', rel: 'icon', type: 'image/svg+xml', sizes: 'any', content: ICON_SVG }],
   },
-  logo: { type: 'image/svg+xml', content: LOGO_SVG, href: '/ui', target: '_self' as const },
+  logo: { type: 'image/svg+xml', content: ICON_SVG, href: '/ui', target: '_self' as const },
   uiConfig: { docExpansion: 'list' as const, deepLinking: true, displayRequestDuration: true },
 };

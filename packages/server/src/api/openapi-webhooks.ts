@@ -83,6 +83,8 @@ function operation(type: string, doc: WebhookDoc) {
       summary: doc.summary,
       description:
         'Sent to every enabled endpoint subscribed to this type, signed per Standard Webhooks, at least once from a durable outbox. Redirects are not followed.',
+      // Not called with an API key: the receiver checks the signature headers instead.
+      security: [],
       parameters: HEADERS,
       requestBody: { required: true, content: { 'application/json': { schema: body(type, doc.data) } } },
       responses: {

@@ -1,4 +1,4 @@
-// GET / — where to go from here. A browser (it asks for HTML first) is sent to the dashboard;
+// GET / — where to go from here (and /favicon.ico, which browsers ask every origin for). A browser (it asks for HTML first) is sent to the dashboard;
 // an API client gets a JSON index of the documentation, the probes and the /v1 resources.
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -52,6 +52,11 @@ function wantsHtml(accept: string | undefined): boolean {
 export function rootRoutes(): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
+    // Browsers ask every origin for /favicon.ico (the connect pages' origin too): one icon, no 404.
+    r.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) =>
+      reply.code(301).header('location', '/ui/assets/icon.svg').header('cache-control', 'max-age=86400').send(),
+    );
+
     r.get('/', {
       schema: {
         tags: ['operations'],

@@ -29,7 +29,7 @@ const ConnectSessionBody = Type.Object(
     verify: Type.Optional(
       Type.Boolean({
         description:
-          "Refresh the new grant once right after the code exchange; a permanent failure stores the connection needs_reauth and redirects with status=error&error=<diagnosis code>. Default: the provider's catalog entry (verify_on_connect; true for Salesforce).",
+          "Refresh the new grant once right after the code exchange; a permanent failure stores the connection needs_reauth and redirects with status=error&error=<diagnosis code>. Default: the provider's catalog entry (verify_on_connect, GET /v1/providers).",
       }),
     ),
   },

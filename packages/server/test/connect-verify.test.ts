@@ -5,7 +5,7 @@
 // integration with the real reason (GET /v1/integrations/{key}/events).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BACKENDS } from './helpers/databases.js';
-import { startConnectRig, walkFlow, type ConnectRig } from './helpers/connect-flow.js';
+import { cookieHeader, startConnectRig, walkFlow, type ConnectRig } from './helpers/connect-flow.js';
 
 const RETURN_URL = 'https://product.example/connected';
 
@@ -112,8 +112,23 @@ describe.each(BACKENDS)('connect verification and recorded failures on %s', (bac
     const w5 = await walkFlow(s5.url, stranger.username);
     expect(w5.location!.searchParams.get('error')).toBe('account_mismatch');
 
+    // A reconnect whose connection is deleted while the user is at the provider.
+    const s6 = await session({ end_user: { id: 'f-mismatch' }, connection_id: id, return_url: RETURN_URL });
+    const started = await fetch(s6.url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    expect(started.status).toBe(302);
+    expect((await rig.server.api('DELETE', `/v1/connections/${id}`)).status).toBe(204);
+    const authorize = new URL(started.headers.get('location')!);
+    authorize.searchParams.set('login_hint', owner.username);
+    authorize.searchParams.set('emulator_auto_approve', 'allow');
+    const atProvider = await fetch(authorize, { redirect: 'manual' });
+    const callback = await fetch(atProvider.headers.get('location')!, { redirect: 'manual', headers: { cookie: cookieHeader(started) } });
+    expect(new URL(callback.headers.get('location')!).searchParams.get('error')).toBe('connection_not_found');
+
     const recorded = (await failures()).data.slice(0, (await failures()).data.length - start);
-    expect(recorded.map((e) => e.error)).toEqual(['account_mismatch', 'no_refresh_token', 'access_denied', 'code_exchange_failed']);
+    expect(recorded.map((e) => e.error)).toEqual(['connection_not_found', 'account_mismatch', 'no_refresh_token', 'access_denied', 'code_exchange_failed']);
+    // The integration's history outlives the deleted connection (the mismatch below is still there) and still names it.
+    expect(recorded[0]).toMatchObject({ connection_id: id, detail: { end_user_id: 'f-mismatch', reconnect: true } });
+    recorded.shift();
     for (const e of recorded) expect(e).toMatchObject({ type: 'connect_failed', trigger: 'connect', id: expect.stringMatching(/^evt_/) });
     const [mismatch, noRefresh, denied, exchange] = recorded;
     expect(exchange).toMatchObject({ outcome: 'permanent_error', http_status: 400, connection_id: null, detail: { end_user_id: 'f-exchange', provider_error: 'invalid_grant' } });
@@ -127,9 +142,9 @@ describe.each(BACKENDS)('connect verification and recorded failures on %s', (bac
 
     // Newest first, one page at a time.
     const first = await failures(rig.integrationKey, '?limit=1');
-    expect(first.data.map((e) => e.error)).toEqual(['account_mismatch']);
+    expect(first.data.map((e) => e.error)).toEqual(['connection_not_found']);
     const second = await failures(rig.integrationKey, `?limit=1&cursor=${first.next_cursor}`);
-    expect(second.data.map((e) => e.error)).toEqual(['no_refresh_token']);
+    expect(second.data.map((e) => e.error)).toEqual(['account_mismatch']);
     expect((await rig.server.api('GET', `/v1/integrations/${rig.integrationKey}/events?cursor=garbage`)).body.code).toBe('invalid_cursor');
     expect((await rig.server.api('GET', '/v1/integrations/no-such-integration/events')).status).toBe(404);
     // The failures are the integration's own history: a connection's refreshes are not in it.

@@ -7,7 +7,7 @@ import type { ConnectSessionRow } from '../db/connect-sessions/find-session.js';
 import { insertEvent } from '../db/events/insert-event.js';
 import { CONNECT_FAILED_EVENT } from '../db/events/list-integration-events.js';
 import { LAST_ERROR_FIELD_MAX_BYTES, truncateUtf8 } from '../diagnosis/last-error.js';
-import { newRowId } from '../model/ids.js';
+import { newRowId, toPublicId } from '../model/ids.js';
 import type { ProviderFailure } from '../providers/classify.js';
 
 export interface ConnectFailure {
@@ -20,13 +20,15 @@ export interface ConnectFailure {
   httpStatus?: number | null;
   /** The provider's own OAuth `error`, when it sent one. */
   providerError?: string | null;
-  /** The connection involved: the one being reconnected, or the one a failed verification left behind. */
+  /** The connection involved: the one a failed verification left behind; default the one being reconnected (null: none). */
   connectionId?: string | null;
 }
 
 /** Never fails the flow: a lost record is logged, the end user still gets their answer. */
 export async function recordConnectFailure(ctx: AppContext, session: ConnectSessionRow, failure: ConnectFailure): Promise<void> {
-  const connectionId = failure.connectionId ?? session.connection_id;
+  const connectionId = failure.connectionId !== undefined ? failure.connectionId : session.connection_id;
+  // The event is the integration's: linked to no connection row (deleting one would delete it
+  // too); the connection it involved is named in its detail.
   ctx.log.warn(
     { integration_id: session.integration_id, code: failure.code, http_status: failure.httpStatus ?? null, provider_error: failure.providerError ?? null, reason: failure.reason },
     'connect flow failed',
@@ -34,7 +36,7 @@ export async function recordConnectFailure(ctx: AppContext, session: ConnectSess
   try {
     await insertEvent(ctx.db.kysely, {
       id: newRowId(),
-      connection_id: connectionId,
+      connection_id: null,
       integration_id: session.integration_id,
       type: CONNECT_FAILED_EVENT,
       trigger: 'connect',
@@ -46,6 +48,7 @@ export async function recordConnectFailure(ctx: AppContext, session: ConnectSess
       detail: JSON.stringify({
         end_user_id: session.end_user_id,
         reconnect: session.connection_id !== null,
+        connection_id: connectionId === null ? null : toPublicId('connection', connectionId),
         provider_error: failure.providerError ?? null,
       }),
     });

@@ -45,7 +45,8 @@ export function integrationEventRoutes(ctx: AppContext): FastifyPluginAsync {
           duration_ms: e.duration_ms,
           rotated: e.rotated,
           detail: e.detail,
-          connection_id: e.connection_id ? toPublicId('connection', e.connection_id) : null,
+          // Named in the detail, not linked: the history outlives a deleted connection.
+          connection_id: typeof e.detail.connection_id === 'string' ? e.detail.connection_id : null,
         })),
         next_cursor: rows.length > limit && last ? encodeCursor({ createdAt: last.at, id: last.id }) : null,
       };

@@ -166,6 +166,10 @@ describe.each(BACKENDS)('a failed verification on %s ("immediately expire" polic
       expect(html).toContain('Refresh Token Policy'); // the org admin's step, passed on
       const id = /Connection: (conn_[0-9a-f]{32})/.exec(html)![1]!;
       expect((await rig.connection(id)).diagnosis).toMatchObject({ code: 'immediate_expiry_policy', confidence: 'certain' });
+      // An operator's "try now" fails the same way, and the grant keeps its proven diagnosis.
+      const again = await rig.server.api('POST', `/v1/connections/${id}/refresh`);
+      expect(again.status).toBe(409);
+      expect(again.body.diagnosis).toMatchObject({ code: 'immediate_expiry_policy', confidence: 'certain' });
 
       const events = (await rig.server.api('GET', `/v1/integrations/${rig.integrationKey}/events`)).body.data;
       expect(events).toHaveLength(1);

@@ -28,7 +28,7 @@ function evidence(
     namedCause: module.namedCause(f),
     providerName: 'Salesforce',
     firstRefreshSinceAuthorization: false,
-    verifyingNewGrant: false,
+    failedVerification: false,
     importedNeverRefreshed: false,
     rotationUncertain: false,
     newerLiveGrantsForSameProviderUser: 0,
@@ -138,7 +138,7 @@ describe('evidence rules on `expired access/refresh token`', () => {
     ['ledger unknown → not evicted', { newerLiveGrantsForSameProviderUser: null }, 'revoked', 'probable'],
     ['no known limit → not evicted', { grantLimit: null, newerLiveGrantsForSameProviderUser: 9 }, 'revoked', 'probable'],
     ['first refresh since authorization, unverified → the policy or a revoke', { firstRefreshSinceAuthorization: true }, 'immediate_expiry_or_revoked', 'probable'],
-    ['the verification right after connecting → the policy, certain', { firstRefreshSinceAuthorization: true, verifyingNewGrant: true }, 'immediate_expiry_policy', 'certain'],
+    ['the verification right after connecting → the policy, certain', { firstRefreshSinceAuthorization: true, failedVerification: true }, 'immediate_expiry_policy', 'certain'],
     ['an imported grant that never refreshed → unknown token', { importedNeverRefreshed: true }, 'unknown_token', 'probable'],
     ['an import with issued_at that never refreshed → unknown token', { importedNeverRefreshed: true, firstRefreshSinceAuthorization: true }, 'unknown_token', 'probable'],
     ['idle past the known limit', { idleSeconds: 31 * 86400 }, 'idle_expired', 'probable'],
@@ -177,7 +177,7 @@ describe('a grant\'s first refresh: only verification proves the immediate-expir
     expect(histories).toHaveLength(96);
     for (const module of [salesforceModule, genericModule]) {
       for (const history of histories) {
-        const code = diagnose(evidence(EXPIRED, { ...history, verifyingNewGrant: false }, module), module.diagnosisTexts).code;
+        const code = diagnose(evidence(EXPIRED, { ...history, failedVerification: false }, module), module.diagnosisTexts).code;
         expect(code, JSON.stringify(history)).not.toBe('immediate_expiry_policy');
       }
     }
@@ -201,7 +201,7 @@ describe('a grant\'s first refresh: only verification proves the immediate-expir
   });
 
   it('a failed verification names the policy alone, for the org admin', () => {
-    const d = diagnose(evidence(EXPIRED, { firstRefreshSinceAuthorization: true, verifyingNewGrant: true }), SALESFORCE_DIAGNOSIS_TEXTS);
+    const d = diagnose(evidence(EXPIRED, { firstRefreshSinceAuthorization: true, failedVerification: true }), SALESFORCE_DIAGNOSIS_TEXTS);
     expect(d).toMatchObject({ code: 'immediate_expiry_policy', who_fixes: 'org_admin', confidence: 'certain' });
     expect(d.summary).not.toMatch(/most likely|revoked/);
     expect(d.fix[0]).toContain('Refresh Token Policy');
@@ -219,7 +219,7 @@ describe('a grant\'s first refresh: only verification proves the immediate-expir
 
   it('a named cause still wins over a first refresh or an import', () => {
     const inactive = failure('invalid_grant', 'inactive user');
-    expect(diagnose(evidence(inactive, { importedNeverRefreshed: true, verifyingNewGrant: true }), SALESFORCE_DIAGNOSIS_TEXTS).code).toBe('user_inactive');
+    expect(diagnose(evidence(inactive, { importedNeverRefreshed: true, failedVerification: true }), SALESFORCE_DIAGNOSIS_TEXTS).code).toBe('user_inactive');
   });
 });
 
@@ -229,8 +229,8 @@ function describeWords(d: ReturnType<typeof diagnose>) {
 
 describe('rule order: the first match wins', () => {
   it.each([
-    ['token_limit_evicted beats immediate_expiry_policy', EXPIRED, { newerLiveGrantsForSameProviderUser: 5, verifyingNewGrant: true }, 'token_limit_evicted'],
-    ['immediate_expiry_policy beats idle_expired', EXPIRED, { verifyingNewGrant: true, firstRefreshSinceAuthorization: true, idleSeconds: 40 * 86400 }, 'immediate_expiry_policy'],
+    ['token_limit_evicted beats immediate_expiry_policy', EXPIRED, { newerLiveGrantsForSameProviderUser: 5, failedVerification: true }, 'token_limit_evicted'],
+    ['immediate_expiry_policy beats idle_expired', EXPIRED, { failedVerification: true, firstRefreshSinceAuthorization: true, idleSeconds: 40 * 86400 }, 'immediate_expiry_policy'],
     ['unknown_token beats immediate_expiry_or_revoked', EXPIRED, { importedNeverRefreshed: true, firstRefreshSinceAuthorization: true }, 'unknown_token'],
     ['immediate_expiry_or_revoked beats idle_expired', EXPIRED, { firstRefreshSinceAuthorization: true, idleSeconds: 40 * 86400 }, 'immediate_expiry_or_revoked'],
     ['an org spike beats unknown_token', EXPIRED, { importedNeverRefreshed: true, orgSpike: SPIKE }, 'org_wide_revocation'],
@@ -238,7 +238,7 @@ describe('rule order: the first match wins', () => {
     ['a lost outcome beats immediate_expiry_or_revoked: rotation_lost', EXPIRED, { firstRefreshSinceAuthorization: true, rotationUncertain: true }, 'rotation_lost'],
     ['an org spike beats immediate_expiry_or_revoked', EXPIRED, { firstRefreshSinceAuthorization: true, orgSpike: SPIKE }, 'org_wide_revocation'],
     ['an integration-wide spike does not beat unknown_token', EXPIRED, { importedNeverRefreshed: true, orgSpike: { ...SPIKE, orgId: null } }, 'unknown_token'],
-    ['a failed verification is the policy even in an org spike', EXPIRED, { verifyingNewGrant: true, orgSpike: SPIKE }, 'immediate_expiry_policy'],
+    ['a failed verification is the policy even in an org spike', EXPIRED, { failedVerification: true, orgSpike: SPIKE }, 'immediate_expiry_policy'],
     ['idle_expired beats rotation_lost', EXPIRED, { idleSeconds: 40 * 86400, rotationUncertain: true }, 'idle_expired'],
     ['rotation_lost beats org_wide_revocation', EXPIRED, { rotationUncertain: true, orgSpike: SPIKE }, 'rotation_lost'],
     ['rotation_lost beats revoked', EXPIRED, { rotationUncertain: true }, 'rotation_lost'],

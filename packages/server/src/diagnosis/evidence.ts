@@ -16,7 +16,7 @@ type Grant = Pick<
 
 /** What the failed refresh was for: the connect flow's verification of the grant it just obtained, or anything else. */
 export interface FailedRefreshContext {
-  verifyingNewGrant: boolean;
+  verifying: boolean;
 }
 
 /** A failed refresh, explained with everything the connection's history and the ledger say. */
@@ -27,7 +27,7 @@ export async function diagnoseRefreshFailure(
   failure: ProviderFailure,
   classification: Classification,
   now: Date,
-  context: FailedRefreshContext = { verifyingNewGrant: false },
+  context: FailedRefreshContext = { verifying: false },
 ): Promise<Diagnosis> {
   const description = ctx.providers.describe(integration.provider);
   const permanent = classification.class === 'permanent';
@@ -57,7 +57,9 @@ export async function diagnoseRefreshFailure(
       providerName: description?.name ?? integration.provider,
       // Only a known authorization time is evidence (an import without issued_at is not).
       firstRefreshSinceAuthorization: row.authorized_at !== null && (row.last_refreshed_at === null || row.last_refreshed_at < row.authorized_at),
-      verifyingNewGrant: context.verifyingNewGrant,
+      // A failed verification stays this grant's evidence: a later "try now" fails the same way.
+      // (Only a certain diagnosis came from one; rows diagnosed before verification existed are probable.)
+      failedVerification: context.verifying || (row.diagnosis?.code === 'immediate_expiry_policy' && row.diagnosis.confidence === 'certain'),
       importedNeverRefreshed: row.grant_origin === 'import' && row.last_refreshed_at === null,
       rotationUncertain: row.outcome_unknown_at !== null,
       newerLiveGrantsForSameProviderUser: newer,
@@ -102,7 +104,7 @@ export function rediagnoseWithSpike(
       namedCause: module.namedCause(failure),
       providerName: ctx.providers.describe(integration.provider)?.name ?? integration.provider,
       firstRefreshSinceAuthorization: false,
-      verifyingNewGrant: false,
+      failedVerification: false,
       importedNeverRefreshed: false,
       rotationUncertain: false,
       newerLiveGrantsForSameProviderUser: null,

@@ -53,7 +53,7 @@ export const DIAGNOSIS_RULES: readonly DiagnosisRule[] = [
   { code: 'token_limit_evicted', matches: (e) => diedUnexplained(e) && evictionEvidence(e) !== null, confidence: (e) => evictionEvidence(e) ?? 'probable' },
   // Only the verification right after the code exchange proves the policy: nobody could have
   // revoked the grant in between. A grant that passed it is never blamed on the policy.
-  { code: 'immediate_expiry_policy', matches: (e) => diedUnexplained(e) && e.verifyingNewGrant, confidence: certain },
+  { code: 'immediate_expiry_policy', matches: (e) => diedUnexplained(e) && e.failedVerification, confidence: certain },
   // An imported token that never worked here: most likely one the provider does not know —
   // unless many grants of its org are dying at once (the org's admin), or an earlier refresh's
   // outcome was lost (it may have worked, and rotated).

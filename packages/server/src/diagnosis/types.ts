@@ -13,10 +13,11 @@ export interface DiagnosisEvidence {
   /** No successful refresh since the grant was authorized (only a known authorization time counts). */
   firstRefreshSinceAuthorization: boolean;
   /**
-   * This refresh verifies a grant the connect flow obtained moments ago (right after the code
-   * exchange): nobody had a chance to revoke it, so a death now is the provider's policy.
+   * The grant failed the refresh the connect flow made right after the code exchange (this
+   * refresh, or an earlier one whose diagnosis the grant still carries): nobody had a chance
+   * to revoke it, so its death is the provider's policy.
    */
-  verifyingNewGrant: boolean;
+  failedVerification: boolean;
   /** The grant was imported (a token obtained elsewhere) and has not refreshed once since. */
   importedNeverRefreshed: boolean;
   /** A prior outcome `unknown`, an `in_flight` without outcome, or a refresh token older than a rotation we saw. */

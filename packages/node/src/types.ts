@@ -60,6 +60,8 @@ export interface Connection {
 export interface Integration {
   key: string;
   provider: string;
+  /** The redirect URI to register at the provider (GRANTKEEPER_PUBLIC_URL + /oauth/callback). */
+  callback_url: string;
   status: 'ok' | 'error';
   last_error: ProviderError | null;
   [key: string]: unknown;
@@ -94,6 +96,8 @@ export interface ListConnectionsParams {
   status?: ConnectionStatus;
   end_user_id?: string;
   org_id?: string;
+  /** Only connections whose current diagnosis has this code (e.g. `immediate_expiry_policy`). */
+  diagnosis?: string;
   /** Page size (server default 50, max 500). */
   limit?: number;
   /** Start from this cursor instead of the first page. */
@@ -107,12 +111,16 @@ export interface CreateConnectSessionParams {
   /** Re-authenticate this connection in place. */
   connection_id?: string;
   return_url?: string;
+  /** Refresh the new grant once right after the code exchange (default: the provider's catalog entry). */
+  verify?: boolean;
 }
 
 export interface ConnectSession {
   token: string;
   url: string;
   expires_at: string;
+  /** Whether the flow verifies the new grant before reporting success. */
+  verify: boolean;
 }
 
 /** RFC 9457 problem details as Grantkeeper sends them, with its extra members. */

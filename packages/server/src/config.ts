@@ -6,6 +6,7 @@ import { EnvReader, type Env } from './config/env-reader.js';
 import { readHardeningConfig, type HardeningConfig } from './config/hardening.js';
 import { readOutboundProxyConfig, type OutboundProxyConfig } from './config/outbound-proxy.js';
 import { readLoginHostsConfig, type LoginHostsConfig } from './config/login-hosts.js';
+import { readProviderUrlsConfig, type ProviderUrlsConfig } from './config/provider-urls.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -116,6 +117,7 @@ export interface Config {
   };
   hardening: HardeningConfig;
   loginHosts: LoginHostsConfig;
+  providerUrls: ProviderUrlsConfig;
 }
 
 export class ConfigError extends Error {
@@ -261,6 +263,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     hardening: readHardeningConfig(r),
     loginHosts: readLoginHostsConfig(r),
+    providerUrls: readProviderUrlsConfig(r),
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);

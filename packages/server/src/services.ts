@@ -6,6 +6,7 @@ import type { AppContext } from './context.js';
 import { createOutboundClients, type OutboundClients } from './outbound/clients.js';
 import { Retention } from './workers/retention.js';
 import { RefreshEngine } from './refresh/engine.js';
+import type { AttemptResult } from './refresh/types.js';
 import { afterSecretChange } from './refresh/integration-recovery.js';
 import { RevocationWorker } from './workers/revocations.js';
 import { RateLimiter } from './refresh/rate-limit.js';
@@ -36,6 +37,8 @@ interface ServiceHooks {
   verifyImported(connectionId: string): Promise<void>;
   /** Sends queued revocations now (a dead grant's token, before the user re-authorizes). */
   revokeQueued(): Promise<unknown>;
+  /** A connect session's `verify`: refresh the grant the flow just stored, once, now. */
+  verifyConnected(connectionId: string): Promise<AttemptResult>;
 }
 
 export function createServices(ctx: AppContext): Services {
@@ -79,6 +82,7 @@ export function createServices(ctx: AppContext): Services {
         await engine.refreshInBackground(connectionId, 'import');
       },
       revokeQueued: () => revocations.tick(),
+      verifyConnected: (connectionId) => engine.refreshInBackground(connectionId, 'connect'),
     },
     start() {
       for (const worker of workers) worker.start();

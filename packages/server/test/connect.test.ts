@@ -22,8 +22,10 @@ describe.each(BACKENDS)('connect flow on %s', (backend) => {
   });
 
   const db = () => rig.server.ctx.db.kysely;
+  // These tests are about what the flow stores; a session's verification refresh (on by default
+  // for Salesforce, tested in connect-verify.test.ts) would add a refresh after each of them.
   const session = async (body: Record<string, unknown>) => {
-    const res = await rig.server.api('POST', '/v1/connect-sessions', { integration: rig.integrationKey, ...body });
+    const res = await rig.server.api('POST', '/v1/connect-sessions', { integration: rig.integrationKey, verify: false, ...body });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body as { token: string; url: string; expires_at: string };
   };
@@ -381,7 +383,8 @@ describe.each(BACKENDS)('connect flow on %s', (backend) => {
     expect(walk.location!.searchParams.get('connection_id')).toBe(id);
     expect(walk.location!.searchParams.get('status')).toBe('success');
     const conn = await rig.connection(id);
-    expect(conn).toMatchObject({ status: 'active', consecutive_failures: 0, last_error: null, diagnosis: null, generation: failed.body.connection.generation + 1 });
+    // A reconnect link's session verifies by default (Salesforce): the new grant, then its verification refresh.
+    expect(conn).toMatchObject({ status: 'active', consecutive_failures: 0, last_error: null, diagnosis: null, generation: failed.body.connection.generation + 2 });
     expect(await outboxFor('connection.reconnected', id)).toHaveLength(1);
     // The dead token is not revoked a second time after the new one is stored.
     expect(await db().selectFrom('revocations').selectAll().where('connection_id', '=', rowId(id)).execute()).toHaveLength(1);
@@ -487,17 +490,37 @@ describe.each(BACKENDS)('connect flow on %s', (backend) => {
 });
 
 describe.each(BACKENDS)('connect under the "immediately expire" policy on %s', (backend) => {
-  test('the first refresh after connecting fails → immediate_expiry_policy (org_admin)', async () => {
+  test('verified by default: the flow ends in error=immediate_expiry_policy (certain, org_admin), the connection stored needs_reauth', async () => {
     const rig = await startConnectRig(backend, { app: { refreshTokenPolicy: 'immediate' }, logName: 'connect-immediate' });
     try {
       const user = rig.user();
       const s = await rig.server.api('POST', '/v1/connect-sessions', { integration: rig.integrationKey, end_user: { id: 'imm' }, return_url: RETURN_URL });
+      expect(s.body.verify).toBe(true);
+      const walk = await walkFlow(s.body.url, user.username);
+      const params = Object.fromEntries(walk.location!.searchParams);
+      expect(params).toMatchObject({ status: 'error', error: 'immediate_expiry_policy', connection_id: expect.stringMatching(/^conn_/) });
+      const conn = await rig.connection(params.connection_id!);
+      expect(conn.status).toBe('needs_reauth');
+      expect(conn.diagnosis).toMatchObject({ code: 'immediate_expiry_policy', who_fixes: 'org_admin', confidence: 'certain' });
+      const refreshes = (await rig.events(params.connection_id!)).filter((e) => e.type === 'refresh');
+      expect(refreshes.map((e) => e.trigger).sort()).toEqual(['connect', 'retry']); // the verification and its confirmation
+    } finally {
+      await rig.stop();
+    }
+  });
+
+  test('verify: false: the flow succeeds, and the first refresh names both causes (the policy, or a revoke)', async () => {
+    const rig = await startConnectRig(backend, { app: { refreshTokenPolicy: 'immediate' }, logName: 'connect-immediate-unverified' });
+    try {
+      const user = rig.user();
+      const s = await rig.server.api('POST', '/v1/connect-sessions', { integration: rig.integrationKey, end_user: { id: 'imm' }, return_url: RETURN_URL, verify: false });
+      expect(s.body.verify).toBe(false);
       const walk = await walkFlow(s.body.url, user.username);
       const id = walk.location!.searchParams.get('connection_id')!;
       expect(walk.location!.searchParams.get('status')).toBe('success');
       const res = await rig.server.api('POST', `/v1/connections/${id}/refresh`);
       expect(res.status).toBe(409);
-      expect(res.body.diagnosis).toMatchObject({ code: 'immediate_expiry_policy', who_fixes: 'org_admin' });
+      expect(res.body.diagnosis).toMatchObject({ code: 'immediate_expiry_or_revoked', who_fixes: 'end_user', confidence: 'probable' });
     } finally {
       await rig.stop();
     }
@@ -531,10 +554,11 @@ describe('hosted page rendering', () => {
       endUserEmail: "o'neil@example.com",
       action: 'https://gk.example/connect/ct_x?a=1&b=2',
       formTargets: ['https://gk.example', 'https://login.example'],
+      returnTo: 'app.example"><b>x</b>',
       expiresAt: new Date(0),
       reconnect: { summary: '<b>dead</b>', adminSteps: ['<i>sign in</i>'] },
     });
-    expect(page.html).not.toMatch(/<script>|<b>dead|<i>sign/);
+    expect(page.html).not.toMatch(/<script>|<b>dead|<i>sign|<b>x/);
     expect(page.html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
     expect(page.html).toContain('action="https://gk.example/connect/ct_x?a=1&#38;b=2"');
     expect(page.headers['content-security-policy']).toContain("form-action 'self' https://gk.example https://login.example");

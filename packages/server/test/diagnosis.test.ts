@@ -28,6 +28,8 @@ function evidence(
     namedCause: module.namedCause(f),
     providerName: 'Salesforce',
     firstRefreshSinceAuthorization: false,
+    failedVerification: false,
+    importedNeverRefreshed: false,
     rotationUncertain: false,
     newerLiveGrantsForSameProviderUser: 0,
     grantLimit: 5,
@@ -136,7 +138,10 @@ describe('evidence rules on `expired access/refresh token`', () => {
     ['3 newer live grants → not evicted', { newerLiveGrantsForSameProviderUser: 3 }, 'revoked', 'probable'],
     ['ledger unknown → not evicted', { newerLiveGrantsForSameProviderUser: null }, 'revoked', 'probable'],
     ['no known limit → not evicted', { grantLimit: null, newerLiveGrantsForSameProviderUser: 9 }, 'revoked', 'probable'],
-    ['first refresh since authorization', { firstRefreshSinceAuthorization: true }, 'immediate_expiry_policy', 'probable'],
+    ['first refresh since authorization, unverified → the policy or a revoke', { firstRefreshSinceAuthorization: true }, 'immediate_expiry_or_revoked', 'probable'],
+    ['the verification right after connecting → the policy, certain', { firstRefreshSinceAuthorization: true, failedVerification: true }, 'immediate_expiry_policy', 'certain'],
+    ['an imported grant that never refreshed → unknown token', { importedNeverRefreshed: true }, 'unknown_token', 'probable'],
+    ['an import with issued_at that never refreshed → unknown token', { importedNeverRefreshed: true, firstRefreshSinceAuthorization: true }, 'unknown_token', 'probable'],
     ['idle past the known limit', { idleSeconds: 31 * 86400 }, 'idle_expired', 'probable'],
     ['idle, limit unknown', { idleSeconds: 31 * 86400, providerIdleLimitS: null }, 'revoked', 'probable'],
     ['rotation uncertain', { rotationUncertain: true }, 'rotation_lost', 'probable'],
@@ -154,10 +159,87 @@ describe('evidence rules on `expired access/refresh token`', () => {
   });
 });
 
+describe('a grant\'s first refresh: only verification proves the immediate-expiry policy', () => {
+  const flags = [true, false];
+  // Every history the other rules read, with and without a failed first refresh or an import.
+  const histories = flags.flatMap((firstRefreshSinceAuthorization) =>
+    flags.flatMap((importedNeverRefreshed) =>
+      flags.flatMap((rotationUncertain) =>
+        [null, SPIKE].flatMap((orgSpike) =>
+          [0, 4, 5].flatMap((newer) =>
+            [3600, 40 * 86400].map((idleSeconds) => ({ firstRefreshSinceAuthorization, importedNeverRefreshed, rotationUncertain, orgSpike, newerLiveGrantsForSameProviderUser: newer, idleSeconds })),
+          ),
+        ),
+      ),
+    ),
+  );
+
+  it('without verification evidence, no history is ever diagnosed immediate_expiry_policy', () => {
+    expect(histories).toHaveLength(96);
+    for (const module of [salesforceModule, genericModule]) {
+      for (const history of histories) {
+        const code = diagnose(evidence(EXPIRED, { ...history, failedVerification: false }, module), module.diagnosisTexts).code;
+        expect(code, JSON.stringify(history)).not.toBe('immediate_expiry_policy');
+      }
+    }
+  });
+
+  it('a grant that passed verification (it has refreshed since) and later dies is diagnosed by the other evidence', () => {
+    // Passing verification is a successful refresh: the grant's first refresh is behind it.
+    expect(diagnose(evidence(EXPIRED, { firstRefreshSinceAuthorization: false }), SALESFORCE_DIAGNOSIS_TEXTS).code).toBe('revoked');
+    expect(diagnose(evidence(EXPIRED, { firstRefreshSinceAuthorization: false, idleSeconds: 40 * 86400 }), SALESFORCE_DIAGNOSIS_TEXTS).code).toBe('idle_expired');
+  });
+
+  it('the unverified first-refresh diagnosis names both causes and sends the end user to a verified reconnect', () => {
+    for (const texts of [SALESFORCE_DIAGNOSIS_TEXTS, GENERIC_DIAGNOSIS_TEXTS]) {
+      const d = diagnose(evidence(EXPIRED, { firstRefreshSinceAuthorization: true }), texts);
+      expect(d).toMatchObject({ code: 'immediate_expiry_or_revoked', who_fixes: 'end_user', confidence: 'probable' });
+      expect(d.summary).toMatch(/expire immediately|expire at once/);
+      expect(d.summary).toMatch(/revoked/);
+      expect(d.causes.join(' ')).toMatch(/revoke/i);
+      expect(d.fix.join(' ')).toMatch(/error=immediate_expiry_policy/);
+    }
+  });
+
+  it('a failed verification names the policy alone, for the org admin', () => {
+    const d = diagnose(evidence(EXPIRED, { firstRefreshSinceAuthorization: true, failedVerification: true }), SALESFORCE_DIAGNOSIS_TEXTS);
+    expect(d).toMatchObject({ code: 'immediate_expiry_policy', who_fixes: 'org_admin', confidence: 'certain' });
+    expect(d.summary).not.toMatch(/most likely|revoked/);
+    expect(d.fix[0]).toContain('Refresh Token Policy');
+  });
+
+  it('an imported token that never worked says the provider does not know it (not "revoked")', () => {
+    for (const [texts, name] of [[SALESFORCE_DIAGNOSIS_TEXTS, 'Salesforce'], [GENERIC_DIAGNOSIS_TEXTS, 'Acme']] as const) {
+      const d = describeWords(diagnose({ ...evidence(EXPIRED, { importedNeverRefreshed: true }), providerName: name }, texts));
+      expect(d.code).toBe('unknown_token');
+      expect(d.who_fixes).toBe('developer');
+      expect(d.summary).toContain(`${name} does not know this imported refresh token`);
+      expect(d.words).toMatch(/verify=true/);
+    }
+  });
+
+  it('a named cause still wins over a first refresh or an import', () => {
+    const inactive = failure('invalid_grant', 'inactive user');
+    expect(diagnose(evidence(inactive, { importedNeverRefreshed: true, failedVerification: true }), SALESFORCE_DIAGNOSIS_TEXTS).code).toBe('user_inactive');
+  });
+});
+
+function describeWords(d: ReturnType<typeof diagnose>) {
+  return { ...d, words: [d.summary, ...d.causes, ...d.fix, ...d.prevention.map((p) => p.step)].join(' ') };
+}
+
 describe('rule order: the first match wins', () => {
   it.each([
-    ['token_limit_evicted beats immediate_expiry_policy', EXPIRED, { newerLiveGrantsForSameProviderUser: 5, firstRefreshSinceAuthorization: true }, 'token_limit_evicted'],
-    ['immediate_expiry_policy beats idle_expired', EXPIRED, { firstRefreshSinceAuthorization: true, idleSeconds: 40 * 86400 }, 'immediate_expiry_policy'],
+    ['token_limit_evicted beats immediate_expiry_policy', EXPIRED, { newerLiveGrantsForSameProviderUser: 5, failedVerification: true }, 'token_limit_evicted'],
+    ['immediate_expiry_policy beats idle_expired', EXPIRED, { failedVerification: true, firstRefreshSinceAuthorization: true, idleSeconds: 40 * 86400 }, 'immediate_expiry_policy'],
+    ['unknown_token beats immediate_expiry_or_revoked', EXPIRED, { importedNeverRefreshed: true, firstRefreshSinceAuthorization: true }, 'unknown_token'],
+    ['immediate_expiry_or_revoked beats idle_expired', EXPIRED, { firstRefreshSinceAuthorization: true, idleSeconds: 40 * 86400 }, 'immediate_expiry_or_revoked'],
+    ['an org spike beats unknown_token', EXPIRED, { importedNeverRefreshed: true, orgSpike: SPIKE }, 'org_wide_revocation'],
+    ['a lost outcome beats unknown_token: rotation_lost', EXPIRED, { importedNeverRefreshed: true, rotationUncertain: true }, 'rotation_lost'],
+    ['a lost outcome beats immediate_expiry_or_revoked: rotation_lost', EXPIRED, { firstRefreshSinceAuthorization: true, rotationUncertain: true }, 'rotation_lost'],
+    ['an org spike beats immediate_expiry_or_revoked', EXPIRED, { firstRefreshSinceAuthorization: true, orgSpike: SPIKE }, 'org_wide_revocation'],
+    ['an integration-wide spike does not beat unknown_token', EXPIRED, { importedNeverRefreshed: true, orgSpike: { ...SPIKE, orgId: null } }, 'unknown_token'],
+    ['a failed verification is the policy even in an org spike', EXPIRED, { failedVerification: true, orgSpike: SPIKE }, 'immediate_expiry_policy'],
     ['idle_expired beats rotation_lost', EXPIRED, { idleSeconds: 40 * 86400, rotationUncertain: true }, 'idle_expired'],
     ['rotation_lost beats org_wide_revocation', EXPIRED, { rotationUncertain: true, orgSpike: SPIKE }, 'rotation_lost'],
     ['rotation_lost beats revoked', EXPIRED, { rotationUncertain: true }, 'rotation_lost'],
@@ -178,6 +260,8 @@ describe('rule order: the first match wins', () => {
     expect(DIAGNOSIS_RULES.map((r) => r.code)).toEqual([
       'token_limit_evicted',
       'immediate_expiry_policy',
+      'unknown_token',
+      'immediate_expiry_or_revoked',
       'idle_expired',
       'lifetime_expired',
       'rotation_lost',
@@ -205,6 +289,8 @@ describe('texts', () => {
   const expectedWho: Record<DiagnosisCode, WhoFixes> = {
     token_limit_evicted: 'end_user',
     immediate_expiry_policy: 'org_admin',
+    unknown_token: 'developer',
+    immediate_expiry_or_revoked: 'end_user',
     idle_expired: 'end_user',
     lifetime_expired: 'end_user',
     rotation_lost: 'end_user',

@@ -2,6 +2,9 @@
 // integration is misconfigured, so it goes to `error` (developer: address_blocked) at once,
 // never a transient network_error retried with backoff for ever. The emulator listens on
 // 127.0.0.1, which the policy refuses unless GRANTKEEPER_ALLOW_PRIVATE_NETWORK allows it.
+// Such a URL is refused when the integration is created (422 private_address), so here the
+// integration is created with a public address and then pointed at the emulator in the
+// database: as if it had been stored before that check, or its name resolved elsewhere then.
 import { describe, expect, test } from 'vitest';
 import { BACKENDS } from './helpers/databases.js';
 import { startSalesforceRig } from './helpers/salesforce.js';
@@ -15,9 +18,14 @@ const POLICIES = [
 
 describe.each(BACKENDS)('a blocked token URL on %s', (backend) => {
   test.each(POLICIES)('%s: the integration errors, the connection says address_blocked, nothing retries', async (_name, allow) => {
-    const rig = await startSalesforceRig(backend, { env: { GRANTKEEPER_ALLOW_PRIVATE_NETWORK: allow }, logName: 'outbound-blocked' });
+    const rig = await startSalesforceRig(backend, {
+      env: { GRANTKEEPER_ALLOW_PRIVATE_NETWORK: allow },
+      integration: { auth_base_url: 'https://1.1.1.1' },
+      logName: 'outbound-blocked',
+    });
     try {
       const { api } = rig.server;
+      await rig.server.ctx.db.kysely.updateTable('integrations').set({ auth_base_url: rig.emu.url }).where('key', '=', rig.integrationKey).execute();
       const { id } = await rig.importGrant(rig.user().username);
       const events = async () => (await api('GET', `/v1/connections/${id}/events?limit=100`)).body.data as any[];
 

@@ -128,6 +128,8 @@ describe.each(BACKENDS)('catalog-driven engine behaviour on %s', (backend) => {
     const { importGrant } = await genericIntegration({ rotation: true, refreshTokenPolicy: { idle_s: 3000 } }, { refresh: { keepalive_s: 1000 } });
     const kept = await importGrant();
     const neglected = await importGrant();
+    // Both worked once (a grant that never refreshed would be diagnosed an unknown token).
+    for (const c of [kept, neglected]) expect((await server.api('POST', `/v1/connections/${c.id}/refresh`)).status).toBe(200);
     const keptId = fromPublicId('connection', kept.id)!;
     const keepaliveMs = async () => {
       const row = await server.ctx.db.kysely
@@ -158,7 +160,7 @@ describe.each(BACKENDS)('catalog-driven engine behaviour on %s', (backend) => {
     expect(alive.status).toBe(200);
     expect((await connection(kept.id)).status).toBe('active');
 
-    const dead = await server.api('GET', `/v1/connections/${neglected.id}/token`);
+    const dead = await server.api('GET', `/v1/connections/${neglected.id}/token?force=true`);
     expect(dead.status).toBe(409);
     expect(dead.body.code).toBe('reauth_required');
     // The generic texts explain it: no Salesforce screen is named for a non-Salesforce provider.

@@ -147,13 +147,14 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
     expect((await rig.connection(id)).status).toBe('refresh_failing');
   });
 
-  test('a revoked grant is confirmed by one retry, then needs_reauth with a diagnosis; no more provider calls', async () => {
+  test('a grant revoked before its first refresh is confirmed by one retry, then needs_reauth with a diagnosis; no more provider calls', async () => {
     const { id, refreshToken, calls } = await grantOfItsOwn();
     rig.emu.revokeApproval(refreshToken);
     const res = await token(id);
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('reauth_required');
-    expect(res.body.diagnosis).toMatchObject({ code: 'revoked', who_fixes: 'end_user' });
+    // An import that never refreshed: Salesforce answers a revoked token as one it never issued.
+    expect(res.body.diagnosis).toMatchObject({ code: 'unknown_token', who_fixes: 'developer' });
     expect(res.body.reconnect_url).toMatch(new RegExp(`/reconnect/${id}\\?sig=`));
     expect(res.body.connection.status).toBe('needs_reauth');
     expect(calls()).toBe(2); // the attempt and its confirmation
@@ -252,13 +253,15 @@ describe.each(BACKENDS)('refresh engine on %s', (backend) => {
     }
   });
 
-  test('"immediately expire" policy: the first refresh after authorization fails → immediate_expiry_policy', async () => {
+  test('"immediately expire" policy on an imported grant: its first refresh fails → unknown_token, which names the policy among its causes', async () => {
     const immediate = await startSalesforceRig(backend, { app: { refreshTokenPolicy: 'immediate' }, logName: 'refresh-immediate' });
     try {
       const { id } = await immediate.importGrant(immediate.user().username, undefined, { withIssuedAt: true });
       const res = await immediate.server.api('GET', `/v1/connections/${id}/token`);
       expect(res.status).toBe(409);
-      expect(res.body.diagnosis).toMatchObject({ code: 'immediate_expiry_policy', who_fixes: 'org_admin' });
+      // An import cannot prove the policy (only a connect flow's verification can): the token never worked here.
+      expect(res.body.diagnosis).toMatchObject({ code: 'unknown_token', who_fixes: 'developer' });
+      expect(res.body.diagnosis.causes.join(' ')).toContain('Immediately expire refresh token');
     } finally {
       await immediate.stop();
     }

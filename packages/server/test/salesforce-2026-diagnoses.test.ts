@@ -28,6 +28,8 @@ describe('the rules, without a database', () => {
     idleSeconds: 60,
     providerIdleLimitS: 30 * 86_400,
     orgSpike: { orgId: '00D000000000001EAA', count: 9, windowS: 600 },
+    failedVerification: false,
+    importedNeverRefreshed: false,
     ...(ipRestrictedElsewhere === undefined ? {} : { ipRestrictedElsewhere }),
   });
 

@@ -36,8 +36,9 @@ describe.each(BACKENDS)('failure spikes on %s', (backend) => {
       expect(res.body.code).toBe('reauth_required');
       firstDiagnosis.set(c.id, res.body.diagnosis.code);
     }
-    // Without the spike, the first failures can only be explained one by one.
-    expect(firstDiagnosis.get(inA[0]!.id)).toBe('revoked');
+    // Without the spike, the first failures can only be explained one by one: imported grants
+    // that never refreshed, answered as Salesforce answers a token it does not know.
+    expect(firstDiagnosis.get(inA[0]!.id)).toBe('unknown_token');
 
     const spikes = await until('the spike and the re-diagnoses', async () => {
       const events = await rig.outbox('integration.failure_spike');
@@ -66,8 +67,8 @@ describe.each(BACKENDS)('failure spikes on %s', (backend) => {
       // org_wide_revocation is admin-fixable: the scheduler re-probes it.
       expect(conn.next_refresh_at).not.toBeNull();
       const mine = changed.filter((e) => e.payload.data.connection.id === c.id);
-      // Diagnosed `revoked` alone → changed once; diagnosed with the spike already known → never.
-      expect(mine).toHaveLength(firstDiagnosis.get(c.id) === 'revoked' ? 1 : 0);
+      // Diagnosed `unknown_token` alone → changed once; diagnosed with the spike already known → never.
+      expect(mine).toHaveLength(firstDiagnosis.get(c.id) === 'unknown_token' ? 1 : 0);
       for (const e of mine) {
         expect(e.payload.data.diagnosis).toMatchObject({ code: 'org_wide_revocation', who_fixes: 'org_admin' });
         expect(e.payload.data.connection.diagnosis.code).toBe('org_wide_revocation');
@@ -143,11 +144,12 @@ describe.each(BACKENDS)('failure spikes on %s', (backend) => {
       return events.length > 0 ? events : null;
     });
     expect(spike).toHaveLength(1);
-    expect(spike[0]!.payload.data).toMatchObject({ org_id: null, count: 5, window_s: 600, diagnosis: { code: 'revoked', who_fixes: 'end_user' } });
+    // Imported grants that never refreshed, across many orgs: no org admin to blame.
+    expect(spike[0]!.payload.data).toMatchObject({ org_id: null, count: 5, window_s: 600, diagnosis: { code: 'unknown_token', who_fixes: 'developer' } });
     expect([...spike[0]!.payload.data.connection_ids].sort()).toEqual([...ids].sort());
     const changed = (await rig.outbox('connection.diagnosis_changed')).filter((e) => ids.includes(e.payload.data.connection.id));
     expect(changed).toHaveLength(0);
-    for (const id of ids) expect((await connection(id)).diagnosis.code).toBe('revoked');
+    for (const id of ids) expect((await connection(id)).diagnosis.code).toBe('unknown_token');
     const listed = (await rig.server.api('GET', `/v1/spikes?active=true&integration=${key}`)).body.data;
     expect(listed).toHaveLength(1);
     expect(listed[0]).toMatchObject({ org_id: null, count: 5 });

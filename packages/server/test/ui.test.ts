@@ -68,10 +68,14 @@ describe.each(BACKENDS)('dashboard on %s', (backend) => {
     other = { id: otherGrant.id, endUser: 'customer-other-org', orgId: (await rig.server.api('GET', `/v1/connections/${otherGrant.id}`)).body.provider_account.org_id };
     expect(other.orgId).toHaveLength(18);
 
+    // A grant that worked, then was revoked at Salesforce.
     const deadGrant = await rig.importGrant(rig.user().username, 'customer-dead');
     secrets.push(deadGrant.refreshToken);
+    const worked = await rig.server.api('GET', `/v1/connections/${deadGrant.id}/token`);
+    expect(worked.status).toBe(200);
+    secrets.push(worked.body.access_token);
     rig.emu.revokeApproval(deadGrant.refreshToken);
-    const refused = await rig.server.api('GET', `/v1/connections/${deadGrant.id}/token`);
+    const refused = await rig.server.api('GET', `/v1/connections/${deadGrant.id}/token?force=true`);
     expect(refused.status).toBe(409);
     dead = { id: deadGrant.id, endUser: 'customer-dead' };
 

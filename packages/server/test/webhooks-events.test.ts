@@ -62,8 +62,10 @@ describe.each(BACKENDS)('transition webhooks on %s', (backend) => {
 
   test('connection.reauth_required carries a signed /reconnect link', async () => {
     const { id, refreshToken } = await rig.importGrant(rig.user().username);
+    // A grant that worked, then was revoked at Salesforce.
+    expect((await rig.server.api('GET', `/v1/connections/${id}/token`)).status).toBe(200);
     rig.emu.revokeApproval(refreshToken);
-    expect((await rig.server.api('GET', `/v1/connections/${id}/token`)).status).toBe(409);
+    expect((await rig.server.api('GET', `/v1/connections/${id}/token?force=true`)).status).toBe(409);
     await until('connection.reauth_required', () => received('connection.reauth_required', id).length === 1);
     const event = verify(secret, received('connection.reauth_required', id)[0]!) as any;
     expect(event.data).toMatchObject({ status: 'needs_reauth', generation: expect.any(Number), sequence: expect.any(Number) });

@@ -109,7 +109,7 @@ export async function startGrantkeeperPeer(salesforce: SalesforceRestPeer): Prom
     }
 
     if (req.method === 'POST' && url.pathname === '/v1/connect-sessions') {
-      let input: { integration?: unknown; end_user?: { id?: unknown } };
+      let input: { integration?: unknown; end_user?: { id?: unknown }; verify?: unknown };
       try {
         input = JSON.parse(body);
       } catch {
@@ -120,7 +120,7 @@ export async function startGrantkeeperPeer(salesforce: SalesforceRestPeer): Prom
       if (typeof input.end_user?.id !== 'string') errors.push({ field: 'end_user.id', message: 'required' });
       if (errors.length) return problem(res, 400, 'validation_failed', 'invalid body', { errors });
       const token = randomBytes(16).toString('base64url');
-      return sendJson(res, 201, { token, url: `${listening.origin}/connect/${token}`, expires_at: new Date(Date.now() + 30 * 60_000).toISOString() });
+      return sendJson(res, 201, { token, url: `${listening.origin}/connect/${token}`, expires_at: new Date(Date.now() + 30 * 60_000).toISOString(), verify: input.verify === true });
     }
 
     if (parts[0] === 'v1' && parts[1] === 'connections' && parts[2] !== undefined) {

@@ -8,17 +8,21 @@ import { authenticate } from '../auth/authenticate.js';
 import type { AppContext } from '../context.js';
 import { notFound } from '../errors.js';
 import type { Services } from '../services.js';
+import { DOCS_THEME } from './docs-theme.js';
 import { registerIdempotency } from './idempotency.js';
 import { boundJsonBodies } from './json-bounds.js';
+import { openApiWebhooks } from './openapi-webhooks.js';
 import { clientErrorHandler, limitSocketsPerIp, requestDeadlineOptions } from './socket-limits.js';
 import { errorHandler, sendProblem } from './problem.js';
 import { adminRoutes } from './routes/admin.js';
 import { connectPublicRoutes, connectSessionRoutes } from './routes/connect.js';
 import { connectionRoutes } from './routes/connections.js';
+import { integrationEventRoutes } from './routes/integration-events.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { operationsRoutes } from './routes/operations.js';
 import { providerRoutes } from './routes/providers.js';
 import { readinessRoutes } from './routes/readiness.js';
+import { rootRoutes } from './routes/root.js';
 import { spikeRoutes } from './routes/spikes.js';
 import { statsRoutes } from './routes/stats.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -92,20 +96,23 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
       },
       components: { securitySchemes: { secretKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ secretKey: [] }],
+      webhooks: openApiWebhooks(),
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', ...DOCS_THEME });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const { engine, dispatcher, hooks, outbound } = services;
   await app.register(operationsRoutes(ctx, outbound.providers));
-  await app.register(connectPublicRoutes(ctx, { providerFetch: outbound.providers, revokeQueued: hooks.revokeQueued }));
+  await app.register(rootRoutes());
+  await app.register(connectPublicRoutes(ctx, { providerFetch: outbound.providers, revokeQueued: hooks.revokeQueued, verifyGrant: hooks.verifyConnected }));
 
   // Everything under /v1 needs an API key (or the dashboard's session).
   await app.register(async (v1) => {
     v1.addHook('onRequest', async (request) => authenticate(ctx, request));
     registerIdempotency(v1, ctx);
     await v1.register(integrationRoutes(ctx, hooks));
+    await v1.register(integrationEventRoutes(ctx));
     await v1.register(connectionRoutes(ctx, engine, hooks));
     await v1.register(adminRoutes(ctx));
     await v1.register(connectSessionRoutes(ctx));

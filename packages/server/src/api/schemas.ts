@@ -24,7 +24,7 @@ export const PageQuery = {
   cursor: Type.Optional(Type.String({ maxLength: 512 })),
 };
 
-const LastErrorSchema = Nullable(
+export const LastErrorSchema = Nullable(
   Type.Object({
     at: Type.String(),
     http_status: Nullable(Type.Integer()),
@@ -84,6 +84,9 @@ export const IntegrationSchema = Type.Object(
     key: Type.String(),
     provider: Type.String(),
     client_id: Type.String(),
+    callback_url: Type.String({
+      description: 'The redirect URI to register at the provider for this OAuth app (GRANTKEEPER_PUBLIC_URL + /oauth/callback); the connect flow sends exactly this.',
+    }),
     has_client_secret: Type.Boolean(),
     scopes: Type.Array(Type.String()),
     auth_base_url: Nullable(Type.String()),
@@ -128,7 +131,7 @@ export const ConnectionStatusSchema = Type.Union([
   Type.Literal('integration_error'),
 ]);
 
-const DiagnosisSchema = Nullable(
+export const DiagnosisSchema = Nullable(
   Type.Object({
     code: Type.String(),
     summary: Type.String(),
@@ -211,6 +214,9 @@ export const EventSchema = Type.Object({
   rotated: Type.Boolean(),
   detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
+
+/** An integration's own event (a failed connect flow): an event plus the connection it involved, if any. */
+export const IntegrationEventSchema = Type.Object({ ...EventSchema.properties, connection_id: Nullable(Type.String()) });
 
 export const listOf = <T extends TSchema>(item: T) => Type.Object({ data: Type.Array(item), next_cursor: Nullable(Type.String()) });
 
@@ -320,6 +326,7 @@ export type Diagnosis = NonNullable<Static<typeof DiagnosisSchema>>;
 export type LastError = NonNullable<Static<typeof LastErrorSchema>>;
 export type TokenResponse = Static<typeof TokenResponseSchema>;
 export type ConnectionEvent = Static<typeof EventSchema>;
+export type IntegrationEvent = Static<typeof IntegrationEventSchema>;
 export type WebhookEndpoint = Static<typeof EndpointSchema>;
 export type WebhookDelivery = Static<typeof DeliverySchema>;
 export type Spike = Static<typeof SpikeSchema>;

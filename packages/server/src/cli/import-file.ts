@@ -189,7 +189,11 @@ function collect(items: Item[], defaults: { integration?: string }): ParsedFile 
   const seenTokens = new Map<string, number>();
   for (const item of items) {
     const problems: RowProblem[] = [];
-    const add = (field: string, message: string) => problems.push({ row: item.row, line: item.line, field, message });
+    // Two checks may find the same fault (a metadata cell that is not JSON fails both the
+    // parse and the object check): each problem is reported once.
+    const add = (field: string, message: string) => {
+      if (!problems.some((p) => p.field === field && p.message === message)) problems.push({ row: item.row, line: item.line, field, message });
+    };
     if (item.shape) add('row', item.shape);
     if (item.metadataError) add('metadata', item.metadataError);
     const body = item.shape ? null : validateBody(item.raw, defaults, add);

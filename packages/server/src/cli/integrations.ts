@@ -95,6 +95,8 @@ export async function runIntegrations(args: string[]): Promise<number> {
       else {
         line(out, `Created integration ${paint(out, 'bold', key!)}.`);
         showIntegration(out, created.body);
+        line(out);
+        line(out, `Register this callback URL (redirect URI) in the OAuth app at the provider: ${paint(out, 'bold', created.body.callback_url)}`);
       }
       return 0;
     }
@@ -171,6 +173,7 @@ function showIntegration(out: Out, i: Integration): void {
     ['provider', i.provider],
     ['status', status(out, i.status)],
     ['client id', i.client_id],
+    ['callback url', i.callback_url],
     ['client secret', i.has_client_secret ? 'set (never shown)' : 'none (public client)'],
     ['scopes', i.scopes.join(' ')],
     ['auth base url', i.auth_base_url],

@@ -6,6 +6,7 @@
 //   GET  /reconnect/{id}?sig=  a signed link → a fresh session → its start page
 // Every ending is a page or a redirect with `status=success|error`; nothing is stored unless
 // the whole grant is.
+import { callbackUrl } from '../model/callback-url.js';
 import { providerSettingsOf } from '../model/integration-settings.js';
 import type { AppContext } from '../context.js';
 import { decryptSecret, encryptSecret } from '../crypto/envelope.js';
@@ -31,6 +32,8 @@ import { withOutcome } from './return-url.js';
 import { connectUrl, createReconnectSession, madeByReconnectLink } from './sessions.js';
 import { clearCookieHeader, parseCookies, setCookieHeader, stateCookieMatches, stateCookieName, stateCookieValue } from './state-cookie.js';
 import { storeAuthorizedGrant } from './store-grant.js';
+import { authorizationFailure, codeExchangeFailure, recordConnectFailure, storeFailure, type ConnectFailure } from './failure-events.js';
+import { verificationFailedEnding, verifyNewGrant, type VerifyGrant } from './verify-grant.js';
 
 export type FlowResponse =
   | { kind: 'page'; page: HtmlPage; cookies?: string[] }
@@ -99,7 +102,7 @@ function endpointsFor(ctx: AppContext, integration: IntegrationRow, session: Con
   return ctx.providers.endpoints(providerSettingsOf(integration), session.connection_config);
 }
 
-const redirectUri = (ctx: AppContext) => `${ctx.config.publicUrl}/oauth/callback`;
+const redirectUri = (ctx: AppContext) => callbackUrl(ctx.config.publicUrl);
 
 function cookieOptions(ctx: AppContext) {
   const base = new URL(ctx.config.publicUrl);
@@ -148,6 +151,7 @@ async function renderStart(ctx: AppContext, token: string, session: ConnectSessi
     endUserEmail: session.end_user_email,
     action,
     formTargets: [ctx.config.publicUrl, endpoints.authorizationUrl],
+    returnTo: session.return_url ? new URL(session.return_url).host : null,
     expiresAt: session.expires_at,
     reconnect,
     linkValidUntil,
@@ -269,12 +273,24 @@ const ERROR_TEXT: Record<FlowErrorCode, string> = {
   integration_not_found: 'The integration no longer exists.',
 };
 
+/** Ends the flow with an error, recorded on the integration with its real reason first. */
+async function failFlow(ctx: AppContext, session: ConnectSessionRow, error: FlowErrorCode, failure: Omit<ConnectFailure, 'code'>, cookies: string[]): Promise<FlowResponse> {
+  await recordConnectFailure(ctx, session, { ...failure, code: error });
+  return finishWithError(session, error, cookies);
+}
+
 function finishWithError(session: ConnectSessionRow, error: FlowErrorCode, cookies: string[]): FlowResponse {
   if (session.return_url) return { kind: 'redirect', location: withOutcome(session.return_url, errorParams(session, error)), cookies };
   return page(messagePage({ status: 400, title: 'Nothing was connected', tone: 'error', paragraphs: [ERROR_TEXT[error], `Error code: ${error}`] }), cookies);
 }
 
-export async function finishFlow(ctx: AppContext, egress: ProviderEgress, query: CallbackQuery, cookieHeader: string | undefined): Promise<FlowResponse> {
+export async function finishFlow(
+  ctx: AppContext,
+  egress: ProviderEgress,
+  query: CallbackQuery,
+  cookieHeader: string | undefined,
+  verifyGrant?: VerifyGrant,
+): Promise<FlowResponse> {
   const state = query.state;
   if (typeof state !== 'string' || !STATE_SHAPE.test(state)) return page(forgedPage('The answer from the provider did not carry a valid sign-in state.'));
   const stateHash = sha256Hex(state);
@@ -290,9 +306,13 @@ export async function finishFlow(ctx: AppContext, egress: ProviderEgress, query:
   if (session.completed_at || !(await completeFlow(ctx.db.kysely, session.id, now))) {
     return page(forgedPage('This sign-in was already completed.'), clear);
   }
-  if (!session.flow_expires_at || session.flow_expires_at.getTime() <= now.getTime()) return finishWithError(session, 'session_expired', clear);
+  if (!session.flow_expires_at || session.flow_expires_at.getTime() <= now.getTime()) {
+    const ttl = ctx.config.connect.stateCookieTtlS;
+    return failFlow(ctx, session, 'session_expired', { reason: `The user came back from the provider after more than ${ttl} s (GRANTKEEPER_STATE_COOKIE_TTL_S).` }, clear);
+  }
   if (typeof query.error === 'string' || typeof query.code !== 'string' || query.code === '') {
-    return finishWithError(session, query.error === 'access_denied' ? 'access_denied' : 'authorization_failed', clear);
+    const error = query.error === 'access_denied' ? 'access_denied' : 'authorization_failed';
+    return failFlow(ctx, session, error, authorizationFailure(error, query), clear);
   }
   const integration = await findIntegrationById(ctx.db.kysely, session.integration_id);
   if (!integration || !session.code_verifier_enc) return finishWithError(session, 'integration_not_found', clear);
@@ -305,9 +325,7 @@ export async function finishFlow(ctx: AppContext, egress: ProviderEgress, query:
     exchangeCode(client, { code, state, redirectUri: redirectUri(ctx), codeVerifier, params: endpoints.tokenParams }),
   );
   if (!outcome.ok) {
-    const f = outcome.failure;
-    ctx.log.warn({ integration: integration.key, kind: f.kind, http_status: f.httpStatus, error: f.error, error_description: f.errorDescription }, 'code exchange failed');
-    return finishWithError(session, 'code_exchange_failed', clear);
+    return failFlow(ctx, session, 'code_exchange_failed', codeExchangeFailure(outcome.failure, endpoints.tokenUrl, ctx.config.refresh.tokenTimeoutMs), clear);
   }
   const settings = integration.refresh;
   const update = ctx.providers.module(integration.provider).interpretTokenResponse(outcome.body, {
@@ -318,7 +336,10 @@ export async function finishFlow(ctx: AppContext, egress: ProviderEgress, query:
     authorizedAt: outcome.receivedAt,
     refreshTokenAbsoluteTtlS: ctx.providers.describe(integration.provider)?.refreshTokenAbsoluteTtlS ?? null,
   });
-  if (update.refreshToken === null) return finishWithError(session, 'no_refresh_token', clear);
+  if (update.refreshToken === null) {
+    const reason = `The code exchange worked, but the provider returned no refresh token: the app, or the integration's scopes (${integration.scopes.join(' ')}), do not grant offline access.`;
+    return failFlow(ctx, session, 'no_refresh_token', { reason }, clear);
+  }
   if (update.signature === 'mismatch') {
     // As on refresh: never drop a response carrying a refresh token; record and alert.
     ctx.metrics.signatureMismatches.inc({ integration: integration.key });
@@ -326,12 +347,20 @@ export async function finishFlow(ctx: AppContext, egress: ProviderEgress, query:
     ctx.log.warn({ integration: integration.key }, 'token response signature mismatch on a code exchange (stored anyway)');
   }
   const stored = await storeAuthorizedGrant(ctx, session, integration, { update, refreshToken: update.refreshToken });
-  if (!stored.ok) return finishWithError(session, stored.error, clear);
+  if (!stored.ok) return failFlow(ctx, session, stored.error, storeFailure(stored.error), clear);
+  const provider = ctx.providers.describe(integration.provider)?.name ?? integration.provider;
+  if (session.verify && verifyGrant) {
+    const verdict = await verifyNewGrant(ctx, verifyGrant, stored.connectionId);
+    if (!verdict.ok) {
+      await recordConnectFailure(ctx, session, verdict.failure);
+      const ending = verificationFailedEnding(session, stored.connectionId, verdict, provider);
+      return ending.kind === 'redirect' ? { ...ending, cookies: clear } : page(ending.page, clear);
+    }
+  }
   const connectionId = toPublicId('connection', stored.connectionId);
   if (session.return_url) {
     return { kind: 'redirect', location: withOutcome(session.return_url, { connection_id: connectionId, status: 'success' }), cookies: clear };
   }
-  const provider = ctx.providers.describe(integration.provider)?.name ?? integration.provider;
   return page(
     messagePage({
       status: 200,

@@ -87,6 +87,8 @@ export interface StartPageInput {
   action: string;
   /** Origins the form's POST and its redirect may reach (Grantkeeper, the provider). */
   formTargets: string[];
+  /** The host the flow ends at (the product's return URL); null: it ends on a page of ours. */
+  returnTo: string | null;
   expiresAt: Date;
   /**
    * Set for a re-authentication of an existing connection: the diagnosis summary in plain
@@ -130,7 +132,11 @@ ${why}
 <dt>Provider</dt><dd>${provider}</dd>
 ${input.endUserEmail ? `<dt>For</dt><dd>${escapeHtml(input.endUserEmail)}</dd>` : ''}
 </dl>
-<p>Continue to sign in at ${provider} and allow access. You will come back here afterwards.${
+<p>Continue to sign in at ${provider} and allow access. ${
+    input.returnTo
+      ? `Afterwards you are sent back to ${escapeHtml(input.returnTo)}.`
+      : 'Afterwards a page here tells you whether it worked; then you can close the window.'
+  }${
     reconnect ? ` Use the same ${provider} user as before: another account is refused and the connection stays as it is.` : ''
   }</p>
 <form method="post" action="${escapeHtml(input.action)}" aria-labelledby="title">

@@ -6,7 +6,7 @@ import { randomToken, sha256Hex } from '../crypto/hashing.js';
 import { findUnusedSessions } from '../db/connect-sessions/find-unused-sessions.js';
 import { insertConnectSession } from '../db/connect-sessions/insert-session.js';
 import { findConnection } from '../db/connections/find-connection.js';
-import { findIntegrationByKey } from '../db/integrations/find-integration.js';
+import { findIntegrationById, findIntegrationByKey } from '../db/integrations/find-integration.js';
 import type { ConnectSessionRow } from '../db/connect-sessions/find-session.js';
 import type { ConnectionRow } from '../db/types.js';
 import type { Keyring } from '../crypto/keyring.js';
@@ -21,12 +21,15 @@ export interface ConnectSessionInput {
   connection_id?: string;
   return_url?: string;
   connection_config?: Record<string, string>;
+  /** Refresh the new grant once right after the code exchange; default: the provider's catalog entry. */
+  verify?: boolean;
 }
 
 export interface CreatedSession {
   token: string;
   url: string;
   expires_at: string;
+  verify: boolean;
 }
 
 export const connectUrl = (publicUrl: string, token: string) => `${publicUrl}/connect/${encodeURIComponent(token)}`;
@@ -63,8 +66,12 @@ export async function createConnectSession(ctx: AppContext, input: ConnectSessio
     connectionId: connection?.id ?? null,
     returnUrl: input.return_url ?? null,
     connectionConfig: config,
+    verify: input.verify ?? verifiesByDefault(ctx, integration.provider),
   });
 }
+
+/** Whether the provider's catalog entry asks for new grants to be verified (Grantkeeper's default). */
+const verifiesByDefault = (ctx: AppContext, provider: string) => ctx.providers.describe(provider)?.verifyOnConnect ?? false;
 
 /**
  * The token of a session a reconnect link made: derived from its row id under a key of the
@@ -91,10 +98,11 @@ export async function createReconnectSession(ctx: AppContext, connection: Connec
   const reusable = candidates.find((session) => madeByReconnectLink(ctx.keyring, session));
   if (reusable) {
     const token = reconnectSessionToken(ctx.keyring, reusable.id);
-    return { token, url: connectUrl(ctx.config.publicUrl, token), expires_at: reusable.expires_at.toISOString() };
+    return { token, url: connectUrl(ctx.config.publicUrl, token), expires_at: reusable.expires_at.toISOString(), verify: reusable.verify };
   }
   // The allowlist may have changed since the URL was stored: an unacceptable one is dropped.
   const returnUrl = connection.return_url && returnUrlProblem(connection.return_url, ctx.config.returnUrlAllowlist) === null ? connection.return_url : null;
+  const integration = await findIntegrationById(ctx.db.kysely, connection.integration_id);
   return insertSession(
     ctx,
     {
@@ -104,6 +112,7 @@ export async function createReconnectSession(ctx: AppContext, connection: Connec
       connectionId: connection.id,
       returnUrl,
       connectionConfig: connection.connection_config,
+      verify: integration ? verifiesByDefault(ctx, integration.provider) : false,
     },
     (id) => reconnectSessionToken(ctx.keyring, id),
   );
@@ -111,7 +120,15 @@ export async function createReconnectSession(ctx: AppContext, connection: Connec
 
 async function insertSession(
   ctx: AppContext,
-  s: { integrationId: string; endUserId: string; endUserEmail: string | null; connectionId: string | null; returnUrl: string | null; connectionConfig: Record<string, string> },
+  s: {
+    integrationId: string;
+    endUserId: string;
+    endUserEmail: string | null;
+    connectionId: string | null;
+    returnUrl: string | null;
+    connectionConfig: Record<string, string>;
+    verify: boolean;
+  },
   tokenFor: (id: string) => string = () => randomToken('ct_'),
 ): Promise<CreatedSession> {
   const id = newRowId();
@@ -127,6 +144,7 @@ async function insertSession(
     return_url: s.returnUrl,
     connection_config: JSON.stringify(s.connectionConfig),
     expires_at: expiresAt,
+    verify: s.verify,
   });
-  return { token, url: connectUrl(ctx.config.publicUrl, token), expires_at: expiresAt.toISOString() };
+  return { token, url: connectUrl(ctx.config.publicUrl, token), expires_at: expiresAt.toISOString(), verify: s.verify };
 }

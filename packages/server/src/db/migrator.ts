@@ -4,12 +4,14 @@ import * as initial from './migrations/0001-initial.js';
 import * as retiredGrants from './migrations/0004-retired-grants.js';
 import * as outboundProxy from './migrations/0005-outbound-proxy.js';
 import * as stagedClientSecrets from './migrations/0006-staged-client-secrets.js';
+import * as firstHour from './migrations/0007-first-hour.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0004-retired-grants': retiredGrants,
   '0005-outbound-proxy': outboundProxy,
   '0006-staged-client-secrets': stagedClientSecrets,
+  '0007-first-hour': firstHour,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

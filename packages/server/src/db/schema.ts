@@ -1,4 +1,4 @@
-// Kysely's view of the schema (migrations/0001-initial.ts is the source of truth).
+// Kysely's view of the schema (the migrations in migrations/ are the source of truth).
 import type { ColumnType, Generated } from 'kysely';
 import type { Diagnosis } from '../domain/diagnosis.js';
 import type { ConnectionConfig, ConnectionStatus, CustomProviderConfig, IntegrationStatus, LastError, RefreshSettings } from '../domain/grants.js';
@@ -75,9 +75,13 @@ export interface ConnectionsTable {
   claimed_by: string | null;
   event_sequence: Generated<number>;
   return_url: string | null;
+  /** How the stored grant came to be (migration 0007); null: stored before it was recorded. */
+  grant_origin: ColumnType<GrantOrigin | null, GrantOrigin | null | undefined, GrantOrigin | null>;
   created_at: CreatedAt;
   updated_at: TimestampDefault;
 }
+
+export type GrantOrigin = 'connect' | 'import';
 
 export interface EventsTable {
   id: string;
@@ -171,6 +175,8 @@ export interface ConnectSessionsTable {
   flow_expires_at: NullableTimestamp;
   revoked_refresh_token_fp: string | null;
   completed_at: NullableTimestamp;
+  /** Refresh the new grant once right after the code exchange (migration 0007). */
+  verify: Generated<boolean>;
   created_at: CreatedAt;
 }
 

@@ -12,8 +12,13 @@ import type { DiagnosisEvidence } from './types.js';
 
 type Grant = Pick<
   ConnectionRow,
-  'id' | 'org_id' | 'user_id' | 'diagnosis' | 'authorized_at' | 'last_refreshed_at' | 'created_at' | 'outcome_unknown_at'
+  'id' | 'org_id' | 'user_id' | 'diagnosis' | 'authorized_at' | 'last_refreshed_at' | 'created_at' | 'outcome_unknown_at' | 'grant_origin'
 >;
+
+/** What the failed refresh was for: the connect flow's verification of the grant it just obtained, or anything else. */
+export interface FailedRefreshContext {
+  verifying: boolean;
+}
 
 /** A failed refresh, explained with everything the connection's history and the ledger say. */
 export async function diagnoseRefreshFailure(
@@ -23,6 +28,7 @@ export async function diagnoseRefreshFailure(
   failure: ProviderFailure,
   classification: Classification,
   now: Date,
+  context: FailedRefreshContext = { verifying: false },
 ): Promise<Diagnosis> {
   const description = ctx.providers.describe(integration.provider);
   const permanent = classification.class === 'permanent';
@@ -54,6 +60,10 @@ export async function diagnoseRefreshFailure(
       providerName: description?.name ?? integration.provider,
       // Only a known authorization time is evidence (an import without issued_at is not).
       firstRefreshSinceAuthorization: row.authorized_at !== null && (row.last_refreshed_at === null || row.last_refreshed_at < row.authorized_at),
+      // A failed verification stays this grant's evidence: a later "try now" fails the same way.
+      // (Only a certain diagnosis came from one; rows diagnosed before verification existed are probable.)
+      failedVerification: context.verifying || (row.diagnosis?.code === 'immediate_expiry_policy' && row.diagnosis.confidence === 'certain'),
+      importedNeverRefreshed: row.grant_origin === 'import' && row.last_refreshed_at === null,
       rotationUncertain: row.outcome_unknown_at !== null,
       newerLiveGrantsForSameProviderUser: newer,
       grantLimit: description?.grantLimit?.limit ?? null,
@@ -123,6 +133,8 @@ export function rediagnoseStoredFailure(
       namedCause: module.namedCause(failure),
       providerName: ctx.providers.describe(integration.provider)?.name ?? integration.provider,
       firstRefreshSinceAuthorization: false,
+      failedVerification: false,
+      importedNeverRefreshed: false,
       rotationUncertain: false,
       newerLiveGrantsForSameProviderUser: null,
       grantLimit: null,

@@ -33,6 +33,9 @@ const errorIn = (e: DiagnosisEvidence, codes: readonly string[]) => e.failure.er
  */
 const diedUnexplained = (e: DiagnosisEvidence) => isPermanent(e) && e.failure.grantType === 'refresh_token' && e.namedCause === null;
 
+/** Many grants of this connection's own org are failing together (not a spike across many orgs). */
+const inOrgSpike = (e: DiagnosisEvidence) => e.orgSpike !== null && e.orgSpike.orgId !== null;
+
 /** Newer live grants for the same provider user that reach (or, off by one, nearly reach) the limit. */
 function evictionEvidence(e: DiagnosisEvidence): Confidence | null {
   const { grantLimit: limit, newerLiveGrantsForSameProviderUser: newer } = e;
@@ -48,8 +51,20 @@ const probable = (): Confidence => 'probable';
 
 export const DIAGNOSIS_RULES: readonly DiagnosisRule[] = [
   { code: 'token_limit_evicted', matches: (e) => diedUnexplained(e) && evictionEvidence(e) !== null, confidence: (e) => evictionEvidence(e) ?? 'probable' },
-  // The very first refresh fails: the token was dead on arrival, which is what the policy does.
-  { code: 'immediate_expiry_policy', matches: (e) => diedUnexplained(e) && e.firstRefreshSinceAuthorization, confidence: probable },
+  // Only the verification right after the code exchange proves the policy: nobody could have
+  // revoked the grant in between. A grant that passed it is never blamed on the policy.
+  { code: 'immediate_expiry_policy', matches: (e) => diedUnexplained(e) && e.failedVerification, confidence: certain },
+  // An imported token that never worked here: most likely one the provider does not know —
+  // unless many grants of its org are dying at once (the org's admin), or an earlier refresh's
+  // outcome was lost (it may have worked, and rotated).
+  { code: 'unknown_token', matches: (e) => diedUnexplained(e) && e.importedNeverRefreshed && !inOrgSpike(e) && !e.rotationUncertain, confidence: probable },
+  // Dead at its first refresh without verification: the policy, or a revoke before first use
+  // (an org spike says which; a lost outcome makes it rotation_lost).
+  {
+    code: 'immediate_expiry_or_revoked',
+    matches: (e) => diedUnexplained(e) && e.firstRefreshSinceAuthorization && !inOrgSpike(e) && !e.rotationUncertain,
+    confidence: probable,
+  },
   // Probable only: a provider's documented idle limit may apply only where a policy turns it on.
   {
     code: 'idle_expired',
@@ -63,7 +78,7 @@ export const DIAGNOSIS_RULES: readonly DiagnosisRule[] = [
   // many orgs (orgId null) does not; nor does an answer that already names its cause.
   {
     code: 'org_wide_revocation',
-    matches: (e) => (diedUnexplained(e) || says(e, 'credentials_changed')) && e.orgSpike !== null && e.orgSpike.orgId !== null,
+    matches: (e) => (diedUnexplained(e) || says(e, 'credentials_changed')) && inOrgSpike(e),
     confidence: probable,
   },
   // The provider gives the same answer for other authentication trouble, so it is not proof of a password change.

@@ -25,10 +25,11 @@ export const SPIKE_CONNECTION_IDS_MAX = 1000;
 
 /**
  * Codes an org spike may overturn: those that rest on the wire answer alone and that the rule
- * table ranks below `org_wide_revocation`. Codes ranked above it rest on other evidence
- * (eviction, idleness, rotation, the first refresh) that still holds.
+ * table ranks below `org_wide_revocation`, plus the two first-refresh codes that name a revoke
+ * among their causes (a spike in one org says which). Other codes ranked above it rest on
+ * evidence (eviction, idleness, rotation, a failed verification) that still holds.
  */
-const OVERTURNABLE: ReadonlySet<string> = new Set<DiagnosisCode>(['revoked', 'credentials_changed']);
+const OVERTURNABLE: ReadonlySet<string> = new Set<DiagnosisCode>(['revoked', 'credentials_changed', 'unknown_token', 'immediate_expiry_or_revoked']);
 
 interface Group {
   integrationId: string;
@@ -103,7 +104,7 @@ export class SpikeDetector {
             type: 'integration.failure_spike',
             integrationId: group.integrationId,
             data: {
-              integration: integrationToApi(integration),
+              integration: integrationToApi(integration, this.ctx.config.publicUrl),
               org_id: group.orgId,
               count: group.failures,
               window_s: windowS,

@@ -10,8 +10,16 @@ export interface DiagnosisEvidence {
   namedCause: NamedCause | null;
   /** The provider's display name (its catalog `name`), used in the plain-words texts. */
   providerName: string;
-  /** No successful refresh since the grant was authorized or imported. */
+  /** No successful refresh since the grant was authorized (only a known authorization time counts). */
   firstRefreshSinceAuthorization: boolean;
+  /**
+   * The grant failed the refresh the connect flow made right after the code exchange (this
+   * refresh, or an earlier one whose diagnosis the grant still carries): nobody had a chance
+   * to revoke it, so its death is the provider's policy.
+   */
+  failedVerification: boolean;
+  /** The grant was imported (a token obtained elsewhere) and has not refreshed once since. */
+  importedNeverRefreshed: boolean;
   /** A prior outcome `unknown`, an `in_flight` without outcome, or a refresh token older than a rotation we saw. */
   rotationUncertain: boolean;
   /** From the grant ledger: newer live grants for the same (provider, client_id, org, user); null when unknown. */

@@ -7,6 +7,8 @@ export type WhoFixes = 'end_user' | 'org_admin' | 'developer' | 'nobody_transien
 export type DiagnosisCode =
   | 'token_limit_evicted'
   | 'immediate_expiry_policy'
+  | 'unknown_token'
+  | 'immediate_expiry_or_revoked'
   | 'idle_expired'
   | 'lifetime_expired'
   | 'rotation_lost'

@@ -64,6 +64,7 @@ export async function createConnection(ctx: AppContext, trx: Executor, input: Ne
     authorized_at: input.authorizedAt,
     next_refresh_at: input.nextRefreshAt,
     return_url: input.returnUrl ?? null,
+    grant_origin: input.origin,
   });
   await insertEvent(trx, {
     id: newRowId(),

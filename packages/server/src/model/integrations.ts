@@ -13,9 +13,11 @@ import type { RefreshSettings } from '../domain/grants.js';
 import type { IntegrationRow } from '../db/types.js';
 import { conflict, invalid, notFound, type FieldProblem } from '../errors.js';
 import type { ProviderDescription } from '../providers/provider.js';
+import { callbackUrl } from './callback-url.js';
 import { newRowId } from './ids.js';
 import { sealOutboundProxy } from './integration-egress.js';
 import { clientSecretChange } from './client-secrets.js';
+import { refusePrivateProviderUrls } from './private-provider-urls.js';
 import { integrationSecretPlace } from './secret-places.js';
 
 export interface IntegrationInput {
@@ -154,6 +156,7 @@ export async function createIntegration(ctx: AppContext, input: IntegrationInput
   const id = newRowId();
   const egress = sealOutboundProxy(ctx.keyring, id, input.outbound_proxy ?? null);
   const settings = resolveSettings(ctx, input, undefined, egress.ok ? [] : [egress.problem]);
+  await refusePrivateProviderUrls(ctx, input);
   if (await findIntegrationByKey(ctx.db.kysely, input.key)) {
     throw conflict('integration_exists', `An integration with key "${input.key}" already exists.`);
   }
@@ -211,6 +214,7 @@ export async function updateIntegration(ctx: AppContext, key: string, patch: Int
   };
   const egress = patch.outbound_proxy === undefined ? null : sealOutboundProxy(ctx.keyring, current.id, patch.outbound_proxy, current);
   const settings = resolveSettings(ctx, merged, current, egress && !egress.ok ? [egress.problem] : []);
+  await refusePrivateProviderUrls(ctx, patch);
   const identityChanges = (patch.provider !== undefined && patch.provider !== current.provider) ||
     (patch.client_id !== undefined && patch.client_id !== current.client_id);
   if (identityChanges && (await countConnectionsOfIntegration(ctx.db.kysely, current.id)) > 0) {
@@ -242,13 +246,15 @@ export async function removeIntegration(ctx: AppContext, row: IntegrationRow): P
   await deleteIntegrationRow(ctx.db.kysely, row.id);
 }
 
-export function integrationToApi(row: IntegrationRow, extra: { connection_count?: number } = {}) {
+/** `publicUrl`: GRANTKEEPER_PUBLIC_URL, the base of the integration's callback URL. */
+export function integrationToApi(row: IntegrationRow, publicUrl: string, extra: { connection_count?: number } = {}) {
   const config = row.provider_config;
   const refresh = row.refresh;
   return {
     key: row.key,
     provider: row.provider,
     client_id: row.client_id,
+    callback_url: callbackUrl(publicUrl),
     has_client_secret: row.client_secret_enc !== null,
     scopes: row.scopes,
     auth_base_url: row.auth_base_url,

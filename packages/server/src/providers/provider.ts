@@ -54,4 +54,6 @@ export interface ProviderDescription {
   rotating: boolean;
   /** The default `refresh.keepalive_s`: a third of the idle lifetime, at most a day. */
   keepaliveS: number;
+  /** Whether connect sessions verify the new grant (one refresh after the code exchange) unless told otherwise. */
+  verifyOnConnect: boolean;
 }

@@ -32,6 +32,7 @@ const CUSTOM_OAUTH2: ProviderDescription = {
   accessTokenTtlS: null,
   rotating: true,
   keepaliveS: 86_400,
+  verifyOnConnect: false,
 };
 
 function describeEntry(entry: ProviderEntry): ProviderDescription {
@@ -58,6 +59,7 @@ function describeEntry(entry: ProviderEntry): ProviderDescription {
     accessTokenTtlS: entry.tokens.access_token_ttl_s ?? null,
     rotating: entry.refresh_model === 'rotating',
     keepaliveS: defaultKeepaliveS(entry),
+    verifyOnConnect: entry.verify_on_connect === true,
   };
 }
 

@@ -91,7 +91,7 @@ export async function commitSuccess(
         }
         if (transition.integrationRecovered) {
           const recovered = await setIntegrationStatus(trx, integration.id, 'error', 'ok', null);
-          if (recovered) await emitEvent(trx, { type: 'integration.recovered', integrationId: integration.id, data: { integration: integrationToApi(recovered) } });
+          if (recovered) await emitEvent(trx, { type: 'integration.recovered', integrationId: integration.id, data: { integration: integrationToApi(recovered, ctx.config.publicUrl) } });
         }
         await notifyConnectionChanged(trx, row.id, Number(written.generation));
         return written;
@@ -178,7 +178,7 @@ export async function commitFailure(ctx: AppContext, f: FailureRecord): Promise<
           await emitEvent(trx, {
             type: 'integration.error',
             integrationId: integration.id,
-            data: { integration: integrationToApi(errored), last_error: lastError, affected_connection_count: total },
+            data: { integration: integrationToApi(errored, ctx.config.publicUrl), last_error: lastError, affected_connection_count: total },
           });
         }
       }

@@ -12,7 +12,7 @@ import type { RefreshEngine } from './engine.js';
 export async function afterSecretChange(ctx: AppContext, engine: RefreshEngine, integrationId: string): Promise<void> {
   const probe = await ctx.db.kysely.transaction().execute(async (trx) => {
     const recovered = await setIntegrationStatus(trx, integrationId, 'error', 'ok', null);
-    if (recovered) await emitEvent(trx, { type: 'integration.recovered', integrationId, data: { integration: integrationToApi(recovered) } });
+    if (recovered) await emitEvent(trx, { type: 'integration.recovered', integrationId, data: { integration: integrationToApi(recovered, ctx.config.publicUrl) } });
     const candidate = await findReprobeCandidate(trx, integrationId);
     await clearIntegrationErrorMarks(trx, integrationId);
     return candidate;

@@ -54,7 +54,7 @@ export async function refreshFailed(
   const { config } = ctx;
   const classification = ctx.providers.classify(integration.provider, failure);
   const now = new Date();
-  const diagnosis = await diagnoseRefreshFailure(ctx, row, integration, failure, classification, now);
+  const diagnosis = await diagnoseRefreshFailure(ctx, row, integration, failure, classification, now, { verifying: options.trigger === 'connect' });
   if (classification.alert) {
     ctx.metrics.alerts.inc({ kind: `provider_${classification.reason}` });
     ctx.log.warn({ integration: integration.key, reason: classification.reason, http_status: failure.httpStatus }, 'unexpected provider answer');

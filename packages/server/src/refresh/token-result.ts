@@ -48,7 +48,7 @@ export function toTokenResult(ctx: AppContext, result: AttemptResult): TokenResu
       const connection = connectionToApi(result.row, result.integration);
       throw new DomainError('conflict', 'integration_error', "The provider rejects the integration's own credentials or configuration; the developer must fix the integration.", [], {
         connection,
-        integration: integrationToApi(result.integration),
+        integration: integrationToApi(result.integration, ctx.config.publicUrl),
         last_error: result.row.last_error ?? result.integration.last_error ?? null,
       });
     }

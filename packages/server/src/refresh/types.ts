@@ -3,7 +3,8 @@ import type { ConnectionRow, IntegrationRow } from '../db/types.js';
 import type { TokenOutcome } from '../oauth/refresh-grant.js';
 import type { CachedToken } from './token-cache.js';
 
-export type RefreshTrigger = 'on_demand' | 'scheduled' | 'forced' | 'reprobe' | 'import';
+/** `connect`: the connect flow verifies the grant it just obtained; `import`: an import with ?verify=true. */
+export type RefreshTrigger = 'on_demand' | 'scheduled' | 'forced' | 'reprobe' | 'import' | 'connect';
 
 export interface AttemptOptions {
   trigger: RefreshTrigger;

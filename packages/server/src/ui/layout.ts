@@ -1,7 +1,7 @@
 // The page frame every dashboard page shares, and the small pieces pages reuse.
 import { html, type Renderable, type Safe } from './html.js';
 
-export type Section = 'overview' | 'connections' | 'webhooks' | null;
+export type Section = 'overview' | 'integrations' | 'connections' | 'webhooks' | null;
 
 export interface PageOptions {
   title: string;
@@ -18,7 +18,8 @@ export function page(options: PageOptions): string {
     ? html`<header class="top">
         <a class="brand" href="/ui">Grantkeeper</a>
         <nav class="main" aria-label="Main"><ul>
-          ${nav('overview', '/ui', 'Overview')}${nav('connections', '/ui/connections', 'Connections')}${nav('webhooks', '/ui/webhooks', 'Webhooks')}
+          ${nav('overview', '/ui', 'Overview')}${nav('integrations', '/ui/integrations', 'Integrations')}${nav('connections', '/ui/connections', 'Connections')}${nav('webhooks', '/ui/webhooks', 'Webhooks')}
+          <li><a href="/docs">API reference</a></li>
         </ul></nav>
         <form method="post" action="/ui/logout"><input type="hidden" name="_csrf" value="${options.csrf}"><button class="secondary" type="submit">Log out</button></form>
       </header>`
@@ -78,6 +79,18 @@ const WHO_FIXES: Record<string, string> = {
 
 export function whoFixesText(who: string): string {
   return WHO_FIXES[who] ?? who;
+}
+
+const WHO_FIXES_SHORT: Record<string, string> = {
+  end_user: 'End user (reconnect)',
+  org_admin: 'Org admin',
+  developer: 'Developer',
+  nobody_transient: 'Nobody (transient)',
+};
+
+/** Who must act, in a table cell's few words. */
+export function whoFixesLabel(who: string): string {
+  return WHO_FIXES_SHORT[who] ?? who;
 }
 
 export function notice(message: { text: string; error?: boolean } | null): Safe {

@@ -32,6 +32,7 @@ import { unauthorized } from '../errors.js';
 import { apiClient, withQuery, type ApiClient } from './api-client.js';
 import { APP_CSS, APP_JS, ICON_SVG } from './assets.js';
 import { html } from './html.js';
+import { integrationPages } from './integration-routes.js';
 import { page } from './layout.js';
 import { connectionPage } from './pages/connection.js';
 import { connectionsPage } from './pages/connections.js';
@@ -79,7 +80,7 @@ interface UiRequest {
 // odd URL (a repeated or over-long parameter) is ignored by the page, never a 400.
 const field = Type.Optional(Type.Unknown());
 const OverviewQuery = Type.Object({ window: field, integration: field });
-const ConnectionsQuery = Type.Object({ integration: field, status: field, org_id: field, end_user_id: field, cursor: field });
+const ConnectionsQuery = Type.Object({ integration: field, status: field, org_id: field, end_user_id: field, diagnosis: field, cursor: field });
 const ConnectionQuery = Type.Object({ notice: field, events_cursor: field });
 const WebhooksQuery = Type.Object({ status: field, endpoint: field, cursor: field, notice: field });
 const IdParams = Type.Object({ id: Type.String() });
@@ -229,7 +230,7 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
       const ui = guard(request, reply);
       if (!ui) return reply;
       const q = request.query;
-      const filters = { integration: str(q.integration, 64), status: str(q.status, 32), org_id: str(q.org_id, 18), end_user_id: str(q.end_user_id, 256) };
+      const filters = { integration: str(q.integration, 64), status: str(q.status, 32), org_id: str(q.org_id, 18), end_user_id: str(q.end_user_id, 256), diagnosis: str(q.diagnosis, 64) };
       const cursor = str(q.cursor, 512) ?? null;
       // Integration names from the plain list (cheap), not from the counts (a pass over every connection).
       const [list, integrationList] = await Promise.all([
@@ -294,6 +295,8 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
       // Rendered in this response (not a redirect): the link must not travel in a URL.
       return connectionView(ui, reply, id, null, { reconnect: result.body, message: { text: 'A fresh reconnect link was created; copy it below.' } });
     });
+
+    integrationPages(plugin, { guard, sendPage, notFoundPage });
 
     app.get('/ui/webhooks', { schema: { hide: true, querystring: WebhooksQuery } }, async (request, reply) => {
       const ui = guard(request, reply);

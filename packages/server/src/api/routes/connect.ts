@@ -6,6 +6,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../context.js';
 import { beginFlow, finishFlow, showReconnectPage, showStartPage, type CallbackQuery, type FlowResponse } from '../../connect/flow.js';
 import { createConnectSession } from '../../connect/sessions.js';
+import type { VerifyGrant } from '../../connect/verify-grant.js';
 import type { ProviderEgress } from '../../outbound/provider-egress.js';
 import { ConnectionConfigSchema, EndUserSchema, Timestamp, problemResponses } from '../schemas.js';
 
@@ -14,6 +15,8 @@ interface ConnectDeps {
   providerFetch: ProviderEgress;
   /** Sends queued revocations now (a dead grant's token, before the user re-authorizes). */
   revokeQueued?: () => Promise<unknown>;
+  /** A session's `verify`: refreshes the new grant once, right after the code exchange. */
+  verifyGrant?: VerifyGrant;
 }
 
 const ConnectSessionBody = Type.Object(
@@ -23,6 +26,12 @@ const ConnectSessionBody = Type.Object(
     connection_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     return_url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
     connection_config: Type.Optional(ConnectionConfigSchema),
+    verify: Type.Optional(
+      Type.Boolean({
+        description:
+          "Refresh the new grant once right after the code exchange; a permanent failure stores the connection needs_reauth and redirects with status=error&error=<diagnosis code>. Default: the provider's catalog entry (verify_on_connect, GET /v1/providers).",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -31,6 +40,7 @@ const ConnectSessionResponse = Type.Object({
   token: Type.String(),
   url: Type.String(),
   expires_at: Timestamp,
+  verify: Type.Boolean({ description: 'Whether this session verifies the new grant.' }),
 });
 
 /** Authenticated: `POST /v1/connect-sessions`. */
@@ -92,7 +102,7 @@ export function connectPublicRoutes(ctx: AppContext, deps: ConnectDeps): Fastify
         const value = text(request.query[name]);
         if (value !== undefined) query[name] = value;
       }
-      return send(reply, await finishFlow(ctx, deps.providerFetch, query, request.headers.cookie));
+      return send(reply, await finishFlow(ctx, deps.providerFetch, query, request.headers.cookie, deps.verifyGrant));
     });
 
     r.get('/reconnect/:connection_id', {

@@ -81,6 +81,7 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
             status: Type.Optional(ConnectionStatusSchema),
             end_user_id: Type.Optional(Type.String({ maxLength: 256 })),
             org_id: Type.Optional(Type.String({ maxLength: 18 })),
+            diagnosis: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$', description: "Only connections whose current diagnosis has this code (e.g. immediate_expiry_policy, revoked)" })),
           },
           { additionalProperties: false },
         ),
@@ -94,7 +95,7 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
       if (integrationId === null) return { data: [], next_cursor: null };
       const rows = await listConnections(
         ctx.db.kysely,
-        { integrationId, status: q.status, endUserId: q.end_user_id, orgId: q.org_id },
+        { integrationId, status: q.status, endUserId: q.end_user_id, orgId: q.org_id, diagnosisCode: q.diagnosis },
         limit,
         cursor,
       );

@@ -30,10 +30,10 @@ export function integrationRoutes(ctx: AppContext, hooks: IntegrationHooks): Fas
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
     r.post('/v1/integrations', {
-      schema: { tags: ['integrations'], summary: 'Create an integration', body: IntegrationCreateBody, response: { 201: IntegrationSchema, ...problemResponses } },
+      schema: { tags: ['integrations'], summary: 'Create an integration', body: IntegrationCreateBody, response: { 201: IntegrationSchema, ...problemResponses, 422: problemResponses[400] } },
     }, async (request, reply) => {
       const row = await createIntegration(ctx, request.body);
-      return reply.code(201).send(integrationToApi(row, { connection_count: 0 }));
+      return reply.code(201).send(integrationToApi(row, ctx.config.publicUrl, { connection_count: 0 }));
     });
 
     r.get('/v1/integrations', {
@@ -42,22 +42,22 @@ export function integrationRoutes(ctx: AppContext, hooks: IntegrationHooks): Fas
       const limit = request.query.limit ?? 50;
       const cursor = cursorParam(request.query.cursor);
       const page = toPage(await listIntegrations(ctx.db.kysely, limit, cursor), limit);
-      return { data: page.rows.map((row) => integrationToApi(row)), next_cursor: page.nextCursor };
+      return { data: page.rows.map((row) => integrationToApi(row, ctx.config.publicUrl)), next_cursor: page.nextCursor };
     });
 
     r.get('/v1/integrations/:key', {
       schema: { tags: ['integrations'], summary: 'Get an integration', params: KeyParams, response: { 200: IntegrationSchema, ...problemResponses } },
     }, async (request) => {
       const row = await getIntegration(ctx, request.params.key);
-      return integrationToApi(row, { connection_count: await countConnectionsOfIntegration(ctx.db.kysely, row.id) });
+      return integrationToApi(row, ctx.config.publicUrl, { connection_count: await countConnectionsOfIntegration(ctx.db.kysely, row.id) });
     });
 
     r.patch('/v1/integrations/:key', {
-      schema: { tags: ['integrations'], summary: 'Update an integration', params: KeyParams, body: IntegrationPatchBody, response: { 200: IntegrationSchema, ...problemResponses } },
+      schema: { tags: ['integrations'], summary: 'Update an integration', params: KeyParams, body: IntegrationPatchBody, response: { 200: IntegrationSchema, ...problemResponses, 422: problemResponses[400] } },
     }, async (request) => {
       const { row, secretChanged } = await updateIntegration(ctx, request.params.key, request.body);
       if (secretChanged) hooks.onSecretChanged?.(row.id);
-      return integrationToApi(row);
+      return integrationToApi(row, ctx.config.publicUrl);
     });
 
     r.delete('/v1/integrations/:key', {

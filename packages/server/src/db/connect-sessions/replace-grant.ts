@@ -46,6 +46,7 @@ export async function replaceGrant(
       return_url = ${grant.returnUrl === null ? sql`c.return_url` : grant.returnUrl},
       generation = c.generation + 1,
       authorized_at = ${grant.authorizedAt},
+      grant_origin = 'connect',
       ${HEALTHY_GRANT_COLUMNS},
       next_refresh_at = ${grant.nextRefreshAt},
       updated_at = now()

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Cursor } from '../pagination.js';
 import type { ConnectionRow, Executor } from '../types.js';
 
@@ -7,6 +8,8 @@ export interface ConnectionFilters {
   status?: 'active' | 'refresh_failing' | 'needs_reauth' | 'integration_error';
   endUserId?: string;
   orgId?: string;
+  /** The code of the connection's current diagnosis (index connections_diagnosis_code). */
+  diagnosisCode?: string;
 }
 
 export async function listConnections(
@@ -19,6 +22,9 @@ export async function listConnections(
   if (filters.integrationId) query = query.where('c.integration_id', '=', filters.integrationId);
   if (filters.endUserId) query = query.where('c.end_user_id', '=', filters.endUserId);
   if (filters.orgId) query = query.where('c.org_id', '=', filters.orgId);
+  if (filters.diagnosisCode) {
+    query = query.where('c.diagnosis', 'is not', null).where(sql<string>`c.diagnosis->>'code'`, '=', filters.diagnosisCode);
+  }
   if (filters.status) {
     const wantsIntegrationError = filters.status === 'integration_error';
     const integrationStatus = wantsIntegrationError ? 'error' : 'ok';

@@ -176,6 +176,12 @@ export const ProviderEntrySchema = Type.Object(
     name: Type.String({ minLength: 1 }),
     docs_url: HttpsUrl,
     module: Type.Optional(ModuleName),
+    verify_on_connect: Type.Optional(
+      Type.Boolean({
+        description:
+          "Grantkeeper's default for a connect session's `verify` (a choice, not a provider fact): refresh the new grant once right after the code exchange, because a policy at this provider can issue refresh tokens that never work. Absent: false.",
+      }),
+    ),
     refresh_model: RefreshModel,
     auth: AuthSchema,
     template_variables: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), TemplateVariableSchema),

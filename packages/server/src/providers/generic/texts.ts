@@ -27,18 +27,50 @@ export const GENERIC_DIAGNOSIS_TEXTS: DiagnosisTexts = {
   }),
 
   immediate_expiry_policy: ({ provider }) => ({
-    summary: `The first refresh after connecting failed: ${provider} issued a refresh token that could not be used at all.`,
+    summary: `The new grant failed the refresh Grantkeeper made right after connecting: ${provider} issued a refresh token that cannot be used at all.`,
     causes: [
       `A policy on the ${provider} account or app makes refresh tokens expire at once, or disables offline access for this app.`,
-      'The grant was revoked right after it was issued, or an imported refresh token was copied incompletely or from another app.',
     ],
     fix: [
       `The account's admin (or the developer, in ${APP_SETTINGS}) checks the refresh-token and offline-access settings for this app.`,
-      `Then the end user reconnects: ${RECONNECT}`,
+      `Then the end user connects again: ${RECONNECT}`,
     ],
     who_fixes: 'org_admin',
     prevention: [
-      { who: 'developer', step: 'Verify new connections with one refresh right after connecting (POST /v1/connections?verify=true for imports), so a policy like this shows up at once.' },
+      { who: 'developer', step: 'Keep verification on for connect sessions (verify: true), so a policy like this shows up while the user is still connecting.' },
+    ],
+  }),
+
+  unknown_token: ({ provider }) => ({
+    summary: `${provider} does not know this imported refresh token: it was refused on its first refresh here and has never worked.`,
+    causes: [
+      'The token was copied incompletely, mistyped, or is not a real token (a test value).',
+      `It was issued to another OAuth app (another client id than this integration's) or by another ${provider} environment or tenant.`,
+      `It was revoked or expired before its first refresh here (before or after the import): ${provider} gives the same answer for a token it never issued and for one it no longer accepts.`,
+    ],
+    fix: [
+      "Check the imported token against where it came from: the whole string, the same client id as the integration's. Then delete this connection and import the right token with POST /v1/connections?verify=true, which proves it at once.",
+      `If the token cannot be recovered, have the end user connect instead: ${RECONNECT}`,
+    ],
+    who_fixes: 'developer',
+    prevention: [
+      { who: 'developer', step: 'Import with verification (POST /v1/connections?verify=true, or grantkeeper import --verify), so an unknown token is reported while importing.' },
+    ],
+  }),
+
+  immediate_expiry_or_revoked: ({ provider }) => ({
+    summary: `The grant failed its first refresh after connecting: either ${provider} makes this app's refresh tokens expire at once, or the grant was revoked before its first use.`,
+    causes: [
+      `A policy on the ${provider} account or app makes refresh tokens expire at once, or disables offline access for this app.`,
+      'The grant was revoked between connecting and the first refresh: the user disconnected the app, or an admin removed its access.',
+      `The connection was not verified when it was made (its connect session had verify off), and ${provider} answers both causes with the same error.`,
+    ],
+    fix: [
+      `${RECONNECT} Create the reconnect session with verify: true: if it ends with error=immediate_expiry_policy, the policy is the cause and the account's admin (or the developer, in ${APP_SETTINGS}) must change it first; if it succeeds, the old grant had simply been revoked.`,
+    ],
+    who_fixes: 'end_user',
+    prevention: [
+      { who: 'developer', step: 'Verify new connections (connect sessions with verify: true), so the policy is caught with certainty while the user is still connecting.' },
     ],
   }),
 

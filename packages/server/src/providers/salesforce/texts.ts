@@ -28,18 +28,51 @@ export const SALESFORCE_DIAGNOSIS_TEXTS: DiagnosisTexts = {
   }),
 
   immediate_expiry_policy: ({ provider }) => ({
-    summary: `The first refresh after connecting failed: the ${provider} org most likely sets this app's refresh tokens to expire immediately.`,
+    summary: `The new grant failed the refresh Grantkeeper made right after connecting: this ${provider} org makes the app's refresh tokens expire immediately.`,
     causes: [
-      `The app's Refresh Token Policy in this org is "Immediately expire refresh token", so ${provider} issues refresh tokens that can never be used. An org admin can override the app's default this way.`,
+      `The app's Refresh Token Policy in this org is "Immediately expire refresh token", so ${provider} issues refresh tokens that can never be used. An org admin can set this for the org, overriding the app's default.`,
     ],
     fix: [
       `An org admin opens ${MANAGE_APP_POLICIES} and sets Refresh Token Policy to "Refresh token is valid until revoked" (or a long "Expire refresh token after" period).`,
-      `Then the end user reconnects: ${RECONNECT}`,
+      `Then the end user connects again: ${RECONNECT}`,
     ],
     who_fixes: 'org_admin',
     prevention: [
       { who: 'developer', step: "Set the app's default Refresh Token Policy to \"valid until revoked\" and tell customers' admins not to override it with immediate expiry." },
-      { who: 'developer', step: 'Verify new connections with one refresh right after connecting, so a policy like this shows up at once.' },
+      { who: 'developer', step: 'Keep verification on for connect sessions (verify, the default for Salesforce): a policy like this then shows up while the user is still connecting, not a day later.' },
+    ],
+  }),
+
+  unknown_token: ({ provider }) => ({
+    summary: `${provider} does not know this imported refresh token: it was refused on its first refresh here and has never worked.`,
+    causes: [
+      'The token was copied incompletely, mistyped, or is not a real token (a test value).',
+      `It belongs to another connected app (another consumer key than this integration's client_id) or to another ${provider} environment: a sandbox token imported into a production integration, or the other way round (auth_base_url).`,
+      `It was revoked or expired before its first refresh here (before or after the import): ${provider} gives the same answer for a token it never issued and for one it no longer accepts (an "Immediately expire refresh token" policy included).`,
+    ],
+    fix: [
+      "Check the imported token against where it came from: the whole string, the same consumer key as the integration's client_id, the same login host as its auth_base_url. Then delete this connection and import the right token with POST /v1/connections?verify=true, which proves it at once.",
+      `If the token cannot be recovered, have the end user connect instead: ${RECONNECT}`,
+    ],
+    who_fixes: 'developer',
+    prevention: [
+      { who: 'developer', step: 'Import with verification (POST /v1/connections?verify=true, or grantkeeper import --verify), so a token Salesforce does not know is reported while importing.' },
+    ],
+  }),
+
+  immediate_expiry_or_revoked: ({ provider }) => ({
+    summary: `The grant failed its first refresh after connecting: either this ${provider} org makes the app's refresh tokens expire immediately, or the grant was revoked before its first use.`,
+    causes: [
+      `The app's Refresh Token Policy in this org is "Immediately expire refresh token" (an org admin can set this for the org, overriding the app's default).`,
+      'The user revoked the app (Personal Settings → Advanced User Details → OAuth Connected Apps → Revoke), or an admin revoked it in Setup → Connected Apps OAuth Usage, between connecting and the first refresh.',
+      `The connection was not verified when it was made (its connect session had verify off), and ${provider} answers both causes with the same error, so the answer alone cannot tell them apart.`,
+    ],
+    fix: [
+      `${RECONNECT} The reconnect verifies the new grant: if it ends with error=immediate_expiry_policy, the policy is the cause and an org admin must first change it in ${MANAGE_APP_POLICIES}; if it succeeds, the old grant had simply been revoked.`,
+    ],
+    who_fixes: 'end_user',
+    prevention: [
+      { who: 'developer', step: 'Keep verification on for connect sessions (verify, the default for Salesforce), so the policy is caught with certainty while the user is still connecting.' },
     ],
   }),
 

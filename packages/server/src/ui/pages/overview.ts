@@ -87,7 +87,7 @@ function integrationsSection(data: OverviewData): Safe {
         ${STATUSES.map((s) => html`<th scope="col" class="num">${statusLabel(s)}</th>`)}</tr></thead>
       <tbody>${rows.map(
         (i) => html`<tr>
-          <td data-label="Integration"><a href="/ui/connections${query({ integration: i.integration })}">${i.integration}</a></td>
+          <td data-label="Integration"><a href="/ui/integrations/${encodeURIComponent(i.integration)}">${i.integration}</a></td>
           <td data-label="Provider">${i.provider}</td>
           <td data-label="Status">${badge(i.status)}</td>
           <td data-label="Last error">${i.last_error ? html`<code>${i.last_error.error ?? i.last_error.http_status ?? 'error'}</code> ${i.last_error.error_description ?? ''}` : html`<span class="muted">none</span>`}</td>

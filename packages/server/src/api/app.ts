@@ -9,6 +9,8 @@ import type { AppContext } from '../context.js';
 import { notFound } from '../errors.js';
 import type { Services } from '../services.js';
 import { registerIdempotency } from './idempotency.js';
+import { enforceRouteScopes } from './route-scopes.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { errorHandler, sendProblem } from './problem.js';
 import { adminRoutes } from './routes/admin.js';
 import { connectPublicRoutes, connectSessionRoutes } from './routes/connect.js';
@@ -93,9 +95,10 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
   await app.register(operationsRoutes(ctx));
   await app.register(connectPublicRoutes(ctx, { providerFetch: outbound.providers, revokeQueued: hooks.revokeQueued }));
 
-  // Everything under /v1 needs an API key (or the dashboard's session).
+  // Everything under /v1 needs an API key (or the dashboard's session) holding the route's scope.
   await app.register(async (v1) => {
     v1.addHook('onRequest', async (request) => authenticate(ctx, request));
+    enforceRouteScopes(v1);
     registerIdempotency(v1, ctx);
     await v1.register(integrationRoutes(ctx, hooks));
     await v1.register(connectionRoutes(ctx, engine, hooks));
@@ -105,6 +108,7 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
     await v1.register(providerRoutes(ctx));
     await v1.register(statsRoutes(ctx));
     await v1.register(spikeRoutes(ctx));
+    await v1.register(apiKeyRoutes(ctx));
   });
 
   return app;

@@ -1,9 +1,11 @@
 // Migrations are code (not files found at run time), so the compiled package carries them.
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
+import * as apiKeys from './migrations/0002-api-keys.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-api-keys': apiKeys,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

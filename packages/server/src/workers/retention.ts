@@ -5,6 +5,8 @@
 import type { AppContext } from '../context.js';
 import { pruneIdempotencyKeys } from '../db/idempotency/idempotency-keys.js';
 import { pruneRevokedApiKeys } from '../db/retention/prune-api-keys.js';
+import { pruneAuthFailures } from '../db/retention/prune-auth-failures.js';
+import { pruneSessionRevocations } from '../db/retention/prune-session-revocations.js';
 import { pruneConnectSessions } from '../db/retention/prune-connect-sessions.js';
 import { pruneGrantLedger } from '../db/retention/prune-grant-ledger.js';
 import { pruneRefreshStats } from '../db/retention/prune-refresh-stats.js';
@@ -26,6 +28,8 @@ export interface RetentionSummary {
   grantLedger: number;
   refreshStats: number;
   revokedApiKeys: number;
+  sessionRevocations: number;
+  authFailures: number;
 }
 
 /** Deletes one batch of at most `batch` rows; returns how many went. */
@@ -60,7 +64,7 @@ export class Retention {
 
   /** The rules, in order: deliveries go before the outbox rows they belong to. */
   private rules(): [keyof RetentionSummary, PruneBatch][] {
-    const { retention, idempotencyTtlS } = this.ctx.config;
+    const { retention, idempotencyTtlS, auth } = this.ctx.config;
     return [
       ['events', (db, batch) => pruneEvents(db, retention.days, batch)],
       ['deliveries', (db, batch) => pruneDeliveries(db, retention.days, batch)],
@@ -73,6 +77,9 @@ export class Retention {
       ['grantLedger', (db, batch) => pruneGrantLedger(db, retention.grantLedgerDays, batch)],
       ['refreshStats', (db, batch) => pruneRefreshStats(db, retention.refreshStatsDays, batch)],
       ['revokedApiKeys', (db, batch) => pruneRevokedApiKeys(db, retention.revokedApiKeyDays, batch)],
+      // A logout is kept until the session would have expired anyway; a wrong-key count until its window ends.
+      ['sessionRevocations', (db, batch) => pruneSessionRevocations(db, batch)],
+      ['authFailures', (db, batch) => pruneAuthFailures(db, auth.loginWindowS, batch)],
     ];
   }
 
@@ -80,6 +87,7 @@ export class Retention {
     const summary: RetentionSummary = {
       events: 0, deliveries: 0, outbox: 0, spikes: 0, idempotencyKeys: 0,
       connectSessions: 0, revocations: 0, grantLedger: 0, refreshStats: 0, revokedApiKeys: 0,
+      sessionRevocations: 0, authFailures: 0,
     };
     for (const [rule, prune] of this.rules()) summary[rule] = await this.drain(prune, signal);
     if (Object.values(summary).some((n) => n > 0)) this.ctx.log.info(summary, 'retention pruned old rows');

@@ -1,7 +1,7 @@
 // Connections: filters (integration, status, the provider org, end user), keyset pages.
 import type { Connection, Page } from '../../api/schemas.js';
 import { html, query, time } from '../html.js';
-import { badge, notice, page, statusLabel } from '../layout.js';
+import { badge, notice, page, statusLabel, type Permissions } from '../layout.js';
 
 export interface ConnectionFiltersInput {
   integration?: string;
@@ -12,6 +12,7 @@ export interface ConnectionFiltersInput {
 
 export interface ConnectionsData {
   csrf: string;
+  permissions?: Permissions;
   filters: ConnectionFiltersInput;
   integrations: string[];
   cursor: string | null;
@@ -46,6 +47,7 @@ export function connectionsPage(data: ConnectionsData): string {
     title: 'Connections',
     section: 'connections',
     csrf: data.csrf,
+    permissions: data.permissions,
     body: html`<h1>Connections</h1>
       ${notice(data.error ? { text: data.error, error: true } : null)}
       <form class="filters" method="get" action="/ui/connections" role="search" aria-label="Filter connections">

@@ -45,7 +45,9 @@ export function sessionRoutes(ctx: AppContext): FastifyPluginAsync {
         await recordAuthFailure(ctx, { client, via: 'dashboard_login', reason: 'blocked' });
         return refuse(429, 'Too many wrong keys from this address. Try again later.', tooManyWrongKeys(blockedForS), blockedForS);
       }
-      const key = sameOrigin(request) && secret !== '' && secret.length <= 1024 ? ctx.auth.keys.find(secret) : undefined;
+      // No key, an over-long one or a cross-site post is refused without being counted: none is a guess at a key.
+      if (!sameOrigin(request) || secret === '' || secret.length > 1024) return refuse(401, 'That key is not valid.', unauthorized('The secret key is not valid.'));
+      const key = ctx.auth.keys.find(secret);
       if (!key || (key.expiresAt !== null && key.expiresAt.getTime() <= now)) {
         const retryAfterS = await recordAuthFailure(ctx, { client, via: 'dashboard_login', reason: key ? 'expired_key' : 'unknown_key', keyId: key?.id });
         if (retryAfterS !== null) return refuse(429, 'Too many wrong keys from this address. Try again later.', tooManyWrongKeys(retryAfterS), retryAfterS);

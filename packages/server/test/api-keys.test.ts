@@ -107,7 +107,7 @@ describe.each(BACKENDS)('API keys on %s', (backend) => {
     const list = await admin('GET', '/v1/api-keys');
     const env = list.body.data.filter((k: any) => k.source === 'environment');
     expect(env).toEqual([{
-      id: expect.stringMatching(/^key_[0-9a-f]{32}$/), name: 'GRANTKEEPER_SECRET_KEY', scopes: ['tokens:read', 'proxy', 'connections:read', 'connections:write', 'integrations:write', 'webhooks:write', 'admin'],
+      id: expect.stringMatching(/^key_[0-9a-f]{32}$/), name: 'GRANTKEEPER_SECRET_KEY', scopes: ['admin'],
       integrations: null, expires_at: null, created_at: null, last_used_at: null, source: 'environment',
     }]);
     expect(env[0].id).toBe(server.ctx.auth.keys.find(server.key)!.id);

@@ -6,7 +6,6 @@
 import { sha256Hex } from '../crypto/hashing.js';
 import type { ApiKeyRow } from '../db/api-keys/list-active-api-keys.js';
 import type { Scope } from '../domain/access.js';
-import { SCOPES } from '../domain/access.js';
 import { toPublicId } from '../model/ids.js';
 import { environmentKeyId } from './environment-keys.js';
 import type { Principal } from './principal.js';
@@ -70,7 +69,7 @@ export class ApiKeyStore {
         rowId: null,
         name: environmentSecrets.length > 1 ? `GRANTKEEPER_SECRET_KEY #${i + 1}` : 'GRANTKEEPER_SECRET_KEY',
         source: 'environment',
-        scopes: [...SCOPES],
+        scopes: ['admin'],
         integrations: null,
         expiresAt: null,
         createdAt: null,

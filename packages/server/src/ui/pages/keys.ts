@@ -36,7 +36,7 @@ const SCOPE_HELP: Record<string, string> = {
 };
 
 function createdPanel(created: ApiKeyCreated): Safe {
-  return html`<section class="panel" aria-labelledby="new-key-h" id="new-key">
+  return html`<section class="panel secret" aria-labelledby="new-key-h" id="new-key">
     <h2 id="new-key-h">New key: ${created.name}</h2>
     <p role="alert" class="notice">Copy the key now: it is shown only this once, and Grantkeeper keeps only its hash.</p>
     <label for="new-key-secret">Secret key</label>
@@ -73,7 +73,7 @@ function createForm(data: KeysData): Safe {
     <input id="key-name" name="name" type="text" required maxlength="100" value="${f.name}" aria-describedby="key-name-help">
     <p id="key-name-help" class="muted">Who or what will use the key, e.g. "billing service".</p>
     <fieldset><legend>Scopes</legend>
-      ${SCOPES.map((s) => html`<div><input type="checkbox" id="scope-${s.replace(':', '-')}" name="scope_${s}" value="on"${f.scopes.includes(s) ? html` checked` : ''}>
+      ${SCOPES.map((s) => html`<div class="choice"><input type="checkbox" id="scope-${s.replace(':', '-')}" name="scope_${s}" value="on"${f.scopes.includes(s) ? html` checked` : ''}>
         <label for="scope-${s.replace(':', '-')}"><code>${s}</code> <span class="muted">— ${SCOPE_HELP[s] ?? ''}</span></label></div>`)}
     </fieldset>
     <label for="key-integrations">Only these integrations <span class="muted">(optional, comma-separated keys)</span></label>

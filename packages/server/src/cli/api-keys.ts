@@ -29,7 +29,7 @@ ${API_OPTIONS_HELP}
 
 Examples:
   grantkeeper api-keys list
-  grantkeeper api-keys create --name "billing service" --scopes tokens:read --integrations salesforce-prod
+  grantkeeper api-keys create --name "billing service" --scopes tokens:read --integrations crm-prod
   grantkeeper api-keys create --name dashboard-viewer --scopes connections:read --expires-at 2027-01-01T00:00:00Z --json
   grantkeeper api-keys revoke key_3f2a…`;
 

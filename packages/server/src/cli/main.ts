@@ -23,7 +23,7 @@ Examples:
   grantkeeper start
   export GRANTKEEPER_SECRET_KEY=gk_sk_…
   grantkeeper connections list --status needs_reauth
-  grantkeeper api-keys create --name billing --scopes tokens:read --integrations salesforce-prod
+  grantkeeper api-keys create --name billing --scopes tokens:read --integrations crm-prod
   grantkeeper doctor conn_2x5Kq…`;
 
 type Runner = (args: string[]) => Promise<number>;

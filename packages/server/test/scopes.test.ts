@@ -6,7 +6,7 @@
 import Fastify from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { enforceRouteScopes } from '../src/api/route-scopes.js';
+import { declareRouteScopes } from '../src/api/route-scopes.js';
 import { BACKENDS } from './helpers/databases.js';
 import { startSalesforceRig, type SalesforceRig } from './helpers/salesforce.js';
 
@@ -295,7 +295,7 @@ test('a /v1 route without a declared scope cannot be registered', async () => {
   const app = Fastify();
   const registering = (async () => {
     await app.register(async (v1) => {
-      enforceRouteScopes(v1);
+      declareRouteScopes(v1);
       v1.get('/v1/forgotten', async () => ({ ok: true }));
     });
     await app.ready();
@@ -303,7 +303,7 @@ test('a /v1 route without a declared scope cannot be registered', async () => {
   await expect(registering).rejects.toThrow(/GET \/v1\/forgotten declares no scope/);
   const fine = Fastify();
   await fine.register(async (v1) => {
-    enforceRouteScopes(v1);
+    declareRouteScopes(v1);
     v1.get('/v1/declared', { config: { requiredScope: 'connections:read' } }, async () => ({ ok: true }));
   });
   await fine.ready();

@@ -9,7 +9,7 @@ import type { AppContext } from '../context.js';
 import { notFound } from '../errors.js';
 import type { Services } from '../services.js';
 import { registerIdempotency } from './idempotency.js';
-import { enforceRouteScopes } from './route-scopes.js';
+import { assertRouteScope, declareRouteScopes } from './route-scopes.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { errorHandler, sendProblem } from './problem.js';
 import { adminRoutes } from './routes/admin.js';
@@ -97,8 +97,12 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
 
   // Everything under /v1 needs an API key (or the dashboard's session) holding the route's scope.
   await app.register(async (v1) => {
-    v1.addHook('onRequest', async (request) => authenticate(ctx, request));
-    enforceRouteScopes(v1);
+    declareRouteScopes(v1);
+    // One hook: who is calling, then whether the route's scope allows it — before the body is read.
+    v1.addHook('onRequest', async (request) => {
+      await authenticate(ctx, request);
+      assertRouteScope(request);
+    });
     registerIdempotency(v1, ctx);
     await v1.register(integrationRoutes(ctx, hooks));
     await v1.register(connectionRoutes(ctx, engine, hooks));

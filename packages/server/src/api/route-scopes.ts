@@ -3,7 +3,7 @@
 // registration, so the server does not start — shown in the OpenAPI document (the
 // `secretKey` requirement lists the scope), and checked on every request right after
 // authentication, before the body is parsed.
-import type { FastifyInstance, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { principalOf } from '../auth/principal.js';
 import { assertScope } from '../auth/scopes.js';
 import { forbidden } from '../errors.js';
@@ -19,13 +19,15 @@ function declareScope(route: RouteOptions): void {
   route.schema = { ...schema, description: `${description}Scope: \`${scope}\`.`, security: [{ secretKey: [scope] }] };
 }
 
-/** Registers the declaration rule and the per-request check on the /v1 plugin (after authentication). */
-export function enforceRouteScopes(v1: FastifyInstance): void {
+/** Makes every route registered on the /v1 plugin declare its scope (registration fails otherwise). */
+export function declareRouteScopes(v1: FastifyInstance): void {
   v1.addHook('onRoute', declareScope);
-  v1.addHook('onRequest', async (request) => {
-    const scope = request.routeOptions.config.requiredScope;
-    // declareScope made every /v1 route name one; should one still lack it, nothing is allowed.
-    if (!scope) throw forbidden('insufficient_scope', 'This route declares no scope.');
-    assertScope(principalOf(request), scope);
-  });
+}
+
+/** Refuses the request unless its principal holds the route's scope (called right after authentication). */
+export function assertRouteScope(request: FastifyRequest): void {
+  const scope = request.routeOptions.config.requiredScope;
+  // declareScope made every /v1 route name one; should one still lack it, nothing is allowed.
+  if (!scope) throw forbidden('insufficient_scope', 'This route declares no scope.');
+  assertScope(principalOf(request), scope);
 }

@@ -2,6 +2,7 @@
 // every duration of DESIGN.md lives here, so tests shrink durations instead of sleeping.
 // An empty variable means unset.
 
+import { readAuthConfig, type AuthConfig } from './config/auth.js';
 import { EnvReader, type Env } from './config/env-reader.js';
 import { readHardeningConfig, type HardeningConfig } from './config/hardening.js';
 import { readOutboundProxyConfig, type OutboundProxyConfig } from './config/outbound-proxy.js';
@@ -118,6 +119,7 @@ export interface Config {
   hardening: HardeningConfig;
   loginHosts: LoginHostsConfig;
   providerUrls: ProviderUrlsConfig;
+  auth: AuthConfig;
 }
 
 export class ConfigError extends Error {
@@ -264,6 +266,7 @@ export function loadConfig(env: Env = process.env): Config {
     hardening: readHardeningConfig(r),
     loginHosts: readLoginHostsConfig(r),
     providerUrls: readProviderUrlsConfig(r),
+    auth: readAuthConfig(r),
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);

@@ -1,6 +1,6 @@
 // Everything a request handler or worker needs, built once per server.
 import type { Config } from './config.js';
-import type { ApiKeySet } from './auth/api-key-set.js';
+import type { AuthState } from './auth/auth-state.js';
 import type { Keyring } from './crypto/keyring.js';
 import type { Db } from './db/open.js';
 import type { Logger } from './log.js';
@@ -12,7 +12,8 @@ export interface AppContext {
   config: Config;
   db: Db;
   keyring: Keyring;
-  apiKeys: ApiKeySet;
+  /** API keys, dashboard logouts and blocked clients, as authentication reads them (in memory). */
+  auth: AuthState;
   log: Logger;
   metrics: Metrics;
   providers: ProviderRegistry;

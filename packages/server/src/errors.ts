@@ -4,10 +4,12 @@ export type DomainErrorKind =
   | 'validation'
   | 'bad_request'
   | 'unauthorized'
+  | 'forbidden'
   | 'not_found'
   | 'conflict'
   | 'unprocessable'
-  | 'unavailable';
+  | 'unavailable'
+  | 'too_many_requests';
 
 export interface FieldProblem {
   field: string;
@@ -36,6 +38,10 @@ export const invalid = (fields: FieldProblem[], message = 'The request is invali
 export const badRequest = (code: string, message: string) => new DomainError('bad_request', code, message);
 export const unauthorized = (message = 'A valid API key is required: Authorization: Bearer <secret key>.') =>
   new DomainError('unauthorized', 'unauthorized', message);
+export const forbidden = (code: string, message: string, extra: Record<string, unknown> = {}) =>
+  new DomainError('forbidden', code, message, [], extra);
+export const tooManyRequests = (code: string, message: string, retryAfterS: number) =>
+  new DomainError('too_many_requests', code, message, [], {}, retryAfterS);
 export const notFound = (what: string) => new DomainError('not_found', 'not_found', `${what} was not found.`);
 export const conflict = (code: string, message: string, extra: Record<string, unknown> = {}) =>
   new DomainError('conflict', code, message, [], extra);

@@ -3,19 +3,17 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
-import { ApiKeySet } from './auth/api-key-set.js';
-import { randomToken, sha256Hex } from './crypto/hashing.js';
+import { AuthState } from './auth/auth-state.js';
 import { Keyring } from './crypto/keyring.js';
-import { insertApiKey, listActiveApiKeyDigests } from './db/api-keys/api-keys.js';
+import { AUTH_CHANNEL } from './db/auth-notify.js';
 import { countConnectionsByStatus } from './db/connections/count-by-status.js';
 import { migrateToLatest } from './db/migrator.js';
 import { CONNECTION_CHANNEL } from './db/notify.js';
-import { openDatabase, type Db } from './db/open.js';
+import { openDatabase } from './db/open.js';
 import type { DataDirLock } from './db/data-dir-lock.js';
 import { loadOrCreateDevKeyring } from './keys/dev-keys.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics } from './metrics.js';
-import { newRowId } from './model/ids.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { TokenCache } from './refresh/token-cache.js';
 import type { PGlite } from '@electric-sql/pglite';
@@ -54,12 +52,12 @@ export async function createContext(options: ServerOptions): Promise<{ ctx: AppC
       keyring = loadOrCreateDevKeyring(config.dataDir).keyring;
       devKeysInUse = true;
     }
-    const { apiKeys, generated } = await loadApiKeys(db, config);
+    const { auth, generatedKey: generated } = await AuthState.load(db.kysely, config, log);
     const ctx: AppContext = {
       config,
       db,
       keyring,
-      apiKeys,
+      auth,
       log,
       metrics: createMetrics(),
       providers: new ProviderRegistry({ hostOrigins: config.loginHosts.overrides }),
@@ -76,19 +74,6 @@ export async function createContext(options: ServerOptions): Promise<{ ctx: AppC
   }
 }
 
-/**
- * Environment keys are used as given (hashed in memory). Without them, the embedded mode
- * generates one key on first start and keeps only its digest.
- */
-async function loadApiKeys(db: Db, config: Config): Promise<{ apiKeys: ApiKeySet; generated: string | null }> {
-  if (config.secretKeys.length > 0) return { apiKeys: ApiKeySet.fromPlaintext(config.secretKeys), generated: null };
-  const digests = await listActiveApiKeyDigests(db.kysely);
-  if (digests.length > 0) return { apiKeys: new ApiKeySet(digests), generated: null };
-  const key = randomToken('gk_sk_');
-  await insertApiKey(db.kysely, { id: newRowId(), digest: sha256Hex(key), label: 'generated on first start' });
-  return { apiKeys: new ApiKeySet([sha256Hex(key)]), generated: key };
-}
-
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { ctx, lock, generatedApiKey } = await createContext(options);
   const services = createServices(ctx);
@@ -102,6 +87,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (id) ctx.tokenCache.invalidate(id, generation === undefined ? undefined : Number(generation));
     });
     services.onClose(unlisten);
+    const unlistenAuth = await ctx.db.listen(AUTH_CHANNEL, (payload) => {
+      void ctx.auth.onNotification(payload).catch((error: unknown) => ctx.log.warn({ err: error }, 're-reading API keys failed'));
+    });
+    services.onClose(unlistenAuth);
     await app.listen({ port: ctx.config.port, host: ctx.config.host });
   } catch (error) {
     await services.stop().catch(() => {});

@@ -4,6 +4,7 @@
 // finish and store their outcome).
 import type { AppContext } from './context.js';
 import { createOutboundClients, type OutboundClients } from './outbound/clients.js';
+import { AuthSyncWorker } from './workers/auth-sync.js';
 import { Retention } from './workers/retention.js';
 import { RefreshEngine } from './refresh/engine.js';
 import type { AttemptResult } from './refresh/types.js';
@@ -21,6 +22,7 @@ export interface Services {
   scheduler: Scheduler;
   spikes: SpikeWorker;
   retention: Retention;
+  authSync: AuthSyncWorker;
   dispatcher: WebhookDispatcher;
   webhooks: WebhookWorker;
   hooks: ServiceHooks;
@@ -65,13 +67,15 @@ export function createServices(ctx: AppContext): Services {
   const dispatcher = webhooks.dispatcher;
   const revocations = new RevocationWorker(ctx, outbound.providers);
   const retention = new Retention(ctx);
-  const workers = [scheduler, webhooks, revocations, retention, spikes];
+  const authSync = new AuthSyncWorker(ctx);
+  const workers = [scheduler, webhooks, revocations, retention, spikes, authSync];
   return {
     engine,
     outbound,
     scheduler,
     spikes,
     retention,
+    authSync,
     dispatcher,
     webhooks,
     hooks: {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ApiKeySet } from '../src/auth/api-key-set.js';
+import { ApiKeyStore } from '../src/auth/api-key-store.js';
 import { DecryptionError, decryptSecret, encryptSecret, keyIdOf, reencryptSecret } from '../src/crypto/envelope.js';
 import { allRefreshTokenFingerprints, refreshTokenFingerprint } from '../src/crypto/hashing.js';
 import { Keyring, KeyringError } from '../src/crypto/keyring.js';
@@ -74,12 +74,15 @@ describe('fingerprints and API keys', () => {
     expect(allRefreshTokenFingerprints(rolled, 'rt')).toContain(refreshTokenFingerprint(a, 'rt'));
   });
 
-  test('API keys verify against several digests, and nothing else', () => {
-    const keys = ApiKeySet.fromPlaintext(['gk_sk_one_aaaaaaaaaaaa', 'gk_sk_two_bbbbbbbbbbbb']);
-    expect(keys.verify('gk_sk_one_aaaaaaaaaaaa')).toBe(true);
-    expect(keys.verify('gk_sk_two_bbbbbbbbbbbb')).toBe(true);
-    expect(keys.verify('gk_sk_one_aaaaaaaaaaab')).toBe(false);
-    expect(keys.verify('')).toBe(false);
-    expect(new ApiKeySet().verify('anything')).toBe(false);
+  test('API keys are found by digest among several, and nothing else is', () => {
+    const keys = new ApiKeyStore(['gk_sk_one_aaaaaaaaaaaa', 'gk_sk_two_bbbbbbbbbbbb'], 60_000);
+    const one = keys.find('gk_sk_one_aaaaaaaaaaaa');
+    const two = keys.find('gk_sk_two_bbbbbbbbbbbb');
+    expect(one?.id).toMatch(/^key_[0-9a-f]{32}$/);
+    expect(two?.id).toMatch(/^key_[0-9a-f]{32}$/);
+    expect(one?.id).not.toBe(two?.id);
+    expect(keys.find('gk_sk_one_aaaaaaaaaaab')).toBeUndefined();
+    expect(keys.find('')).toBeUndefined();
+    expect(new ApiKeyStore([], 60_000).find('anything')).toBeUndefined();
   });
 });

@@ -11,6 +11,8 @@ import { pruneGrantLedger } from '../src/db/retention/prune-grant-ledger.js';
 import { pruneRefreshStats } from '../src/db/retention/prune-refresh-stats.js';
 import { pruneRetiredGrants } from '../src/db/retention/prune-retired-grants.js';
 import { pruneRevocations } from '../src/db/retention/prune-revocations.js';
+import { pruneAuthFailures } from '../src/db/retention/prune-auth-failures.js';
+import { pruneSessionRevocations } from '../src/db/retention/prune-session-revocations.js';
 import { BACKENDS } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { newRowId } from '../src/model/ids.js';
@@ -20,6 +22,7 @@ const BULK = 1200;
 const NOTHING = {
   events: 0, deliveries: 0, outbox: 0, spikes: 0, idempotencyKeys: 0,
   connectSessions: 0, revocations: 0, grantLedger: 0, refreshStats: 0, revokedApiKeys: 0, retiredGrants: 0, previousClientSecrets: 0,
+  sessionRevocations: 0, authFailures: 0,
 };
 
 describe.each(BACKENDS)('retention on %s', (backend) => {
@@ -35,6 +38,7 @@ describe.each(BACKENDS)('retention on %s', (backend) => {
       GRANTKEEPER_REFRESH_STATS_RETENTION_DAYS: '14',
       GRANTKEEPER_REVOKED_API_KEY_RETENTION_DAYS: '10',
       GRANTKEEPER_RETIRED_GRANT_RETENTION_DAYS: '90',
+      GRANTKEEPER_LOGIN_WINDOW_S: '600',
       // The webhook worker would fan the not-yet-fanned-out row out while the test looks.
       GRANTKEEPER_WEBHOOK_POLL_INTERVAL_MS: '3600000',
     }, { logName: 'retention' });
@@ -218,12 +222,12 @@ describe.each(BACKENDS)('retention on %s', (backend) => {
   });
 
   test('revoked API keys go after the setting; active keys stay', async () => {
-    await sql`INSERT INTO api_keys (id, digest, label, created_at, revoked_at)
+    await sql`INSERT INTO api_keys (id, digest, name, created_at, revoked_at)
               SELECT gen_random_uuid(), 'old-' || g, 'generated', now() - interval '100 days', now() - interval '20 days'
               FROM generate_series(1, ${BULK}) AS g`.execute(db());
     const youngRevoked = newRowId();
     const active = newRowId();
-    await sql`INSERT INTO api_keys (id, digest, label, created_at, revoked_at)
+    await sql`INSERT INTO api_keys (id, digest, name, created_at, revoked_at)
               VALUES (${youngRevoked}, 'young', 'generated', now() - interval '100 days', now() - interval '1 day'),
                      (${active}, 'active', 'generated', now() - interval '400 days', NULL)`.execute(db());
     expect(await pruneRevokedApiKeys(db(), 10, 500)).toBe(500);
@@ -250,6 +254,26 @@ describe.each(BACKENDS)('retention on %s', (backend) => {
     await expectPassPrunes('retiredGrants', BULK - 500);
     const left = (await sql<{ fingerprint: string }>`SELECT fingerprint FROM retired_grants`.execute(db())).rows.map((r) => r.fingerprint).sort();
     expect(left).toEqual(['k:replaced', 'k:young']);
+  });
+
+  test('dashboard logouts go once their session would have expired; live ones stay', async () => {
+    await sql`INSERT INTO dashboard_session_revocations (session_digest, expires_at)
+              SELECT 'expired-' || g, now() - interval '1 minute' FROM generate_series(1, ${BULK}) AS g`.execute(db());
+    await sql`INSERT INTO dashboard_session_revocations (session_digest, expires_at) VALUES ('live', now() + interval '1 hour')`.execute(db());
+    expect(await pruneSessionRevocations(db(), 500)).toBe(500);
+    await expectPassPrunes('sessionRevocations', BULK - 500);
+    const left = await db().selectFrom('dashboard_session_revocations').select('session_digest').execute();
+    expect(left).toEqual([{ session_digest: 'live' }]);
+  });
+
+  test('wrong-key counts go once their window has ended; current ones stay', async () => {
+    await sql`INSERT INTO auth_failures (client, failures, window_started_at)
+              SELECT 'test-client-' || g, 3, now() - interval '11 minutes' FROM generate_series(1, ${BULK}) AS g`.execute(db());
+    await sql`INSERT INTO auth_failures (client, failures, window_started_at) VALUES ('198.51.100.7', 9, now() - interval '9 minutes')`.execute(db());
+    expect(await pruneAuthFailures(db(), 600, 500)).toBe(500);
+    await expectPassPrunes('authFailures', BULK - 500);
+    const left = await db().selectFrom('auth_failures').select('client').execute();
+    expect(left).toEqual([{ client: '198.51.100.7' }]);
   });
 
   test('rate buckets and refresh stats go with their integration (foreign key cascade)', async () => {

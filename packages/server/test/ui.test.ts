@@ -369,7 +369,7 @@ describe.each(BACKENDS)('dashboard on %s', (backend) => {
       const cookie = await login();
       expect((await fetch(url('/v1/stats/connections'), { headers: { cookie } })).status).toBe(200);
       // …but never a token: the dashboard shows none, so its session cannot fetch one.
-      expect((await fetch(url(`/v1/connections/${healthy[1]}/token`), { headers: { cookie } })).status).toBe(401);
+      expect((await fetch(url(`/v1/connections/${healthy[1]}/token`), { headers: { cookie } })).status).toBe(403);
       const noToken = await fetch(url(`/v1/connections/${healthy[1]}/reconnect-link`), { method: 'POST', headers: { cookie } });
       expect(noToken.status).toBe(401);
       const pageHtml = await (await fetch(url('/ui'), { headers: { cookie } })).text();

@@ -13,6 +13,8 @@ import { registerIdempotency } from './idempotency.js';
 import { boundJsonBodies } from './json-bounds.js';
 import { openApiWebhooks } from './openapi-webhooks.js';
 import { clientErrorHandler, limitSocketsPerIp, requestDeadlineOptions } from './socket-limits.js';
+import { assertRouteScope, declareRouteScopes } from './route-scopes.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { errorHandler, sendProblem } from './problem.js';
 import { adminRoutes } from './routes/admin.js';
 import { connectPublicRoutes, connectSessionRoutes } from './routes/connect.js';
@@ -107,9 +109,14 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
   await app.register(rootRoutes());
   await app.register(connectPublicRoutes(ctx, { providerFetch: outbound.providers, revokeQueued: hooks.revokeQueued, verifyGrant: hooks.verifyConnected }));
 
-  // Everything under /v1 needs an API key (or the dashboard's session).
+  // Everything under /v1 needs an API key (or the dashboard's session) holding the route's scope.
   await app.register(async (v1) => {
-    v1.addHook('onRequest', async (request) => authenticate(ctx, request));
+    declareRouteScopes(v1);
+    // One hook: who is calling, then whether the route's scope allows it — before the body is read.
+    v1.addHook('onRequest', async (request) => {
+      await authenticate(ctx, request);
+      assertRouteScope(request);
+    });
     registerIdempotency(v1, ctx);
     await v1.register(integrationRoutes(ctx, hooks));
     await v1.register(integrationEventRoutes(ctx));
@@ -121,6 +128,7 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
     await v1.register(readinessRoutes(ctx, outbound.providers));
     await v1.register(statsRoutes(ctx));
     await v1.register(spikeRoutes(ctx));
+    await v1.register(apiKeyRoutes(ctx));
   });
 
   return app;

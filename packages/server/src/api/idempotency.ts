@@ -1,7 +1,7 @@
-// `Idempotency-Key` on every POST: a repeat with the same key and body within 24 h gets
-// the first successful response back (header `Idempotent-Replayed: true`) and changes
-// nothing; rejected requests are not remembered. The
-// stored response is encrypted: some responses show a secret once (webhook secrets,
+// `Idempotency-Key` on every POST, scoped per API key: a repeat by the same API key with the
+// same body within 24 h gets the first successful response back (header
+// `Idempotent-Replayed: true`) and changes nothing; rejected requests are not remembered.
+// The stored response is encrypted: some responses show a secret once (webhook secrets,
 // connect tokens). A different body under a used key is a 422; a key whose first request
 // is still running is a 409.
 import { idempotentResponsePlace } from '../model/secret-places.js';
@@ -43,7 +43,11 @@ export function registerIdempotency(app: FastifyInstance, ctx: AppContext): void
     if (typeof key !== 'string' || key.length === 0 || key.length > 255) {
       throw badRequest('invalid_idempotency_key', 'Idempotency-Key must be 1–255 characters.');
     }
-    const scope = `${request.principal?.keyId ?? 'public'} ${request.method} ${request.url}`;
+    // One scope per API key (and apart from the dashboard sessions it made): a replay by
+    // anyone else is a new request, and never receives the first response.
+    const principal = request.principal;
+    const caller = principal ? `${principal.keyId}${principal.viaSession ? ':session' : ''}` : 'public';
+    const scope = `${caller} ${request.method} ${request.url}`;
     const requestHash = sha256Hex(JSON.stringify(request.body ?? null));
     for (let attempt = 0; attempt < 2; attempt++) {
       const existing = await findIdempotencyKey(ctx.db.kysely, scope, key);

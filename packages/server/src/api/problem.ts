@@ -10,10 +10,12 @@ const HTTP: Record<DomainErrorKind, { status: number; title: string }> = {
   validation: { status: 400, title: 'Validation failed' },
   bad_request: { status: 400, title: 'Bad request' },
   unauthorized: { status: 401, title: 'Unauthorized' },
+  forbidden: { status: 403, title: 'Forbidden' },
   not_found: { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
   unprocessable: { status: 422, title: 'Unprocessable' },
   unavailable: { status: 503, title: 'Service unavailable' },
+  too_many_requests: { status: 429, title: 'Too many requests' },
 };
 
 interface ProblemReply {

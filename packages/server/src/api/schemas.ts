@@ -47,7 +47,7 @@ const RefreshSettingsInput = Type.Object(
 );
 
 // The example names the catalog's first provider, whichever it is.
-const IntegrationKey = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: `Unique key, e.g. ${listProviders()[0]?.key ?? 'acme'}-prod` });
+export const IntegrationKey = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: `Unique key, e.g. ${listProviders()[0]?.key ?? 'acme'}-prod` });
 const Url = Type.String({ minLength: 1, maxLength: 2048 });
 const Scope = Type.String({ minLength: 1, maxLength: 256, pattern: '^[\\x21-\\x7E]+$' });
 
@@ -307,6 +307,7 @@ export const ReconnectLinkSchema = Type.Object({ url: Type.String(), expires_at:
 export const problemResponses = {
   400: ProblemSchema,
   401: ProblemSchema,
+  403: ProblemSchema,
   404: ProblemSchema,
   409: ProblemSchema,
 };

@@ -1,12 +1,14 @@
-// `/v1` is authenticated with `Authorization: Bearer <secret key>` (several keys may be
-// valid during rotation) or, for the dashboard's own calls, its session cookie. Both checks
-// are in memory and constant-time (digests, HMACs), not database queries, so they cost the
-// token fast path nothing measurable. The result is the request's `principal`.
+// `/v1` is authenticated with `Authorization: Bearer <API key>` or, for the dashboard's own
+// calls, its session cookie. A valid key or session costs no query: keys are looked up by
+// digest in memory, sessions are HMACs checked against in-memory logouts. A wrong key is
+// counted against its client's limit (a query, only on failure); once over it, every key
+// that client presents is refused with 429 — from memory. The result is `request.principal`.
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { SCOPES } from '../domain/access.js';
-import { unauthorized } from '../errors.js';
-import { sessionMayCallApi } from './dashboard-access.js';
+import { tooManyRequests, unauthorized } from '../errors.js';
+import { recordAuthFailure, type AuthFailure } from './auth-failures.js';
+import { clientAddress } from './client-address.js';
+import { sessionPrincipal } from './dashboard-access.js';
 import type { Principal } from './principal.js';
 
 function bearerToken(request: FastifyRequest): string | null {
@@ -16,25 +18,36 @@ function bearerToken(request: FastifyRequest): string | null {
   return match?.[1] ?? null;
 }
 
-/** Every key today is an environment (or generated first-start) key: `admin`. */
-const ADMIN_KEY: Principal = {
-  actor: { type: 'api_key', id: 'env', name: 'GRANTKEEPER_SECRET_KEY' },
-  keyId: 'env',
-  scopes: new Set(SCOPES),
-  integrations: null,
-  viaSession: false,
-};
-const ADMIN_SESSION: Principal = { ...ADMIN_KEY, actor: { ...ADMIN_KEY.actor, type: 'dashboard' }, viaSession: true };
+export const tooManyWrongKeys = (retryAfterS: number) =>
+  tooManyRequests('too_many_failed_attempts', 'Too many wrong API keys from this address; every key it sends is refused until Retry-After has passed.', retryAfterS);
 
-export function authenticate(ctx: AppContext, request: FastifyRequest): void {
-  const token = bearerToken(request);
-  if (token !== null && ctx.apiKeys.verify(token)) {
-    request.principal = ADMIN_KEY;
+/** The key behind a presented secret, or the 401/429 it gets. */
+async function keyPrincipal(ctx: AppContext, request: FastifyRequest, secret: string): Promise<Principal> {
+  const now = Date.now();
+  const client = clientAddress(request.ip);
+  const failure = (reason: AuthFailure['reason'], keyId?: string) => recordAuthFailure(ctx, { client, via: 'api', reason, keyId });
+  const blockedForS = ctx.auth.limit.retryAfterS(client, now);
+  if (blockedForS !== null) {
+    await failure('blocked');
+    throw tooManyWrongKeys(blockedForS);
+  }
+  const key = ctx.auth.keys.find(secret);
+  if (key && (key.expiresAt === null || key.expiresAt.getTime() > now)) {
+    ctx.auth.keys.noteUse(key, now);
+    return key.principal;
+  }
+  const retryAfterS = await failure(key ? 'expired_key' : 'unknown_key', key?.id);
+  if (retryAfterS !== null) throw tooManyWrongKeys(retryAfterS);
+  throw key ? unauthorized('This API key has expired.') : unauthorized();
+}
+
+export async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<void> {
+  const secret = bearerToken(request);
+  if (secret !== null) {
+    request.principal = await keyPrincipal(ctx, request, secret);
     return;
   }
-  if (sessionMayCallApi(ctx.keyring, request)) {
-    request.principal = ADMIN_SESSION;
-    return;
-  }
-  throw unauthorized();
+  const principal = sessionPrincipal(ctx, request);
+  if (!principal) throw unauthorized();
+  request.principal = principal;
 }

@@ -1,8 +1,9 @@
-// Dashboard sessions: the secret key is typed once and exchanged for a cookie holding a
-// random session id, its expiry and an HMAC under a key derived from the encryption
-// keyring. Stateless, so every instance sharing the keyring accepts it and /v1 can check
-// it without a query. Logout revokes the id in this instance's memory and clears the
-// cookie; the cookie also dies at expiry or when its signing key leaves the keyring.
+// Dashboard sessions: an API key is typed once and exchanged for a cookie holding a random
+// session id, its expiry, the public id of the key that made it, and an HMAC over all three
+// under a key derived from the encryption keyring. Every instance sharing the keyring accepts
+// it without a query; the session acts with its key's scopes and ends with it (revoked,
+// removed from the environment, reset: dashboard-access.ts). Logout is persisted
+// (auth-state.ts); the cookie also dies at expiry or when its signing key leaves the keyring.
 // State-changing requests must also carry a CSRF token derived from the session id.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Keyring } from '../crypto/keyring.js';
@@ -15,38 +16,30 @@ export const CSRF_HEADER = 'x-grantkeeper-csrf';
 export interface UiSession {
   id: string;
   expiresAt: number;
+  /** The public id of the API key the session was made with (`key_…`). */
+  keyId: string;
 }
 
-/** Revoked session ids (logout) until they would have expired anyway. */
-const revokedByKeyring = new WeakMap<Keyring, Map<string, number>>();
-
-export function issueSession(keyring: Keyring, ttlS: number, now = Date.now()): { cookieValue: string; session: UiSession } {
+export function issueSession(keyring: Keyring, ttlS: number, keyId: string, now = Date.now()): { cookieValue: string; session: UiSession } {
   const id = randomBytes(18).toString('base64url');
   const expires = Math.floor(now / 1000) + ttlS;
   const kid = keyring.primary.kid;
-  const mac = keyring.hmac(SESSION_PURPOSE, `${id}.${expires}`, kid).toString('base64url');
-  return { cookieValue: `${id}.${expires}.${kid}.${mac}`, session: { id, expiresAt: expires * 1000 } };
+  const mac = keyring.hmac(SESSION_PURPOSE, `${id}.${expires}.${keyId}`, kid).toString('base64url');
+  return { cookieValue: `${id}.${expires}.${keyId}.${kid}.${mac}`, session: { id, expiresAt: expires * 1000, keyId } };
 }
 
+/** The session a cookie value holds if its HMAC is right and it has not expired (logout and the key are checked by the caller). */
 export function verifySessionValue(keyring: Keyring, value: string, now = Date.now()): UiSession | null {
-  const match = /^([A-Za-z0-9_-]{24})\.(\d{1,12})\.([A-Za-z0-9_-]{1,32})\.([A-Za-z0-9_-]{43})$/.exec(value);
+  const match = /^([A-Za-z0-9_-]{24})\.(\d{1,12})\.(key_[0-9a-f]{32})\.([A-Za-z0-9_-]{1,32})\.([A-Za-z0-9_-]{43})$/.exec(value);
   if (!match) return null;
-  const [, id, expiresText, kid, mac] = match;
+  const [, id, expiresText, keyId, kid, mac] = match;
   if (!keyring.find(kid)) return null;
-  const expected = keyring.hmac(SESSION_PURPOSE, `${id}.${expiresText}`, kid);
+  const expected = keyring.hmac(SESSION_PURPOSE, `${id}.${expiresText}.${keyId}`, kid);
   const given = Buffer.from(mac, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   const expiresAt = Number(expiresText) * 1000;
   if (expiresAt <= now) return null;
-  if (revokedByKeyring.get(keyring)?.has(id)) return null;
-  return { id, expiresAt };
-}
-
-export function revokeSession(keyring: Keyring, session: UiSession, now = Date.now()): void {
-  let revoked = revokedByKeyring.get(keyring);
-  if (!revoked) revokedByKeyring.set(keyring, (revoked = new Map()));
-  for (const [id, expiresAt] of revoked) if (expiresAt <= now) revoked.delete(id);
-  revoked.set(session.id, session.expiresAt);
+  return { id, expiresAt, keyId };
 }
 
 export function csrfToken(keyring: Keyring, session: UiSession): string {

@@ -13,6 +13,7 @@ Server:
 Against a running server (--url/GRANTKEEPER_URL, --key/GRANTKEEPER_SECRET_KEY, --json):
   integrations list|create|show|update   the OAuth apps
   connections list|show|refresh|delete   end users' grants
+  api-keys create|list|revoke            API keys with scopes (an admin key)
   doctor <connection-id>       why a grant is in trouble, who must act, and its history
   doctor                       the server's readiness and the egress provider calls use
   doctor --<provider> <integration>   readiness against a provider's requirements (doctor --help)
@@ -24,6 +25,7 @@ Examples:
   grantkeeper start
   export GRANTKEEPER_SECRET_KEY=gk_sk_…
   grantkeeper connections list --status needs_reauth
+  grantkeeper api-keys create --name billing --scopes tokens:read --integrations crm-prod
   grantkeeper doctor conn_2x5Kq…`;
 
 type Runner = (args: string[]) => Promise<number>;
@@ -34,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<Runner>> = {
   keys: async () => (await import('./keys.js')).runKeys,
   integrations: async () => (await import('./integrations.js')).runIntegrations,
   connections: async () => (await import('./connections.js')).runConnections,
+  'api-keys': async () => (await import('./api-keys.js')).runApiKeys,
   doctor: async () => (await import('./doctor.js')).runDoctor,
   import: async () => (await import('./import.js')).runImport,
 };

@@ -34,9 +34,13 @@ export interface CreatedSession {
 
 export const connectUrl = (publicUrl: string, token: string) => `${publicUrl}/connect/${encodeURIComponent(token)}`;
 
-export async function createConnectSession(ctx: AppContext, input: ConnectSessionInput): Promise<CreatedSession> {
+/**
+ * `visible`: the integration keys the caller's API key is limited to (null: all). A hidden
+ * integration, or a connection of one, is refused exactly as an unknown one.
+ */
+export async function createConnectSession(ctx: AppContext, input: ConnectSessionInput, visible: ReadonlySet<string> | null = null): Promise<CreatedSession> {
   const problems: FieldProblem[] = [];
-  const integration = await findIntegrationByKey(ctx.db.kysely, input.integration);
+  const integration = visible === null || visible.has(input.integration) ? await findIntegrationByKey(ctx.db.kysely, input.integration) : undefined;
   if (!integration) problems.push({ field: 'integration', message: `no integration with key "${input.integration}"` });
   if (input.return_url !== undefined) {
     const problem = returnUrlProblem(input.return_url, ctx.config.returnUrlAllowlist);
@@ -46,6 +50,7 @@ export async function createConnectSession(ctx: AppContext, input: ConnectSessio
   if (input.connection_id !== undefined) {
     const id = fromPublicId('connection', input.connection_id);
     connection = id ? await findConnection(ctx.db.kysely, id) : undefined;
+    if (connection && visible !== null && !(await isVisibleIntegration(ctx, connection.integration_id, visible))) connection = undefined;
     if (!connection) problems.push({ field: 'connection_id', message: 'no such connection' });
     else if (integration && connection.integration_id !== integration.id) {
       problems.push({ field: 'connection_id', message: `belongs to another integration than "${input.integration}"` });
@@ -68,6 +73,11 @@ export async function createConnectSession(ctx: AppContext, input: ConnectSessio
     connectionConfig: config,
     verify: input.verify ?? verifiesByDefault(ctx, integration.provider),
   });
+}
+
+async function isVisibleIntegration(ctx: AppContext, integrationId: string, visible: ReadonlySet<string>): Promise<boolean> {
+  const row = await findIntegrationById(ctx.db.kysely, integrationId);
+  return row !== undefined && visible.has(row.key);
 }
 
 /** Whether the provider's catalog entry asks for new grants to be verified (Grantkeeper's default). */

@@ -1,6 +1,7 @@
 // Kysely's view of the schema (the migrations in migrations/ are the source of truth).
 import type { ColumnType, Generated } from 'kysely';
 import type { Diagnosis } from '../domain/diagnosis.js';
+import type { Scope } from '../domain/access.js';
 import type { ConnectionConfig, ConnectionStatus, CustomProviderConfig, IntegrationStatus, LastError, RefreshSettings } from '../domain/grants.js';
 
 // Column types: what a select returns, what an insert takes, what an update takes.
@@ -210,10 +211,32 @@ export interface IdempotencyKeysTable {
 
 export interface ApiKeysTable {
   id: string;
+  /** SHA-256 of the secret (hex); the secret itself is never stored. */
   digest: string;
-  label: string;
+  name: string;
+  /** `generated`: the embedded mode's first key or `keys reset-api-key`; `api`: POST /v1/api-keys. */
+  source: ColumnType<'generated' | 'api', 'generated' | 'api' | undefined, never>;
+  scopes: JsonDefault<Scope[]>;
+  /** Integration keys the key may see; null: all of them. */
+  integrations: NullableJson<string[]>;
+  expires_at: NullableTimestamp;
+  last_used_at: NullableTimestamp;
   created_at: CreatedAt;
   revoked_at: NullableTimestamp;
+}
+
+export interface DashboardSessionRevocationsTable {
+  /** SHA-256 of the session id (hex). */
+  session_digest: string;
+  expires_at: Timestamp;
+  revoked_at: TimestampDefault;
+}
+
+export interface AuthFailuresTable {
+  /** A client address as the limit counts it (an IPv6 address by its /64). */
+  client: string;
+  failures: number;
+  window_started_at: Timestamp;
 }
 
 export interface RefreshStatsTable {
@@ -256,6 +279,8 @@ export interface Database {
   revocations: RevocationsTable;
   idempotency_keys: IdempotencyKeysTable;
   api_keys: ApiKeysTable;
+  dashboard_session_revocations: DashboardSessionRevocationsTable;
+  auth_failures: AuthFailuresTable;
   refresh_stats: RefreshStatsTable;
   spikes: SpikesTable;
   retired_grants: RetiredGrantsTable;

@@ -65,6 +65,10 @@ ol.timeline li{border-left:3px solid var(--line);padding:.3rem 0 .6rem .8rem;mar
 .login{max-width:28rem;margin:3rem auto}
 form.stack{display:flex;flex-direction:column;gap:.8rem}
 form.stack input{width:100%}
+form.stack .choice{display:flex;gap:.5rem;align-items:baseline;margin:.2rem 0}
+form.stack .choice input{width:auto}
+form.stack .choice label{font-weight:400}
+.secret input{width:100%}
 .sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em;overflow-wrap:anywhere}
 @media (max-width:700px){

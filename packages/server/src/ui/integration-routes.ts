@@ -5,16 +5,17 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Integration, IntegrationEvent, Page } from '../api/schemas.js';
-import { withQuery, type ApiClient } from './api-client.js';
+import { withQuery } from './api-client.js';
+import type { UiRequest } from './guard.js';
 import { integrationPage } from './pages/integration.js';
 import { integrationsPage } from './pages/integrations.js';
 
 /** What routes.ts lends a group of pages. */
 export interface PageKit {
   /** The visitor's session, or null after answering (redirect to the login page). */
-  guard(request: FastifyRequest, reply: FastifyReply): { csrf: string; api: ApiClient } | null;
+  guard(request: FastifyRequest, reply: FastifyReply): UiRequest | null;
   sendPage(reply: FastifyReply, status: number, body: string): FastifyReply;
-  notFoundPage(reply: FastifyReply, csrf: string, what: string): FastifyReply;
+  notFoundPage(reply: FastifyReply, ui: UiRequest, what: string): FastifyReply;
 }
 
 const INTEGRATION_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -28,7 +29,7 @@ export function integrationPages(plugin: FastifyInstance, kit: PageKit): void {
     const ui = kit.guard(request, reply);
     if (!ui) return reply;
     const list = await ui.api.get<Page<Integration>>('/v1/integrations?limit=500');
-    return kit.sendPage(reply, 200, integrationsPage({ csrf: ui.csrf, result: list.ok ? list.body : null }));
+    return kit.sendPage(reply, 200, integrationsPage({ csrf: ui.csrf, permissions: ui.permissions, result: list.ok ? list.body : null }));
   });
 
   app.get('/ui/integrations/:key', {
@@ -37,13 +38,13 @@ export function integrationPages(plugin: FastifyInstance, kit: PageKit): void {
     const ui = kit.guard(request, reply);
     if (!ui) return reply;
     const { key } = request.params;
-    if (!INTEGRATION_KEY.test(key)) return kit.notFoundPage(reply, ui.csrf, 'This integration');
+    if (!INTEGRATION_KEY.test(key)) return kit.notFoundPage(reply, ui, 'This integration');
     const cursor = cursorOf(request.query.cursor);
     const [integration, failures] = await Promise.all([
       ui.api.get<Integration>(`/v1/integrations/${encodeURIComponent(key)}`),
       ui.api.get<Page<IntegrationEvent>>(withQuery(`/v1/integrations/${encodeURIComponent(key)}/events`, { limit: 25, cursor })),
     ]);
-    if (!integration.ok) return kit.notFoundPage(reply, ui.csrf, 'This integration');
-    return kit.sendPage(reply, 200, integrationPage({ csrf: ui.csrf, integration: integration.body, failures: failures.ok ? failures.body : null, failuresCursor: cursor }));
+    if (!integration.ok) return kit.notFoundPage(reply, ui, 'This integration');
+    return kit.sendPage(reply, 200, integrationPage({ csrf: ui.csrf, permissions: ui.permissions, integration: integration.body, failures: failures.ok ? failures.body : null, failuresCursor: cursor }));
   });
 }

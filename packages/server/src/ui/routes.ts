@@ -1,7 +1,8 @@
 // The dashboard (issue #7): server-rendered pages under /ui, plain forms for every action
-// (a small same-origin script only enhances them), a strict CSP, and a session cookie the
-// secret key is exchanged for once. Pages read and act through the /v1 API in-process.
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+// (a small same-origin script only enhances them), a strict CSP, and a session cookie an API
+// key is exchanged for once (session-routes.ts). Pages read and act through the /v1 API
+// in-process, with the session's key's scopes: a read-only key gets no action forms.
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type {
@@ -13,32 +14,22 @@ import type {
   ReconnectLink,
   RefreshSeries,
   Spike,
-  TokenResponse,
   WebhookDelivery,
   WebhookEndpoint,
 } from '../api/schemas.js';
-import { requestSession } from '../auth/dashboard-access.js';
-import {
-  clearedSessionCookie,
-  csrfMatches,
-  csrfToken,
-  issueSession,
-  revokeSession,
-  sessionCookie,
-  type UiSession,
-} from '../auth/dashboard-sessions.js';
 import type { AppContext } from '../context.js';
-import { unauthorized } from '../errors.js';
-import { apiClient, withQuery, type ApiClient } from './api-client.js';
+import { withQuery } from './api-client.js';
 import { APP_CSS, APP_JS, ICON_SVG } from './assets.js';
+import { forbiddenPage, formOf, sendPage, uiGuard, type UiRequest } from './guard.js';
 import { html } from './html.js';
 import { integrationPages } from './integration-routes.js';
+import { keysRoutes } from './keys-routes.js';
 import { page } from './layout.js';
 import { connectionPage } from './pages/connection.js';
 import { connectionsPage } from './pages/connections.js';
-import { loginPage } from './pages/login.js';
 import { overviewPage, WINDOWS, type WindowKey } from './pages/overview.js';
 import { webhooksPage } from './pages/webhooks.js';
+import { sessionRoutes } from './session-routes.js';
 
 const CSP = [
   "default-src 'none'",
@@ -70,12 +61,6 @@ const NOTICES: Record<string, { text: string; error?: boolean }> = {
 
 const noticeFor = (key: string | undefined) => (key !== undefined && Object.hasOwn(NOTICES, key) ? NOTICES[key] : null);
 
-interface UiRequest {
-  session: UiSession;
-  csrf: string;
-  api: ApiClient;
-}
-
 // The query fields each page reads. Every value stays `unknown` until `str` vets it, so an
 // odd URL (a repeated or over-long parameter) is ignored by the page, never a 400.
 const field = Type.Optional(Type.Unknown());
@@ -89,11 +74,6 @@ const EndpointActionParams = Type.Object({ id: Type.String(), action: Type.Strin
 const str = (value: unknown, max = 256): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, max) : undefined;
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** A posted form (urlencoded) or JSON object's fields; nothing for any other body. */
-const formOf = (request: FastifyRequest): Record<string, unknown> => (isRecord(request.body) ? request.body : {});
-
 const isWindowKey = (value: unknown): value is WindowKey => typeof value === 'string' && Object.hasOwn(WINDOWS, value);
 
 const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'];
@@ -106,18 +86,7 @@ function deliveryFilters(status: string | undefined, endpoint: string | undefine
   };
 }
 
-function sameOrigin(request: FastifyRequest): boolean {
-  const origin = request.headers.origin;
-  if (origin === undefined) return true; // older browsers omit it on same-origin posts; the CSRF token still applies
-  try {
-    return new URL(origin).host === request.headers.host;
-  } catch {
-    return false;
-  }
-}
-
 export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
-  const secure = ctx.config.publicUrl.startsWith('https:');
   return async (plugin) => {
     const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
     if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) {
@@ -137,27 +106,12 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
       return payload;
     });
 
-    const sendPage = (reply: FastifyReply, status: number, body: string) => reply.code(status).type('text/html; charset=utf-8').send(body);
+    const notFoundPage = (reply: FastifyReply, ui: UiRequest, what: string) =>
+      sendPage(reply, 404, page({ title: 'Not found', section: null, csrf: ui.csrf, permissions: ui.permissions, body: html`<h1>Not found</h1><p>${what} was not found.</p><p><a href="/ui">Back to the overview</a></p>` }));
 
-    const notFoundPage = (reply: FastifyReply, csrf: string, what: string) =>
-      sendPage(reply, 404, page({ title: 'Not found', section: null, csrf, body: html`<h1>Not found</h1><p>${what} was not found.</p><p><a href="/ui">Back to the overview</a></p>` }));
-
-    /** Resolves the session for a page; otherwise answers (redirect to login / 403) and returns null. */
-    const guard = (request: FastifyRequest, reply: FastifyReply, { post = false } = {}): UiRequest | null => {
-      const session = requestSession(ctx.keyring, request);
-      if (!session) {
-        void reply.code(303).header('location', '/ui/login').send();
-        return null;
-      }
-      const csrf = csrfToken(ctx.keyring, session);
-      if (post) {
-        if (!sameOrigin(request) || !csrfMatches(ctx.keyring, session, formOf(request)._csrf)) {
-          void sendPage(reply, 403, page({ title: 'Forbidden', section: null, csrf, body: html`<h1>Forbidden</h1><p>This form has expired. <a href="/ui">Reload the dashboard</a> and try again.</p>` }));
-          return null;
-        }
-      }
-      return { session, csrf, api: apiClient(plugin, request, csrf) };
-    };
+    const guard = uiGuard(ctx, plugin);
+    await plugin.register(sessionRoutes(ctx));
+    await plugin.register(keysRoutes(ctx));
 
     app.get('/ui/assets/app.css', { schema: { hide: true } }, async (_request, reply) =>
       reply.header('cache-control', 'no-cache').type('text/css; charset=utf-8').send(APP_CSS),
@@ -169,37 +123,6 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
     app.get('/ui/assets/icon.svg', { schema: { hide: true } }, async (_request, reply) =>
       reply.header('cache-control', 'max-age=86400').type('image/svg+xml').send(ICON_SVG),
     );
-
-    app.get('/ui/login', { schema: { hide: true } }, async (request, reply) => {
-      if (requestSession(ctx.keyring, request)) return reply.code(303).header('location', '/ui').send();
-      return sendPage(reply, 200, loginPage(null));
-    });
-
-    app.post('/ui/session', {
-      schema: {
-        tags: ['operations'],
-        summary: 'Exchange the secret key for a dashboard session cookie',
-        description: 'Form field or JSON member `key`. Sets an HttpOnly, SameSite=Strict session cookie.',
-      },
-    }, async (request, reply) => {
-      const isForm = String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
-      const { key: given } = formOf(request);
-      const key = typeof given === 'string' ? given.trim() : '';
-      if (!sameOrigin(request) || key === '' || key.length > 1024 || !ctx.apiKeys.verify(key)) {
-        if (isForm) return sendPage(reply, 401, loginPage('That key is not valid.'));
-        throw unauthorized('The secret key is not valid.');
-      }
-      const { cookieValue } = issueSession(ctx.keyring, ctx.config.ui.sessionTtlS);
-      reply.header('set-cookie', sessionCookie(cookieValue, ctx.config.ui.sessionTtlS, secure));
-      if (isForm) return reply.code(303).header('location', '/ui').send();
-      return reply.code(204).send();
-    });
-
-    app.post('/ui/logout', { schema: { hide: true } }, async (request, reply) => {
-      const session = requestSession(ctx.keyring, request);
-      if (session && csrfMatches(ctx.keyring, session, formOf(request)._csrf)) revokeSession(ctx.keyring, session);
-      return reply.header('set-cookie', clearedSessionCookie(secure)).code(303).header('location', '/ui/login').send();
-    });
 
     app.get('/ui/', { schema: { hide: true } }, async (_request, reply) => reply.code(301).header('location', '/ui').send());
 
@@ -218,6 +141,7 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
       ]);
       return sendPage(reply, 200, overviewPage({
         csrf: ui.csrf,
+        permissions: ui.permissions,
         window: windowKey,
         integration,
         counts: counts.ok ? counts.body : null,
@@ -238,21 +162,22 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
         ui.api.get<Page<Integration>>('/v1/integrations?limit=500'),
       ]);
       const integrations = integrationList.ok ? integrationList.body.data.map((i) => i.key).sort() : [];
-      if (list.ok) return sendPage(reply, 200, connectionsPage({ csrf: ui.csrf, filters, integrations, cursor, result: list.body, error: null }));
+      if (list.ok) return sendPage(reply, 200, connectionsPage({ csrf: ui.csrf, permissions: ui.permissions, filters, integrations, cursor, result: list.body, error: null }));
       const reasons = list.problem?.errors?.map((e) => `${e.field.replace(/^querystring\./, '')} ${e.message}`).join('; ');
       const error = `The filters were not accepted: ${reasons || list.problem?.detail || 'unknown error'}`;
-      return sendPage(reply, 400, connectionsPage({ csrf: ui.csrf, filters, integrations, cursor, result: null, error }));
+      return sendPage(reply, 400, connectionsPage({ csrf: ui.csrf, permissions: ui.permissions, filters, integrations, cursor, result: null, error }));
     });
 
     const connectionView = async (ui: UiRequest, reply: FastifyReply, id: string, eventsCursor: string | null, extra: { message?: { text: string; error?: boolean } | null; reconnect?: ReconnectLink | null } = {}) => {
-      if (!PUBLIC_ID.test(id)) return notFoundPage(reply, ui.csrf, 'This connection');
+      if (!PUBLIC_ID.test(id)) return notFoundPage(reply, ui, 'This connection');
       const [connection, events] = await Promise.all([
         ui.api.get<Connection>(`/v1/connections/${id}`),
         ui.api.get<Page<ConnectionEvent>>(withQuery(`/v1/connections/${id}/events`, { limit: 50, cursor: eventsCursor })),
       ]);
-      if (!connection.ok) return notFoundPage(reply, ui.csrf, 'This connection');
+      if (!connection.ok) return notFoundPage(reply, ui, 'This connection');
       return sendPage(reply, 200, connectionPage({
         csrf: ui.csrf,
+        permissions: ui.permissions,
         connection: connection.body,
         events: events.ok ? events.body : null,
         eventsCursor,
@@ -272,9 +197,11 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
       const ui = guard(request, reply, { post: true });
       if (!ui) return reply;
       const { id } = request.params;
-      if (!PUBLIC_ID.test(id)) return notFoundPage(reply, ui.csrf, 'This connection');
-      const result = await ui.api.send<TokenResponse>('POST', `/v1/connections/${id}/refresh`);
-      if (result.status === 404) return notFoundPage(reply, ui.csrf, 'This connection');
+      if (!PUBLIC_ID.test(id)) return notFoundPage(reply, ui, 'This connection');
+      if (!ui.permissions.writeConnections) return forbiddenPage(reply, ui, 'connections:write');
+      // …/verify, not …/refresh: the same forced refresh, answered with the connection, never the token.
+      const result = await ui.api.send<Connection>('POST', `/v1/connections/${id}/verify`);
+      if (result.status === 404) return notFoundPage(reply, ui, 'This connection');
       const code = result.ok ? null : result.problem?.code;
       const notice =
         result.ok ? 'refresh_ok'
@@ -289,9 +216,10 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
       const ui = guard(request, reply, { post: true });
       if (!ui) return reply;
       const { id } = request.params;
-      if (!PUBLIC_ID.test(id)) return notFoundPage(reply, ui.csrf, 'This connection');
+      if (!PUBLIC_ID.test(id)) return notFoundPage(reply, ui, 'This connection');
+      if (!ui.permissions.writeConnections) return forbiddenPage(reply, ui, 'connections:write');
       const result = await ui.api.send<ReconnectLink>('POST', `/v1/connections/${id}/reconnect-link`);
-      if (!result.ok) return notFoundPage(reply, ui.csrf, 'This connection');
+      if (!result.ok) return notFoundPage(reply, ui, 'This connection');
       // Rendered in this response (not a redirect): the link must not travel in a URL.
       return connectionView(ui, reply, id, null, { reconnect: result.body, message: { text: 'A fresh reconnect link was created; copy it below.' } });
     });
@@ -301,6 +229,7 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
     app.get('/ui/webhooks', { schema: { hide: true, querystring: WebhooksQuery } }, async (request, reply) => {
       const ui = guard(request, reply);
       if (!ui) return reply;
+      if (!ui.permissions.manageWebhooks) return forbiddenPage(reply, ui, 'webhooks:write');
       const q = request.query;
       const filters = deliveryFilters(str(q.status, 16), str(q.endpoint, 64));
       const cursor = str(q.cursor, 512) ?? null;
@@ -310,6 +239,7 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
       ]);
       return sendPage(reply, 200, webhooksPage({
         csrf: ui.csrf,
+        permissions: ui.permissions,
         message: noticeFor(str(q.notice, 64)),
         endpoints: endpoints.ok ? endpoints.body : null,
         deliveries: deliveries.ok ? deliveries.body : null,
@@ -322,7 +252,8 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
       const ui = guard(request, reply, { post: true });
       if (!ui) return reply;
       const { id, action } = request.params;
-      if (!PUBLIC_ID.test(id) || !['enable', 'disable', 'ping'].includes(action)) return notFoundPage(reply, ui.csrf, 'This endpoint action');
+      if (!ui.permissions.manageWebhooks) return forbiddenPage(reply, ui, 'webhooks:write');
+      if (!PUBLIC_ID.test(id) || !['enable', 'disable', 'ping'].includes(action)) return notFoundPage(reply, ui, 'This endpoint action');
       let notice = 'action_failed';
       if (action === 'ping') {
         const result = await ui.api.send<WebhookDelivery>('POST', `/v1/webhook-endpoints/${id}/ping`);
@@ -338,6 +269,7 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
       const ui = guard(request, reply, { post: true });
       if (!ui) return reply;
       const { id } = request.params;
+      if (!ui.permissions.manageWebhooks) return forbiddenPage(reply, ui, 'webhooks:write');
       const form = formOf(request);
       let notice = 'action_failed';
       if (PUBLIC_ID.test(id)) {

@@ -6,6 +6,8 @@ import type { AppContext } from '../context.js';
 import { pruneIdempotencyKeys } from '../db/idempotency/idempotency-keys.js';
 import { pruneRevokedApiKeys } from '../db/retention/prune-api-keys.js';
 import { clearExpiredPreviousClientSecrets } from '../db/retention/clear-previous-client-secrets.js';
+import { pruneAuthFailures } from '../db/retention/prune-auth-failures.js';
+import { pruneSessionRevocations } from '../db/retention/prune-session-revocations.js';
 import { pruneConnectSessions } from '../db/retention/prune-connect-sessions.js';
 import { pruneGrantLedger } from '../db/retention/prune-grant-ledger.js';
 import { pruneRefreshStats } from '../db/retention/prune-refresh-stats.js';
@@ -31,6 +33,8 @@ export interface RetentionSummary {
   retiredGrants: number;
   /** Replaced client secrets wiped once their overlap ended (a column, not rows). */
   previousClientSecrets: number;
+  sessionRevocations: number;
+  authFailures: number;
 }
 
 /** Deletes one batch of at most `batch` rows; returns how many went. */
@@ -65,7 +69,7 @@ export class Retention {
 
   /** The rules, in order: deliveries go before the outbox rows they belong to. */
   private rules(): [keyof RetentionSummary, PruneBatch][] {
-    const { retention, idempotencyTtlS, hardening } = this.ctx.config;
+    const { retention, idempotencyTtlS, hardening, auth } = this.ctx.config;
     return [
       ['events', (db, batch) => pruneEvents(db, retention.days, batch)],
       ['deliveries', (db, batch) => pruneDeliveries(db, retention.days, batch)],
@@ -80,6 +84,9 @@ export class Retention {
       ['revokedApiKeys', (db, batch) => pruneRevokedApiKeys(db, retention.revokedApiKeyDays, batch)],
       ['retiredGrants', (db, batch) => pruneRetiredGrants(db, hardening.retiredGrantDays, batch)],
       ['previousClientSecrets', (db, batch) => clearExpiredPreviousClientSecrets(db, batch)],
+      // A logout is kept until the session would have expired anyway; a wrong-key count until its window ends.
+      ['sessionRevocations', (db, batch) => pruneSessionRevocations(db, batch)],
+      ['authFailures', (db, batch) => pruneAuthFailures(db, auth.loginWindowS, batch)],
     ];
   }
 
@@ -87,6 +94,7 @@ export class Retention {
     const summary: RetentionSummary = {
       events: 0, deliveries: 0, outbox: 0, spikes: 0, idempotencyKeys: 0,
       connectSessions: 0, revocations: 0, grantLedger: 0, refreshStats: 0, revokedApiKeys: 0, retiredGrants: 0, previousClientSecrets: 0,
+      sessionRevocations: 0, authFailures: 0,
     };
     for (const [rule, prune] of this.rules()) summary[rule] = await this.drain(prune, signal);
     if (Object.values(summary).some((n) => n > 0)) this.ctx.log.info(summary, 'retention pruned old rows');

@@ -2,12 +2,14 @@
 // database (only one process may open it). Progress is streamed as NDJSON.
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
+import { requireScope } from '../../auth/scopes.js';
 import type { AppContext } from '../../context.js';
 import { rotateKeys } from '../../keys/rotate.js';
 
 export function adminRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
     app.post('/v1/admin/keys/rotate', {
+      config: requireScope('admin'),
       schema: { tags: ['admin'], summary: 'Re-encrypt every secret under the primary key (NDJSON progress stream)' },
     }, async (_request, reply) => {
       const stream = new PassThrough();

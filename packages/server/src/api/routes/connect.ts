@@ -3,6 +3,8 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { principalOf } from '../../auth/principal.js';
+import { requireScope } from '../../auth/scopes.js';
 import type { AppContext } from '../../context.js';
 import { beginFlow, finishFlow, showReconnectPage, showStartPage, type CallbackQuery, type FlowResponse } from '../../connect/flow.js';
 import { createConnectSession } from '../../connect/sessions.js';
@@ -48,6 +50,7 @@ export function connectSessionRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
     r.post('/v1/connect-sessions', {
+      config: requireScope('connections:write'),
       schema: {
         tags: ['connect'],
         summary: 'Create a connect session (a one-time link for an end user to authorize, or re-authorize a connection)',
@@ -55,7 +58,7 @@ export function connectSessionRoutes(ctx: AppContext): FastifyPluginAsync {
         response: { 201: ConnectSessionResponse, ...problemResponses },
       },
     }, async (request, reply) => {
-      const created = await createConnectSession(ctx, request.body);
+      const created = await createConnectSession(ctx, request.body, principalOf(request).integrations);
       return reply.code(201).header('cache-control', 'no-store').send(created);
     });
   };

@@ -11,13 +11,14 @@ import { encodeCursor } from '../../db/pagination.js';
 import type { IntegrationRow } from '../../db/types.js';
 import { deleteConnection } from '../../grants/delete-connection.js';
 import { importConnection } from '../../grants/import-connection.js';
-import { requireConnection } from '../../grants/lookup.js';
+import { principalOf } from '../../auth/principal.js';
+import { requireScope } from '../../auth/scopes.js';
 import { connectionToApi } from '../../model/connection-view.js';
 import { toPublicId } from '../../model/ids.js';
 import { getToken, type Refresher } from '../../refresh/token-service.js';
 import { cursorParam } from '../cursor.js';
-import { integrationFilter } from '../integration-filter.js';
-import { notFound } from '../../errors.js';
+import { ConnectionIntegrations, mayUseIntegration, requireVisibleConnection, visibleIntegrationIds } from '../integration-limits.js';
+import { invalid, notFound } from '../../errors.js';
 import {
   ConnectionImportBody,
   ConnectionSchema,
@@ -40,6 +41,7 @@ interface ConnectionHooks {
 export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: ConnectionHooks = {}): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
+    const connectionIntegrations = new ConnectionIntegrations(ctx);
     const integrationsById = async (ids: string[]) => {
       const map = new Map<string, IntegrationRow>();
       for (const id of new Set(ids)) {
@@ -50,6 +52,7 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
     };
 
     r.post('/v1/connections', {
+      config: requireScope('connections:write'),
       schema: {
         tags: ['connections'],
         summary: 'Import a grant obtained elsewhere',
@@ -60,10 +63,14 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
         response: { 201: ConnectionSchema, ...problemResponses },
       },
     }, async (request, reply) => {
+      // A hidden integration is refused exactly as an unknown one (grants/import-connection.ts).
+      if (!mayUseIntegration(request, request.body.integration)) {
+        throw invalid([{ field: 'integration', message: `no integration with key "${request.body.integration}"` }]);
+      }
       const { row, integration } = await importConnection(ctx, request.body);
       if (request.query.verify && hooks.verifyImported) {
         await hooks.verifyImported(row.id);
-        const refreshed = await requireConnection(ctx, toPublicId('connection', row.id));
+        const { row: refreshed } = await requireVisibleConnection(ctx, request, toPublicId('connection', row.id));
         const latest = (await findIntegrationById(ctx.db.kysely, integration.id)) ?? integration;
         return reply.code(201).send(connectionToApi(refreshed, latest));
       }
@@ -71,6 +78,7 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
     });
 
     r.get('/v1/connections', {
+      config: requireScope('connections:read'),
       schema: {
         tags: ['connections'],
         summary: 'List connections',
@@ -91,11 +99,10 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
       const q = request.query;
       const limit = q.limit ?? 50;
       const cursor = cursorParam(q.cursor);
-      const integrationId = await integrationFilter(ctx, q.integration);
-      if (integrationId === null) return { data: [], next_cursor: null };
+      const integrationIds = await visibleIntegrationIds(ctx, request, q.integration);
       const rows = await listConnections(
         ctx.db.kysely,
-        { integrationId, status: q.status, endUserId: q.end_user_id, orgId: q.org_id, diagnosisCode: q.diagnosis },
+        { integrationIds: integrationIds === 'all' ? undefined : integrationIds, status: q.status, endUserId: q.end_user_id, orgId: q.org_id, diagnosisCode: q.diagnosis },
         limit,
         cursor,
       );
@@ -109,14 +116,15 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
     });
 
     r.get('/v1/connections/:id', {
+      config: requireScope('connections:read'),
       schema: { tags: ['connections'], summary: 'Get a connection', params: IdParams, response: { 200: ConnectionSchema, ...problemResponses } },
     }, async (request) => {
-      const row = await requireConnection(ctx, request.params.id);
-      const integration = await findIntegrationById(ctx.db.kysely, row.integration_id);
-      return connectionToApi(row, integration!);
+      const { row, integration } = await requireVisibleConnection(ctx, request, request.params.id);
+      return connectionToApi(row, integration);
     });
 
     r.patch('/v1/connections/:id', {
+      config: requireScope('connections:write'),
       schema: {
         tags: ['connections'],
         summary: "Update a connection's metadata",
@@ -125,7 +133,7 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
         response: { 200: ConnectionSchema, ...problemResponses },
       },
     }, async (request) => {
-      const current = await requireConnection(ctx, request.params.id);
+      const { row: current } = await requireVisibleConnection(ctx, request, request.params.id);
       const row = await updateConnectionMetadata(ctx.db.kysely, current.id, request.body.metadata);
       if (!row) throw notFound(`Connection "${request.params.id}"`);
       const integration = await findIntegrationById(ctx.db.kysely, row.integration_id);
@@ -133,6 +141,7 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
     });
 
     r.delete('/v1/connections/:id', {
+      config: requireScope('connections:write'),
       schema: {
         tags: ['connections'],
         summary: 'Delete a connection',
@@ -141,11 +150,13 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
         response: { 204: Type.Null(), ...problemResponses },
       },
     }, async (request, reply) => {
+      await requireVisibleConnection(ctx, request, request.params.id);
       await deleteConnection(ctx, request.params.id);
       return reply.code(204).send(null);
     });
 
     r.get('/v1/connections/:id/token', {
+      config: requireScope('tokens:read'),
       schema: {
         tags: ['connections'],
         summary: 'A valid access token (the hot path)',
@@ -162,6 +173,8 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
       },
     }, async (request, reply) => {
       const arrivedAt = new Date();
+      // Only a key limited to some integrations needs to know whose connection this is.
+      if (principalOf(request).integrations) await connectionIntegrations.assertVisible(request, request.params.id);
       const result = await getToken(ctx, refresher, request.params.id, {
         minValidS: request.query.min_valid_s,
         force: request.query.force,
@@ -173,6 +186,7 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
     });
 
     r.post('/v1/connections/:id/refresh', {
+      config: requireScope('tokens:read'),
       schema: {
         tags: ['connections'],
         summary: 'Refresh now (an operator\'s "try now")',
@@ -182,13 +196,32 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
         response: { 200: TokenResponseSchema, ...problemResponses, 503: problemResponses[400] },
       },
     }, async (request, reply) => {
-      const connection = await requireConnection(ctx, request.params.id);
+      const { row: connection } = await requireVisibleConnection(ctx, request, request.params.id);
       const result = await refresher.refreshForced(connection.id);
       if (result.warning) reply.header('grantkeeper-warning', result.warning);
       return result.token;
     });
 
+    r.post('/v1/connections/:id/verify', {
+      config: requireScope('connections:write'),
+      schema: {
+        tags: ['connections'],
+        summary: 'Refresh now and answer with the connection, never a token',
+        description:
+          'The same forced refresh as POST …/refresh, with the same 409/503 problems when it fails, but a success answers with the connection (its status, generation, last refresh) instead of the token. It is how the dashboard\'s "refresh now" works: no dashboard session can obtain a token.',
+        params: IdParams,
+        response: { 200: ConnectionSchema, ...problemResponses, 503: problemResponses[400] },
+      },
+    }, async (request, reply) => {
+      const { row: connection } = await requireVisibleConnection(ctx, request, request.params.id);
+      const result = await refresher.refreshForced(connection.id);
+      if (result.warning) reply.header('grantkeeper-warning', result.warning);
+      const { row, integration } = await requireVisibleConnection(ctx, request, request.params.id);
+      return connectionToApi(row, integration);
+    });
+
     r.get('/v1/connections/:id/events', {
+      config: requireScope('connections:read'),
       schema: {
         tags: ['connections'],
         summary: "A connection's history, newest first",
@@ -197,7 +230,7 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
         response: { 200: listOf(EventSchema), ...problemResponses },
       },
     }, async (request) => {
-      const connection = await requireConnection(ctx, request.params.id);
+      const { row: connection } = await requireVisibleConnection(ctx, request, request.params.id);
       const limit = request.query.limit ?? 50;
       const decoded = cursorParam(request.query.cursor);
       const after = decoded && { at: decoded.createdAt, id: decoded.id };

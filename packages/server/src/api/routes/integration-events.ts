@@ -4,18 +4,21 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { requireScope } from '../../auth/scopes.js';
 import type { AppContext } from '../../context.js';
 import { listIntegrationEvents } from '../../db/events/list-integration-events.js';
 import { encodeCursor } from '../../db/pagination.js';
 import { toPublicId } from '../../model/ids.js';
 import { getIntegration } from '../../model/integrations.js';
 import { cursorParam } from '../cursor.js';
+import { assertIntegrationVisible } from '../integration-limits.js';
 import { IntegrationEventSchema, PageQuery, listOf, problemResponses } from '../schemas.js';
 
 export function integrationEventRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
     r.get('/v1/integrations/:key/events', {
+      config: requireScope('connections:read'),
       schema: {
         tags: ['integrations'],
         summary: "An integration's own history, newest first: failed connect flows (type connect_failed)",
@@ -26,6 +29,7 @@ export function integrationEventRoutes(ctx: AppContext): FastifyPluginAsync {
         response: { 200: listOf(IntegrationEventSchema), ...problemResponses },
       },
     }, async (request) => {
+      assertIntegrationVisible(request, request.params.key);
       const integration = await getIntegration(ctx, request.params.key);
       const limit = request.query.limit ?? 50;
       const decoded = cursorParam(request.query.cursor);

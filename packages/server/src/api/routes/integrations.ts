@@ -13,9 +13,12 @@ import {
   removeIntegration,
   updateIntegration,
 } from '../../model/integrations.js';
-import { conflict } from '../../errors.js';
+import { requireScope } from '../../auth/scopes.js';
+import { principalOf } from '../../auth/principal.js';
+import { conflict, forbidden } from '../../errors.js';
 import { deleteAllConnectionsOfIntegration } from '../../grants/delete-connection.js';
 import { cursorParam } from '../cursor.js';
+import { assertIntegrationVisible, mayUseIntegration } from '../integration-limits.js';
 import { IntegrationCreateBody, IntegrationPatchBody, IntegrationSchema, PageQuery, listOf, problemResponses } from '../schemas.js';
 
 interface IntegrationHooks {
@@ -30,37 +33,49 @@ export function integrationRoutes(ctx: AppContext, hooks: IntegrationHooks): Fas
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
     r.post('/v1/integrations', {
+      config: requireScope('integrations:write'),
       schema: { tags: ['integrations'], summary: 'Create an integration', body: IntegrationCreateBody, response: { 201: IntegrationSchema, ...problemResponses, 422: problemResponses[400] } },
     }, async (request, reply) => {
+      // Answered before looking: whether the key exists stays unknown to a limited key.
+      if (!mayUseIntegration(request, request.body.key)) {
+        throw forbidden('integration_not_allowed', `This API key is limited to other integrations than "${request.body.key}".`);
+      }
       const row = await createIntegration(ctx, request.body);
       return reply.code(201).send(integrationToApi(row, ctx.config.publicUrl, { connection_count: 0 }));
     });
 
     r.get('/v1/integrations', {
+      config: requireScope('connections:read'),
       schema: { tags: ['integrations'], summary: 'List integrations', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: listOf(IntegrationSchema), ...problemResponses } },
     }, async (request) => {
       const limit = request.query.limit ?? 50;
       const cursor = cursorParam(request.query.cursor);
-      const page = toPage(await listIntegrations(ctx.db.kysely, limit, cursor), limit);
+      const allowed = principalOf(request).integrations;
+      const page = toPage(await listIntegrations(ctx.db.kysely, limit, cursor, allowed === null ? undefined : [...allowed]), limit);
       return { data: page.rows.map((row) => integrationToApi(row, ctx.config.publicUrl)), next_cursor: page.nextCursor };
     });
 
     r.get('/v1/integrations/:key', {
+      config: requireScope('connections:read'),
       schema: { tags: ['integrations'], summary: 'Get an integration', params: KeyParams, response: { 200: IntegrationSchema, ...problemResponses } },
     }, async (request) => {
+      assertIntegrationVisible(request, request.params.key);
       const row = await getIntegration(ctx, request.params.key);
       return integrationToApi(row, ctx.config.publicUrl, { connection_count: await countConnectionsOfIntegration(ctx.db.kysely, row.id) });
     });
 
     r.patch('/v1/integrations/:key', {
+      config: requireScope('integrations:write'),
       schema: { tags: ['integrations'], summary: 'Update an integration', params: KeyParams, body: IntegrationPatchBody, response: { 200: IntegrationSchema, ...problemResponses, 422: problemResponses[400] } },
     }, async (request) => {
+      assertIntegrationVisible(request, request.params.key);
       const { row, secretChanged } = await updateIntegration(ctx, request.params.key, request.body);
       if (secretChanged) hooks.onSecretChanged?.(row.id);
       return integrationToApi(row, ctx.config.publicUrl);
     });
 
     r.delete('/v1/integrations/:key', {
+      config: requireScope('integrations:write'),
       schema: {
         tags: ['integrations'],
         summary: 'Delete an integration',
@@ -70,6 +85,7 @@ export function integrationRoutes(ctx: AppContext, hooks: IntegrationHooks): Fas
         response: { 204: Type.Null(), ...problemResponses },
       },
     }, async (request, reply) => {
+      assertIntegrationVisible(request, request.params.key);
       const row = await getIntegration(ctx, request.params.key);
       const count = await countConnectionsOfIntegration(ctx.db.kysely, row.id);
       if (count > 0) {

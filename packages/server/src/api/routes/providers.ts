@@ -4,6 +4,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { requireScope } from '../../auth/scopes.js';
 import type { AppContext } from '../../context.js';
 import { ProviderEntrySchema } from '../../providers/catalog/schema.js';
 import { defaultKeepaliveS, getProvider, listProviders, type ProviderEntry } from '../../providers/catalog/catalog.js';
@@ -68,6 +69,7 @@ export function providerRoutes(ctx: AppContext): FastifyPluginAsync {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
     r.get('/v1/providers', {
+      config: requireScope('connections:read'),
       schema: {
         tags: ['providers'],
         summary: 'List the provider catalog',
@@ -94,6 +96,7 @@ export function providerRoutes(ctx: AppContext): FastifyPluginAsync {
     });
 
     r.get('/v1/providers/:key', {
+      config: requireScope('connections:read'),
       schema: {
         tags: ['providers'],
         summary: 'Get one provider of the catalog',

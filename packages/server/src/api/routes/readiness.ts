@@ -3,12 +3,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { requireScope } from '../../auth/scopes.js';
 import type { AppContext } from '../../context.js';
 import { readinessReport } from '../../diagnosis/readiness.js';
 import { integrationEgressView } from '../../model/egress-report.js';
-import { notFound } from '../../errors.js';
 import { getIntegration } from '../../model/integrations.js';
 import type { ProviderEgress } from '../../outbound/provider-egress.js';
+import { assertIntegrationVisible } from '../integration-limits.js';
 import { problemResponses } from '../schemas.js';
 
 const ReadinessCheckSchema = Type.Object({
@@ -33,6 +34,7 @@ export function readinessRoutes(ctx: AppContext, egress: ProviderEgress): Fastif
   return async (app) => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
     r.get('/v1/integrations/:key/readiness', {
+      config: requireScope('connections:read'),
       schema: {
         tags: ['integrations'],
         summary: "Readiness report against the provider's requirements",
@@ -43,8 +45,7 @@ export function readinessRoutes(ctx: AppContext, egress: ProviderEgress): Fastif
       },
     }, async (request) => {
       // A key limited to other integrations learns nothing of this one (not even that it exists).
-      const visible = request.principal?.integrations ?? null;
-      if (visible && !visible.has(request.params.key)) throw notFound(`Integration "${request.params.key}"`);
+      assertIntegrationVisible(request, request.params.key);
       const integration = await getIntegration(ctx, request.params.key);
       return readinessReport(ctx, integration, integrationEgressView(ctx, egress, integration), request.query.window_days ?? 30);
     });

@@ -3,13 +3,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { requireScope } from '../../auth/scopes.js';
 import type { AppContext } from '../../context.js';
 import { findIntegrationById } from '../../db/integrations/find-integration.js';
 import { encodeCursor } from '../../db/pagination.js';
 import { listSpikes, type SpikeRow } from '../../db/spikes/spike-rows.js';
 import { toPublicId } from '../../model/ids.js';
 import { cursorParam } from '../cursor.js';
-import { integrationFilter } from '../integration-filter.js';
+import { visibleIntegrationIds } from '../integration-limits.js';
 import { PageQuery, SpikeSchema, listOf, problemResponses, type Spike } from '../schemas.js';
 
 function spikeToApi(row: SpikeRow, integrationKey: string, windowS: number): Spike {
@@ -32,6 +33,7 @@ export function spikeRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
     r.get('/v1/spikes', {
+      config: requireScope('connections:read'),
       schema: {
         tags: ['spikes'],
         summary: 'List failure spikes',
@@ -49,9 +51,8 @@ export function spikeRoutes(ctx: AppContext): FastifyPluginAsync {
       const q = request.query;
       const limit = q.limit ?? 50;
       const cursor = cursorParam(q.cursor);
-      const integrationId = await integrationFilter(ctx, q.integration);
-      if (integrationId === null) return { data: [], next_cursor: null };
-      const rows = await listSpikes(ctx.db.kysely, { active: q.active, integrationId }, limit, cursor);
+      const integrationIds = await visibleIntegrationIds(ctx, request, q.integration);
+      const rows = await listSpikes(ctx.db.kysely, { active: q.active, integrationIds: integrationIds === 'all' ? undefined : integrationIds }, limit, cursor);
       const page = rows.slice(0, limit);
       const keys = new Map<string, string>();
       for (const id of new Set(page.map((row) => row.integration_id))) {

@@ -1,17 +1,18 @@
 // The dashboard's data (issue #7): refresh outcomes over time from the per-minute rollup,
 // connection counts by status, and a fresh reconnect link for one connection.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { requireScope } from '../../auth/scopes.js';
 import type { AppContext } from '../../context.js';
 import { findIntegrationByKey } from '../../db/integrations/find-integration.js';
 import { countConnectionsByStatus } from '../../db/stats/connection-counts.js';
 import { listIntegrationHealth } from '../../db/stats/integration-health.js';
 import { refreshOutcomeCounts, type StatsBucket } from '../../db/stats/refresh-series.js';
-import { requireConnection } from '../../grants/lookup.js';
 import { toPublicId } from '../../model/ids.js';
 import { reconnectUrl } from '../../model/reconnect-link.js';
 import { invalid, notFound } from '../../errors.js';
+import { assertIntegrationVisible, requireVisibleConnection, visibleIntegrationIds } from '../integration-limits.js';
 import { ConnectionCountsSchema, RefreshSeriesSchema, ReconnectLinkSchema, problemResponses } from '../schemas.js';
 
 /** A range may produce at most this many buckets (a week of minutes is 10 080: use hours). */
@@ -36,14 +37,17 @@ export function statsRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-    const integrationIdOf = async (key: string | undefined): Promise<string | undefined> => {
-      if (key === undefined) return undefined;
+    /** The integrations to count: the `?integration=` one (404 if unknown or hidden), else all the key may see. */
+    const integrationIdsOf = async (request: FastifyRequest, key: string | undefined): Promise<readonly string[] | 'all'> => {
+      if (key === undefined) return visibleIntegrationIds(ctx, request);
+      assertIntegrationVisible(request, key);
       const row = await findIntegrationByKey(ctx.db.kysely, key);
       if (!row) throw notFound(`Integration "${key}"`);
-      return row.id;
+      return [row.id];
     };
 
     r.get('/v1/stats/refreshes', {
+      config: requireScope('connections:read'),
       schema: {
         tags: ['operations'],
         summary: 'Refresh outcomes per time bucket',
@@ -81,8 +85,8 @@ export function statsRoutes(ctx: AppContext): FastifyPluginAsync {
           'The range produces too many buckets.',
         );
       }
-      const integrationId = await integrationIdOf(q.integration);
-      const rows = await refreshOutcomeCounts(ctx.db.kysely, { from: new Date(start), to: new Date(end), bucket, integrationId });
+      const integrationIds = await integrationIdsOf(request, q.integration);
+      const rows = await refreshOutcomeCounts(ctx.db.kysely, { from: new Date(start), to: new Date(end), bucket, integrationIds: integrationIds === 'all' ? undefined : integrationIds });
       const series = Array.from({ length: count }, (_, i) => ({
         at: new Date(start + i * step).toISOString(),
         success: 0,
@@ -104,6 +108,7 @@ export function statsRoutes(ctx: AppContext): FastifyPluginAsync {
     });
 
     r.get('/v1/stats/connections', {
+      config: requireScope('connections:read'),
       schema: {
         tags: ['operations'],
         summary: 'Connections by status, per integration',
@@ -112,8 +117,12 @@ export function statsRoutes(ctx: AppContext): FastifyPluginAsync {
         response: { 200: ConnectionCountsSchema, ...problemResponses },
       },
     }, async (request) => {
-      const integrationId = await integrationIdOf(request.query.integration);
-      const [health, rows] = await Promise.all([listIntegrationHealth(ctx.db.kysely), countConnectionsByStatus(ctx.db.kysely, integrationId)]);
+      const ids = await integrationIdsOf(request, request.query.integration);
+      const visible = (id: string) => ids === 'all' || ids.includes(id);
+      const integrationId = ids !== 'all' && ids.length === 1 ? ids[0] : undefined;
+      const [allHealth, allRows] = await Promise.all([listIntegrationHealth(ctx.db.kysely), countConnectionsByStatus(ctx.db.kysely, integrationId)]);
+      const health = allHealth.filter((h) => visible(h.id));
+      const rows = allRows.filter((row) => visible(row.integration_id));
       const perIntegration = new Map<string, StatusCountMap>();
       const healthById = new Map(health.map((h) => [h.id, h]));
       for (const row of rows) {
@@ -126,7 +135,6 @@ export function statsRoutes(ctx: AppContext): FastifyPluginAsync {
       }
       const counts = zeroStatusCounts();
       const integrations = health
-        .filter((h) => integrationId === undefined || h.id === integrationId)
         .map((h) => {
           const c = perIntegration.get(h.id) ?? zeroStatusCounts();
           for (const s of CONNECTION_STATUSES) counts[s] += c[s];
@@ -143,6 +151,7 @@ export function statsRoutes(ctx: AppContext): FastifyPluginAsync {
     });
 
     r.post('/v1/connections/:id/reconnect-link', {
+      config: requireScope('connections:write'),
       schema: {
         tags: ['connections'],
         summary: 'A fresh signed re-authentication link for a connection',
@@ -150,7 +159,7 @@ export function statsRoutes(ctx: AppContext): FastifyPluginAsync {
         response: { 200: ReconnectLinkSchema, ...problemResponses },
       },
     }, async (request) => {
-      const row = await requireConnection(ctx, request.params.id);
+      const { row } = await requireVisibleConnection(ctx, request, request.params.id);
       const now = Date.now();
       const ttlS = ctx.config.connect.reconnectLinkTtlS;
       const url = reconnectUrl(ctx.config.publicUrl, ctx.keyring, toPublicId('connection', row.id), ttlS, now);

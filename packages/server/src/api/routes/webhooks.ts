@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { requireScope } from '../../auth/scopes.js';
 import type { AppContext } from '../../context.js';
 import { findDelivery, listDeliveries, requeueDelivery, type DeliveryView } from '../../db/webhooks/deliveries.js';
 import { listEndpoints } from '../../db/webhooks/endpoints.js';
@@ -53,6 +54,7 @@ export function webhookRoutes(ctx: AppContext, deps: { dispatcher: WebhookDispat
     const tags = ['webhooks'];
 
     r.post('/v1/webhook-endpoints', {
+      config: requireScope('webhooks:write'),
       schema: { tags, summary: 'Create a webhook endpoint', description: 'The signing secret is returned only in this response.', body: EndpointCreateBody, response: { 201: EndpointWithSecret, ...problemResponses } },
     }, async (request, reply) => {
       const { row, secret } = await createEndpoint(ctx, request.body);
@@ -60,6 +62,7 @@ export function webhookRoutes(ctx: AppContext, deps: { dispatcher: WebhookDispat
     });
 
     r.get('/v1/webhook-endpoints', {
+      config: requireScope('webhooks:write'),
       schema: { tags, summary: 'List webhook endpoints', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: listOf(EndpointSchema), ...problemResponses } },
     }, async (request) => {
       const limit = request.query.limit ?? 50;
@@ -68,10 +71,12 @@ export function webhookRoutes(ctx: AppContext, deps: { dispatcher: WebhookDispat
     });
 
     r.get('/v1/webhook-endpoints/:id', {
+      config: requireScope('webhooks:write'),
       schema: { tags, summary: 'Get a webhook endpoint', params: IdParams, response: { 200: EndpointSchema, ...problemResponses } },
     }, async (request) => endpointToApi(await requireEndpoint(ctx, request.params.id)));
 
     r.patch('/v1/webhook-endpoints/:id', {
+      config: requireScope('webhooks:write'),
       schema: { tags, summary: 'Update a webhook endpoint', params: IdParams, body: EndpointPatchBody, response: { 200: EndpointSchema, ...problemResponses } },
     }, async (request) => {
       const row = await patchEndpoint(ctx, request.params.id, request.body);
@@ -80,6 +85,7 @@ export function webhookRoutes(ctx: AppContext, deps: { dispatcher: WebhookDispat
     });
 
     r.delete('/v1/webhook-endpoints/:id', {
+      config: requireScope('webhooks:write'),
       schema: { tags, summary: 'Delete a webhook endpoint', description: 'Its pending deliveries are dropped.', params: IdParams, response: { 204: Type.Null(), ...problemResponses } },
     }, async (request, reply) => {
       await removeEndpoint(ctx, request.params.id);
@@ -87,6 +93,7 @@ export function webhookRoutes(ctx: AppContext, deps: { dispatcher: WebhookDispat
     });
 
     r.post('/v1/webhook-endpoints/:id/rotate-secret', {
+      config: requireScope('webhooks:write'),
       schema: {
         tags,
         summary: "Rotate an endpoint's signing secret",
@@ -100,6 +107,7 @@ export function webhookRoutes(ctx: AppContext, deps: { dispatcher: WebhookDispat
     });
 
     r.post('/v1/webhook-endpoints/:id/ping', {
+      config: requireScope('webhooks:write'),
       schema: {
         tags,
         summary: 'Send a test event',
@@ -110,6 +118,7 @@ export function webhookRoutes(ctx: AppContext, deps: { dispatcher: WebhookDispat
     }, async (request) => deliveryToApi(await deps.dispatcher.ping(await requireEndpoint(ctx, request.params.id))));
 
     r.get('/v1/webhook-deliveries', {
+      config: requireScope('webhooks:write'),
       schema: {
         tags,
         summary: 'List webhook deliveries',
@@ -132,6 +141,7 @@ export function webhookRoutes(ctx: AppContext, deps: { dispatcher: WebhookDispat
     });
 
     r.get('/v1/webhook-deliveries/:id', {
+      config: requireScope('webhooks:write'),
       schema: { tags, summary: 'Get a webhook delivery', params: IdParams, response: { 200: DeliverySchema, ...problemResponses } },
     }, async (request) => {
       const id = fromPublicId('delivery', request.params.id);
@@ -141,6 +151,7 @@ export function webhookRoutes(ctx: AppContext, deps: { dispatcher: WebhookDispat
     });
 
     r.post('/v1/webhook-deliveries/:id/retry', {
+      config: requireScope('webhooks:write'),
       schema: {
         tags,
         summary: 'Retry a delivery now',

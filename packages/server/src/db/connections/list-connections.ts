@@ -3,7 +3,8 @@ import type { Cursor } from '../pagination.js';
 import type { ConnectionRow, Executor } from '../types.js';
 
 export interface ConnectionFilters {
-  integrationId?: string;
+  /** Only connections of these integrations (none: no rows). */
+  integrationIds?: readonly string[];
   /** `integration_error` is derived from the integration's status, so it filters on the join. */
   status?: 'active' | 'refresh_failing' | 'needs_reauth' | 'integration_error';
   endUserId?: string;
@@ -19,7 +20,10 @@ export async function listConnections(
   after: Cursor | null,
 ): Promise<ConnectionRow[]> {
   let query = db.selectFrom('connections as c').selectAll('c');
-  if (filters.integrationId) query = query.where('c.integration_id', '=', filters.integrationId);
+  if (filters.integrationIds) {
+    if (filters.integrationIds.length === 0) return [];
+    query = query.where('c.integration_id', 'in', [...filters.integrationIds]);
+  }
   if (filters.endUserId) query = query.where('c.end_user_id', '=', filters.endUserId);
   if (filters.orgId) query = query.where('c.org_id', '=', filters.orgId);
   if (filters.diagnosisCode) {

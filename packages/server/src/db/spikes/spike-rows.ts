@@ -61,12 +61,15 @@ export async function findActiveOrgSpike(db: Executor, integrationId: string, or
 /** Newest first, keyset-paginated over (started_at, id). */
 export async function listSpikes(
   db: Executor,
-  filters: { active?: boolean; integrationId?: string },
+  filters: { active?: boolean; integrationIds?: readonly string[] },
   limit: number,
   after: Cursor | null,
 ): Promise<SpikeRow[]> {
   let query = db.selectFrom('spikes').selectAll();
-  if (filters.integrationId) query = query.where('integration_id', '=', filters.integrationId);
+  if (filters.integrationIds) {
+    if (filters.integrationIds.length === 0) return [];
+    query = query.where('integration_id', 'in', [...filters.integrationIds]);
+  }
   if (filters.active === true) query = query.where('ended_at', 'is', null);
   if (filters.active === false) query = query.where('ended_at', 'is not', null);
   if (after) {

@@ -15,9 +15,10 @@ export interface OutcomeCountRow {
  */
 export async function refreshOutcomeCounts(
   db: Executor,
-  range: { from: Date; to: Date; bucket: StatsBucket; integrationId?: string },
+  range: { from: Date; to: Date; bucket: StatsBucket; integrationIds?: readonly string[] },
 ): Promise<OutcomeCountRow[]> {
-  const integrationFilter = range.integrationId ? sql`AND integration_id = ${range.integrationId}` : sql``;
+  if (range.integrationIds?.length === 0) return [];
+  const integrationFilter = range.integrationIds ? sql`AND integration_id IN (${sql.join(range.integrationIds)})` : sql``;
   const result = await sql<OutcomeCountRow>`
     SELECT date_trunc(${range.bucket}, bucket, 'UTC') AS at, outcome, sum(count)::int8 AS count
     FROM refresh_stats

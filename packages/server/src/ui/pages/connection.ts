@@ -2,10 +2,11 @@
 // refresh, a fresh reconnect link) and the event timeline. No token is ever rendered.
 import type { Connection, ConnectionEvent, Diagnosis, Page, ReconnectLink } from '../../api/schemas.js';
 import { html, query, time, type Safe } from '../html.js';
-import { actionButton, badge, csrfField, notice, page, whoFixesText } from '../layout.js';
+import { actionButton, badge, csrfField, notice, page, whoFixesText, type Permissions } from '../layout.js';
 
 export interface ConnectionData {
   csrf: string;
+  permissions?: Permissions;
   connection: Connection;
   events: Page<ConnectionEvent> | null;
   eventsCursor: string | null;
@@ -63,20 +64,10 @@ function timeline(data: ConnectionData): Safe {
   </section>`;
 }
 
-export function connectionPage(data: ConnectionData): string {
+/** The action forms, for a session whose key holds connections:write. */
+function actions(data: ConnectionData): Safe {
   const c = data.connection;
-  const account = c.provider_account;
-  const lastError = c.last_error;
-  return page({
-    title: `Connection ${c.end_user.id}`,
-    section: 'connections',
-    csrf: data.csrf,
-    body: html`<p><a href="/ui/connections">← All connections</a></p>
-      <h1>${c.end_user.id} <span class="muted">on</span> ${c.integration}</h1>
-      <p>Status: <span id="connection-status">${badge(c.status)}</span> · generation ${c.generation} · <code>${c.id}</code></p>
-      ${notice(data.message)}
-      ${diagnosisCard(c.diagnosis)}
-      <section class="panel" aria-labelledby="actions-h">
+  return html`<section class="panel" aria-labelledby="actions-h">
         <h2 id="actions-h">Actions</h2>
         <div class="actions">
           ${actionButton(`/ui/connections/${c.id}/refresh`, data.csrf, 'Force a refresh now', { describedBy: 'refresh-help' })}
@@ -93,7 +84,31 @@ export function connectionPage(data: ConnectionData): string {
           ${data.reconnect ? html`<p class="muted">Valid until ${time(data.reconnect.expires_at)}.</p>` : ''}
         </div>
         <p id="reconnect-status" role="status" aria-live="polite"></p>
-      </section>
+      </section>`;
+}
+
+function readOnlyActions(): Safe {
+  return html`<section class="panel" aria-labelledby="actions-h">
+    <h2 id="actions-h">Actions</h2>
+    <p id="read-only" class="muted">Read-only: the API key of this session has no <code>connections:write</code> scope, so it cannot force a refresh or create a reconnect link.</p>
+  </section>`;
+}
+
+export function connectionPage(data: ConnectionData): string {
+  const c = data.connection;
+  const account = c.provider_account;
+  const lastError = c.last_error;
+  return page({
+    title: `Connection ${c.end_user.id}`,
+    section: 'connections',
+    csrf: data.csrf,
+    permissions: data.permissions,
+    body: html`<p><a href="/ui/connections">← All connections</a></p>
+      <h1>${c.end_user.id} <span class="muted">on</span> ${c.integration}</h1>
+      <p>Status: <span id="connection-status">${badge(c.status)}</span> · generation ${c.generation} · <code>${c.id}</code></p>
+      ${notice(data.message)}
+      ${diagnosisCard(c.diagnosis)}
+      ${data.permissions?.writeConnections === false ? readOnlyActions() : actions(data)}
       <section class="panel" aria-labelledby="error-h">
         <h2 id="error-h">Last error</h2>
         ${lastError

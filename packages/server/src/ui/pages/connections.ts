@@ -4,7 +4,7 @@
 import type { Connection, Page } from '../../api/schemas.js';
 import { DIAGNOSIS_RULES } from '../../diagnosis/rules.js';
 import { html, query, time, type Safe } from '../html.js';
-import { badge, notice, page, statusLabel, whoFixesLabel } from '../layout.js';
+import { badge, notice, page, statusLabel, whoFixesLabel, type Permissions } from '../layout.js';
 
 export interface ConnectionFiltersInput {
   integration?: string;
@@ -16,6 +16,7 @@ export interface ConnectionFiltersInput {
 
 export interface ConnectionsData {
   csrf: string;
+  permissions?: Permissions;
   filters: ConnectionFiltersInput;
   integrations: string[];
   cursor: string | null;
@@ -58,6 +59,7 @@ export function connectionsPage(data: ConnectionsData): string {
     title: 'Connections',
     section: 'connections',
     csrf: data.csrf,
+    permissions: data.permissions,
     body: html`<h1>Connections</h1>
       ${notice(data.error ? { text: data.error, error: true } : null)}
       <form class="filters" method="get" action="/ui/connections" role="search" aria-label="Filter connections">

@@ -3,10 +3,11 @@
 // the end user's return URL only carried as a short code.
 import type { Integration, IntegrationEvent, Page } from '../../api/schemas.js';
 import { html, query, time, type Safe } from '../html.js';
-import { badge, page, statusLabel } from '../layout.js';
+import { badge, page, statusLabel, type Permissions } from '../layout.js';
 
 export interface IntegrationData {
   csrf: string;
+  permissions: Permissions;
   integration: Integration;
   failures: Page<IntegrationEvent> | null;
   failuresCursor: string | null;
@@ -53,6 +54,7 @@ export function integrationPage(data: IntegrationData): string {
     title: `Integration ${i.key}`,
     section: 'integrations',
     csrf: data.csrf,
+    permissions: data.permissions,
     body: html`<p><a href="/ui/integrations">← All integrations</a></p>
       <h1>${i.key} <span class="muted">(${i.provider})</span></h1>
       <p>Status: ${badge(i.status)}${typeof i.connection_count === 'number' ? html` · ${i.connection_count} connection${i.connection_count === 1 ? '' : 's'}` : ''}</p>

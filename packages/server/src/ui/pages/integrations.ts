@@ -1,9 +1,9 @@
 // Integrations: each OAuth app with its provider, health and the callback URL to register.
 import type { Integration, Page } from '../../api/schemas.js';
 import { html, time } from '../html.js';
-import { badge, notice, page } from '../layout.js';
+import { badge, notice, page, type Permissions } from '../layout.js';
 
-export function integrationsPage(data: { csrf: string; result: Page<Integration> | null }): string {
+export function integrationsPage(data: { csrf: string; permissions: Permissions; result: Page<Integration> | null }): string {
   const rows = data.result?.data ?? [];
   const table = !data.result
     ? notice({ text: 'The integrations could not be read right now.', error: true })
@@ -20,5 +20,5 @@ export function integrationsPage(data: { csrf: string; result: Page<Integration>
             <td data-label="Created">${time(i.created_at)}</td>
           </tr>`,
         )}</tbody></table></div>`;
-  return page({ title: 'Integrations', section: 'integrations', csrf: data.csrf, body: html`<h1>Integrations</h1>${table}` });
+  return page({ title: 'Integrations', section: 'integrations', csrf: data.csrf, permissions: data.permissions, body: html`<h1>Integrations</h1>${table}` });
 }

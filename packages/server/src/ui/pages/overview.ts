@@ -2,7 +2,7 @@
 import type { ConnectionCounts, RefreshSeries, Spike } from '../../api/schemas.js';
 import { chartLegend, chartTotals, refreshChart, OUTCOME_STYLES } from '../chart.js';
 import { html, query, time, type Safe } from '../html.js';
-import { badge, page, statusLabel } from '../layout.js';
+import { badge, page, statusLabel, type Permissions } from '../layout.js';
 
 export const WINDOWS = {
   '1h': { label: '1 hour', ms: 3_600_000, bucket: 'minute' },
@@ -15,6 +15,7 @@ const STATUSES = ['active', 'refresh_failing', 'needs_reauth', 'integration_erro
 
 export interface OverviewData {
   csrf: string;
+  permissions?: Permissions;
   window: WindowKey;
   integration: string | null;
   counts: ConnectionCounts | null;
@@ -125,6 +126,7 @@ export function overviewPage(data: OverviewData): string {
     title: 'Overview',
     section: 'overview',
     csrf: data.csrf,
+    permissions: data.permissions,
     body: html`<h1>Overview</h1>
       <section aria-labelledby="status-h"><h2 id="status-h">Connections by status</h2>
         ${data.counts ? statusCards(data.counts.counts, data.counts.total) : html`<p class="notice error" role="alert">Connection counts are unavailable right now.</p>`}

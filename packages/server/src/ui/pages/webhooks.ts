@@ -2,10 +2,11 @@
 // response, retry), through the webhook API. Secrets are never shown here.
 import type { Page, WebhookDelivery, WebhookEndpoint } from '../../api/schemas.js';
 import { html, query, time, type Safe } from '../html.js';
-import { actionButton, badge, notice, page } from '../layout.js';
+import { actionButton, badge, notice, page, type Permissions } from '../layout.js';
 
 export interface WebhooksData {
   csrf: string;
+  permissions?: Permissions;
   message: { text: string; error?: boolean } | null;
   endpoints: Page<WebhookEndpoint> | null;
   deliveries: Page<WebhookDelivery> | null;
@@ -84,6 +85,7 @@ export function webhooksPage(data: WebhooksData): string {
     title: 'Webhooks',
     section: 'webhooks',
     csrf: data.csrf,
+    permissions: data.permissions,
     body: html`<h1>Webhooks</h1>
       ${notice(data.message)}
       <section class="panel" aria-labelledby="endpoints-h"><h2 id="endpoints-h">Endpoints</h2>${endpointsSection(data)}</section>

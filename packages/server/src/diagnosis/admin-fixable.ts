@@ -1,5 +1,5 @@
 // Dead grants an org admin can bring back without the end user: the scheduler re-probes them
-// (DESIGN "States": 1 h doubling to 24 h) instead of leaving them for a reconnect.
+// (docs/design.md "States": 1 h doubling to 24 h) instead of leaving them for a reconnect.
 import type { DiagnosisCode } from '../domain/diagnosis.js';
 
 const ADMIN_FIXABLE: ReadonlySet<DiagnosisCode> = new Set<DiagnosisCode>([

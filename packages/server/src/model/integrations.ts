@@ -66,7 +66,7 @@ interface ResolvedSettings {
   refresh: RefreshSettings;
 }
 
-/** Applies defaults and every cross-field rule of API.md; throws one error listing all problems. */
+/** Applies defaults and every cross-field rule of docs/api.md; throws one error listing all problems. */
 function resolveSettings(ctx: AppContext, input: IntegrationInput, current?: IntegrationRow): ResolvedSettings {
   const problems: FieldProblem[] = [];
   const provider = ctx.providers.describe(input.provider);

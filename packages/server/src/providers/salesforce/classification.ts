@@ -1,5 +1,5 @@
-// Salesforce's classification rules: RFC 6749's plus its own codes (salesforce-oauth-spec.md
-// §3.3) and the concurrent-refresh signature, which on a refresh grant means someone else is
+// Salesforce's classification rules: RFC 6749's plus its own codes (docs/salesforce.md)
+// and the concurrent-refresh signature, which on a refresh grant means someone else is
 // refreshing the same token, not that the token is dead.
 import { mergeClassificationRules, OAUTH2_CLASSIFICATION_RULES, type ClassificationRules } from '../classify.js';
 import { SALESFORCE_WIRE_ERRORS } from './errors.js';

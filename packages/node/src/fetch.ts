@@ -14,7 +14,7 @@ export interface TokenSource {
   tokenAfterRejection(connectionId: string, rejected: Token): Promise<Token>;
 }
 
-/** 401 bodies carrying these messages are not cured by a refresh (salesforce-oauth-spec §9). */
+/** 401 bodies carrying these messages are not cured by a refresh (docs/salesforce.md). */
 const NOT_CURED_BY_REFRESH = [
   'This session is not valid for use with the REST API',
   'Connected app is not attached to Agent',

@@ -1,5 +1,5 @@
 // Wire types. Everything that travels over the Grantkeeper HTTP API keeps the API's own
-// snake_case spelling (API.md), so what you read in the API reference is what you get here.
+// snake_case spelling (docs/api.md), so what you read in the API reference is what you get here.
 // Only things the SDK itself makes — call options, `Token`, error properties — are camelCase.
 
 export type ConnectionStatus = 'active' | 'refresh_failing' | 'needs_reauth' | 'integration_error';
@@ -134,7 +134,7 @@ export interface Problem {
   [key: string]: unknown;
 }
 
-// ---- Webhook events (API.md "Webhooks"). Body: { type, timestamp, data }. ----
+// ---- Webhook events (docs/api.md "Webhook events"). Body: { type, timestamp, data }. ----
 // Every connection event's data carries the connection's status, generation and a
 // per-connection sequence (to order events delivered out of order, at least once).
 // Members the server adds later stay readable through the index signatures.

@@ -1,5 +1,5 @@
 // Grantkeeper.fetch against a Salesforce-like REST endpoint that answers bad sessions as
-// salesforce-oauth-spec.md §9 shows: one forced refresh and one replay for an expired
+// docs/salesforce.md shows: one forced refresh and one replay for an expired
 // session; none for sessions a refresh cannot fix; never a loop.
 import { describe, expect, it } from 'vitest';
 import { resolveUrl, isReplayable } from '../src/fetch.js';

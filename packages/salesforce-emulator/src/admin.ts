@@ -6,13 +6,13 @@ import type { AppMode, AppRecord, AppType, ApprovalRecord, OrgRecord, UserRecord
 
 /**
  * What an administrator (or a test) does to the emulated world: apps, orgs, users
- * and the actions that end grants (spec §6). Inputs accept camelCase (library) or
+ * and the actions that end grants (docs/salesforce.md). Inputs accept camelCase (library) or
  * snake_case (control API, seed files).
  */
 
 export class InputError extends Error {}
 
-/** Scopes a new app may be granted (spec §1.2 discovery list, the common part). */
+/** Scopes a new app may be granted (the common part of the discovery list, docs/salesforce.md). */
 export const SALESFORCE_SCOPES = [
   'api', 'refresh_token', 'offline_access', 'id', 'openid', 'profile', 'email', 'address', 'phone', 'web', 'full',
   'chatter_api', 'visualforce', 'lightning', 'content', 'custom_permissions', 'wave_api', 'pardot_api', 'cdp_api',
@@ -122,7 +122,7 @@ export function createOrg(ctx: EmulatorContext, raw: Raw = {}): OrgRecord {
   const org: OrgRecord = {
     orgId,
     name: optionalString(raw, 'name', 'name') ?? 'Emulated Org',
-    // Kept as given: a trailing slash (older Salesforce examples) is a quirk clients must tolerate (spec §1.3).
+    // Kept as given: a trailing slash (older Salesforce examples) is a quirk clients must tolerate (docs/salesforce.md).
     instanceUrl: instanceUrl ?? null,
     active: true,
     allowedIps: null,
@@ -196,7 +196,7 @@ export function requireUser(ctx: EmulatorContext, userId: string): UserRecord {
 export class NotFoundError extends Error {}
 
 /**
- * Password change (spec §6, unconfirmed): the epoch moves on; families born before
+ * Password change (docs/salesforce.md, unconfirmed): the epoch moves on; families born before
  * it then fail per the `passwordChange` switch, or die now with 'revoke_all'.
  */
 export function changePassword(ctx: EmulatorContext, userId: string): void {
@@ -227,7 +227,7 @@ export function revokeApprovals(ctx: EmulatorContext, filter: { clientId?: strin
   return approvals.length;
 }
 
-/** Block (spec §6): revokes the app's tokens in the org (or everywhere) and refuses new ones. */
+/** Block (docs/salesforce.md): revokes the app's tokens in the org (or everywhere) and refuses new ones. */
 export function blockApp(ctx: EmulatorContext, clientId: string, orgId?: string): void {
   const app = requireApp(ctx, clientId);
   const scope = orgId ? requireOrg(ctx, orgId).orgId : '*';
@@ -241,7 +241,7 @@ export function unblockApp(ctx: EmulatorContext, clientId: string, orgId?: strin
   else app.blockedIn.clear();
 }
 
-/** Session Management → Remove (spec §5.1): access tokens die, refresh tokens live. */
+/** Session Management → Remove (docs/salesforce.md): access tokens die, refresh tokens live. */
 export function removeSessions(ctx: EmulatorContext, filter: { userId?: string; clientId?: string; orgId?: string; accessToken?: string }): number {
   const now = ctx.clock.now();
   let removed = 0;

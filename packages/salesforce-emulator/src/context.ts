@@ -24,7 +24,7 @@ export interface EmulatorSettings {
   instanceUrl: string;
   /** Authorize requests whose login_hint names a user skip the login page. */
   autoApprove: boolean;
-  /** Authorization-code lifetime (spec §2.2: about 15 minutes, recalled). */
+  /** Authorization-code lifetime (docs/salesforce.md: about 15 minutes, recalled). */
   codeLifetimeS: number;
   /** REST API daily request limit reported in Sforce-Limit-Info; over it, 403 REQUEST_LIMIT_EXCEEDED. */
   apiDailyLimit: number;

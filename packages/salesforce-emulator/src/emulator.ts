@@ -156,7 +156,7 @@ export class SalesforceEmulatorControls {
   createOrg(input: OrgInput = {}): OrgView {
     return orgView(admin.createOrg(this.ctx, input as Record<string, unknown>));
   }
-  /** Rename an org or move it to another instance_url (an org migration, spec §3.2). */
+  /** Rename an org or move it to another instance_url (an org migration, docs/salesforce.md). */
   updateOrg(orgId: string, changes: { name?: string; instanceUrl?: string | null }): OrgView {
     return orgView(admin.updateOrg(this.ctx, orgId, changes as Record<string, unknown>));
   }
@@ -173,7 +173,7 @@ export class SalesforceEmulatorControls {
   unlockOrg(orgId: string): void {
     admin.setOrgActive(this.ctx, orgId, true);
   }
-  /** Org override of app policies, for one app or all (spec §4.1). Merges into earlier overrides. */
+  /** Org override of app policies, for one app or all (docs/salesforce.md). Merges into earlier overrides. */
   setOrgPolicy(orgId: string, policy: PolicyOverrides, options: { clientId?: string } = {}): void {
     admin.setOrgPolicy(this.ctx, orgId, policy as Record<string, unknown>, options.clientId);
   }

@@ -1,6 +1,6 @@
 /**
  * Every error the emulator can answer, as data. A failure is named by its kind;
- * the app's mode picks the wire shape: Salesforce's strings (spec §2.3, §3.3, §7)
+ * the app's mode picks the wire shape: Salesforce's strings (docs/salesforce.md)
  * or plain RFC 6749 / RFC 7009 errors for generic OAuth apps.
  */
 export type OAuthErrorKind =
@@ -38,7 +38,7 @@ const invalidGrant = (description: string): WireError => ({
   body: { error: 'invalid_grant', error_description: description },
 });
 
-/** Salesforce token-endpoint errors: all HTTP 400 JSON (spec §3.3). */
+/** Salesforce token-endpoint errors: all HTTP 400 JSON (docs/salesforce.md). */
 export const SALESFORCE_ERRORS: Record<OAuthErrorKind, WireError> = {
   invalid_client_id: { status: 400, body: { error: 'invalid_client_id', error_description: 'client identifier invalid' } },
   invalid_client_credentials: { status: 400, body: { error: 'invalid_client', error_description: 'invalid client credentials' } },
@@ -46,10 +46,10 @@ export const SALESFORCE_ERRORS: Record<OAuthErrorKind, WireError> = {
   must_use_post: { status: 400, body: { error: 'invalid_request', error_description: 'must use HTTP POST' } },
   missing_parameter: { status: 400, body: { error: 'invalid_request', error_description: 'missing required parameter' } },
   expired_refresh_token: invalidGrant('expired access/refresh token'),
-  // Mapping of "Expire refresh token after N" to this text is [INF] (spec §3.3, §4.1).
+  // Mapping of "Expire refresh token after N" to this text is [INF] (docs/salesforce.md).
   refresh_token_validity_expired: invalidGrant('token validity expired'),
   expired_authorization_code: invalidGrant('expired authorization code'),
-  // Observed form (spec §2.4); the docs say invalid_request.
+  // Observed form (docs/salesforce.md); the docs say invalid_request.
   invalid_code_verifier: invalidGrant('invalid code verifier'),
   redirect_uri_mismatch: { status: 400, body: { error: 'redirect_uri_mismatch', error_description: 'redirect_uri must match configuration' } },
   inactive_user: invalidGrant('inactive user'),
@@ -66,7 +66,7 @@ export const SALESFORCE_ERRORS: Record<OAuthErrorKind, WireError> = {
   unknown_error: { status: 500, body: { error: 'unknown_error', error_description: 'retry your request' } },
 };
 
-/** The older documented codes (spec §3.3 "documented alternate error codes"), used with `legacyErrorCodes`. */
+/** The older documented codes (the older documented codes, docs/salesforce.md), used with `legacyErrorCodes`. */
 export const SALESFORCE_LEGACY_ERRORS: Partial<Record<OAuthErrorKind, WireError>> = {
   inactive_user: { status: 400, body: { error: 'inactive_user', error_description: 'user is inactive' } },
   inactive_org: { status: 400, body: { error: 'inactive_org', error_description: 'organization is locked, closed, or suspended' } },
@@ -100,7 +100,7 @@ export const GENERIC_ERRORS: Record<OAuthErrorKind, WireError> = {
   unknown_error: { status: 500, body: { error: 'server_error', error_description: 'temporary failure' } },
 };
 
-/** Authorization-endpoint errors, delivered on the redirect_uri or an error page (spec §2.3). */
+/** Authorization-endpoint errors, delivered on the redirect_uri or an error page (docs/salesforce.md). */
 export const AUTHORIZE_ERRORS = {
   unsupported_response_type: { error: 'unsupported_response_type', error_description: 'response type not supported' },
   invalid_client_id: { error: 'invalid_client_id', error_description: 'client identifier invalid' },
@@ -125,16 +125,16 @@ export const AUTHORIZE_ERRORS = {
 
 export type AuthorizeErrorKind = keyof typeof AUTHORIZE_ERRORS;
 
-/** Revoke endpoint errors (spec §7.1). */
+/** Revoke endpoint errors (docs/salesforce.md). */
 export const REVOKE_INVALID_TOKEN: OAuthErrorBody = { error: 'invalid_token', error_description: 'Token was invalid' };
 
-/** REST API bodies (spec §9). */
+/** REST API bodies (docs/salesforce.md). */
 export const REST_INVALID_SESSION = [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }];
 export const REST_INVALID_AUTH_HEADER = [{ message: 'INVALID_HEADER_TYPE', errorCode: 'INVALID_AUTH_HEADER' }];
 export const REST_REQUEST_LIMIT = [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }];
 export const REST_NOT_FOUND = [{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }];
 export const REST_MALFORMED_QUERY = [{ message: 'unexpected token: query', errorCode: 'MALFORMED_QUERY' }];
 
-/** Identity and UserInfo answer a token they do not accept with 403 plain text (spec §8). */
+/** Identity and UserInfo answer a token they do not accept with 403 plain text (docs/salesforce.md). */
 export const IDENTITY_BAD_TOKEN = 'Bad_OAuth_Token';
 export const IDENTITY_BAD_ID = 'Bad_Id';

@@ -17,7 +17,7 @@ export function appLevelPolicy(ctx: EmulatorContext, app: AppRecord): PolicySett
   return resolvePolicy(ctx.settings.policyDefaults, app.policy);
 }
 
-/** Refresh tokens are issued only for refresh_token / offline_access (spec §2.1). */
+/** Refresh tokens are issued only for refresh_token / offline_access (docs/salesforce.md). */
 export function scopeGrantsRefreshToken(scope: string): boolean {
   const scopes = scope.split(' ');
   return scopes.includes('refresh_token') || scopes.includes('offline_access');
@@ -38,7 +38,7 @@ export function identityUrl(ctx: EmulatorContext, user: UserRecord): string {
 
 /**
  * A new approval for (user, app). Over the per-user limit it evicts the oldest or
- * least recently used one (spec §5.2). Only approvals holding a refresh token count.
+ * least recently used one (docs/salesforce.md). Only approvals holding a refresh token count.
  */
 export function createApproval(ctx: EmulatorContext, app: AppRecord, user: UserRecord, scope: string): ApprovalRecord {
   const now = ctx.clock.now();
@@ -84,7 +84,7 @@ function setCurrentRefreshToken(ctx: EmulatorContext, approval: ApprovalRecord):
   return token;
 }
 
-/** Rotation: the presented token is retired, a new one becomes current (spec §4.2). */
+/** Rotation: the presented token is retired, a new one becomes current (docs/salesforce.md). */
 export function rotateRefreshToken(ctx: EmulatorContext, approval: ApprovalRecord): string {
   const previous = approval.currentRefreshToken;
   if (previous) {
@@ -139,7 +139,7 @@ export type AccessTokenCheck =
 
 /**
  * Validates an access token for a resource call. `activity` applies the sliding
- * session rule (spec §5.1); introspection passes false so it does not extend sessions.
+ * session rule (docs/salesforce.md); introspection passes false so it does not extend sessions.
  */
 export function checkAccessToken(ctx: EmulatorContext, token: string, activity: boolean): AccessTokenCheck {
   const record = ctx.state.accessTokens.get(token);
@@ -166,7 +166,7 @@ export interface IssuedTokens {
 }
 
 /**
- * The token response body, key order as in the real dump (spec §2.5). Generic apps
+ * The token response body, key order as in the real dump (docs/salesforce.md). Generic apps
  * get the RFC 6749 §5.1 shape with expires_in instead.
  */
 export function tokenResponseBody(
@@ -192,7 +192,7 @@ export function tokenResponseBody(
   const issuedAt = String(access.issuedAt);
   const body: Record<string, string> = { access_token: access.token };
   if (issued.refreshToken) body.refresh_token = issued.refreshToken;
-  // signature = base64(HMAC-SHA256(client_secret, id + issued_at)) (spec §2.6).
+  // signature = base64(HMAC-SHA256(client_secret, id + issued_at)) (docs/salesforce.md).
   body.signature = createHmac('sha256', signingSecret).update(id + issuedAt).digest('base64');
   body.scope = access.scope;
   if (issued.idToken) body.id_token = issued.idToken;

@@ -137,7 +137,7 @@ export function basicCredentials(req: IncomingMessage): { clientId: string; clie
   return { clientId: decode(decoded.slice(0, colon)), clientSecret: decode(decoded.slice(colon + 1)) };
 }
 
-/** `Bearer x` or the legacy `OAuth x` (spec §9). */
+/** `Bearer x` or the legacy `OAuth x` (docs/salesforce.md). */
 export function bearerToken(req: IncomingMessage): string | null {
   const header = req.headers.authorization;
   if (!header) return null;

@@ -1,7 +1,7 @@
 import { createHash, createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
 
 /**
- * RS256 id_tokens and the JWKS at /id/keys (spec §1.2, §2.5). The key pair is
+ * RS256 id_tokens and the JWKS at /id/keys (docs/salesforce.md). The key pair is
  * made on first use so emulators that never see `openid` pay nothing.
  */
 export class IdTokenSigner {

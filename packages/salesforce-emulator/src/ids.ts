@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * Salesforce record ids (spec §1.3): a 15-character case-sensitive id plus a
+ * Salesforce record ids (docs/salesforce.md): a 15-character case-sensitive id plus a
  * 3-character suffix that makes the 18-character form case-insensitive. For each
  * 5-character chunk, bit i is set when character i is an upper-case letter; the
  * 5-bit number indexes the alphabet below.
@@ -58,7 +58,7 @@ function opaque(bytes: number): string {
   return randomBytes(bytes).toString('base64').replace(/\+/g, '.').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-/** Access tokens start with the 15-character org id and `!` (spec §1.3). */
+/** Access tokens start with the 15-character org id and `!` (docs/salesforce.md). */
 export function newAccessToken(orgId18: string): string {
   return `${orgId18.slice(0, 15)}!${opaque(84)}`;
 }
@@ -67,7 +67,7 @@ export function newRefreshToken(): string {
   return `5Aep861${opaque(60)}`;
 }
 
-/** Authorization codes are standard base64 ending in `==` (spec §1.3): 64 bytes gives that padding. */
+/** Authorization codes are standard base64 ending in `==` (docs/salesforce.md): 64 bytes gives that padding. */
 export function newAuthorizationCode(): string {
   return randomBytes(64).toString('base64');
 }

@@ -70,7 +70,7 @@ export function renderLoginPage(options: {
 </html>`;
 }
 
-/** Errors that cannot go back to the client (unknown app, bad redirect_uri) are shown as a page (spec §2.3). */
+/** Errors that cannot go back to the client (unknown app, bad redirect_uri) are shown as a page (docs/salesforce.md). */
 export function renderErrorPage(error: string, description: string): string {
   const query = `error=${encodeURIComponent(error)}&error_description=${encodeURIComponent(description)}`;
   return `<!doctype html>

@@ -1,11 +1,11 @@
 /**
  * Behaviour switches. Each one can be set on an app, overridden for an org (for
  * one app or all apps), and overridden again for a user. The effective value is
- * user ?? org+app ?? org ?? app ?? emulator default (spec §4.1 "effective =
- * orgOverride ?? appDefault"; the user layer exists for tests).
+ * user ?? org+app ?? org ?? app ?? emulator default (an org admin's policy overrides the app's,
+ * docs/salesforce.md; the user layer exists for tests).
  */
 
-/** Refresh Token Policy (spec §4.1). */
+/** Refresh Token Policy (docs/salesforce.md). */
 export type RefreshTokenPolicy =
   | 'until_revoked'
   | 'immediate'
@@ -14,44 +14,44 @@ export type RefreshTokenPolicy =
 
 export interface PolicySettings {
   refreshTokenPolicy: RefreshTokenPolicy;
-  /** The 30-day idle TTL limit feature (spec §4.1); seconds, null when off. */
+  /** The 30-day idle TTL limit feature (docs/salesforce.md); seconds, null when off. */
   idleTtlLimitS: number | null;
-  /** Refresh Token Rotation (spec §4.2). */
+  /** Refresh Token Rotation (docs/salesforce.md). */
   rotation: boolean;
-  /** Rotated-out tokens still accepted for this long (spec §4.2: none documented, default 0). */
+  /** Rotated-out tokens still accepted for this long (docs/salesforce.md: none documented, default 0). */
   rotationGraceMs: number;
-  /** Access-token idle lifetime with the half-window sliding rule (spec §5.1). */
+  /** Access-token idle lifetime with the half-window sliding rule (docs/salesforce.md). */
   sessionTimeoutS: number;
   /** Generic-mode access-token absolute lifetime, returned as expires_in. */
   accessTokenTtlS: number;
   permittedUsers: 'all' | 'admin_approved';
-  /** IP Relaxation (spec §6): 'enforce', 'relax_for_refresh' or 'relax'. */
+  /** IP Relaxation (docs/salesforce.md): 'enforce', 'relax_for_refresh' or 'relax'. */
   ipRelaxation: 'enforce' | 'relax_for_refresh' | 'relax';
-  /** Approvals per user per app (spec §5.2). */
+  /** Approvals per user per app (docs/salesforce.md). */
   maxApprovals: number;
-  /** Which approval the one over the limit evicts; default 'oldest' (spec §5.2 unconfirmed). */
+  /** Which approval the one over the limit evicts; default 'oldest' (unconfirmed, docs/salesforce.md). */
   approvalEviction: 'oldest' | 'lru';
   /**
-   * Effect of a password change on refresh tokens issued before it (spec §6, unconfirmed).
+   * Effect of a password change on refresh tokens issued before it (docs/salesforce.md, unconfirmed).
    * Default 'authentication_failure': refresh answers invalid_grant/authentication failure.
    */
   passwordChange: 'authentication_failure' | 'revoke_all' | 'no_effect';
-  /** What a frozen user's refresh gets (spec §6, unconfirmed): refused as inactive (default) or allowed. */
+  /** What a frozen user's refresh gets (docs/salesforce.md, unconfirmed): refused as inactive (default) or allowed. */
   frozenUserRefresh: 'inactive_user' | 'allow';
-  /** A second refresh with a token already being refreshed (spec §3.3). */
+  /** A second refresh with a token already being refreshed (docs/salesforce.md). */
   concurrentRefresh: 'reject' | 'allow';
   /** Body of that rejection; default the one Segment saw (unconfirmed). */
   concurrentRefreshError: { status: number; error: string; error_description: string };
   requirePkce: boolean;
   requireSecretForWebServer: boolean;
   requireSecretForRefresh: boolean;
-  /** Salesforce rejects `~` in code_verifier (spec §2.4 quirk). */
+  /** Salesforce rejects `~` in code_verifier (a Salesforce quirk, docs/salesforce.md). */
   rejectTildeInVerifier: boolean;
-  /** Return an id_token on refresh when openid was granted (spec §3.2, unconfirmed). */
+  /** Return an id_token on refresh when openid was granted (docs/salesforce.md, unconfirmed). */
   idTokenOnRefresh: boolean;
   /** Use the older documented error codes inactive_user / inactive_org / invalid_client_credentials. */
   legacyErrorCodes: boolean;
-  /** Revoke errors as JSON (default) or form-encoded (spec §7.1 unconfirmed). */
+  /** Revoke errors as JSON (default) or form-encoded (unconfirmed, docs/salesforce.md). */
   revokeErrorFormat: 'json' | 'form';
   /** The token endpoint's rate-limit answer: 400 rate_limit_exceeded (default, [INF]) or 429. */
   rateLimitStyle: '400' | '429';
@@ -123,7 +123,7 @@ export function refreshTokenExpiry(policy: PolicySettings, createdAt: number, la
   if (rtp === 'immediate') return 'expired';
   if (typeof rtp === 'object' && 'lifetime_s' in rtp && now - createdAt >= rtp.lifetime_s * 1000) return 'validity_expired';
   if (typeof rtp === 'object' && 'idle_s' in rtp && now - lastUsedAt >= rtp.idle_s * 1000) return 'expired';
-  // The idle TTL limit adds an idle window to "until revoked" and to long lifetimes (spec §4.1).
+  // The idle TTL limit adds an idle window to "until revoked" and to long lifetimes (docs/salesforce.md).
   if (policy.idleTtlLimitS !== null && now - lastUsedAt >= policy.idleTtlLimitS * 1000) return 'expired';
   return 'valid';
 }
@@ -140,7 +140,7 @@ export function refreshTokenExpiresAt(policy: PolicySettings, createdAt: number,
 }
 
 /**
- * Session timeout sliding rule (spec §5.1): activity moves `lastActivity` only
+ * Session timeout sliding rule (docs/salesforce.md): activity moves `lastActivity` only
  * when it happens in the second half of the window. Returns the new lastActivity.
  */
 export function slideSession(lastActivity: number, timeoutMs: number, now: number): number {

@@ -30,10 +30,10 @@ export interface AppRecord {
   scopes: string[];
   /** Granted when the authorize request names no scope. */
   defaultScopes: string[];
-  /** Introspect All Tokens (spec §7.2). */
+  /** Introspect All Tokens (docs/salesforce.md). */
   introspectAll: boolean;
   policy: PolicyOverrides;
-  /** Org ids where an admin blocked the app; '*' blocks it everywhere (spec §6). */
+  /** Org ids where an admin blocked the app; '*' blocks it everywhere (docs/salesforce.md). */
   blockedIn: Set<string>;
   /** Enforced Refresh Token IP Allowlist; null when not enforced (refresh-token-ip-allowlist.ts). */
   refreshTokenIpAllowlist: RefreshTokenIpAllowlist | null;
@@ -45,7 +45,7 @@ export interface OrgRecord {
   /** Overrides the emulator's instance URL for this org's tokens. */
   instanceUrl: string | null;
   active: boolean;
-  /** Allowed client IPs; null = no restriction (spec §6). */
+  /** Allowed client IPs; null = no restriction (docs/salesforce.md). */
   allowedIps: string[] | null;
   /** Org-wide overrides, and per-app overrides keyed by client id. */
   policy: PolicyOverrides;
@@ -60,20 +60,20 @@ export interface UserRecord {
   firstName: string;
   lastName: string;
   active: boolean;
-  /** Frozen by an admin: cannot log in (spec §6, effect on refresh unconfirmed). */
+  /** Frozen by an admin: cannot log in (docs/salesforce.md, effect on refresh unconfirmed). */
   frozen: boolean;
   /** Incremented by each password change; families remember the epoch they were born in. */
   passwordEpoch: number;
   allowedIps: string[] | null;
   policy: PolicyOverrides;
-  /** Apps this user is pre-authorized for when Permitted Users is admin-approved (spec §6). */
+  /** Apps this user is pre-authorized for when Permitted Users is admin-approved (docs/salesforce.md). */
   permittedApps: Set<string>;
 }
 
 /**
  * An approval: one authorization of one app by one user. It owns a refresh-token
  * family (the current token plus every rotated-out one) and the access tokens
- * issued from it (spec §4.2, §5.2).
+ * issued from it (docs/salesforce.md).
  */
 export interface ApprovalRecord {
   approvalId: string;
@@ -90,7 +90,7 @@ export interface ApprovalRecord {
   accessTokens: Set<string>;
   revokedAt: number | null;
   revokedReason: string | null;
-  /** Refresh tokens of this family being processed right now (spec §3.3). */
+  /** Refresh tokens of this family being processed right now (docs/salesforce.md). */
   inFlight: Set<string>;
 }
 

@@ -10,7 +10,7 @@ afterEach(async () => w.emu.close());
 const revoke = (token: string, init: RequestInit = {}) =>
   call(`${w.emu.url}/services/oauth2/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form({ token }), ...init });
 
-describe('revoke (spec §7.1)', () => {
+describe('revoke (docs/salesforce.md)', () => {
   it('a refresh token takes its access tokens with it; 200 with an empty body', async () => {
     const t = await login(w);
     const res = await revoke(t.refresh_token);
@@ -46,7 +46,7 @@ describe('revoke (spec §7.1)', () => {
   });
 });
 
-describe('introspect (spec §7.2)', () => {
+describe('introspect (docs/salesforce.md)', () => {
   const introspect = (params: Record<string, string>) =>
     call(`${w.emu.url}/services/oauth2/introspect`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form({ client_id: w.clientId, client_secret: SECRET, ...params }) });
 
@@ -103,7 +103,7 @@ describe('introspect (spec §7.2)', () => {
   });
 });
 
-describe('identity and userinfo (spec §8)', () => {
+describe('identity and userinfo (docs/salesforce.md)', () => {
   it('the id URL answers the identity document; ids parse from the last two segments', async () => {
     const t = await login(w);
     const res = await call(t.id, { headers: { authorization: `Bearer ${t.access_token}` } });
@@ -148,7 +148,7 @@ describe('identity and userinfo (spec §8)', () => {
   });
 });
 
-describe('REST stub (spec §9)', () => {
+describe('REST stub (docs/salesforce.md)', () => {
   it('limits and query work with a live token and carry Sforce-Limit-Info', async () => {
     const t = await login(w);
     const limits = await restCall(w, t.access_token);
@@ -185,7 +185,7 @@ describe('REST stub (spec §9)', () => {
   });
 });
 
-describe('authorize errors (spec §2.3)', () => {
+describe('authorize errors (docs/salesforce.md)', () => {
   const get = (params: Record<string, string>) => call(`${w.emu.url}/services/oauth2/authorize?${new URLSearchParams(params)}`);
 
   it('unknown client and bad redirect_uri are error pages, not redirects', async () => {
@@ -277,7 +277,7 @@ describe('control API', () => {
   it('an org can move to another instance_url (org migration)', async () => {
     const t = await login(w);
     const moved = await call(`${w.emu.url}/__emulator/orgs/${w.orgId}`, { method: 'PATCH', body: JSON.stringify({ instance_url: 'https://moved.my.salesforce.com/' }) });
-    // Kept as given, trailing slash included: older Salesforce answers had one (spec §1.3).
+    // Kept as given, trailing slash included: older Salesforce answers had one (docs/salesforce.md).
     expect(moved.json.instance_url).toBe('https://moved.my.salesforce.com/');
     expect((await refresh(w, t.refresh_token)).json.instance_url).toBe('https://moved.my.salesforce.com/');
   });

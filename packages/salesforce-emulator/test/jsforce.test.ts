@@ -2,7 +2,7 @@ import { Connection, OAuth2 } from 'jsforce';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { call, CALLBACK, SECRET, startWorld, type World } from './helpers.js';
 
-/** Conformance with jsforce 3.10.14 (spec §10.1), a client nobody here wrote. */
+/** Conformance with jsforce 3.10.14 (docs/salesforce.md), a client nobody here wrote. */
 
 let w: World;
 beforeEach(async () => {
@@ -50,7 +50,7 @@ describe('jsforce OAuth2', () => {
   it('surfaces Salesforce errors as Error{name: error, message: error_description}', async () => {
     const bad = new OAuth2({ loginUrl: w.emu.url, clientId: 'nope', clientSecret: 'x', redirectUri: CALLBACK });
     await expect(bad.refreshToken('x')).rejects.toMatchObject({ name: 'invalid_client_id', message: 'client identifier invalid' });
-    // jsforce parses revoke errors as a form body; JSON falls back to ERROR_HTTP_400 (spec §7.1).
+    // jsforce parses revoke errors as a form body; JSON falls back to ERROR_HTTP_400 (docs/salesforce.md).
     await expect(oauth2().revokeToken('nope')).rejects.toMatchObject({ name: 'ERROR_HTTP_400' });
     w.emu.setFault({ mode: 'non_json', status: 503, count: 1 });
     await expect(oauth2().refreshToken('x')).rejects.toMatchObject({ name: 'ERROR_HTTP_503' });
@@ -106,7 +106,7 @@ describe('jsforce Connection against the REST stub', () => {
     await expect(conn.query('SELECT Id FROM Account')).rejects.toThrow('Unable to refresh session due to: inactive user');
   });
 
-  it('with rotation, jsforce replays the rotated-out token and the family is revoked (spec §10.1)', async () => {
+  it('with rotation, jsforce replays the rotated-out token and the family is revoked (docs/salesforce.md)', async () => {
     w.emu.updateApp(w.clientId, { rotation: true });
     const { conn, refreshed, refreshToken } = await connect();
     w.emu.clock.advance(7200_000);

@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { INVALID_GRANT, login, refresh, restCall, startWorld, type World } from './helpers.js';
 
-/** One test per switch, each asserting the exact wire answer (spec §4–§6). */
+/** One test per switch, each asserting the exact wire answer (docs/salesforce.md). */
 
 let w: World;
 afterEach(async () => w?.emu.close());
 
 const HOUR = 3_600_000;
 
-describe('refresh-token policy (spec §4.1)', () => {
+describe('refresh-token policy (docs/salesforce.md)', () => {
   it('until_revoked: still valid a year later', async () => {
     w = await startWorld();
     const t = await login(w);
@@ -52,7 +52,7 @@ describe('refresh-token policy (spec §4.1)', () => {
   });
 });
 
-describe('rotation (spec §4.2)', () => {
+describe('rotation (docs/salesforce.md)', () => {
   it('reusing a rotated-out token revokes the whole family, access tokens included', async () => {
     w = await startWorld({ rotation: true });
     const t = await login(w);
@@ -84,7 +84,7 @@ describe('rotation (spec §4.2)', () => {
   });
 });
 
-describe('approval limit (spec §5.2)', () => {
+describe('approval limit (docs/salesforce.md)', () => {
   it('the sixth approval evicts the oldest by default', async () => {
     w = await startWorld();
     const grants = [];
@@ -115,7 +115,7 @@ describe('approval limit (spec §5.2)', () => {
   });
 });
 
-describe('user and org state (spec §6)', () => {
+describe('user and org state (docs/salesforce.md)', () => {
   it('password change: default authentication failure; new grants work', async () => {
     w = await startWorld();
     const t = await login(w);
@@ -195,7 +195,7 @@ describe('user and org state (spec §6)', () => {
   });
 });
 
-describe('admin actions (spec §6)', () => {
+describe('admin actions (docs/salesforce.md)', () => {
   it('revoke the app for a user, or for a whole org', async () => {
     w = await startWorld();
     const bob = w.emu.createUser({ username: 'bob@example.com', orgId: w.orgId });
@@ -227,7 +227,7 @@ describe('admin actions (spec §6)', () => {
   });
 });
 
-describe('session timeout (spec §5.1)', () => {
+describe('session timeout (docs/salesforce.md)', () => {
   it('slides only on activity in the second half of the window', async () => {
     w = await startWorld({ sessionTimeoutS: 1800 });
     const t = await login(w);
@@ -276,7 +276,7 @@ async function attemptsStarted(n: number): Promise<void> {
   while (w.emu.stats().refresh_attempts < n) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
-describe('concurrent refresh (spec §3.3)', () => {
+describe('concurrent refresh (docs/salesforce.md)', () => {
   it('a second refresh while the first is in flight gets 400 expired authorization code', async () => {
     w = await startWorld();
     const t = await login(w);

@@ -7,7 +7,7 @@ import { authorize, call, CALLBACK, INVALID_GRANT, login, pkcePair, postToken, r
 let w: World;
 afterEach(async () => w?.emu.close());
 
-describe('token responses are shaped like Salesforce (spec §2.5, §2.6, §3.2)', () => {
+describe('token responses are shaped like Salesforce (docs/salesforce.md)', () => {
   beforeEach(async () => {
     w = await startWorld();
   });
@@ -72,7 +72,7 @@ describe('token responses are shaped like Salesforce (spec §2.5, §2.6, §3.2)'
   });
 });
 
-describe('token endpoint errors (spec §3.3, order client_id → secret → grant → policy)', () => {
+describe('token endpoint errors (docs/salesforce.md, order client_id → secret → grant → policy)', () => {
   beforeEach(async () => {
     w = await startWorld();
   });
@@ -160,7 +160,7 @@ describe('token endpoint errors (spec §3.3, order client_id → secret → gran
     expect((await exchange(c3, verifier)).status).toBe(200);
   });
 
-  it('rejectTildeInVerifier refuses a verifier with ~ (spec §2.4 quirk)', async () => {
+  it('rejectTildeInVerifier refuses a verifier with ~ (a Salesforce quirk, docs/salesforce.md)', async () => {
     w.emu.updateApp(w.clientId, { rejectTildeInVerifier: true });
     const verifier = `${'a'.repeat(50)}~`;
     const code = (await authorize(w, { code_challenge: verifier, code_challenge_method: 'plain' })).get('code')!;

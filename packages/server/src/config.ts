@@ -1,5 +1,5 @@
-// Environment → typed configuration, validated once at start. Every setting of API.md and
-// every duration of DESIGN.md lives here, so tests shrink durations instead of sleeping.
+// Environment → typed configuration, validated once at start. Every setting (docs/configuration.md)
+// and every duration lives here, so tests shrink durations instead of sleeping.
 // An empty variable means unset.
 
 import { readAuthConfig, type AuthConfig } from './config/auth.js';

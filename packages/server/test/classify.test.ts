@@ -14,7 +14,7 @@ import { failure as oauthError, httpError, noAnswer } from './helpers/failures.j
 const SF: ClassificationRules = SALESFORCE_CLASSIFICATION_RULES;
 const RFC: ClassificationRules = OAUTH2_CLASSIFICATION_RULES;
 
-describe('classifyProviderFailure: every Salesforce token-endpoint error (spec §3.3)', () => {
+describe('classifyProviderFailure: every Salesforce token-endpoint error (docs/salesforce.md)', () => {
   const rows: [error: string, description: string, cls: ErrorClass, reason: string, rateLimited: boolean][] = [
     ['invalid_grant', 'expired access/refresh token', 'permanent', 'invalid_grant', false],
     ['invalid_grant', 'token validity expired', 'permanent', 'invalid_grant', false],
@@ -141,7 +141,7 @@ describe('rules as data', () => {
     expect(JSON.parse(JSON.stringify(RFC))).toEqual(RFC);
   });
 
-  it("the Salesforce rules hold DESIGN.md's lists: RFC 6749's plus Salesforce's codes", () => {
+  it("the Salesforce rules hold docs/design.md's lists: RFC 6749's plus Salesforce's codes", () => {
     expect([...SF.integrationErrors].sort()).toEqual(
       ['invalid_client', 'invalid_client_credentials', 'invalid_client_id', 'invalid_request', 'invalid_scope', 'unauthorized_client', 'unsupported_grant_type'],
     );

@@ -256,7 +256,7 @@ describe('rule order: the first match wins', () => {
     expect(diagnose(evidence(f, over), SALESFORCE_DIAGNOSIS_TEXTS).code).toBe(code);
   });
 
-  it('the rule table is in DESIGN.md order and covers every code once', () => {
+  it('the rule table is in docs/design.md order and covers every code once', () => {
     expect(DIAGNOSIS_RULES.map((r) => r.code)).toEqual([
       'token_limit_evicted',
       'immediate_expiry_policy',

@@ -1,4 +1,4 @@
-// The state machine of a refresh outcome as a table (DESIGN "States"), without a database:
+// The state machine of a refresh outcome as a table (docs/design.md "States"), without a database:
 // current state + classified failure → next status, backoff, next_refresh_at, the event to
 // emit and what else the commit must do.
 import { describe, expect, it } from 'vitest';

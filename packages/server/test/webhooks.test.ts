@@ -190,7 +190,7 @@ describe.each(BACKENDS)('webhooks on %s', (backend) => {
     // Read a moment when every delivery has an answer recorded (not one claimed for its next attempt).
     const [pending] = await until('retried', async () => {
       const list = await deliveries(`endpoint=${ep.id}`);
-      return list.every((d) => d.attempts >= 3 && d.last_response_status === 500) ? list : null;
+      return list.length === ids.length && list.every((d) => d.attempts >= 3 && d.last_response_status === 500) ? list : null;
     });
     expect(pending).toMatchObject({ status: 'pending', last_response_status: 500, last_error: 'HTTP 500' });
     expect(Buffer.byteLength(pending.last_response_body)).toBeLessThanOrEqual(1024);

@@ -1,4 +1,4 @@
-// TEST PEER — not the Grantkeeper server. It implements only the slice of API.md the SDK
+// TEST PEER — not the Grantkeeper server. It implements only the slice of docs/api.md the SDK
 // tests need (token, refresh, connections list/get/delete, connect sessions) with the
 // contract's paths, fields, status codes and problem+json codes, so the same tests can
 // later run against the real server (see ../backend.ts).

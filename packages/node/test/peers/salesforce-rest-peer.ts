@@ -1,6 +1,6 @@
 // TEST PEER — not Salesforce, and not the Salesforce emulator. A tiny stand-in for
 // `{instance_url}/services/data/vXX.X/…` that answers bad sessions exactly as
-// salesforce-oauth-spec.md §9 shows: 401, application/json, no WWW-Authenticate, body
+// docs/salesforce.md shows: 401, application/json, no WWW-Authenticate, body
 // [{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}].
 import { listen, readBody, sendJson, type Listening } from './listen.js';
 

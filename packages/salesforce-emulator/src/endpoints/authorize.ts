@@ -9,7 +9,7 @@ import type { PolicySettings } from '../policies.js';
 import type { AppRecord, PendingAuthorization, UserRecord } from '../state.js';
 
 /**
- * GET /services/oauth2/authorize (spec §2.1–§2.3) and the POST of its login page.
+ * GET /services/oauth2/authorize (docs/salesforce.md) and the POST of its login page.
  * Unknown apps and bad redirect URIs get an error page; every other error goes
  * back to the redirect_uri as `?error=…&error_description=…&state=…`.
  */
@@ -59,7 +59,7 @@ export function handleAuthorizeGet(ctx: EmulatorContext, r: RequestInfo): void {
   const scopes = requested.length ? requested : app.defaultScopes;
   if (scopes.some((s) => !app.scopes.includes(s))) return redirectError(r, target, 'invalid_scope');
   const codeChallenge = q.get('code_challenge');
-  // Salesforce assumes SHA-256 when the method is absent (spec §2.1); jsforce never sends it.
+  // Salesforce assumes SHA-256 when the method is absent (docs/salesforce.md); jsforce never sends it.
   const method = q.get('code_challenge_method') ?? (codeChallenge ? 'S256' : null);
   if (method !== null && method !== 'S256' && method !== 'plain') return redirectError(r, target, 'invalid_code_challenge_method');
   if (!codeChallenge && appLevelPolicy(ctx, app).requirePkce) return redirectError(r, target, 'missing_code_challenge');
@@ -84,7 +84,7 @@ export function handleAuthorizeGet(ctx: EmulatorContext, r: RequestInfo): void {
   if (decision === 'allow' && hinted) return complete(ctx, r, app, pending, hinted);
 
   // A browser already logged in that approved this app before goes straight back,
-  // unless prompt asks to log in, pick an account, or consent again (spec §2.1).
+  // unless prompt asks to log in, pick an account, or consent again (docs/salesforce.md).
   const sessionUser = browserSessionUser(ctx, r);
   const mayReuseSession = sessionUser && !prompt.has('login') && !prompt.has('select_account') && !prompt.has('consent');
   if (mayReuseSession && ctx.state.approvalsOf({ userId: sessionUser.userId, clientId: app.clientId }).length > 0) {

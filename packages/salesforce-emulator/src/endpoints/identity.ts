@@ -5,9 +5,9 @@ import { bearerToken, sendJson, sendText, type RequestInfo } from '../http.js';
 import type { OrgRecord, UserRecord } from '../state.js';
 
 /**
- * Identity URL, UserInfo, discovery and JWKS (spec §8, §1.2). A token these
+ * Identity URL, UserInfo, discovery and JWKS (docs/salesforce.md). A token these
  * endpoints do not accept is 403 with the plain-text body `Bad_OAuth_Token`,
- * not the REST API's 401 JSON (spec §8).
+ * not the REST API's 401 JSON (docs/salesforce.md).
  */
 
 function tokenFrom(r: RequestInfo): string | null {

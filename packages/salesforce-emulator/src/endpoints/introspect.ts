@@ -4,7 +4,7 @@ import { basicCredentials, isFormEncoded, parseForm, sendJson, type RequestInfo 
 import { refreshTokenExpiresAt, refreshTokenExpiry } from '../policies.js';
 
 /**
- * POST /services/oauth2/introspect (spec §7.2, RFC 7662). Client authentication
+ * POST /services/oauth2/introspect (docs/salesforce.md, RFC 7662). Client authentication
  * is required; an app sees its own tokens unless it may introspect all. Anything
  * not active, or not visible to the caller, is 200 {"active":false}.
  */
@@ -15,7 +15,7 @@ export function handleIntrospect(ctx: EmulatorContext, r: RequestInfo): void {
   const clientId = basic && basic !== 'malformed' ? basic.clientId : form.get('client_id');
   const secret = basic && basic !== 'malformed' ? basic.clientSecret : form.get('client_secret');
   const caller = clientId ? ctx.state.apps.get(clientId) : undefined;
-  // Status for bad credentials is [INF] (spec §7.2); 401 follows RFC 7662 §2.3.
+  // Status for bad credentials is [INF] (docs/salesforce.md); 401 follows RFC 7662 §2.3.
   if (!caller || (caller.clientSecret !== '' && secret !== caller.clientSecret)) {
     return sendJson(r.res, 401, { error: 'invalid_client', error_description: 'invalid client credentials' });
   }
@@ -60,7 +60,7 @@ export function handleIntrospect(ctx: EmulatorContext, r: RequestInfo): void {
       username: user.username,
       sub: identityUrl(ctx, user),
       token_type: 'refresh_token',
-      // "Valid until revoked" has no exp ([INF], spec §7.2).
+      // "Valid until revoked" has no exp ([INF], docs/salesforce.md).
       ...(expiresAt !== null ? { exp: Math.floor(expiresAt / 1000) } : {}),
       iat: Math.floor(record.issuedAt / 1000),
       nbf: Math.floor(record.issuedAt / 1000),

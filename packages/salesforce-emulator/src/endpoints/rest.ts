@@ -5,13 +5,13 @@ import { bearerToken, sendJson, type RequestInfo } from '../http.js';
 import type { OrgRecord, UserRecord } from '../state.js';
 
 /**
- * A small REST API under /services/data/vXX.X/ (spec §9): enough for clients to
+ * A small REST API under /services/data/vXX.X/ (docs/salesforce.md): enough for clients to
  * make authenticated calls and meet the 401 that sends them to refresh.
  */
 
 const VERSIONS = ['58.0', '59.0', '60.0', '61.0', '62.0', '63.0', '64.0'];
 
-/** A scope set without api/full is refused with the 401 that must not trigger a refresh loop (spec §9). */
+/** A scope set without api/full is refused with the 401 that must not trigger a refresh loop (docs/salesforce.md). */
 const NOT_VALID_FOR_REST = [{ message: 'This session is not valid for use with the REST API', errorCode: 'INVALID_SESSION_ID' }];
 
 export function handleVersions(_ctx: EmulatorContext, r: RequestInfo): void {
@@ -26,7 +26,7 @@ export function handleRest(ctx: EmulatorContext, r: RequestInfo): void {
   const check = checkAccessToken(ctx, token, true);
   if (!check.ok) {
     ctx.stats.count('rest_unauthorized');
-    // No WWW-Authenticate header, as on the real API (spec §9).
+    // No WWW-Authenticate header, as on the real API (docs/salesforce.md).
     return sendJson(r.res, 401, REST_INVALID_SESSION);
   }
   const scopes = check.token.scope.split(' ');

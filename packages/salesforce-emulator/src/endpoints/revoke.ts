@@ -5,7 +5,7 @@ import { appLevelPolicy, revokeApproval } from '../grants.js';
 import { basicCredentials, isFormEncoded, parseForm, sendEmpty, sendJson, sendText, type RequestInfo } from '../http.js';
 
 /**
- * /services/oauth2/revoke (spec §7.1): POST form `token=` or GET `?token=`, no
+ * /services/oauth2/revoke (docs/salesforce.md): POST form `token=` or GET `?token=`, no
  * client authentication. A refresh token takes its access tokens with it; an
  * unknown or already revoked token is 400 invalid_token. `callback=` answers JSONP.
  */

@@ -21,8 +21,8 @@ import type { AppMode, AppRecord } from '../state.js';
 
 /**
  * POST /services/oauth2/token: authorization_code and refresh_token grants
- * (spec §2.4–§3.3). Checks run in the order client_id → secret → grant →
- * policy/user/org (spec §11.4); every failure is a 400 JSON body from errors.ts.
+ * (docs/salesforce.md). Checks run in the order client_id → secret → grant →
+ * policy/user/org (docs/salesforce.md); every failure is a 400 JSON body from errors.ts.
  */
 
 interface Responder {
@@ -71,7 +71,7 @@ export async function handleToken(ctx: EmulatorContext, r: RequestInfo, pathMode
     return out.failWith(style === '429' ? { status: 429, body: wire.body } : wire);
   }
   if (r.method !== 'POST') return out.fail('must_use_post');
-  // A JSON or missing body reads as "no grant_type" on the real endpoint (spec §3.3).
+  // A JSON or missing body reads as "no grant_type" on the real endpoint (docs/salesforce.md).
   if (!isFormEncoded(r.req)) return out.fail('unsupported_grant_type');
   if (grantType !== 'authorization_code' && grantType !== 'refresh_token') return out.fail('unsupported_grant_type');
 
@@ -108,7 +108,7 @@ function exchangeCode(ctx: EmulatorContext, r: RequestInfo, app: AppRecord, form
   const code = form.get('code');
   if (!code) return out.fail('missing_parameter');
   const record = ctx.state.codes.get(code);
-  // Reused, expired, unknown or another app's code (spec §2.2).
+  // Reused, expired, unknown or another app's code (docs/salesforce.md).
   if (!record || record.used || record.clientId !== app.clientId || now >= record.expiresAt) return out.fail('expired_authorization_code');
   if (form.get('redirect_uri') !== record.redirectUri) return out.fail('redirect_uri_mismatch');
   const user = ctx.state.users.get(record.userId);
@@ -155,7 +155,7 @@ async function refresh(ctx: EmulatorContext, r: RequestInfo, app: AppRecord, for
   // [INF] An uninstalled app is refused before anything about the grant itself is looked at.
   if (!policy.appInstalled) return out.fail(notInstalledKind(app));
   if (record.retiredAt !== null && now - record.retiredAt >= policy.rotationGraceMs) {
-    // Reuse of a rotated-out token revokes the whole family (spec §4.2).
+    // Reuse of a rotated-out token revokes the whole family (docs/salesforce.md).
     revokeApproval(ctx, approval, 'reuse_detected');
     ctx.stats.count('reuse_detections');
     return out.fail('expired_refresh_token');
@@ -178,7 +178,7 @@ async function refresh(ctx: EmulatorContext, r: RequestInfo, app: AppRecord, for
 
   const holdMs = ctx.traffic.refreshHoldMs;
   if (holdMs > 0) {
-    // Hold the token's in-flight lock so a test can overlap a second refresh (spec §3.3).
+    // Hold the token's in-flight lock so a test can overlap a second refresh (docs/salesforce.md).
     approval.inFlight.add(token);
     try {
       await sleep(holdMs);
@@ -199,7 +199,7 @@ async function refresh(ctx: EmulatorContext, r: RequestInfo, app: AppRecord, for
   sendTokenResponse(r, tokenResponseBody(ctx, app, user, { access, refreshToken: rotated, idToken }, signingSecret), form);
 }
 
-/** `format=json|urlencoded|xml` or the Accept header chooses the body (spec §2.4). */
+/** `format=json|urlencoded|xml` or the Accept header chooses the body (docs/salesforce.md). */
 function sendTokenResponse(r: RequestInfo, body: Record<string, string | number>, form: Map<string, string>): void {
   const accept = String(r.req.headers.accept ?? '');
   const format = form.get('format') ?? (accept.includes('application/x-www-form-urlencoded') ? 'urlencoded' : accept.includes('xml') && !accept.includes('json') ? 'xml' : 'json');

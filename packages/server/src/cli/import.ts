@@ -31,7 +31,7 @@ interruption resumes it: rows already imported are recognised, never duplicated.
 
 CSV: a header row with the columns ${CSV_COLUMNS.join(', ')} (metadata as a JSON object),
 and any metadata.<key> / connection_config.<key> columns. Quote fields with commas or quotes.
-JSON: an array of POST /v1/connections request bodies (the API reference: GET /docs on the server):
+JSON: an array of POST /v1/connections request bodies (docs/api.md):
   [{ "integration": "${example.integration}", "end_user": { "id": "user-42", "email": "a@b.c" },
      "metadata": {}, "connection_config": {},
      "credentials": { "refresh_token": "5Aep…", "access_token": "00D…", "instance_url": "https://…",

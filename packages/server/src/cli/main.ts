@@ -85,9 +85,10 @@ function reportError(error: unknown, command: string | undefined, json: boolean)
 async function runStart(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(
-      'Usage: grantkeeper start\n\nStarts the server. Configuration comes from GRANTKEEPER_* variables (API.md): without\n' +
-        'GRANTKEEPER_DATABASE_URL it uses the embedded database in GRANTKEEPER_DATA_DIR (./.grantkeeper)\n' +
-        'and, on first start, prints a generated API key once.\n\nExamples:\n  grantkeeper start\n' +
+      'Usage: grantkeeper start\n\nStarts the server. Configuration comes from GRANTKEEPER_* variables, every one of them\n' +
+        'described in docs/configuration.md. Without GRANTKEEPER_DATABASE_URL it uses the embedded\n' +
+        'database in GRANTKEEPER_DATA_DIR (./.grantkeeper) and, on first start, prints a generated API\n' +
+        'key once.\n\nExamples:\n  grantkeeper start\n' +
         '  GRANTKEEPER_DATABASE_URL=postgres://… GRANTKEEPER_SECRET_KEY=… GRANTKEEPER_ENCRYPTION_KEYS=k1:… grantkeeper start\n',
     );
     return 0;

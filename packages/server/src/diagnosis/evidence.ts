@@ -1,4 +1,4 @@
-// Gathering what diagnosis needs (DESIGN "Diagnosis"): the connection's history, the grant
+// Gathering what diagnosis needs (docs/design.md "Diagnosis"): the connection's history, the grant
 // ledger, the org's active spike — read here, so the rules themselves stay pure.
 import type { AppContext } from '../context.js';
 import { countNewerLiveGrants } from '../db/grant-ledger/count-newer-live-grants.js';

@@ -1,4 +1,4 @@
-// IP refusals across orgs (API.md, `refresh_ip_blocked`): one org refusing
+// IP refusals across orgs (docs/api.md, `refresh_ip_blocked`): one org refusing
 // Grantkeeper's address is that org's policy (`ip_restricted`, its admin acts); two or more orgs
 // of one integration refusing within the spike window point at Grantkeeper's egress (the app's
 // refresh-token IP allowlist, or a changed outbound address; the developer acts). The first org's

@@ -1,4 +1,4 @@
-// API.md's `last_error`: the provider's answer exactly as sent, each field cut to 1 KB so a
+// The API's `last_error` (docs/api.md): the provider's answer exactly as sent, each field cut to 1 KB so a
 // huge error page cannot bloat every connection read.
 import type { LastError } from '../domain/grants.js';
 import type { ProviderFailure } from '../providers/classify.js';

@@ -1,4 +1,4 @@
-// DESIGN.md's diagnosis table as data: applied in order, the first match wins.
+// The diagnosis table of docs/design.md as data: applied in order, the first match wins.
 // Each rule's evidence is narrow (an answer that names its own cause, e.g. "inactive user",
 // is never re-explained by a later, vaguer clue), so the order only settles real ambiguity.
 // What a provider's answer says about its cause is read by the provider's module

@@ -1,4 +1,4 @@
-// Failure spikes (DESIGN "Observability", API `integration.failure_spike`): per integration and
+// Failure spikes (docs/design.md "Diagnosis", webhook `integration.failure_spike`): per integration and
 // per provider org, over a sliding window, computed from the events table so that every
 // instance on one database sees the same evidence. A spike is a row in `spikes` (one active
 // per integration and org, enforced by a unique index, so it is announced once however many
@@ -20,7 +20,7 @@ import { rediagnoseIpBlocked } from './ip-blocked.js';
 import { announceNewDiagnosis } from './replace-diagnosis.js';
 import type { Diagnosis, DiagnosisCode } from '../domain/diagnosis.js';
 
-/** The most connection ids a spike event carries (API.md). */
+/** The most connection ids a spike event carries (docs/api.md). */
 export const SPIKE_CONNECTION_IDS_MAX = 1000;
 
 /**

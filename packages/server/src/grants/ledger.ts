@@ -1,4 +1,4 @@
-// The grant ledger and its per-user guard (DESIGN "The grant ledger"). Every grant obtained
+// The grant ledger and its per-user guard (docs/design.md "Diagnosis"). Every grant obtained
 // is recorded under (provider, client_id, org, user). Some providers keep only a few live
 // approvals per user per app (the catalog's max_grants_per_user) and silently revoke one
 // when a new one exceeds it: when a new authorization pushes a provider user over the

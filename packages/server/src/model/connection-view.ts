@@ -1,4 +1,4 @@
-// A connection as the API shows it (API.md "Connection object"). Pure: a row and its
+// A connection as the API shows it (docs/api.md "Connections"). Pure: a row and its
 // integration's key and status in, the public shape out.
 import type { ConnectionRow, IntegrationRow } from '../db/types.js';
 import { toPublicId } from './ids.js';

@@ -74,7 +74,7 @@ interface ResolvedSettings {
   refresh: RefreshSettings;
 }
 
-/** Applies defaults and every cross-field rule of API.md; throws one error listing all problems. */
+/** Applies defaults and every cross-field rule of docs/api.md; throws one error listing all problems. */
 function resolveSettings(ctx: AppContext, input: IntegrationInput, current?: IntegrationRow, earlierProblems: FieldProblem[] = []): ResolvedSettings {
   const problems: FieldProblem[] = [...earlierProblems];
   const provider = ctx.providers.describe(input.provider);

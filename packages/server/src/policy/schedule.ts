@@ -1,4 +1,4 @@
-// When a connection is next due, as DESIGN.md's scheduler defines it. Pure.
+// When a connection is next due, as docs/design.md "The scheduler" defines it. Pure.
 import type { RefreshSettings } from '../domain/grants.js';
 
 /** After a success: keepalive (jittered only earlier, by at most a tenth), or before expiry when kept warm. */

@@ -1,5 +1,5 @@
-// Classifying a provider failure (DESIGN.md "Classifying a provider error"): the rules are data,
-// one function applies them in DESIGN's order. Pure: no I/O. The rules here are RFC 6749's;
+// Classifying a provider failure (docs/design.md "Classifying a provider's answer"): the rules are data,
+// one function applies them in that order. Pure: no I/O. The rules here are RFC 6749's;
 // a provider module extends them with its own codes (mergeClassificationRules).
 
 export type ErrorClass = 'integration' | 'transient' | 'permanent';
@@ -168,7 +168,7 @@ export function matchesAnyWireError(
 
 /**
  * A timeout or reset after the whole request went out: the provider may have processed it,
- * so on a rotating grant the refresh's outcome is `unknown` (DESIGN "Crash safety with rotation").
+ * so on a rotating grant the refresh's outcome is `unknown` (docs/design.md "Crash safety with rotating tokens").
  */
 export function outcomeMayBeUnknown(f: ProviderFailure): boolean {
   return (f.kind === 'timeout' || f.kind === 'network_error') && f.requestSent;

@@ -1,4 +1,4 @@
-// Writing a refresh's outcome (DESIGN "The refresh algorithm", steps 5 and 6): one
+// Writing a refresh's outcome (docs/design.md "The refresh algorithm", steps 6 and 7): one
 // transaction per outcome, holding the connection's write, its event, the rollup count,
 // the webhook events its transition causes and the cache notification. A success is a
 // compare-and-set on `generation`, retried through database outages — with rotation, the

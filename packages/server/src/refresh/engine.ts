@@ -1,4 +1,4 @@
-// The refresh engine (DESIGN "The refresh algorithm"): at most one provider call per
+// The refresh engine (docs/design.md "The refresh algorithm"): at most one provider call per
 // connection at a time, however many callers and instances ask; a rotated refresh token is
 // never dropped; every failure is classified, explained and, on a state change, announced.
 //
@@ -184,7 +184,7 @@ export class RefreshEngine implements Refresher {
       }
       let outcome = await call(options.trigger);
       if (!outcome.outcome.ok && this.needsConfirmation(row, integration, outcome.outcome.failure)) {
-        // The seed's "retry once": a permanent answer is confirmed before the grant is declared dead.
+        // One confirming retry: a permanent answer is confirmed before the grant is declared dead.
         await completeEvent(ctx.db.kysely, outcome.eventId, callOutcome(outcome, 'permanent_error', { confirming: true }));
         countRefresh(ctx, integration, outcome.trigger, 'permanent_error', outcome.outcome.failure.error);
         await sleep(ctx.config.refresh.confirmRetryMs);

@@ -1,5 +1,5 @@
-// The row lease that makes one instance the only refresher of a connection (DESIGN "The
-// refresh algorithm", step 2): taken in database time, renewed every third of its lifetime
+// The row lease that makes one instance the only refresher of a connection (docs/design.md "The
+// refresh algorithm", step 3): taken in database time, renewed every third of its lifetime
 // while the provider call runs, released by the commit. A renewal that fails, or finds the
 // lease taken by someone else, is never silent: it is logged and counted, and a lost lease
 // is flagged so the commit can record it (the compare-and-set on `generation` still guards

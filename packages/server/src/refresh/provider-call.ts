@@ -1,4 +1,4 @@
-// One call to the token endpoint (DESIGN "The refresh algorithm", step 4): the intent event
+// One call to the token endpoint (docs/design.md "The refresh algorithm", step 5): the intent event
 // is written before the request, so a crash after the provider answered leaves evidence.
 import type { AppContext } from '../context.js';
 import { writeIntent } from '../db/refresh/intent.js';

@@ -1,4 +1,4 @@
-// The per-integration rate limit shared by every instance (DESIGN "The scheduler"): a token
+// The per-integration rate limit shared by every instance (docs/design.md "The scheduler"): a token
 // bucket row per integration in the database. The scheduler takes tokens in small batches
 // (about a tenth of a second's worth) and waits for them; on-demand refreshes overdraw the
 // bucket — the scheduler then yields to them — and never wait longer than the overdraft limit.

@@ -1,4 +1,4 @@
-// What a refresh outcome does to a connection (DESIGN "States"), as pure functions of the
+// What a refresh outcome does to a connection (docs/design.md "States"), as pure functions of the
 // outcome and the current state: the next status, backoff, next_refresh_at and the events
 // to emit. No I/O and no clock of its own (`now` and `random` come in), so the whole table
 // is unit-tested without a database; commit.ts writes what these decide.

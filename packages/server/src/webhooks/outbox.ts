@@ -43,7 +43,7 @@ export interface OutboxEvent {
 /**
  * Writes one event; returns its public id (`evt_…`, the `webhook-id` of every delivery).
  * A connection event's data gets the connection's `status` and `generation` at its top level
- * (API.md); connection events come through grants/connection-events.ts, which numbers them.
+ * (docs/api.md); connection events come through grants/connection-events.ts, which numbers them.
  */
 export async function emitEvent(db: Executor, event: OutboxEvent): Promise<string> {
   const id = newRowId();

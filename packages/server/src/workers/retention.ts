@@ -1,4 +1,4 @@
-// Retention (DESIGN "Storage and secrets"; docs/operations.md has the table → rule → setting
+// Retention (docs/design.md "Storage and secrets"; docs/operations.md has the table → rule → setting
 // list): every GRANTKEEPER_RETENTION_INTERVAL_MS, each table that grows on its own is pruned
 // by its rule, in batches of at most 500 rows, each its own short statement — so the
 // embedded database, whose single connection every request shares, is never held for long.

@@ -1,4 +1,4 @@
-// The scheduler (DESIGN "The scheduler"): every instance, every interval, claims due
+// The scheduler (docs/design.md "The scheduler"): every instance, every interval, claims due
 // connections with one short committed statement, then refreshes them with bounded
 // concurrency under the per-integration rate limit every instance shares. Claims are taken
 // a little ahead of the workers only, so a claimed row waits seconds, not its claim TTL.

@@ -1,4 +1,4 @@
-// GET /v1/spikes — failure spikes (DESIGN "Observability"): `?active=true` for the ones going
+// GET /v1/spikes — failure spikes (docs/design.md "Diagnosis"): `?active=true` for the ones going
 // on now, `?integration=` for one integration; the usual list format and cursor.
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';

@@ -1,5 +1,5 @@
-// Salesforce's classification rules: RFC 6749's plus its own codes (salesforce-oauth-spec.md
-// §3.3) and the concurrent-refresh signature, which on a refresh grant means someone else is
+// Salesforce's classification rules: RFC 6749's plus its own codes (docs/salesforce.md)
+// and the concurrent-refresh signature, which on a refresh grant means someone else is
 // refreshing the same token, not that the token is dead.
 import { mergeClassificationRules, OAUTH2_CLASSIFICATION_RULES, type ClassificationRules } from '../classify.js';
 import { SALESFORCE_WIRE_ERRORS } from './errors.js';
@@ -12,6 +12,6 @@ export const SALESFORCE_CLASSIFICATION_RULES: ClassificationRules = mergeClassif
   // it: grant-level (other orgs work), never an end-user re-auth by itself (re-probed).
   permanentErrors: ['inactive_user', 'inactive_org', ...SALESFORCE_WIRE_ERRORS.appNotInstalled.map((p) => p.error)],
   rateLimitErrors: ['rate_limit_exceeded'],
-  // The older documented code for a wrong consumer secret (salesforce-oauth-spec.md §3.3).
+  // The older documented code for a wrong consumer secret (docs/salesforce.md).
   clientSecretErrors: ['invalid_client_credentials'],
 });

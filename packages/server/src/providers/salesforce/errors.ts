@@ -1,4 +1,4 @@
-// Salesforce's token-endpoint error answers, as data (salesforce-oauth-spec.md §3.3, §4, §5.2, §6).
+// Salesforce's token-endpoint error answers, as data (docs/salesforce.md).
 // Each entry lists every wire form Salesforce is known to use for one cause; the module's
 // classification rules and named causes match against these lists instead of spelling strings
 // out in code (diagnosis reads only the named cause, never these).
@@ -7,7 +7,7 @@ import type { WireErrorPattern } from '../classify.js';
 export const SALESFORCE_WIRE_ERRORS = {
   /** The catch-all: unknown, revoked, evicted by the 5-approval limit, expired by policy, or a rotated-out token reused. */
   expiredToken: [{ error: 'invalid_grant', description: 'expired access/refresh token' }],
-  /** Most likely the "Expire refresh token after N" absolute lifetime (the mapping is an inference in the spec). */
+  /** Most likely the "Expire refresh token after N" absolute lifetime (the mapping is an inference, docs/salesforce.md). */
   tokenValidityExpired: [{ error: 'invalid_grant', description: 'token validity expired' }],
   /** Generic auth failure; reported on refresh after password changes or resets. */
   authenticationFailure: [{ error: 'invalid_grant', description: 'authentication failure' }],

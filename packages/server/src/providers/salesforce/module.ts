@@ -1,4 +1,4 @@
-// Salesforce token responses (salesforce-oauth-spec.md §2.5, §2.6, §3.2):
+// Salesforce token responses (docs/salesforce.md):
 // - no expires_in: expiry = min(issued_at, our receive time) + the integration's
 //   access_token_ttl_s, so a provider clock ahead of ours never extends a token's life;
 // - instance_url may change (org migration): always take the new one;
@@ -14,7 +14,7 @@ import type { GrantUpdate, NamedCause, ProviderModule } from '../module-types.js
 import { SALESFORCE_READINESS } from './readiness.js';
 import { SALESFORCE_DIAGNOSIS_TEXTS } from './texts.js';
 
-/** The answers that say why a grant was refused (salesforce-oauth-spec.md §4), in the order they are read. */
+/** The answers that say why a grant was refused (docs/salesforce.md), in the order they are read. */
 const NAMED_CAUSES: readonly [NamedCause, readonly WireErrorPattern[]][] = [
   ['lifetime_expired', SF.tokenValidityExpired],
   ['credentials_changed', SF.authenticationFailure],

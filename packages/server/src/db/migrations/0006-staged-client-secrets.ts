@@ -1,4 +1,4 @@
-// Staged client secrets (docs/salesforce-2026.md): after `client_secret` changes, the
+// Staged client secrets (docs: "Staged client secrets"): after `client_secret` changes, the
 // previous secret is kept, encrypted in its own column, until `previous_client_secret_expires_at`
 // (the change time plus the integration's `client_secret_overlap_s`). A token call refused with
 // invalid_client is retried once with the other secret, and the one that works becomes current.

@@ -2,6 +2,7 @@
 // every duration of DESIGN.md lives here, so tests shrink durations instead of sleeping.
 // An empty variable means unset.
 
+import { readAuditConfig, type AuditConfig } from './config/audit.js';
 import { EnvReader, type Env } from './config/env-reader.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -109,6 +110,7 @@ export interface Config {
     /** Lifetime of a dashboard session cookie. */
     sessionTtlS: number;
   };
+  audit: AuditConfig;
 }
 
 export class ConfigError extends Error {
@@ -251,6 +253,7 @@ export function loadConfig(env: Env = process.env): Config {
     ui: {
       sessionTtlS: r.int('UI_SESSION_TTL_S', 12 * 3_600, { min: 1, max: 30 * 86_400 }),
     },
+    audit: readAuditConfig(r),
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);

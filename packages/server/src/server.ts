@@ -4,6 +4,7 @@ import { buildApp } from './api/app.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { ApiKeySet } from './auth/api-key-set.js';
+import { AuditCounter } from './audit/counter.js';
 import { randomToken, sha256Hex } from './crypto/hashing.js';
 import { Keyring } from './crypto/keyring.js';
 import { insertApiKey, listActiveApiKeyDigests } from './db/api-keys/api-keys.js';
@@ -64,6 +65,7 @@ export async function createContext(options: ServerOptions): Promise<{ ctx: AppC
       metrics: createMetrics(),
       providers: new ProviderRegistry(),
       tokenCache: new TokenCache(config.cache.maxEntries, config.cache.ttlMs),
+      auditCounts: new AuditCounter(),
       devKeysInUse,
     };
     ctx.metrics.setConnectionCounter(() => countConnectionsByStatus(db.kysely));
@@ -136,6 +138,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     (closing ??= (async () => {
       await services.stop();
       await app.close();
+      // After the last request: what it counted is written too.
+      await services.audit.flushRemaining();
       await ctx.db.close();
       lock?.release();
     })());

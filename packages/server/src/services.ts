@@ -4,6 +4,7 @@
 // finish and store their outcome).
 import type { AppContext } from './context.js';
 import { createOutboundClients, type OutboundClients } from './outbound/clients.js';
+import { AuditFlusher } from './workers/audit-flush.js';
 import { Retention } from './workers/retention.js';
 import { RefreshEngine } from './refresh/engine.js';
 import { afterSecretChange } from './refresh/integration-recovery.js';
@@ -22,6 +23,7 @@ export interface Services {
   retention: Retention;
   dispatcher: WebhookDispatcher;
   webhooks: WebhookWorker;
+  audit: AuditFlusher;
   hooks: ServiceHooks;
   start(): void;
   stop(): Promise<void>;
@@ -59,7 +61,8 @@ export function createServices(ctx: AppContext): Services {
   const dispatcher = webhooks.dispatcher;
   const revocations = new RevocationWorker(ctx, outbound.providers);
   const retention = new Retention(ctx);
-  const workers = [scheduler, webhooks, revocations, retention, spikes];
+  const audit = new AuditFlusher(ctx);
+  const workers = [scheduler, webhooks, revocations, retention, spikes, audit];
   return {
     engine,
     outbound,
@@ -68,6 +71,7 @@ export function createServices(ctx: AppContext): Services {
     retention,
     dispatcher,
     webhooks,
+    audit,
     hooks: {
       onSecretChanged(integrationId) {
         void afterSecretChange(ctx, engine, integrationId).catch((error: unknown) => ctx.log.error({ err: error }, 'secret change follow-up failed'));

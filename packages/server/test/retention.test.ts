@@ -18,7 +18,7 @@ import { newRowId } from '../src/model/ids.js';
 const BULK = 1200;
 const NOTHING = {
   events: 0, deliveries: 0, outbox: 0, spikes: 0, idempotencyKeys: 0,
-  connectSessions: 0, revocations: 0, grantLedger: 0, refreshStats: 0, revokedApiKeys: 0,
+  connectSessions: 0, revocations: 0, grantLedger: 0, refreshStats: 0, revokedApiKeys: 0, auditEvents: 0,
 };
 
 describe.each(BACKENDS)('retention on %s', (backend) => {

@@ -1,9 +1,11 @@
 // Migrations are code (not files found at run time), so the compiled package carries them.
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
+import * as auditLog from './migrations/0003-audit-log.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0003-audit-log': auditLog,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

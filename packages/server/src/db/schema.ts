@@ -1,5 +1,7 @@
 // Kysely's view of the schema (migrations/0001-initial.ts is the source of truth).
 import type { ColumnType, Generated } from 'kysely';
+import type { ActorType } from '../domain/access.js';
+import type { AuditAction, AuditDetail, AuditTargetType } from '../domain/audit.js';
 import type { Diagnosis } from '../domain/diagnosis.js';
 import type { ConnectionConfig, ConnectionStatus, CustomProviderConfig, IntegrationStatus, LastError, RefreshSettings } from '../domain/grants.js';
 
@@ -220,6 +222,20 @@ export interface SpikesTable {
   diagnosis_code: string | null;
 }
 
+export interface AuditEventsTable {
+  id: string;
+  at: TimestampDefault;
+  actor_type: ActorType;
+  actor_id: string | null;
+  actor_name: string | null;
+  action: AuditAction;
+  target_type: AuditTargetType | null;
+  target_id: string | null;
+  ip: string | null;
+  count: Generated<number>;
+  detail: NullableJson<AuditDetail>;
+}
+
 export interface Database {
   integrations: IntegrationsTable;
   connections: ConnectionsTable;
@@ -235,4 +251,5 @@ export interface Database {
   api_keys: ApiKeysTable;
   refresh_stats: RefreshStatsTable;
   spikes: SpikesTable;
+  audit_events: AuditEventsTable;
 }

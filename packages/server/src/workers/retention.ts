@@ -5,6 +5,7 @@
 import type { AppContext } from '../context.js';
 import { pruneIdempotencyKeys } from '../db/idempotency/idempotency-keys.js';
 import { pruneRevokedApiKeys } from '../db/retention/prune-api-keys.js';
+import { pruneAuditEvents } from '../db/retention/prune-audit-events.js';
 import { pruneConnectSessions } from '../db/retention/prune-connect-sessions.js';
 import { pruneGrantLedger } from '../db/retention/prune-grant-ledger.js';
 import { pruneRefreshStats } from '../db/retention/prune-refresh-stats.js';
@@ -26,6 +27,7 @@ export interface RetentionSummary {
   grantLedger: number;
   refreshStats: number;
   revokedApiKeys: number;
+  auditEvents: number;
 }
 
 /** Deletes one batch of at most `batch` rows; returns how many went. */
@@ -60,7 +62,7 @@ export class Retention {
 
   /** The rules, in order: deliveries go before the outbox rows they belong to. */
   private rules(): [keyof RetentionSummary, PruneBatch][] {
-    const { retention, idempotencyTtlS } = this.ctx.config;
+    const { retention, idempotencyTtlS, audit } = this.ctx.config;
     return [
       ['events', (db, batch) => pruneEvents(db, retention.days, batch)],
       ['deliveries', (db, batch) => pruneDeliveries(db, retention.days, batch)],
@@ -73,13 +75,14 @@ export class Retention {
       ['grantLedger', (db, batch) => pruneGrantLedger(db, retention.grantLedgerDays, batch)],
       ['refreshStats', (db, batch) => pruneRefreshStats(db, retention.refreshStatsDays, batch)],
       ['revokedApiKeys', (db, batch) => pruneRevokedApiKeys(db, retention.revokedApiKeyDays, batch)],
+      ['auditEvents', (db, batch) => pruneAuditEvents(db, audit.retentionDays, batch)],
     ];
   }
 
   private async pass(signal: AbortSignal): Promise<RetentionSummary> {
     const summary: RetentionSummary = {
       events: 0, deliveries: 0, outbox: 0, spikes: 0, idempotencyKeys: 0,
-      connectSessions: 0, revocations: 0, grantLedger: 0, refreshStats: 0, revokedApiKeys: 0,
+      connectSessions: 0, revocations: 0, grantLedger: 0, refreshStats: 0, revokedApiKeys: 0, auditEvents: 0,
     };
     for (const [rule, prune] of this.rules()) summary[rule] = await this.drain(prune, signal);
     if (Object.values(summary).some((n) => n > 0)) this.ctx.log.info(summary, 'retention pruned old rows');

@@ -4,6 +4,7 @@ export type DomainErrorKind =
   | 'validation'
   | 'bad_request'
   | 'unauthorized'
+  | 'forbidden'
   | 'not_found'
   | 'conflict'
   | 'unprocessable'
@@ -36,6 +37,8 @@ export const invalid = (fields: FieldProblem[], message = 'The request is invali
 export const badRequest = (code: string, message: string) => new DomainError('bad_request', code, message);
 export const unauthorized = (message = 'A valid API key is required: Authorization: Bearer <secret key>.') =>
   new DomainError('unauthorized', 'unauthorized', message);
+export const forbidden = (code: string, message: string, extra: Record<string, unknown> = {}) =>
+  new DomainError('forbidden', code, message, [], extra);
 export const notFound = (what: string) => new DomainError('not_found', 'not_found', `${what} was not found.`);
 export const conflict = (code: string, message: string, extra: Record<string, unknown> = {}) =>
   new DomainError('conflict', code, message, [], extra);

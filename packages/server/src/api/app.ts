@@ -11,6 +11,7 @@ import type { Services } from '../services.js';
 import { registerIdempotency } from './idempotency.js';
 import { errorHandler, sendProblem } from './problem.js';
 import { adminRoutes } from './routes/admin.js';
+import { auditRoutes } from './routes/audit.js';
 import { connectPublicRoutes, connectSessionRoutes } from './routes/connect.js';
 import { connectionRoutes } from './routes/connections.js';
 import { integrationRoutes } from './routes/integrations.js';
@@ -105,6 +106,7 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
     await v1.register(providerRoutes(ctx));
     await v1.register(statsRoutes(ctx));
     await v1.register(spikeRoutes(ctx));
+    await v1.register(auditRoutes(ctx));
   });
 
   return app;

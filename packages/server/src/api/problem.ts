@@ -10,6 +10,7 @@ const HTTP: Record<DomainErrorKind, { status: number; title: string }> = {
   validation: { status: 400, title: 'Validation failed' },
   bad_request: { status: 400, title: 'Bad request' },
   unauthorized: { status: 401, title: 'Unauthorized' },
+  forbidden: { status: 403, title: 'Forbidden' },
   not_found: { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
   unprocessable: { status: 422, title: 'Unprocessable' },

@@ -8,6 +8,7 @@
 // the whole grant is.
 import { providerSettingsOf } from '../model/integration-settings.js';
 import type { AppContext } from '../context.js';
+import type { AuditContext } from '../domain/audit.js';
 import { decryptSecret, encryptSecret } from '../crypto/envelope.js';
 import { sha256Hex } from '../crypto/hashing.js';
 import { completeFlow } from '../db/connect-sessions/complete-flow.js';
@@ -147,7 +148,7 @@ async function renderStart(ctx: AppContext, token: string, session: ConnectSessi
   });
 }
 
-export async function showReconnectPage(ctx: AppContext, publicId: string, sig: string | undefined): Promise<FlowResponse> {
+export async function showReconnectPage(ctx: AppContext, audit: AuditContext, publicId: string, sig: string | undefined): Promise<FlowResponse> {
   const check = verifyReconnectSignature(ctx.keyring, publicId, sig ?? '');
   if (!check.ok) {
     return page(
@@ -161,7 +162,7 @@ export async function showReconnectPage(ctx: AppContext, publicId: string, sig: 
   if (!connection) {
     return page(messagePage({ status: 404, title: 'This connection no longer exists', tone: 'notice', paragraphs: ['It was deleted. Go back to the app you came from and connect again.'] }));
   }
-  const created = await createReconnectSession(ctx, connection);
+  const created = await createReconnectSession(ctx, audit, connection);
   const found = await lookUp(ctx, created.token);
   if ('html' in found) return page(found);
   return page(await renderStart(ctx, created.token, found.session, found.integration));
@@ -267,7 +268,13 @@ function finishWithError(session: ConnectSessionRow, error: FlowErrorCode, cooki
   return page(messagePage({ status: 400, title: 'Nothing was connected', tone: 'error', paragraphs: [ERROR_TEXT[error], `Error code: ${error}`] }), cookies);
 }
 
-export async function finishFlow(ctx: AppContext, fetch: GuardedFetch, query: CallbackQuery, cookieHeader: string | undefined): Promise<FlowResponse> {
+export async function finishFlow(
+  ctx: AppContext,
+  audit: AuditContext,
+  fetch: GuardedFetch,
+  query: CallbackQuery,
+  cookieHeader: string | undefined,
+): Promise<FlowResponse> {
   const state = query.state;
   if (typeof state !== 'string' || !STATE_SHAPE.test(state)) return page(forgedPage('The answer from the provider did not carry a valid sign-in state.'));
   const stateHash = sha256Hex(state);
@@ -316,7 +323,7 @@ export async function finishFlow(ctx: AppContext, fetch: GuardedFetch, query: Ca
     ctx.metrics.alerts.inc({ kind: 'signature_mismatch' });
     ctx.log.warn({ integration: integration.key }, 'token response signature mismatch on a code exchange (stored anyway)');
   }
-  const stored = await storeAuthorizedGrant(ctx, session, integration, { update, refreshToken: update.refreshToken });
+  const stored = await storeAuthorizedGrant(ctx, audit, session, integration, { update, refreshToken: update.refreshToken });
   if (!stored.ok) return finishWithError(session, stored.error, clear);
   const connectionId = toPublicId('connection', stored.connectionId);
   if (session.return_url) {

@@ -1,15 +1,17 @@
 // Connect sessions: a one-time link (`/connect/{token}`) that lets one end user authorize
 // one integration, optionally re-authenticating an existing connection in place. Only the
 // token's hash is stored; the link lives `connect.sessionTtlS` (30 minutes by default).
+import { recordAuditEvent } from '../audit/record.js';
 import type { AppContext } from '../context.js';
 import { randomToken, sha256Hex } from '../crypto/hashing.js';
 import { insertConnectSession } from '../db/connect-sessions/insert-session.js';
 import { findConnection } from '../db/connections/find-connection.js';
 import { findIntegrationByKey } from '../db/integrations/find-integration.js';
 import type { ConnectionRow } from '../db/types.js';
+import type { AuditContext, AuditTarget } from '../domain/audit.js';
 import { invalid, type FieldProblem } from '../errors.js';
 import { validateConnectionConfig } from '../model/connection-config.js';
-import { fromPublicId, newRowId } from '../model/ids.js';
+import { fromPublicId, newRowId, toPublicId } from '../model/ids.js';
 import { returnUrlProblem } from './return-url.js';
 
 export interface ConnectSessionInput {
@@ -28,7 +30,7 @@ export interface CreatedSession {
 
 export const connectUrl = (publicUrl: string, token: string) => `${publicUrl}/connect/${encodeURIComponent(token)}`;
 
-export async function createConnectSession(ctx: AppContext, input: ConnectSessionInput): Promise<CreatedSession> {
+export async function createConnectSession(ctx: AppContext, audit: AuditContext, input: ConnectSessionInput): Promise<CreatedSession> {
   const problems: FieldProblem[] = [];
   const integration = await findIntegrationByKey(ctx.db.kysely, input.integration);
   if (!integration) problems.push({ field: 'integration', message: `no integration with key "${input.integration}"` });
@@ -53,7 +55,7 @@ export async function createConnectSession(ctx: AppContext, input: ConnectSessio
     integration,
     input.connection_config ?? (connection ? connection.connection_config : undefined),
   );
-  return insertSession(ctx, {
+  return insertSession(ctx, audit, integration.key, {
     integrationId: integration.id,
     endUserId: input.end_user.id,
     endUserEmail: input.end_user.email ?? null,
@@ -64,10 +66,10 @@ export async function createConnectSession(ctx: AppContext, input: ConnectSessio
 }
 
 /** A fresh session for a signed reconnect link: the connection's end user, config and last return URL. */
-export async function createReconnectSession(ctx: AppContext, connection: ConnectionRow): Promise<CreatedSession> {
+export async function createReconnectSession(ctx: AppContext, audit: AuditContext, connection: ConnectionRow): Promise<CreatedSession> {
   // The allowlist may have changed since the URL was stored: an unacceptable one is dropped.
   const returnUrl = connection.return_url && returnUrlProblem(connection.return_url, ctx.config.returnUrlAllowlist) === null ? connection.return_url : null;
-  return insertSession(ctx, {
+  return insertSession(ctx, audit, null, {
     integrationId: connection.integration_id,
     endUserId: connection.end_user_id,
     endUserEmail: connection.end_user_email,
@@ -77,22 +79,35 @@ export async function createReconnectSession(ctx: AppContext, connection: Connec
   });
 }
 
+/**
+ * The session row and its audit row, one transaction. The audit target is what the session
+ * is for: the connection it re-authenticates, else the integration (the token is a secret
+ * and never recorded).
+ */
 async function insertSession(
   ctx: AppContext,
+  audit: AuditContext,
+  integrationKey: string | null,
   s: { integrationId: string; endUserId: string; endUserEmail: string | null; connectionId: string | null; returnUrl: string | null; connectionConfig: Record<string, string> },
 ): Promise<CreatedSession> {
   const token = randomToken('ct_');
   const expiresAt = new Date(Date.now() + ctx.config.connect.sessionTtlS * 1000);
-  await insertConnectSession(ctx.db.kysely, {
-    id: newRowId(),
-    token_hash: sha256Hex(token),
-    integration_id: s.integrationId,
-    end_user_id: s.endUserId,
-    end_user_email: s.endUserEmail,
-    connection_id: s.connectionId,
-    return_url: s.returnUrl,
-    connection_config: JSON.stringify(s.connectionConfig),
-    expires_at: expiresAt,
+  const target: AuditTarget | null = s.connectionId
+    ? { type: 'connection', id: toPublicId('connection', s.connectionId) }
+    : integrationKey !== null ? { type: 'integration', id: integrationKey } : null;
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    await insertConnectSession(trx, {
+      id: newRowId(),
+      token_hash: sha256Hex(token),
+      integration_id: s.integrationId,
+      end_user_id: s.endUserId,
+      end_user_email: s.endUserEmail,
+      connection_id: s.connectionId,
+      return_url: s.returnUrl,
+      connection_config: JSON.stringify(s.connectionConfig),
+      expires_at: expiresAt,
+    });
+    await recordAuditEvent(trx, audit, 'connect_session.created', target);
   });
   return { token, url: connectUrl(ctx.config.publicUrl, token), expires_at: expiresAt.toISOString() };
 }

@@ -1,6 +1,7 @@
 // Integrations: one OAuth app at one provider. Validation beyond the JSON schema (rules
 // that depend on the provider or on other fields), encryption of the client secret, and
 // the API representation.
+import { recordAuditEvent } from '../audit/record.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { encryptSecret } from '../crypto/envelope.js';
 import type { AppContext } from '../context.js';
@@ -9,6 +10,7 @@ import { deleteIntegration as deleteIntegrationRow } from '../db/integrations/de
 import { findIntegrationByKey } from '../db/integrations/find-integration.js';
 import { insertIntegration } from '../db/integrations/insert-integration.js';
 import { updateIntegration as updateIntegrationRow } from '../db/integrations/update-integration.js';
+import type { AuditContext } from '../domain/audit.js';
 import type { RefreshSettings } from '../domain/grants.js';
 import type { IntegrationRow } from '../db/types.js';
 import { conflict, invalid, notFound, type FieldProblem } from '../errors.js';
@@ -144,24 +146,28 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-export async function createIntegration(ctx: AppContext, input: IntegrationInput): Promise<IntegrationRow> {
+export async function createIntegration(ctx: AppContext, audit: AuditContext, input: IntegrationInput): Promise<IntegrationRow> {
   const settings = resolveSettings(ctx, input);
   if (await findIntegrationByKey(ctx.db.kysely, input.key)) {
     throw conflict('integration_exists', `An integration with key "${input.key}" already exists.`);
   }
   const id = newRowId();
   try {
-    return await insertIntegration(ctx.db.kysely, {
-      id,
-      key: input.key,
-      provider: settings.provider.key,
-      client_id: input.client_id,
-      client_secret_enc:
-        input.client_secret === undefined ? null : encryptSecret(ctx.keyring, input.client_secret, integrationSecretPlace(id)),
-      scopes: JSON.stringify(settings.scopes),
-      auth_base_url: settings.authBaseUrl,
-      provider_config: JSON.stringify(settings.providerConfig),
-      refresh: JSON.stringify(settings.refresh),
+    return await ctx.db.kysely.transaction().execute(async (trx) => {
+      const row = await insertIntegration(trx, {
+        id,
+        key: input.key,
+        provider: settings.provider.key,
+        client_id: input.client_id,
+        client_secret_enc:
+          input.client_secret === undefined ? null : encryptSecret(ctx.keyring, input.client_secret, integrationSecretPlace(id)),
+        scopes: JSON.stringify(settings.scopes),
+        auth_base_url: settings.authBaseUrl,
+        provider_config: JSON.stringify(settings.providerConfig),
+        refresh: JSON.stringify(settings.refresh),
+      });
+      await recordAuditEvent(trx, audit, 'integration.created', { type: 'integration', id: row.key });
+      return row;
     });
   } catch (error) {
     if (isUniqueViolation(error)) {
@@ -183,7 +189,7 @@ export interface IntegrationUpdateResult {
   secretChanged: boolean;
 }
 
-export async function updateIntegration(ctx: AppContext, key: string, patch: IntegrationPatch): Promise<IntegrationUpdateResult> {
+export async function updateIntegration(ctx: AppContext, audit: AuditContext, key: string, patch: IntegrationPatch): Promise<IntegrationUpdateResult> {
   const current = await getIntegration(ctx, key);
   const providerConfig = current.provider_config;
   const merged: IntegrationInput = {
@@ -207,18 +213,24 @@ export async function updateIntegration(ctx: AppContext, key: string, patch: Int
     throw conflict('integration_in_use', '`provider` and `client_id` cannot change while the integration has connections.');
   }
   const secretChanged = patch.client_secret !== undefined;
-  const row = await updateIntegrationRow(ctx.db.kysely, current.id, current.generation, {
-    provider: settings.provider.key,
-    client_id: merged.client_id,
-    ...(secretChanged
-      ? {
-          client_secret_enc: encryptSecret(ctx.keyring, patch.client_secret!, integrationSecretPlace(current.id)),
-        }
-      : {}),
-    scopes: JSON.stringify(settings.scopes),
-    auth_base_url: settings.authBaseUrl,
-    provider_config: JSON.stringify(settings.providerConfig),
-    refresh: JSON.stringify(settings.refresh),
+  const row = await ctx.db.kysely.transaction().execute(async (trx) => {
+    const updated = await updateIntegrationRow(trx, current.id, current.generation, {
+      provider: settings.provider.key,
+      client_id: merged.client_id,
+      ...(secretChanged
+        ? {
+            client_secret_enc: encryptSecret(ctx.keyring, patch.client_secret!, integrationSecretPlace(current.id)),
+          }
+        : {}),
+      scopes: JSON.stringify(settings.scopes),
+      auth_base_url: settings.authBaseUrl,
+      provider_config: JSON.stringify(settings.providerConfig),
+      refresh: JSON.stringify(settings.refresh),
+    });
+    // Which fields the request set, never their values (one of them may be the client secret).
+    const fields = Object.entries(patch).filter(([, value]) => value !== undefined).map(([field]) => field).sort();
+    if (updated) await recordAuditEvent(trx, audit, 'integration.updated', { type: 'integration', id: updated.key }, { fields });
+    return updated;
   });
   if (!row) throw conflict('concurrent_update', 'The integration changed while this update was applied; retry.');
   return { row, secretChanged };
@@ -228,8 +240,10 @@ function pickDefined(values: Record<string, unknown>): Partial<IntegrationInput>
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<IntegrationInput>;
 }
 
-export async function removeIntegration(ctx: AppContext, row: IntegrationRow): Promise<void> {
-  await deleteIntegrationRow(ctx.db.kysely, row.id);
+export async function removeIntegration(ctx: AppContext, audit: AuditContext, row: IntegrationRow): Promise<void> {
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    if (await deleteIntegrationRow(trx, row.id)) await recordAuditEvent(trx, audit, 'integration.deleted', { type: 'integration', id: row.key });
+  });
 }
 
 export function integrationToApi(row: IntegrationRow, extra: { connection_count?: number } = {}) {

@@ -17,7 +17,9 @@ import type {
   WebhookDelivery,
   WebhookEndpoint,
 } from '../api/schemas.js';
+import { recordAuditEvent } from '../audit/record.js';
 import { requestSession } from '../auth/dashboard-access.js';
+import { UNKNOWN_DASHBOARD_USER, sessionActor } from '../auth/dashboard-actor.js';
 import {
   clearedSessionCookie,
   csrfMatches,
@@ -185,10 +187,12 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
       const { key: given } = formOf(request);
       const key = typeof given === 'string' ? given.trim() : '';
       if (!sameOrigin(request) || key === '' || key.length > 1024 || !ctx.apiKeys.verify(key)) {
+        await recordAuditEvent(ctx.db.kysely, { actor: UNKNOWN_DASHBOARD_USER, ip: request.ip }, 'dashboard.login_failed', null);
         if (isForm) return sendPage(reply, 401, loginPage('That key is not valid.'));
         throw unauthorized('The secret key is not valid.');
       }
-      const { cookieValue } = issueSession(ctx.keyring, ctx.config.ui.sessionTtlS);
+      const { cookieValue, session } = issueSession(ctx.keyring, ctx.config.ui.sessionTtlS);
+      await recordAuditEvent(ctx.db.kysely, { actor: sessionActor(session), ip: request.ip }, 'dashboard.login', null);
       reply.header('set-cookie', sessionCookie(cookieValue, ctx.config.ui.sessionTtlS, secure));
       if (isForm) return reply.code(303).header('location', '/ui').send();
       return reply.code(204).send();
@@ -196,7 +200,10 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.post('/ui/logout', { schema: { hide: true } }, async (request, reply) => {
       const session = requestSession(ctx.keyring, request);
-      if (session && csrfMatches(ctx.keyring, session, formOf(request)._csrf)) revokeSession(ctx.keyring, session);
+      if (session && csrfMatches(ctx.keyring, session, formOf(request)._csrf)) {
+        revokeSession(ctx.keyring, session);
+        await recordAuditEvent(ctx.db.kysely, { actor: sessionActor(session), ip: request.ip }, 'dashboard.logout', null);
+      }
       return reply.header('set-cookie', clearedSessionCookie(secure)).code(303).header('location', '/ui/login').send();
     });
 

@@ -3,10 +3,12 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { systemAudit } from '../../audit/actors.js';
 import type { AppContext } from '../../context.js';
 import { beginFlow, finishFlow, showReconnectPage, showStartPage, type CallbackQuery, type FlowResponse } from '../../connect/flow.js';
 import { createConnectSession } from '../../connect/sessions.js';
 import type { GuardedFetch } from '../../outbound/guarded-fetch.js';
+import { auditOf } from '../audit-context.js';
 import { ConnectionConfigSchema, EndUserSchema, Timestamp, problemResponses } from '../schemas.js';
 
 interface ConnectDeps {
@@ -45,7 +47,7 @@ export function connectSessionRoutes(ctx: AppContext): FastifyPluginAsync {
         response: { 201: ConnectSessionResponse, ...problemResponses },
       },
     }, async (request, reply) => {
-      const created = await createConnectSession(ctx, request.body);
+      const created = await createConnectSession(ctx, auditOf(request), request.body);
       return reply.code(201).header('cache-control', 'no-store').send(created);
     });
   };
@@ -92,13 +94,14 @@ export function connectPublicRoutes(ctx: AppContext, deps: ConnectDeps): Fastify
         const value = text(request.query[name]);
         if (value !== undefined) query[name] = value;
       }
-      return send(reply, await finishFlow(ctx, deps.providerFetch, query, request.headers.cookie));
+      // The connect flow acts as Grantkeeper itself, for the end user whose browser this is.
+      return send(reply, await finishFlow(ctx, systemAudit(request.ip), deps.providerFetch, query, request.headers.cookie));
     });
 
     r.get('/reconnect/:connection_id', {
       schema: { ...PageSchema, params: Type.Object({ connection_id: Type.String({ maxLength: 64 }) }), querystring: ReconnectQuery },
     }, async (request, reply) => {
-      return send(reply, await showReconnectPage(ctx, request.params.connection_id, text(request.query.sig)));
+      return send(reply, await showReconnectPage(ctx, systemAudit(request.ip), request.params.connection_id, text(request.query.sig)));
     });
   };
 }

@@ -6,18 +6,19 @@ import type { AppContext } from '../../context.js';
 import { listConnectionEvents } from '../../db/events/list-connection-events.js';
 import { findIntegrationById } from '../../db/integrations/find-integration.js';
 import { listConnections } from '../../db/connections/list-connections.js';
-import { updateConnectionMetadata } from '../../db/connections/update-connection-metadata.js';
 import { encodeCursor } from '../../db/pagination.js';
 import type { IntegrationRow } from '../../db/types.js';
 import { deleteConnection } from '../../grants/delete-connection.js';
 import { importConnection } from '../../grants/import-connection.js';
 import { requireConnection } from '../../grants/lookup.js';
+import { replaceConnectionMetadata } from '../../grants/update-metadata.js';
+import { recordAuditEvent } from '../../audit/record.js';
 import { connectionToApi } from '../../model/connection-view.js';
 import { toPublicId } from '../../model/ids.js';
 import { getToken, type Refresher } from '../../refresh/token-service.js';
+import { auditOf } from '../audit-context.js';
 import { cursorParam } from '../cursor.js';
 import { integrationFilter } from '../integration-filter.js';
-import { notFound } from '../../errors.js';
 import {
   ConnectionImportBody,
   ConnectionSchema,
@@ -58,7 +59,7 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
         response: { 201: ConnectionSchema, ...problemResponses },
       },
     }, async (request, reply) => {
-      const { row, integration } = await importConnection(ctx, request.body);
+      const { row, integration } = await importConnection(ctx, auditOf(request), request.body);
       if (request.query.verify && hooks.verifyImported) {
         await hooks.verifyImported(row.id);
         const refreshed = await requireConnection(ctx, toPublicId('connection', row.id));
@@ -122,9 +123,7 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
         response: { 200: ConnectionSchema, ...problemResponses },
       },
     }, async (request) => {
-      const current = await requireConnection(ctx, request.params.id);
-      const row = await updateConnectionMetadata(ctx.db.kysely, current.id, request.body.metadata);
-      if (!row) throw notFound(`Connection "${request.params.id}"`);
+      const row = await replaceConnectionMetadata(ctx, auditOf(request), request.params.id, request.body.metadata);
       const integration = await findIntegrationById(ctx.db.kysely, row.integration_id);
       return connectionToApi(row, integration!);
     });
@@ -138,7 +137,7 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
         response: { 204: Type.Null(), ...problemResponses },
       },
     }, async (request, reply) => {
-      await deleteConnection(ctx, request.params.id);
+      await deleteConnection(ctx, auditOf(request), request.params.id);
       return reply.code(204).send(null);
     });
 
@@ -165,6 +164,8 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
         waitMs: request.query.wait_ms,
         arrivedAt,
       });
+      // Counted in memory (written every GRANTKEEPER_AUDIT_FLUSH_MS): the fast path stays a cache hit.
+      ctx.auditCounts.count(auditOf(request), 'token.read', { type: 'connection', id: request.params.id.toLowerCase() });
       if (result.warning) reply.header('grantkeeper-warning', result.warning);
       return result.token;
     });
@@ -180,6 +181,8 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
       },
     }, async (request, reply) => {
       const connection = await requireConnection(ctx, request.params.id);
+      // The operator's act, recorded before the refresh runs; its outcome is in the connection's events.
+      await recordAuditEvent(ctx.db.kysely, auditOf(request), 'token.refresh', { type: 'connection', id: toPublicId('connection', connection.id) });
       const result = await refresher.refreshForced(connection.id);
       if (result.warning) reply.header('grantkeeper-warning', result.warning);
       return result.token;

@@ -15,6 +15,7 @@ import {
 } from '../../model/integrations.js';
 import { conflict } from '../../errors.js';
 import { deleteAllConnectionsOfIntegration } from '../../grants/delete-connection.js';
+import { auditOf } from '../audit-context.js';
 import { cursorParam } from '../cursor.js';
 import { IntegrationCreateBody, IntegrationPatchBody, IntegrationSchema, PageQuery, listOf, problemResponses } from '../schemas.js';
 
@@ -32,7 +33,7 @@ export function integrationRoutes(ctx: AppContext, hooks: IntegrationHooks): Fas
     r.post('/v1/integrations', {
       schema: { tags: ['integrations'], summary: 'Create an integration', body: IntegrationCreateBody, response: { 201: IntegrationSchema, ...problemResponses } },
     }, async (request, reply) => {
-      const row = await createIntegration(ctx, request.body);
+      const row = await createIntegration(ctx, auditOf(request), request.body);
       return reply.code(201).send(integrationToApi(row, { connection_count: 0 }));
     });
 
@@ -55,7 +56,7 @@ export function integrationRoutes(ctx: AppContext, hooks: IntegrationHooks): Fas
     r.patch('/v1/integrations/:key', {
       schema: { tags: ['integrations'], summary: 'Update an integration', params: KeyParams, body: IntegrationPatchBody, response: { 200: IntegrationSchema, ...problemResponses } },
     }, async (request) => {
-      const { row, secretChanged } = await updateIntegration(ctx, request.params.key, request.body);
+      const { row, secretChanged } = await updateIntegration(ctx, auditOf(request), request.params.key, request.body);
       if (secretChanged) hooks.onSecretChanged?.(row.id);
       return integrationToApi(row);
     });
@@ -76,9 +77,9 @@ export function integrationRoutes(ctx: AppContext, hooks: IntegrationHooks): Fas
         if (!request.query.force) {
           throw conflict('integration_in_use', `The integration has ${count} connection(s); delete them first or pass force=true.`, { connection_count: count });
         }
-        await deleteAllConnectionsOfIntegration(ctx, row.id);
+        await deleteAllConnectionsOfIntegration(ctx, auditOf(request), row.id);
       }
-      await removeIntegration(ctx, row);
+      await removeIntegration(ctx, auditOf(request), row);
       return reply.code(204).send(null);
     });
   };

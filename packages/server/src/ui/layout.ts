@@ -1,7 +1,7 @@
 // The page frame every dashboard page shares, and the small pieces pages reuse.
 import { html, type Renderable, type Safe } from './html.js';
 
-export type Section = 'overview' | 'connections' | 'webhooks' | null;
+export type Section = 'overview' | 'connections' | 'webhooks' | 'audit' | null;
 
 export interface PageOptions {
   title: string;
@@ -18,7 +18,7 @@ export function page(options: PageOptions): string {
     ? html`<header class="top">
         <a class="brand" href="/ui">Grantkeeper</a>
         <nav class="main" aria-label="Main"><ul>
-          ${nav('overview', '/ui', 'Overview')}${nav('connections', '/ui/connections', 'Connections')}${nav('webhooks', '/ui/webhooks', 'Webhooks')}
+          ${nav('overview', '/ui', 'Overview')}${nav('connections', '/ui/connections', 'Connections')}${nav('webhooks', '/ui/webhooks', 'Webhooks')}${nav('audit', '/ui/audit', 'Audit log')}
         </ul></nav>
         <form method="post" action="/ui/logout"><input type="hidden" name="_csrf" value="${options.csrf}"><button class="secondary" type="submit">Log out</button></form>
       </header>`

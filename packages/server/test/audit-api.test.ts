@@ -9,6 +9,7 @@ import { EXPORT_BATCH } from '../src/api/routes/audit.js';
 import type { Principal } from '../src/auth/principal.js';
 import { pruneAuditEvents } from '../src/db/retention/prune-audit-events.js';
 import { SCOPES } from '../src/domain/access.js';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { DomainError } from '../src/errors.js';
 import { BACKENDS } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -194,5 +195,21 @@ describe('the audit log is for admin keys', () => {
     expect(refused).toMatchObject({ kind: 'forbidden', code: 'insufficient_scope', extra: { required_scope: 'admin' } });
     await expect(requireAdminScope({} as never)).rejects.toBeInstanceOf(DomainError);
     await expect(requireAdminScope(principal(new Set(['admin'])) as never)).resolves.toBeUndefined();
+  });
+});
+
+describe('the audit settings', () => {
+  test('default to a 5 s flush and a year of rows; bad values are reported at start', () => {
+    expect(loadConfig({}).audit).toEqual({ flushMs: 5000, retentionDays: 365 });
+    expect(loadConfig({ GRANTKEEPER_AUDIT_FLUSH_MS: '250', GRANTKEEPER_AUDIT_RETENTION_DAYS: '30' }).audit).toEqual({ flushMs: 250, retentionDays: 30 });
+    const refused = (() => {
+      try {
+        loadConfig({ GRANTKEEPER_AUDIT_FLUSH_MS: '0', GRANTKEEPER_AUDIT_RETENTION_DAYS: 'forever' });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect((refused as ConfigError).problems.join('\n')).toMatch(/GRANTKEEPER_AUDIT_FLUSH_MS[\s\S]*GRANTKEEPER_AUDIT_RETENTION_DAYS/);
   });
 });

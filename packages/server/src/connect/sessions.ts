@@ -55,7 +55,9 @@ export async function createConnectSession(ctx: AppContext, audit: AuditContext,
     integration,
     input.connection_config ?? (connection ? connection.connection_config : undefined),
   );
-  return insertSession(ctx, audit, integration.key, {
+  // The audit target is what the session is for: the connection it re-authenticates, else the integration.
+  const target: AuditTarget = connection ? connectionTarget(connection) : { type: 'integration', id: integration.key };
+  return insertSession(ctx, audit, target, {
     integrationId: integration.id,
     endUserId: input.end_user.id,
     endUserEmail: input.end_user.email ?? null,
@@ -69,7 +71,7 @@ export async function createConnectSession(ctx: AppContext, audit: AuditContext,
 export async function createReconnectSession(ctx: AppContext, audit: AuditContext, connection: ConnectionRow): Promise<CreatedSession> {
   // The allowlist may have changed since the URL was stored: an unacceptable one is dropped.
   const returnUrl = connection.return_url && returnUrlProblem(connection.return_url, ctx.config.returnUrlAllowlist) === null ? connection.return_url : null;
-  return insertSession(ctx, audit, null, {
+  return insertSession(ctx, audit, connectionTarget(connection), {
     integrationId: connection.integration_id,
     endUserId: connection.end_user_id,
     endUserEmail: connection.end_user_email,
@@ -79,22 +81,17 @@ export async function createReconnectSession(ctx: AppContext, audit: AuditContex
   });
 }
 
-/**
- * The session row and its audit row, one transaction. The audit target is what the session
- * is for: the connection it re-authenticates, else the integration (the token is a secret
- * and never recorded).
- */
+const connectionTarget = (connection: ConnectionRow): AuditTarget => ({ type: 'connection', id: toPublicId('connection', connection.id) });
+
+/** The session row and its audit row (never the token: it is a secret), one transaction. */
 async function insertSession(
   ctx: AppContext,
   audit: AuditContext,
-  integrationKey: string | null,
+  target: AuditTarget,
   s: { integrationId: string; endUserId: string; endUserEmail: string | null; connectionId: string | null; returnUrl: string | null; connectionConfig: Record<string, string> },
 ): Promise<CreatedSession> {
   const token = randomToken('ct_');
   const expiresAt = new Date(Date.now() + ctx.config.connect.sessionTtlS * 1000);
-  const target: AuditTarget | null = s.connectionId
-    ? { type: 'connection', id: toPublicId('connection', s.connectionId) }
-    : integrationKey !== null ? { type: 'integration', id: integrationKey } : null;
   await ctx.db.kysely.transaction().execute(async (trx) => {
     await insertConnectSession(trx, {
       id: newRowId(),

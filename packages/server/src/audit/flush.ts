@@ -1,6 +1,6 @@
 // Writing what the counter holds: one upsert per batch of rows, each row's id derived from
-// its key, so flushes of the same minute (this instance's next one, or another instance's)
-// add to one row. Counts a failed statement did not write go back to the counter.
+// what it counts, so flushes of the same minute (this instance's next one, or another
+// instance's) add to one row. Counts a failed statement did not write go back to the counter.
 import { sha256Hex } from '../crypto/hashing.js';
 import { upsertAuditCounts } from '../db/audit/upsert-audit-counts.js';
 import type { Executor } from '../db/types.js';
@@ -9,15 +9,19 @@ import type { AuditCounter, CountedEvent } from './counter.js';
 /** Rows per statement (11 parameters each, far below PostgreSQL's 65 535). */
 const ROWS_PER_STATEMENT = 1000;
 
-/** A uuid-shaped id that every instance derives alike from the same key. */
-function countedRowId(key: string): string {
-  const h = sha256Hex(key);
+/**
+ * A uuid-shaped id that every instance derives alike from what the row counts (minute,
+ * action, actor, target, address), so their flushes add to one row. Ids, types, addresses
+ * and actions hold no newline: the joined text is unambiguous.
+ */
+function countedRowId(e: CountedEvent): string {
+  const h = sha256Hex([e.minute, e.action, e.actor.type, e.actor.id ?? '', e.target?.type ?? '', e.target?.id ?? '', e.ip ?? ''].join('\n'));
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 function toRow(event: CountedEvent) {
   return {
-    id: countedRowId(event.key),
+    id: countedRowId(event),
     at: new Date(event.minute),
     actor_type: event.actor.type,
     actor_id: event.actor.id,

@@ -38,13 +38,16 @@ function toRow(event: CountedEvent) {
 /** Writes every pending count; returns how many rows were written (inserted or added to). */
 export async function flushAuditCounts(db: Executor, counter: AuditCounter): Promise<number> {
   const events = counter.take();
-  for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) {
+  // In id order: instances upserting the same rows at once lock them in one order, never a deadlock.
+  const rows = events.map((event) => ({ event, row: toRow(event) })).sort((a, b) => (a.row.id < b.row.id ? -1 : 1));
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    const batch = rows.slice(i, i + ROWS_PER_STATEMENT);
     try {
-      await upsertAuditCounts(db, events.slice(i, i + ROWS_PER_STATEMENT).map(toRow));
+      await upsertAuditCounts(db, batch.map((r) => r.row));
     } catch (error) {
-      counter.restore(events.slice(i));
+      counter.restore(rows.slice(i).map((r) => r.event));
       throw error;
     }
   }
-  return events.length;
+  return rows.length;
 }

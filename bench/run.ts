@@ -4,6 +4,7 @@
 //   npm run bench -- --large      # claim cost and instance memory with 1,000,000 connections
 //   npm run bench -- --only herd,fast-path
 import { writeFileSync } from 'node:fs';
+import { runAuditCounterBench } from './audit-counter.js';
 import { runClaimCostBench } from './claim-cost.js';
 import { runConnectionsPageBench } from './connections-page.js';
 import { runEmulatorRefreshBench } from './emulator-refresh.js';
@@ -36,6 +37,7 @@ async function emulatorBench(): Promise<BenchResult> {
 
 const BENCHES: [string, () => Promise<BenchResult>][] = [
   ['fast-path', () => runFastPathBench({ seconds: 10 })],
+  ['audit-counter', async () => runAuditCounterBench()],
   ['herd', () => runHerdBench()],
   ['emulator', emulatorBench],
   // 20,000 due connections keep the whole run in minutes; `node --import tsx bench/scheduler-sweep.ts --count 100000` runs the full sweep.

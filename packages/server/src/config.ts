@@ -3,6 +3,7 @@
 // An empty variable means unset.
 
 import { readAuthConfig, type AuthConfig } from './config/auth.js';
+import { readAuditConfig, type AuditConfig } from './config/audit.js';
 import { EnvReader, type Env } from './config/env-reader.js';
 import { readHardeningConfig, type HardeningConfig } from './config/hardening.js';
 import { readOutboundProxyConfig, type OutboundProxyConfig } from './config/outbound-proxy.js';
@@ -120,6 +121,7 @@ export interface Config {
   loginHosts: LoginHostsConfig;
   providerUrls: ProviderUrlsConfig;
   auth: AuthConfig;
+  audit: AuditConfig;
 }
 
 export class ConfigError extends Error {
@@ -267,6 +269,7 @@ export function loadConfig(env: Env = process.env): Config {
     loginHosts: readLoginHostsConfig(r),
     providerUrls: readProviderUrlsConfig(r),
     auth: readAuthConfig(r),
+    audit: readAuditConfig(r),
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);

@@ -4,6 +4,7 @@ import { buildApp } from './api/app.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { AuthState } from './auth/auth-state.js';
+import { AuditCounter } from './audit/counter.js';
 import { Keyring } from './crypto/keyring.js';
 import { AUTH_CHANNEL } from './db/auth-notify.js';
 import { countConnectionsByStatus } from './db/connections/count-by-status.js';
@@ -62,6 +63,7 @@ export async function createContext(options: ServerOptions): Promise<{ ctx: AppC
       metrics: createMetrics(),
       providers: new ProviderRegistry({ hostOrigins: config.loginHosts.overrides }),
       tokenCache: new TokenCache(config.cache.maxEntries, config.cache.ttlMs),
+      auditCounts: new AuditCounter(),
       devKeysInUse,
     };
     ctx.metrics.setConnectionCounter(() => countConnectionsByStatus(db.kysely));
@@ -126,6 +128,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     (closing ??= (async () => {
       await services.stop();
       await app.close();
+      // After the last request: what it counted is written too.
+      await services.audit.flushRemaining();
       await ctx.db.close();
       lock?.release();
     })());

@@ -5,6 +5,7 @@
 import type { AppContext } from './context.js';
 import { createOutboundClients, type OutboundClients } from './outbound/clients.js';
 import { AuthSyncWorker } from './workers/auth-sync.js';
+import { AuditFlusher } from './workers/audit-flush.js';
 import { Retention } from './workers/retention.js';
 import { RefreshEngine } from './refresh/engine.js';
 import type { AttemptResult } from './refresh/types.js';
@@ -25,6 +26,7 @@ export interface Services {
   authSync: AuthSyncWorker;
   dispatcher: WebhookDispatcher;
   webhooks: WebhookWorker;
+  audit: AuditFlusher;
   hooks: ServiceHooks;
   start(): void;
   stop(): Promise<void>;
@@ -68,7 +70,8 @@ export function createServices(ctx: AppContext): Services {
   const revocations = new RevocationWorker(ctx, outbound.providers);
   const retention = new Retention(ctx);
   const authSync = new AuthSyncWorker(ctx);
-  const workers = [scheduler, webhooks, revocations, retention, spikes, authSync];
+  const audit = new AuditFlusher(ctx);
+  const workers = [scheduler, webhooks, revocations, retention, spikes, authSync, audit];
   return {
     engine,
     outbound,
@@ -78,6 +81,7 @@ export function createServices(ctx: AppContext): Services {
     authSync,
     dispatcher,
     webhooks,
+    audit,
     hooks: {
       onSecretChanged(integrationId) {
         void afterSecretChange(ctx, engine, integrationId).catch((error: unknown) => ctx.log.error({ err: error }, 'secret change follow-up failed'));

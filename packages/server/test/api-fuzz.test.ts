@@ -39,6 +39,8 @@ const ROUTES: { method: string; path: string; body?: boolean }[] = [
   { method: 'POST', path: '/v1/api-keys', body: true },
   { method: 'GET', path: '/v1/api-keys/{id}' },
   { method: 'DELETE', path: '/v1/api-keys/{id}' },
+  { method: 'GET', path: '/v1/audit-events' },
+  { method: 'GET', path: '/v1/audit-events/export' },
   { method: 'GET', path: '/connect/{token}' },
   { method: 'POST', path: '/connect/{token}', body: true },
   { method: 'GET', path: '/oauth/callback' },
@@ -123,7 +125,7 @@ describe.each(BACKENDS)('API fuzz on %s', (backend) => {
     const request = fc.record({
       route: fc.constantFrom(...ROUTES),
       pathValue: fc.oneof(fc.constant('__valid__'), hostileString),
-      query: fc.dictionary(fc.constantFrom('limit', 'cursor', 'force', 'min_valid_s', 'wait_ms', 'status', 'integration', 'state', 'code', 'sig', 'error', 'active', 'from', 'to', 'bucket', 'x'), hostileString, { maxKeys: 3 }),
+      query: fc.dictionary(fc.constantFrom('limit', 'cursor', 'force', 'min_valid_s', 'wait_ms', 'status', 'integration', 'state', 'code', 'sig', 'error', 'active', 'from', 'to', 'bucket', 'actor', 'action', 'connection', 'x'), hostileString, { maxKeys: 3 }),
       body: bodyFor(ids),
       contentType: fc.constantFrom('application/json', 'application/json', 'application/x-www-form-urlencoded', 'text/plain', 'application/xml', undefined),
       auth: fc.constantFrom('good', 'good', 'good', 'none', 'wrong'),

@@ -7,6 +7,7 @@ import { startSalesforceEmulator, type SalesforceEmulator } from '@grantkeeper/s
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { keyIdOf } from '../src/crypto/envelope.js';
 import { Keyring } from '../src/crypto/keyring.js';
+import { cliAudit } from '../src/audit/actors.js';
 import { rotateKeys } from '../src/keys/rotate.js';
 import { integrationEgressOf } from '../src/model/integration-egress.js';
 import { INHERIT_EGRESS } from '../src/outbound/egress-route.js';
@@ -190,13 +191,13 @@ describe.each(BACKENDS)('outbound proxy on %s', (backend: BackendKind) => {
       const read = () => server.ctx.db.kysely.selectFrom('integrations').selectAll().where('key', '=', it.key).executeTakeFirstOrThrow();
       const before = await read();
       const keyring = new Keyring([Keyring.generateKey('rotated'), ...server.ctx.keyring.keys]);
-      await rotateKeys(server.ctx.db, keyring);
+      await rotateKeys(server.ctx.db, keyring, { audit: cliAudit() });
       const after = await read();
       expect(keyIdOf(after.outbound_proxy_enc!)).toBe('rotated');
       expect(after.outbound_proxy_enc).not.toBe(before.outbound_proxy_enc);
       expect(integrationEgressOf(keyring, after)).toEqual({ kind: 'proxy', proxy: { host: '127.0.0.1', port: authed.port, username: PROXY_USER, password: PROXY_PASSWORD } });
       // Back under the server's own key, for the tests that follow on this database.
-      await rotateKeys(server.ctx.db, new Keyring([...server.ctx.keyring.keys, keyring.primary]));
+      await rotateKeys(server.ctx.db, new Keyring([...server.ctx.keyring.keys, keyring.primary]), { audit: cliAudit() });
       expect(keyIdOf((await read()).outbound_proxy_enc!)).toBe(server.ctx.keyring.primary.kid);
     });
 

@@ -22,7 +22,7 @@ const BULK = 1200;
 const NOTHING = {
   events: 0, deliveries: 0, outbox: 0, spikes: 0, idempotencyKeys: 0,
   connectSessions: 0, revocations: 0, grantLedger: 0, refreshStats: 0, revokedApiKeys: 0, retiredGrants: 0, previousClientSecrets: 0,
-  sessionRevocations: 0, authFailures: 0,
+  sessionRevocations: 0, authFailures: 0, auditEvents: 0,
 };
 
 describe.each(BACKENDS)('retention on %s', (backend) => {

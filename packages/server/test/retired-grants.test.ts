@@ -6,6 +6,7 @@
 import { startSalesforceEmulator, type SalesforceEmulator } from '@grantkeeper/salesforce-emulator';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Keyring } from '../src/crypto/keyring.js';
+import { cliAudit } from '../src/audit/actors.js';
 import { rotateKeys } from '../src/keys/rotate.js';
 import { fromPublicId } from '../src/model/ids.js';
 import { createTestDatabase, BACKENDS } from './helpers/databases.js';
@@ -118,7 +119,7 @@ describe.each(BACKENDS)('retired grants across a key rollout on %s', (backend) =
       const id = imported.body.id as string;
       expect((await server.api('GET', `/v1/connections/${id}/token`)).status).toBe(200);
       // The rest of the rollout: the new key first, every secret re-encrypted, the old key gone.
-      await rotateKeys(server.ctx.db, new Keyring([newKey, oldKey]));
+      await rotateKeys(server.ctx.db, new Keyring([newKey, oldKey]), { audit: cliAudit() });
       await server.stop();
       server = await startTestServer(backend, { GRANTKEEPER_ENCRYPTION_KEYS: Keyring.format([newKey]) }, { database, logName: 'retired-rollout' });
 

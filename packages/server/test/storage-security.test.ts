@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { cliAudit } from '../src/audit/actors.js';
 import { DecryptionError, decryptSecret, keyIdOf } from '../src/crypto/envelope.js';
 import { Keyring } from '../src/crypto/keyring.js';
 import { rotateKeys } from '../src/keys/rotate.js';
@@ -83,7 +84,7 @@ describe.each(BACKENDS)('secrets at rest on %s', (backend) => {
       return n;
     })();
     let result;
-    for (let round = 0; round < 3; round++) result = await rotateKeys(ctx.db, rolled, { batchSize: 1 });
+    for (let round = 0; round < 3; round++) result = await rotateKeys(ctx.db, rolled, { audit: cliAudit(), batchSize: 1 });
     stop = true;
     const refreshes = await storm;
     expect(refreshes).toBeGreaterThan(0);

@@ -17,6 +17,7 @@ import { assertRouteScope, declareRouteScopes } from './route-scopes.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { errorHandler, sendProblem } from './problem.js';
 import { adminRoutes } from './routes/admin.js';
+import { auditRoutes } from './routes/audit.js';
 import { connectPublicRoutes, connectSessionRoutes } from './routes/connect.js';
 import { connectionRoutes } from './routes/connections.js';
 import { integrationEventRoutes } from './routes/integration-events.js';
@@ -129,6 +130,7 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
     await v1.register(statsRoutes(ctx));
     await v1.register(spikeRoutes(ctx));
     await v1.register(apiKeyRoutes(ctx));
+    await v1.register(auditRoutes(ctx));
   });
 
   return app;

@@ -2,6 +2,7 @@
 // is 256 random bits shown once; only its SHA-256 is stored. Each change is committed with a
 // NOTIFY, so every instance re-reads the keys at once, and this one has re-read them before
 // answering: a revoked key is refused from the moment DELETE returns.
+import { recordAuditEvent } from '../audit/record.js';
 import type { AppContext } from '../context.js';
 import { randomToken, sha256Hex } from '../crypto/hashing.js';
 import { insertApiKey } from '../db/api-keys/insert-api-key.js';
@@ -9,6 +10,7 @@ import type { ApiKeyRow } from '../db/api-keys/list-active-api-keys.js';
 import { revokeApiKey as revokeApiKeyRow } from '../db/api-keys/revoke-api-key.js';
 import { notifyAuthChanged } from '../db/auth-notify.js';
 import type { Scope } from '../domain/access.js';
+import type { AuditContext } from '../domain/audit.js';
 import { conflict, invalid, notFound, type FieldProblem } from '../errors.js';
 import { fromPublicId, newRowId, toPublicId } from '../model/ids.js';
 import type { ApiKeyRecord } from './api-key-store.js';
@@ -62,7 +64,7 @@ function parseExpiry(value: string, now: number, problems: FieldProblem[]): Date
   return valid;
 }
 
-export async function createApiKey(ctx: AppContext, input: NewApiKey, now = Date.now()): Promise<ApiKeyView & { secret: string }> {
+export async function createApiKey(ctx: AppContext, audit: AuditContext, input: NewApiKey, now = Date.now()): Promise<ApiKeyView & { secret: string }> {
   const problems: FieldProblem[] = [];
   const name = input.name.trim();
   if (name === '') problems.push({ field: 'name', message: 'must not be blank' });
@@ -79,7 +81,7 @@ export async function createApiKey(ctx: AppContext, input: NewApiKey, now = Date
   const row = { id, digest: sha256Hex(secret), name, source: 'api' as const, scopes: input.scopes, integrations, expires_at: expiresAt };
   const { created_at: createdAt } = await ctx.db.kysely.transaction().execute(async (trx) => {
     const created = await insertApiKey(trx, row);
-    // AUDIT(lead): api_key.created — target { type: 'api_key', id: toPublicId('apiKey', id) }, in this transaction.
+    await recordAuditEvent(trx, audit, 'api_key.created', { type: 'api_key', id: toPublicId('apiKey', id) });
     await notifyAuthChanged(trx, 'keys');
     return created;
   });
@@ -88,7 +90,7 @@ export async function createApiKey(ctx: AppContext, input: NewApiKey, now = Date
 }
 
 /** Revokes a stored key; the keys of GRANTKEEPER_SECRET_KEY can only be removed from it. */
-export async function revokeApiKey(ctx: AppContext, publicId: string): Promise<void> {
+export async function revokeApiKey(ctx: AppContext, audit: AuditContext, publicId: string): Promise<void> {
   if (ctx.auth.keys.environmentKeys().some((k) => k.id === publicId)) {
     throw conflict('environment_key', 'This key comes from GRANTKEEPER_SECRET_KEY: remove it there and restart the server to revoke it.');
   }
@@ -97,7 +99,7 @@ export async function revokeApiKey(ctx: AppContext, publicId: string): Promise<v
   if (!id || !stored) throw notFound(`API key "${publicId}"`);
   const revoked = await ctx.db.kysely.transaction().execute(async (trx) => {
     if (!(await revokeApiKeyRow(trx, id))) return false;
-    // AUDIT(lead): api_key.revoked — target { type: 'api_key', id: publicId }, in this transaction.
+    await recordAuditEvent(trx, audit, 'api_key.revoked', { type: 'api_key', id: publicId });
     await notifyAuthChanged(trx, 'keys');
     return true;
   });

@@ -9,6 +9,7 @@
 import { callbackUrl } from '../model/callback-url.js';
 import { providerSettingsOf } from '../model/integration-settings.js';
 import type { AppContext } from '../context.js';
+import type { AuditContext } from '../domain/audit.js';
 import { decryptSecret, encryptSecret } from '../crypto/envelope.js';
 import { sha256Hex } from '../crypto/hashing.js';
 import { completeFlow } from '../db/connect-sessions/complete-flow.js';
@@ -158,7 +159,7 @@ async function renderStart(ctx: AppContext, token: string, session: ConnectSessi
   });
 }
 
-export async function showReconnectPage(ctx: AppContext, publicId: string, sig: string | undefined): Promise<FlowResponse> {
+export async function showReconnectPage(ctx: AppContext, audit: AuditContext, publicId: string, sig: string | undefined): Promise<FlowResponse> {
   const check = verifyReconnectSignature(ctx.keyring, publicId, sig ?? '');
   if (!check.ok) {
     return page(
@@ -172,7 +173,7 @@ export async function showReconnectPage(ctx: AppContext, publicId: string, sig: 
   if (!connection) {
     return page(messagePage({ status: 404, title: 'This connection no longer exists', tone: 'notice', paragraphs: ['It was deleted. Go back to the app you came from and connect again.'] }));
   }
-  const created = await createReconnectSession(ctx, connection);
+  const created = await createReconnectSession(ctx, audit, connection);
   const found = await lookUp(ctx, created.token);
   if ('html' in found) return page(found);
   return page(await renderStart(ctx, created.token, found.session, found.integration, reconnectLinkExpiry(sig ?? '')));
@@ -286,6 +287,7 @@ function finishWithError(session: ConnectSessionRow, error: FlowErrorCode, cooki
 
 export async function finishFlow(
   ctx: AppContext,
+  audit: AuditContext,
   egress: ProviderEgress,
   query: CallbackQuery,
   cookieHeader: string | undefined,
@@ -346,7 +348,7 @@ export async function finishFlow(
     ctx.metrics.alerts.inc({ kind: 'signature_mismatch' });
     ctx.log.warn({ integration: integration.key }, 'token response signature mismatch on a code exchange (stored anyway)');
   }
-  const stored = await storeAuthorizedGrant(ctx, session, integration, { update, refreshToken: update.refreshToken });
+  const stored = await storeAuthorizedGrant(ctx, audit, session, integration, { update, refreshToken: update.refreshToken });
   if (!stored.ok) return failFlow(ctx, session, stored.error, storeFailure(stored.error), clear);
   const provider = ctx.providers.describe(integration.provider)?.name ?? integration.provider;
   if (session.verify && verifyGrant) {

@@ -1,6 +1,7 @@
 // Connect sessions: a one-time link (`/connect/{token}`) that lets one end user authorize
 // one integration, optionally re-authenticating an existing connection in place. Only the
 // token's hash is stored; the link lives `connect.sessionTtlS` (30 minutes by default).
+import { recordAuditEvent } from '../audit/record.js';
 import type { AppContext } from '../context.js';
 import { randomToken, sha256Hex } from '../crypto/hashing.js';
 import { findUnusedSessions } from '../db/connect-sessions/find-unused-sessions.js';
@@ -10,9 +11,10 @@ import { findIntegrationById, findIntegrationByKey } from '../db/integrations/fi
 import type { ConnectSessionRow } from '../db/connect-sessions/find-session.js';
 import type { ConnectionRow } from '../db/types.js';
 import type { Keyring } from '../crypto/keyring.js';
+import type { AuditContext, AuditTarget } from '../domain/audit.js';
 import { invalid, type FieldProblem } from '../errors.js';
 import { validateConnectionConfig } from '../model/connection-config.js';
-import { fromPublicId, newRowId } from '../model/ids.js';
+import { fromPublicId, newRowId, toPublicId } from '../model/ids.js';
 import { returnUrlProblem } from './return-url.js';
 
 export interface ConnectSessionInput {
@@ -38,7 +40,7 @@ export const connectUrl = (publicUrl: string, token: string) => `${publicUrl}/co
  * `visible`: the integration keys the caller's API key is limited to (null: all). A hidden
  * integration, or a connection of one, is refused exactly as an unknown one.
  */
-export async function createConnectSession(ctx: AppContext, input: ConnectSessionInput, visible: ReadonlySet<string> | null = null): Promise<CreatedSession> {
+export async function createConnectSession(ctx: AppContext, audit: AuditContext, input: ConnectSessionInput, visible: ReadonlySet<string> | null = null): Promise<CreatedSession> {
   const problems: FieldProblem[] = [];
   const integration = visible === null || visible.has(input.integration) ? await findIntegrationByKey(ctx.db.kysely, input.integration) : undefined;
   if (!integration) problems.push({ field: 'integration', message: `no integration with key "${input.integration}"` });
@@ -64,7 +66,9 @@ export async function createConnectSession(ctx: AppContext, input: ConnectSessio
     integration,
     input.connection_config ?? (connection ? connection.connection_config : undefined),
   );
-  return insertSession(ctx, {
+  // The audit target is what the session is for: the connection it re-authenticates, else the integration.
+  const target: AuditTarget = connection ? connectionTarget(connection) : { type: 'integration', id: integration.key };
+  return insertSession(ctx, audit, target, {
     integrationId: integration.id,
     endUserId: input.end_user.id,
     endUserEmail: input.end_user.email ?? null,
@@ -102,7 +106,7 @@ export function madeByReconnectLink(keyring: Keyring, session: Pick<ConnectSessi
  * made, while it has at least half its lifetime left; otherwise a fresh one (the connection's
  * end user, config and last return URL). Visiting a link again and again makes no new rows.
  */
-export async function createReconnectSession(ctx: AppContext, connection: ConnectionRow): Promise<CreatedSession> {
+export async function createReconnectSession(ctx: AppContext, audit: AuditContext, connection: ConnectionRow): Promise<CreatedSession> {
   const ttlMs = ctx.config.connect.sessionTtlS * 1000;
   const candidates = await findUnusedSessions(ctx.db.kysely, connection.id, new Date(Date.now() + ttlMs / 2), 5);
   const reusable = candidates.find((session) => madeByReconnectLink(ctx.keyring, session));
@@ -115,6 +119,8 @@ export async function createReconnectSession(ctx: AppContext, connection: Connec
   const integration = await findIntegrationById(ctx.db.kysely, connection.integration_id);
   return insertSession(
     ctx,
+    audit,
+    connectionTarget(connection),
     {
       integrationId: connection.integration_id,
       endUserId: connection.end_user_id,
@@ -128,8 +134,13 @@ export async function createReconnectSession(ctx: AppContext, connection: Connec
   );
 }
 
+const connectionTarget = (connection: ConnectionRow): AuditTarget => ({ type: 'connection', id: toPublicId('connection', connection.id) });
+
+/** The session row and its audit row (never the token: it is a secret), one transaction. */
 async function insertSession(
   ctx: AppContext,
+  audit: AuditContext,
+  target: AuditTarget,
   s: {
     integrationId: string;
     endUserId: string;
@@ -144,17 +155,20 @@ async function insertSession(
   const id = newRowId();
   const token = tokenFor(id);
   const expiresAt = new Date(Date.now() + ctx.config.connect.sessionTtlS * 1000);
-  await insertConnectSession(ctx.db.kysely, {
-    id,
-    token_hash: sha256Hex(token),
-    integration_id: s.integrationId,
-    end_user_id: s.endUserId,
-    end_user_email: s.endUserEmail,
-    connection_id: s.connectionId,
-    return_url: s.returnUrl,
-    connection_config: JSON.stringify(s.connectionConfig),
-    expires_at: expiresAt,
-    verify: s.verify,
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    await insertConnectSession(trx, {
+      id,
+      token_hash: sha256Hex(token),
+      integration_id: s.integrationId,
+      end_user_id: s.endUserId,
+      end_user_email: s.endUserEmail,
+      connection_id: s.connectionId,
+      return_url: s.returnUrl,
+      connection_config: JSON.stringify(s.connectionConfig),
+      expires_at: expiresAt,
+      verify: s.verify,
+    });
+    await recordAuditEvent(trx, audit, 'connect_session.created', target);
   });
   return { token, url: connectUrl(ctx.config.publicUrl, token), expires_at: expiresAt.toISOString(), verify: s.verify };
 }

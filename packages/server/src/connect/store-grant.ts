@@ -4,6 +4,7 @@
 // the event and the webhook; a grant that is not kept is queued for revocation, so an
 // unused approval never counts against the provider's per-user limit.
 import { isUniqueViolation } from '../db/errors.js';
+import { recordAuditEvent } from '../audit/record.js';
 import type { AppContext } from '../context.js';
 import { findConnectionByAccount } from '../db/connect-sessions/find-connection-by-account.js';
 import type { ConnectSessionRow } from '../db/connect-sessions/find-session.js';
@@ -19,7 +20,8 @@ import { recordGrantWithGuard } from '../grants/ledger.js';
 import { recordRetirement, retirementOf } from '../grants/retired-grants.js';
 import { queueRevocation, queueTokenRevocation } from '../grants/revocation-queue.js';
 import { sealAccessToken, sealRefreshToken } from '../model/secret-places.js';
-import { newRowId } from '../model/ids.js';
+import { newRowId, toPublicId } from '../model/ids.js';
+import type { AuditContext } from '../domain/audit.js';
 import type { GrantUpdate } from '../providers/module-types.js';
 import { nextRefreshAfterSuccess } from '../policy/schedule.js';
 
@@ -40,6 +42,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function storeAuthorizedGrant(
   ctx: AppContext,
+  audit: AuditContext,
   session: ConnectSessionRow,
   integration: IntegrationRow,
   grant: AuthorizedGrant,
@@ -69,8 +72,8 @@ export async function storeAuthorizedGrant(
     }
     try {
       const outcome = target
-        ? await replaceInPlace(ctx, session, integration, grant, target, respectLease)
-        : await insertNew(ctx, session, integration, grant);
+        ? await replaceInPlace(ctx, audit, session, integration, grant, target, respectLease)
+        : await insertNew(ctx, audit, session, integration, grant);
       if (outcome) {
         ctx.tokenCache.invalidate(outcome.connectionId);
         return outcome;
@@ -102,7 +105,7 @@ function grantColumns(ctx: AppContext, integration: IntegrationRow, connectionId
   };
 }
 
-async function insertNew(ctx: AppContext, session: ConnectSessionRow, integration: IntegrationRow, grant: AuthorizedGrant): Promise<Stored> {
+async function insertNew(ctx: AppContext, audit: AuditContext, session: ConnectSessionRow, integration: IntegrationRow, grant: AuthorizedGrant): Promise<Stored> {
   const now = new Date();
   const settings = integration.refresh;
   const { update } = grant;
@@ -125,6 +128,7 @@ async function insertNew(ctx: AppContext, session: ConnectSessionRow, integratio
       nextRefreshAt: nextRefreshAfterSuccess(settings, update.expiresAt, now.getTime()),
       returnUrl: session.return_url,
     });
+    await recordAuditEvent(trx, audit, 'connection.created', { type: 'connection', id: toPublicId('connection', created.row.id) });
     return { ok: true as const, connectionId: created.row.id, created: true, warned: created.warned };
   });
 }
@@ -132,6 +136,7 @@ async function insertNew(ctx: AppContext, session: ConnectSessionRow, integratio
 /** Undefined when the compare-and-set lost to a concurrent write (the caller re-reads). */
 async function replaceInPlace(
   ctx: AppContext,
+  audit: AuditContext,
   session: ConnectSessionRow,
   integration: IntegrationRow,
   grant: AuthorizedGrant,
@@ -175,6 +180,8 @@ async function replaceInPlace(
       : [];
     await emitConnectionEvent(trx, 'connection.reconnected', written, integration);
     await notifyConnectionChanged(trx, target.id, Number(written.generation));
+    // The end user authorized again: a new grant replaced the connection's (never the token itself).
+    await recordAuditEvent(trx, audit, 'connection.updated', { type: 'connection', id: toPublicId('connection', target.id) }, { fields: ['grant'] });
     return { ok: true as const, connectionId: target.id, created: false, warned };
   });
 }

@@ -2,6 +2,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
 import * as apiKeys from './migrations/0002-api-keys.js';
+import * as auditLog from './migrations/0003-audit-log.js';
 import * as retiredGrants from './migrations/0004-retired-grants.js';
 import * as outboundProxy from './migrations/0005-outbound-proxy.js';
 import * as stagedClientSecrets from './migrations/0006-staged-client-secrets.js';
@@ -10,6 +11,7 @@ import * as firstHour from './migrations/0007-first-hour.js';
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-api-keys': apiKeys,
+  '0003-audit-log': auditLog,
   '0004-retired-grants': retiredGrants,
   '0005-outbound-proxy': outboundProxy,
   '0006-staged-client-secrets': stagedClientSecrets,

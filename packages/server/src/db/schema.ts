@@ -1,5 +1,7 @@
 // Kysely's view of the schema (the migrations in migrations/ are the source of truth).
 import type { ColumnType, Generated } from 'kysely';
+import type { ActorType } from '../domain/access.js';
+import type { AuditAction, AuditDetail, AuditTargetType } from '../domain/audit.js';
 import type { Diagnosis } from '../domain/diagnosis.js';
 import type { Scope } from '../domain/access.js';
 import type { ConnectionConfig, ConnectionStatus, CustomProviderConfig, IntegrationStatus, LastError, RefreshSettings } from '../domain/grants.js';
@@ -266,6 +268,20 @@ export interface RetiredGrantsTable {
   retired_at: TimestampDefault;
 }
 
+export interface AuditEventsTable {
+  id: string;
+  at: TimestampDefault;
+  actor_type: ActorType;
+  actor_id: string | null;
+  actor_name: string | null;
+  action: AuditAction;
+  target_type: AuditTargetType | null;
+  target_id: string | null;
+  ip: string | null;
+  count: Generated<number>;
+  detail: NullableJson<AuditDetail>;
+}
+
 export interface Database {
   integrations: IntegrationsTable;
   connections: ConnectionsTable;
@@ -284,4 +300,5 @@ export interface Database {
   refresh_stats: RefreshStatsTable;
   spikes: SpikesTable;
   retired_grants: RetiredGrantsTable;
+  audit_events: AuditEventsTable;
 }

@@ -1,12 +1,14 @@
 // `POST /v1/connections`: a grant obtained elsewhere becomes a connection. No provider call
 // (unless the caller asks to verify it); the provider account is read from `id_url` where
 // the provider's module knows how, otherwise it fills in from the first refresh.
+import { recordAuditEvent } from '../audit/record.js';
 import type { AppContext } from '../context.js';
 import { allRefreshTokenFingerprints } from '../crypto/hashing.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { findIntegrationByKey } from '../db/integrations/find-integration.js';
 import { findHeldRefreshToken } from '../db/retired-grants/find-held-refresh-token.js';
 import type { ConnectionRow, IntegrationRow } from '../db/types.js';
+import type { AuditContext } from '../domain/audit.js';
 import { conflict, invalid, type FieldProblem } from '../errors.js';
 import { validateConnectionConfig } from '../model/connection-config.js';
 import { toPublicId } from '../model/ids.js';
@@ -50,7 +52,7 @@ const retired = (connectionId: string) =>
     { connection_id: toPublicId('connection', connectionId) },
   );
 
-export async function importConnection(ctx: AppContext, input: ImportInput): Promise<{ row: ConnectionRow; integration: IntegrationRow }> {
+export async function importConnection(ctx: AppContext, audit: AuditContext, input: ImportInput): Promise<{ row: ConnectionRow; integration: IntegrationRow }> {
   const integration = await findIntegrationByKey(ctx.db.kysely, input.integration);
   if (!integration) throw invalid([{ field: 'integration', message: `no integration with key "${input.integration}"` }]);
   const connectionConfig = validateConnectionConfig(ctx, integration, input.connection_config);
@@ -78,8 +80,8 @@ export async function importConnection(ctx: AppContext, input: ImportInput): Pro
   const refresh = integration.refresh;
   const now = new Date();
   try {
-    const created = await ctx.db.kysely.transaction().execute((trx) =>
-      createConnection(ctx, trx, {
+    const created = await ctx.db.kysely.transaction().execute(async (trx) => {
+      const connection = await createConnection(ctx, trx, {
         integration,
         origin: 'import',
         endUser: { id: input.end_user.id, email: input.end_user.email ?? null },
@@ -94,8 +96,10 @@ export async function importConnection(ctx: AppContext, input: ImportInput): Pro
         account,
         authorizedAt: issuedAt,
         nextRefreshAt: new Date(now.getTime() + refresh.keepalive_s * 1000),
-      }),
-    );
+      });
+      await recordAuditEvent(trx, audit, 'connection.imported', { type: 'connection', id: toPublicId('connection', connection.row.id) });
+      return connection;
+    });
     return { row: created.row, integration };
   } catch (error) {
     if (isUniqueViolation(error)) throw duplicate();

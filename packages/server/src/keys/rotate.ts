@@ -1,6 +1,8 @@
 // `grantkeeper keys rotate`: re-encrypts every secret under the primary key, in batches,
 // each row written with compare-and-set so a concurrent refresh is never overwritten with
 // an older grant. Refresh-token fingerprints move to the primary key too.
+import { cliAudit } from '../audit/actors.js';
+import { recordAuditEvent } from '../audit/record.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { decryptSecret, encryptSecret, keyIdOf } from '../crypto/envelope.js';
 import { refreshTokenFingerprint } from '../crypto/hashing.js';
@@ -9,6 +11,7 @@ import { countSecretRows, readSecretBatch, type SecretRow } from '../db/secrets/
 import { SECRET_TABLES, type SecretTable } from '../db/secrets/secret-columns.js';
 import { writeReencrypted } from '../db/secrets/write-reencrypted.js';
 import { withOfflineDatabase, type OfflineDatabase } from '../db/offline-database.js';
+import type { AuditContext } from '../domain/audit.js';
 
 export interface RotationProgress {
   table: string;
@@ -27,7 +30,7 @@ export interface RotationResult {
 export async function rotateKeys(
   db: Db,
   keyring: Keyring,
-  { batchSize = 200, onProgress }: { batchSize?: number; onProgress?: (p: RotationProgress) => void } = {},
+  { audit, batchSize = 200, onProgress }: { audit: AuditContext; batchSize?: number; onProgress?: (p: RotationProgress) => void },
 ): Promise<RotationResult> {
   const result: RotationResult = { rows: 0, reencrypted: 0, raced: 0 };
   for (const spec of SECRET_TABLES) {
@@ -50,12 +53,14 @@ export async function rotateKeys(
     result.rows += done;
     result.reencrypted += reencrypted;
   }
+  // Many short transactions make a rotation, so it is recorded once it completed (with its key id, never the key).
+  await recordAuditEvent(db.kysely, audit, 'keys.rotated', { type: 'encryption_key', id: keyring.primary.kid }, { rows: result.rows, reencrypted: result.reencrypted });
   return result;
 }
 
 /** `keys rotate` when no server holds the database: opens it here and rotates. */
 export async function rotateOffline(where: OfflineDatabase, keyring: Keyring, onProgress?: (p: RotationProgress) => void): Promise<RotationResult> {
-  return withOfflineDatabase(where, (db) => rotateKeys(db, keyring, { onProgress }));
+  return withOfflineDatabase(where, (db) => rotateKeys(db, keyring, { audit: cliAudit(), onProgress }));
 }
 
 async function rotateRow(db: Db, keyring: Keyring, spec: SecretTable, initial: SecretRow): Promise<{ changed: boolean; raced: number }> {

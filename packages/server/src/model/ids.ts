@@ -2,7 +2,7 @@
 // binds each encrypted secret to its row (crypto/envelope.ts).
 import { randomUUID } from 'node:crypto';
 
-const PREFIXES = { connection: 'conn_', webhookEndpoint: 'we_', delivery: 'whd_', event: 'evt_', spike: 'spk_', apiKey: 'key_' } as const;
+const PREFIXES = { connection: 'conn_', webhookEndpoint: 'we_', delivery: 'whd_', event: 'evt_', spike: 'spk_', apiKey: 'key_', auditEvent: 'aud_' } as const;
 export type IdKind = keyof typeof PREFIXES;
 
 export function newRowId(): string {

@@ -1,6 +1,7 @@
 // Integrations: one OAuth app at one provider. Validation beyond the JSON schema (rules
 // that depend on the provider or on other fields), encryption of the client secret, and
 // the API representation.
+import { recordAuditEvent } from '../audit/record.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { encryptSecret } from '../crypto/envelope.js';
 import type { AppContext } from '../context.js';
@@ -9,6 +10,7 @@ import { deleteIntegration as deleteIntegrationRow } from '../db/integrations/de
 import { findIntegrationByKey } from '../db/integrations/find-integration.js';
 import { insertIntegration } from '../db/integrations/insert-integration.js';
 import { updateIntegration as updateIntegrationRow } from '../db/integrations/update-integration.js';
+import type { AuditContext } from '../domain/audit.js';
 import type { RefreshSettings } from '../domain/grants.js';
 import type { IntegrationRow } from '../db/types.js';
 import { conflict, invalid, notFound, type FieldProblem } from '../errors.js';
@@ -152,7 +154,7 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-export async function createIntegration(ctx: AppContext, input: IntegrationInput): Promise<IntegrationRow> {
+export async function createIntegration(ctx: AppContext, audit: AuditContext, input: IntegrationInput): Promise<IntegrationRow> {
   const id = newRowId();
   const egress = sealOutboundProxy(ctx.keyring, id, input.outbound_proxy ?? null);
   const settings = resolveSettings(ctx, input, undefined, egress.ok ? [] : [egress.problem]);
@@ -161,19 +163,23 @@ export async function createIntegration(ctx: AppContext, input: IntegrationInput
     throw conflict('integration_exists', `An integration with key "${input.key}" already exists.`);
   }
   try {
-    return await insertIntegration(ctx.db.kysely, {
-      id,
-      key: input.key,
-      provider: settings.provider.key,
-      client_id: input.client_id,
-      client_secret_enc:
-        input.client_secret === undefined ? null : encryptSecret(ctx.keyring, input.client_secret, integrationSecretPlace(id)),
-      scopes: JSON.stringify(settings.scopes),
-      auth_base_url: settings.authBaseUrl,
-      provider_config: JSON.stringify(settings.providerConfig),
-      refresh: JSON.stringify(settings.refresh),
-      ...(egress.ok ? egress.columns : {}),
-      ...(input.client_secret_overlap_s !== undefined ? { client_secret_overlap_s: input.client_secret_overlap_s } : {}),
+    return await ctx.db.kysely.transaction().execute(async (trx) => {
+      const row = await insertIntegration(trx, {
+        id,
+        key: input.key,
+        provider: settings.provider.key,
+        client_id: input.client_id,
+        client_secret_enc:
+          input.client_secret === undefined ? null : encryptSecret(ctx.keyring, input.client_secret, integrationSecretPlace(id)),
+        scopes: JSON.stringify(settings.scopes),
+        auth_base_url: settings.authBaseUrl,
+        provider_config: JSON.stringify(settings.providerConfig),
+        refresh: JSON.stringify(settings.refresh),
+        ...(egress.ok ? egress.columns : {}),
+        ...(input.client_secret_overlap_s !== undefined ? { client_secret_overlap_s: input.client_secret_overlap_s } : {}),
+      });
+      await recordAuditEvent(trx, audit, 'integration.created', { type: 'integration', id: row.key });
+      return row;
     });
   } catch (error) {
     if (isUniqueViolation(error)) {
@@ -195,7 +201,7 @@ export interface IntegrationUpdateResult {
   secretChanged: boolean;
 }
 
-export async function updateIntegration(ctx: AppContext, key: string, patch: IntegrationPatch): Promise<IntegrationUpdateResult> {
+export async function updateIntegration(ctx: AppContext, audit: AuditContext, key: string, patch: IntegrationPatch): Promise<IntegrationUpdateResult> {
   const current = await getIntegration(ctx, key);
   const providerConfig = current.provider_config;
   const merged: IntegrationInput = {
@@ -222,17 +228,23 @@ export async function updateIntegration(ctx: AppContext, key: string, patch: Int
   }
   const secretChanged = patch.client_secret !== undefined;
   const overlapS = patch.client_secret_overlap_s ?? current.client_secret_overlap_s;
-  const row = await updateIntegrationRow(ctx.db.kysely, current.id, current.generation, {
-    provider: settings.provider.key,
-    client_id: merged.client_id,
-    // The replaced secret stays usable for the overlap (staged secrets, model/client-secrets.ts).
-    ...(secretChanged ? clientSecretChange(ctx.keyring, current, patch.client_secret!, overlapS) : {}),
-    ...(patch.client_secret_overlap_s !== undefined ? { client_secret_overlap_s: patch.client_secret_overlap_s } : {}),
-    scopes: JSON.stringify(settings.scopes),
-    auth_base_url: settings.authBaseUrl,
-    provider_config: JSON.stringify(settings.providerConfig),
-    refresh: JSON.stringify(settings.refresh),
-    ...(egress?.ok ? egress.columns : {}),
+  const row = await ctx.db.kysely.transaction().execute(async (trx) => {
+    const updated = await updateIntegrationRow(trx, current.id, current.generation, {
+      provider: settings.provider.key,
+      client_id: merged.client_id,
+      // The replaced secret stays usable for the overlap (staged secrets, model/client-secrets.ts).
+      ...(secretChanged ? clientSecretChange(ctx.keyring, current, patch.client_secret!, overlapS) : {}),
+      ...(patch.client_secret_overlap_s !== undefined ? { client_secret_overlap_s: patch.client_secret_overlap_s } : {}),
+      scopes: JSON.stringify(settings.scopes),
+      auth_base_url: settings.authBaseUrl,
+      provider_config: JSON.stringify(settings.providerConfig),
+      refresh: JSON.stringify(settings.refresh),
+      ...(egress?.ok ? egress.columns : {}),
+    });
+    // Which fields the request set, never their values (the client secret, a proxy password).
+    const fields = Object.entries(patch).filter(([, value]) => value !== undefined).map(([field]) => field).sort();
+    if (updated) await recordAuditEvent(trx, audit, 'integration.updated', { type: 'integration', id: updated.key }, { fields });
+    return updated;
   });
   if (!row) throw conflict('concurrent_update', 'The integration changed while this update was applied; retry.');
   return { row, secretChanged };
@@ -242,8 +254,10 @@ function pickDefined(values: Record<string, unknown>): Partial<IntegrationInput>
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<IntegrationInput>;
 }
 
-export async function removeIntegration(ctx: AppContext, row: IntegrationRow): Promise<void> {
-  await deleteIntegrationRow(ctx.db.kysely, row.id);
+export async function removeIntegration(ctx: AppContext, audit: AuditContext, row: IntegrationRow): Promise<void> {
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    if (await deleteIntegrationRow(trx, row.id)) await recordAuditEvent(trx, audit, 'integration.deleted', { type: 'integration', id: row.key });
+  });
 }
 
 /** `publicUrl`: GRANTKEEPER_PUBLIC_URL, the base of the integration's callback URL. */

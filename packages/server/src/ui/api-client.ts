@@ -17,7 +17,8 @@ export function apiClient(app: FastifyInstance, request: FastifyRequest, csrf: s
   const call = async <T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown): Promise<ApiResult<T>> => {
     const headers: Record<string, string> = { cookie: request.headers.cookie ?? '', [CSRF_HEADER]: csrf };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await app.inject({ method, url, headers, payload: body === undefined ? undefined : JSON.stringify(body) });
+    // The visitor's address, so the audit log records where a dashboard action came from.
+    const response = await app.inject({ method, url, headers, remoteAddress: request.ip, payload: body === undefined ? undefined : JSON.stringify(body) });
     const status = response.statusCode;
     // A 2xx body was serialized through the route's response schema (T is its Static<> type);
     // every error is problem+json. An unreadable answer counts as a failure without a problem.

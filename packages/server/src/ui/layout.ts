@@ -1,7 +1,7 @@
 // The page frame every dashboard page shares, and the small pieces pages reuse.
 import { html, type Renderable, type Safe } from './html.js';
 
-export type Section = 'overview' | 'integrations' | 'connections' | 'webhooks' | 'keys' | null;
+export type Section = 'overview' | 'integrations' | 'connections' | 'webhooks' | 'keys' | 'audit' | null;
 
 /** What the session's API key allows on the dashboard (its scopes): a read-only key gets no action forms. */
 export interface Permissions {
@@ -30,7 +30,7 @@ export function page(options: PageOptions): string {
     ? html`<header class="top">
         <a class="brand" href="/ui">Grantkeeper</a>
         <nav class="main" aria-label="Main"><ul>
-          ${nav('overview', '/ui', 'Overview')}${nav('integrations', '/ui/integrations', 'Integrations')}${nav('connections', '/ui/connections', 'Connections')}${options.permissions?.manageWebhooks === false ? '' : nav('webhooks', '/ui/webhooks', 'Webhooks')}${options.permissions?.manageKeys ? nav('keys', '/ui/keys', 'API keys') : ''}
+          ${nav('overview', '/ui', 'Overview')}${nav('integrations', '/ui/integrations', 'Integrations')}${nav('connections', '/ui/connections', 'Connections')}${options.permissions?.manageWebhooks === false ? '' : nav('webhooks', '/ui/webhooks', 'Webhooks')}${options.permissions?.manageKeys ? nav('keys', '/ui/keys', 'API keys') : ''}${options.permissions?.manageKeys ? nav('audit', '/ui/audit', 'Audit log') : ''}
           <li><a href="/docs">API reference</a></li>
         </ul></nav>
         <form method="post" action="/ui/logout"><input type="hidden" name="_csrf" value="${options.csrf}"><button class="secondary" type="submit">Log out</button></form>

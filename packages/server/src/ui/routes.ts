@@ -21,6 +21,7 @@ import type { AppContext } from '../context.js';
 import { withQuery } from './api-client.js';
 import { APP_CSS, APP_JS, ICON_SVG } from './assets.js';
 import { forbiddenPage, formOf, sendPage, uiGuard, type UiRequest } from './guard.js';
+import { AuditPageQuery, auditView } from './audit-view.js';
 import { html } from './html.js';
 import { integrationPages } from './integration-routes.js';
 import { keysRoutes } from './keys-routes.js';
@@ -263,6 +264,13 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
         if (result.ok) notice = action === 'enable' ? 'endpoint_enabled' : 'endpoint_disabled';
       }
       return reply.code(303).header('location', `/ui/webhooks?notice=${notice}`).send();
+    });
+
+    app.get('/ui/audit', { schema: { hide: true, querystring: AuditPageQuery } }, async (request, reply) => {
+      const ui = guard(request, reply);
+      if (!ui) return reply;
+      const view = await auditView(ui.api, ui.csrf, request.query);
+      return sendPage(reply, view.status, view.html);
     });
 
     app.post('/ui/webhooks/deliveries/:id/retry', { schema: { hide: true, params: IdParams } }, async (request, reply) => {

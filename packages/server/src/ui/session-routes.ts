@@ -4,6 +4,7 @@
 // session the request carries (with or without the page's CSRF token: ending a session is
 // never harmful), for good and on every instance.
 import type { FastifyPluginAsync } from 'fastify';
+import { recordAuditEvent } from '../audit/record.js';
 import { recordAuthFailure } from '../auth/auth-failures.js';
 import { tooManyWrongKeys } from '../auth/authenticate.js';
 import { clientAddress } from '../auth/client-address.js';
@@ -56,7 +57,7 @@ export function sessionRoutes(ctx: AppContext): FastifyPluginAsync {
       if (!mayUseDashboard(key)) {
         return refuse(403, 'That key cannot open the dashboard: it needs the connections:read scope.', forbidden('insufficient_scope', 'This key cannot open the dashboard.', { required_scope: 'connections:read' }));
       }
-      // AUDIT(lead): dashboard.login — actor { type: 'dashboard', id: key.id, name: key.name }.
+      await recordAuditEvent(ctx.db.kysely, { actor: key.sessionPrincipal.actor, ip: request.ip }, 'dashboard.login', null);
       const { cookieValue } = issueSession(ctx.keyring, ctx.config.ui.sessionTtlS, key.id);
       reply.header('set-cookie', sessionCookie(cookieValue, ctx.config.ui.sessionTtlS, secure));
       if (isForm) return reply.code(303).header('location', '/ui').send();
@@ -65,8 +66,12 @@ export function sessionRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.post('/ui/logout', { schema: { hide: true } }, async (request, reply) => {
       const session = requestSessionCookie(ctx, request);
-      // AUDIT(lead): dashboard.logout — actor { type: 'dashboard', id: session.keyId }.
-      if (session) await ctx.auth.revokeSession(session);
+      if (session) {
+        await ctx.auth.revokeSession(session);
+        // The key may be gone already (a revoked key's session is still logged out): its id stays.
+        const actor = ctx.auth.keys.get(session.keyId)?.sessionPrincipal.actor ?? { type: 'dashboard' as const, id: session.keyId, name: null };
+        await recordAuditEvent(ctx.db.kysely, { actor, ip: request.ip }, 'dashboard.logout', null);
+      }
       return reply.header('set-cookie', clearedSessionCookie(secure)).code(303).header('location', '/ui/login').send();
     });
   };

@@ -2,6 +2,7 @@
 // an overlap during which both secrets sign, and the public shape.
 import { webhookSecretPlace } from '../model/secret-places.js';
 import { isIP } from 'node:net';
+import { recordAuditEvent } from '../audit/record.js';
 import type { AppContext } from '../context.js';
 import { encryptSecret, decryptSecret } from '../crypto/envelope.js';
 import {
@@ -12,6 +13,7 @@ import {
   updateEndpoint,
   type WebhookEndpointRow,
 } from '../db/webhooks/endpoints.js';
+import type { AuditContext, AuditTarget } from '../domain/audit.js';
 import { conflict, invalid, notFound, type FieldProblem } from '../errors.js';
 import { fromPublicId, newRowId, toPublicId } from '../model/ids.js';
 import { addressAllowed } from '../outbound/address-policy.js';
@@ -66,18 +68,24 @@ function validate(ctx: AppContext, input: EndpointInput): void {
   if (problems.length > 0) throw invalid(problems);
 }
 
+const endpointTarget = (id: string): AuditTarget => ({ type: 'webhook_endpoint', id: toPublicId('webhookEndpoint', id) });
+
 const eventsColumn = (events: string[] | null | undefined) => (events ? JSON.stringify([...new Set(events)]) : null);
 
-export async function createEndpoint(ctx: AppContext, input: EndpointInput & { url: string }): Promise<{ row: WebhookEndpointRow; secret: string }> {
+export async function createEndpoint(ctx: AppContext, audit: AuditContext, input: EndpointInput & { url: string }): Promise<{ row: WebhookEndpointRow; secret: string }> {
   validate(ctx, input);
   const id = newRowId();
   const secret = generateWebhookSecret();
-  const row = await insertEndpoint(ctx.db.kysely, {
-    id,
-    url: input.url,
-    events: eventsColumn(input.events),
-    enabled: input.enabled ?? true,
-    secret_enc: encryptSecret(ctx.keyring, secret, webhookSecretPlace(id, 'secret_enc')),
+  const row = await ctx.db.kysely.transaction().execute(async (trx) => {
+    const inserted = await insertEndpoint(trx, {
+      id,
+      url: input.url,
+      events: eventsColumn(input.events),
+      enabled: input.enabled ?? true,
+      secret_enc: encryptSecret(ctx.keyring, secret, webhookSecretPlace(id, 'secret_enc')),
+    });
+    await recordAuditEvent(trx, audit, 'webhook_endpoint.created', endpointTarget(id));
+    return inserted;
   });
   return { row, secret };
 }
@@ -89,37 +97,51 @@ export async function requireEndpoint(ctx: AppContext, publicId: string): Promis
   return row;
 }
 
-export async function patchEndpoint(ctx: AppContext, publicId: string, input: EndpointInput): Promise<WebhookEndpointRow> {
+export async function patchEndpoint(ctx: AppContext, audit: AuditContext, publicId: string, input: EndpointInput): Promise<WebhookEndpointRow> {
   validate(ctx, input);
   const current = await requireEndpoint(ctx, publicId);
-  const row = await updateEndpoint(ctx.db.kysely, current.id, {
-    ...(input.url !== undefined ? { url: input.url } : {}),
-    ...(input.events !== undefined ? { events: eventsColumn(input.events) } : {}),
-    // Enabling again clears why it was disabled.
-    ...(input.enabled !== undefined ? { enabled: input.enabled, disabled_reason: input.enabled ? null : 'disabled through the API' } : {}),
+  const row = await ctx.db.kysely.transaction().execute(async (trx) => {
+    const updated = await updateEndpoint(trx, current.id, {
+      ...(input.url !== undefined ? { url: input.url } : {}),
+      ...(input.events !== undefined ? { events: eventsColumn(input.events) } : {}),
+      // Enabling again clears why it was disabled.
+      ...(input.enabled !== undefined ? { enabled: input.enabled, disabled_reason: input.enabled ? null : 'disabled through the API' } : {}),
+    });
+    const fields = Object.entries(input).filter(([, value]) => value !== undefined).map(([field]) => field).sort();
+    if (updated) await recordAuditEvent(trx, audit, 'webhook_endpoint.updated', endpointTarget(updated.id), { fields });
+    return updated;
   });
   if (!row) throw notFound(`Webhook endpoint "${publicId}"`);
   return row;
 }
 
 /** A new secret signs from now on; the old one also signs until the overlap ends. */
-export async function rotateSecret(ctx: AppContext, publicId: string): Promise<{ row: WebhookEndpointRow; secret: string }> {
+export async function rotateSecret(ctx: AppContext, audit: AuditContext, publicId: string): Promise<{ row: WebhookEndpointRow; secret: string }> {
   const current = await requireEndpoint(ctx, publicId);
   const oldSecret = decryptSecret(ctx.keyring, current.secret_enc, webhookSecretPlace(current.id, 'secret_enc'));
   const secret = generateWebhookSecret();
-  const row = await rotateEndpointSecret(
-    ctx.db.kysely,
-    current.id,
-    current.secret_enc,
-    encryptSecret(ctx.keyring, secret, webhookSecretPlace(current.id, 'secret_enc')),
-    encryptSecret(ctx.keyring, oldSecret, webhookSecretPlace(current.id, 'previous_secret_enc')),
-    ctx.config.webhooks.secretOverlapS,
-  );
+  const row = await ctx.db.kysely.transaction().execute(async (trx) => {
+    const rotated = await rotateEndpointSecret(
+      trx,
+      current.id,
+      current.secret_enc,
+      encryptSecret(ctx.keyring, secret, webhookSecretPlace(current.id, 'secret_enc')),
+      encryptSecret(ctx.keyring, oldSecret, webhookSecretPlace(current.id, 'previous_secret_enc')),
+      ctx.config.webhooks.secretOverlapS,
+    );
+    if (rotated) await recordAuditEvent(trx, audit, 'webhook_endpoint.secret_rotated', endpointTarget(rotated.id));
+    return rotated;
+  });
   if (!row) throw conflict('concurrent_update', 'The endpoint changed during the rotation; retry.');
   return { row, secret };
 }
 
-export async function removeEndpoint(ctx: AppContext, publicId: string): Promise<void> {
+export async function removeEndpoint(ctx: AppContext, audit: AuditContext, publicId: string): Promise<void> {
   const row = await requireEndpoint(ctx, publicId);
-  if (!(await deleteEndpoint(ctx.db.kysely, row.id))) throw notFound(`Webhook endpoint "${publicId}"`);
+  const deleted = await ctx.db.kysely.transaction().execute(async (trx) => {
+    const gone = await deleteEndpoint(trx, row.id);
+    if (gone) await recordAuditEvent(trx, audit, 'webhook_endpoint.deleted', endpointTarget(row.id));
+    return gone;
+  });
+  if (!deleted) throw notFound(`Webhook endpoint "${publicId}"`);
 }

@@ -8,6 +8,7 @@ import { pruneRevokedApiKeys } from '../db/retention/prune-api-keys.js';
 import { clearExpiredPreviousClientSecrets } from '../db/retention/clear-previous-client-secrets.js';
 import { pruneAuthFailures } from '../db/retention/prune-auth-failures.js';
 import { pruneSessionRevocations } from '../db/retention/prune-session-revocations.js';
+import { pruneAuditEvents } from '../db/retention/prune-audit-events.js';
 import { pruneConnectSessions } from '../db/retention/prune-connect-sessions.js';
 import { pruneGrantLedger } from '../db/retention/prune-grant-ledger.js';
 import { pruneRefreshStats } from '../db/retention/prune-refresh-stats.js';
@@ -35,6 +36,7 @@ export interface RetentionSummary {
   previousClientSecrets: number;
   sessionRevocations: number;
   authFailures: number;
+  auditEvents: number;
 }
 
 /** Deletes one batch of at most `batch` rows; returns how many went. */
@@ -69,7 +71,7 @@ export class Retention {
 
   /** The rules, in order: deliveries go before the outbox rows they belong to. */
   private rules(): [keyof RetentionSummary, PruneBatch][] {
-    const { retention, idempotencyTtlS, hardening, auth } = this.ctx.config;
+    const { retention, idempotencyTtlS, hardening, auth, audit } = this.ctx.config;
     return [
       ['events', (db, batch) => pruneEvents(db, retention.days, batch)],
       ['deliveries', (db, batch) => pruneDeliveries(db, retention.days, batch)],
@@ -87,6 +89,7 @@ export class Retention {
       // A logout is kept until the session would have expired anyway; a wrong-key count until its window ends.
       ['sessionRevocations', (db, batch) => pruneSessionRevocations(db, batch)],
       ['authFailures', (db, batch) => pruneAuthFailures(db, auth.loginWindowS, batch)],
+      ['auditEvents', (db, batch) => pruneAuditEvents(db, audit.retentionDays, batch)],
     ];
   }
 
@@ -94,7 +97,7 @@ export class Retention {
     const summary: RetentionSummary = {
       events: 0, deliveries: 0, outbox: 0, spikes: 0, idempotencyKeys: 0,
       connectSessions: 0, revocations: 0, grantLedger: 0, refreshStats: 0, revokedApiKeys: 0, retiredGrants: 0, previousClientSecrets: 0,
-      sessionRevocations: 0, authFailures: 0,
+      sessionRevocations: 0, authFailures: 0, auditEvents: 0,
     };
     for (const [rule, prune] of this.rules()) summary[rule] = await this.drain(prune, signal);
     if (Object.values(summary).some((n) => n > 0)) this.ctx.log.info(summary, 'retention pruned old rows');

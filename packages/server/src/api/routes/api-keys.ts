@@ -9,6 +9,7 @@ import { requireScope } from '../../auth/scopes.js';
 import type { AppContext } from '../../context.js';
 import { badRequest, notFound } from '../../errors.js';
 import { ApiKeyCreateBody, ApiKeySchema, ApiKeyWithSecret } from '../api-key-schemas.js';
+import { auditOf } from '../audit-context.js';
 import { PageQuery, listOf, problemResponses } from '../schemas.js';
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
@@ -37,7 +38,7 @@ export function apiKeyRoutes(ctx: AppContext): FastifyPluginAsync {
         response: { 201: ApiKeyWithSecret, ...problemResponses },
       },
     }, async (request, reply) => {
-      const created = await createApiKey(ctx, request.body);
+      const created = await createApiKey(ctx, auditOf(request), request.body);
       return reply.code(201).header('cache-control', 'no-store').send(created);
     });
 
@@ -84,7 +85,7 @@ export function apiKeyRoutes(ctx: AppContext): FastifyPluginAsync {
         response: { 204: Type.Null(), ...problemResponses },
       },
     }, async (request, reply) => {
-      await revokeApiKey(ctx, request.params.id);
+      await revokeApiKey(ctx, auditOf(request), request.params.id);
       return reply.code(204).send(null);
     });
   };

@@ -3,6 +3,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { systemAudit } from '../../audit/actors.js';
 import { principalOf } from '../../auth/principal.js';
 import { requireScope } from '../../auth/scopes.js';
 import type { AppContext } from '../../context.js';
@@ -10,6 +11,7 @@ import { beginFlow, finishFlow, showReconnectPage, showStartPage, type CallbackQ
 import { createConnectSession } from '../../connect/sessions.js';
 import type { VerifyGrant } from '../../connect/verify-grant.js';
 import type { ProviderEgress } from '../../outbound/provider-egress.js';
+import { auditOf } from '../audit-context.js';
 import { ConnectionConfigSchema, EndUserSchema, Timestamp, problemResponses } from '../schemas.js';
 
 interface ConnectDeps {
@@ -58,7 +60,7 @@ export function connectSessionRoutes(ctx: AppContext): FastifyPluginAsync {
         response: { 201: ConnectSessionResponse, ...problemResponses },
       },
     }, async (request, reply) => {
-      const created = await createConnectSession(ctx, request.body, principalOf(request).integrations);
+      const created = await createConnectSession(ctx, auditOf(request), request.body, principalOf(request).integrations);
       return reply.code(201).header('cache-control', 'no-store').send(created);
     });
   };
@@ -105,13 +107,14 @@ export function connectPublicRoutes(ctx: AppContext, deps: ConnectDeps): Fastify
         const value = text(request.query[name]);
         if (value !== undefined) query[name] = value;
       }
-      return send(reply, await finishFlow(ctx, deps.providerFetch, query, request.headers.cookie, deps.verifyGrant));
+      // The connect flow acts as Grantkeeper itself, for the end user whose browser this is.
+      return send(reply, await finishFlow(ctx, systemAudit(request.ip), deps.providerFetch, query, request.headers.cookie, deps.verifyGrant));
     });
 
     r.get('/reconnect/:connection_id', {
       schema: { ...PageSchema, params: Type.Object({ connection_id: Type.String({ maxLength: 64 }) }), querystring: ReconnectQuery },
     }, async (request, reply) => {
-      return send(reply, await showReconnectPage(ctx, request.params.connection_id, text(request.query.sig)));
+      return send(reply, await showReconnectPage(ctx, systemAudit(request.ip), request.params.connection_id, text(request.query.sig)));
     });
   };
 }

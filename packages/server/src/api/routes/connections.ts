@@ -6,19 +6,21 @@ import type { AppContext } from '../../context.js';
 import { listConnectionEvents } from '../../db/events/list-connection-events.js';
 import { findIntegrationById } from '../../db/integrations/find-integration.js';
 import { listConnections } from '../../db/connections/list-connections.js';
-import { updateConnectionMetadata } from '../../db/connections/update-connection-metadata.js';
 import { encodeCursor } from '../../db/pagination.js';
 import type { IntegrationRow } from '../../db/types.js';
 import { deleteConnection } from '../../grants/delete-connection.js';
 import { importConnection } from '../../grants/import-connection.js';
 import { principalOf } from '../../auth/principal.js';
 import { requireScope } from '../../auth/scopes.js';
+import { replaceConnectionMetadata } from '../../grants/update-metadata.js';
+import { recordAuditEvent } from '../../audit/record.js';
 import { connectionToApi } from '../../model/connection-view.js';
 import { toPublicId } from '../../model/ids.js';
 import { getToken, type Refresher } from '../../refresh/token-service.js';
+import { auditOf } from '../audit-context.js';
 import { cursorParam } from '../cursor.js';
 import { ConnectionIntegrations, mayUseIntegration, requireVisibleConnection, visibleIntegrationIds } from '../integration-limits.js';
-import { invalid, notFound } from '../../errors.js';
+import { invalid } from '../../errors.js';
 import {
   ConnectionImportBody,
   ConnectionSchema,
@@ -67,7 +69,7 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
       if (!mayUseIntegration(request, request.body.integration)) {
         throw invalid([{ field: 'integration', message: `no integration with key "${request.body.integration}"` }]);
       }
-      const { row, integration } = await importConnection(ctx, request.body);
+      const { row, integration } = await importConnection(ctx, auditOf(request), request.body);
       if (request.query.verify && hooks.verifyImported) {
         await hooks.verifyImported(row.id);
         const { row: refreshed } = await requireVisibleConnection(ctx, request, toPublicId('connection', row.id));
@@ -133,9 +135,8 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
         response: { 200: ConnectionSchema, ...problemResponses },
       },
     }, async (request) => {
-      const { row: current } = await requireVisibleConnection(ctx, request, request.params.id);
-      const row = await updateConnectionMetadata(ctx.db.kysely, current.id, request.body.metadata);
-      if (!row) throw notFound(`Connection "${request.params.id}"`);
+      await requireVisibleConnection(ctx, request, request.params.id);
+      const row = await replaceConnectionMetadata(ctx, auditOf(request), request.params.id, request.body.metadata);
       const integration = await findIntegrationById(ctx.db.kysely, row.integration_id);
       return connectionToApi(row, integration!);
     });
@@ -151,7 +152,7 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
       },
     }, async (request, reply) => {
       await requireVisibleConnection(ctx, request, request.params.id);
-      await deleteConnection(ctx, request.params.id);
+      await deleteConnection(ctx, auditOf(request), request.params.id);
       return reply.code(204).send(null);
     });
 
@@ -181,6 +182,8 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
         waitMs: request.query.wait_ms,
         arrivedAt,
       });
+      // Counted in memory (written every GRANTKEEPER_AUDIT_FLUSH_MS): the fast path stays a cache hit.
+      ctx.auditCounts.count(auditOf(request), 'token.read', { type: 'connection', id: request.params.id.toLowerCase() });
       if (result.warning) reply.header('grantkeeper-warning', result.warning);
       return result.token;
     });
@@ -197,6 +200,8 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
       },
     }, async (request, reply) => {
       const { row: connection } = await requireVisibleConnection(ctx, request, request.params.id);
+      // The operator's act, recorded before the refresh runs; its outcome is in the connection's events.
+      await recordAuditEvent(ctx.db.kysely, auditOf(request), 'token.refresh', { type: 'connection', id: toPublicId('connection', connection.id) });
       const result = await refresher.refreshForced(connection.id);
       if (result.warning) reply.header('grantkeeper-warning', result.warning);
       return result.token;
@@ -214,6 +219,7 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
       },
     }, async (request, reply) => {
       const { row: connection } = await requireVisibleConnection(ctx, request, request.params.id);
+      await recordAuditEvent(ctx.db.kysely, auditOf(request), 'token.refresh', { type: 'connection', id: toPublicId('connection', connection.id) });
       const result = await refresher.refreshForced(connection.id);
       if (result.warning) reply.header('grantkeeper-warning', result.warning);
       const { row, integration } = await requireVisibleConnection(ctx, request, request.params.id);

@@ -17,6 +17,7 @@ import { requireScope } from '../../auth/scopes.js';
 import { principalOf } from '../../auth/principal.js';
 import { conflict, forbidden } from '../../errors.js';
 import { deleteAllConnectionsOfIntegration } from '../../grants/delete-connection.js';
+import { auditOf } from '../audit-context.js';
 import { cursorParam } from '../cursor.js';
 import { assertIntegrationVisible, mayUseIntegration } from '../integration-limits.js';
 import { IntegrationCreateBody, IntegrationPatchBody, IntegrationSchema, PageQuery, listOf, problemResponses } from '../schemas.js';
@@ -40,7 +41,7 @@ export function integrationRoutes(ctx: AppContext, hooks: IntegrationHooks): Fas
       if (!mayUseIntegration(request, request.body.key)) {
         throw forbidden('integration_not_allowed', `This API key is limited to other integrations than "${request.body.key}".`);
       }
-      const row = await createIntegration(ctx, request.body);
+      const row = await createIntegration(ctx, auditOf(request), request.body);
       return reply.code(201).send(integrationToApi(row, ctx.config.publicUrl, { connection_count: 0 }));
     });
 
@@ -69,7 +70,7 @@ export function integrationRoutes(ctx: AppContext, hooks: IntegrationHooks): Fas
       schema: { tags: ['integrations'], summary: 'Update an integration', params: KeyParams, body: IntegrationPatchBody, response: { 200: IntegrationSchema, ...problemResponses, 422: problemResponses[400] } },
     }, async (request) => {
       assertIntegrationVisible(request, request.params.key);
-      const { row, secretChanged } = await updateIntegration(ctx, request.params.key, request.body);
+      const { row, secretChanged } = await updateIntegration(ctx, auditOf(request), request.params.key, request.body);
       if (secretChanged) hooks.onSecretChanged?.(row.id);
       return integrationToApi(row, ctx.config.publicUrl);
     });
@@ -92,9 +93,9 @@ export function integrationRoutes(ctx: AppContext, hooks: IntegrationHooks): Fas
         if (!request.query.force) {
           throw conflict('integration_in_use', `The integration has ${count} connection(s); delete them first or pass force=true.`, { connection_count: count });
         }
-        await deleteAllConnectionsOfIntegration(ctx, row.id);
+        await deleteAllConnectionsOfIntegration(ctx, auditOf(request), row.id);
       }
-      await removeIntegration(ctx, row);
+      await removeIntegration(ctx, auditOf(request), row);
       return reply.code(204).send(null);
     });
   };

@@ -13,6 +13,7 @@ import { toPublicId } from '../../model/ids.js';
 import { reconnectUrl } from '../../model/reconnect-link.js';
 import { invalid, notFound } from '../../errors.js';
 import { assertIntegrationVisible, requireVisibleConnection, visibleIntegrationIds } from '../integration-limits.js';
+import { parseInstant } from '../instant.js';
 import { ConnectionCountsSchema, RefreshSeriesSchema, ReconnectLinkSchema, problemResponses } from '../schemas.js';
 
 /** A range may produce at most this many buckets (a week of minutes is 10 080: use hours). */
@@ -25,13 +26,6 @@ type StatusCountMap = Record<(typeof CONNECTION_STATUSES)[number], number>;
 const isOutcome = (value: string): value is (typeof OUTCOMES)[number] => OUTCOMES.some((o) => o === value);
 const isConnectionStatus = (value: string): value is keyof StatusCountMap => CONNECTION_STATUSES.some((s) => s === value);
 const zeroStatusCounts = (): StatusCountMap => ({ active: 0, refresh_failing: 0, needs_reauth: 0, integration_error: 0 });
-
-/** Parses an RFC 3339 timestamp with an explicit offset; null when it is not one. */
-function parseInstant(value: string): Date | null {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i.test(value)) return null;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date;
-}
 
 export function statsRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {

@@ -12,6 +12,7 @@ import type { WebhookDispatcher } from '../../webhooks/dispatcher.js';
 import { createEndpoint, endpointToApi, patchEndpoint, removeEndpoint, requireEndpoint, rotateSecret } from '../../webhooks/endpoints.js';
 import { WEBHOOK_EVENT_TYPES } from '../../webhooks/outbox.js';
 import { invalid, notFound } from '../../errors.js';
+import { auditOf } from '../audit-context.js';
 import { cursorParam } from '../cursor.js';
 import { DeliverySchema, DeliveryStatus, EndpointSchema, EndpointWithSecret, Nullable, PageQuery, listOf, problemResponses } from '../schemas.js';
 
@@ -57,7 +58,7 @@ export function webhookRoutes(ctx: AppContext, deps: { dispatcher: WebhookDispat
       config: requireScope('webhooks:write'),
       schema: { tags, summary: 'Create a webhook endpoint', description: 'The signing secret is returned only in this response.', body: EndpointCreateBody, response: { 201: EndpointWithSecret, ...problemResponses } },
     }, async (request, reply) => {
-      const { row, secret } = await createEndpoint(ctx, request.body);
+      const { row, secret } = await createEndpoint(ctx, auditOf(request), request.body);
       return reply.code(201).send({ ...endpointToApi(row), secret });
     });
 
@@ -79,7 +80,7 @@ export function webhookRoutes(ctx: AppContext, deps: { dispatcher: WebhookDispat
       config: requireScope('webhooks:write'),
       schema: { tags, summary: 'Update a webhook endpoint', params: IdParams, body: EndpointPatchBody, response: { 200: EndpointSchema, ...problemResponses } },
     }, async (request) => {
-      const row = await patchEndpoint(ctx, request.params.id, request.body);
+      const row = await patchEndpoint(ctx, auditOf(request), request.params.id, request.body);
       if (row.enabled) deps.dispatcher.wake();
       return endpointToApi(row);
     });
@@ -88,7 +89,7 @@ export function webhookRoutes(ctx: AppContext, deps: { dispatcher: WebhookDispat
       config: requireScope('webhooks:write'),
       schema: { tags, summary: 'Delete a webhook endpoint', description: 'Its pending deliveries are dropped.', params: IdParams, response: { 204: Type.Null(), ...problemResponses } },
     }, async (request, reply) => {
-      await removeEndpoint(ctx, request.params.id);
+      await removeEndpoint(ctx, auditOf(request), request.params.id);
       return reply.code(204).send(null);
     });
 
@@ -102,7 +103,7 @@ export function webhookRoutes(ctx: AppContext, deps: { dispatcher: WebhookDispat
         response: { 200: EndpointWithSecret, ...problemResponses },
       },
     }, async (request) => {
-      const { row, secret } = await rotateSecret(ctx, request.params.id);
+      const { row, secret } = await rotateSecret(ctx, auditOf(request), request.params.id);
       return { ...endpointToApi(row), secret };
     });
 

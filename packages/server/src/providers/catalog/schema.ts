@@ -129,9 +129,29 @@ export const AuthSchema = Type.Object(
       },
     ),
     token_params: Params,
+    client_auth_methods: Type.Optional(
+      Type.Array(Type.Union([ClientAuth, Type.Literal('private_key_jwt')]), {
+        uniqueItems: true,
+        description:
+          'Every client authentication method the token endpoint documents (client_auth is the one Grantkeeper uses by default). Backed by the /auth/client_auth_methods fact.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
+
+/** What kind of product a provider is, for the catalog's listings (docs/providers.md counts by it). */
+export const PROVIDER_CATEGORIES = [
+  'crm', 'support', 'accounting', 'hr', 'marketing', 'developer_tools', 'storage', 'communication', 'e_signature', 'payments',
+  'analytics', 'productivity', 'project_management', 'ecommerce', 'calendar', 'identity', 'other',
+] as const;
+export const ProviderCategory = Type.Union(PROVIDER_CATEGORIES.map((c) => Type.Literal(c)));
+
+/** How a provider lets an application obtain access tokens (a provider fact; the integration picks one). */
+export const CatalogGrantType = Type.Union([Type.Literal('authorization_code'), Type.Literal('client_credentials'), Type.Literal('jwt_bearer')], {
+  description:
+    'authorization_code: an end user authorizes (with refresh tokens where the provider issues them); client_credentials: the application itself (RFC 6749 §4.4); jwt_bearer: a signed assertion per token (RFC 7523 §2.1).',
+});
 
 export const MaxGrantsSchema = Type.Object(
   {
@@ -182,7 +202,17 @@ export const ProviderEntrySchema = Type.Object(
           "Grantkeeper's default for a connect session's `verify` (a choice, not a provider fact): refresh the new grant once right after the code exchange, because a policy at this provider can issue refresh tokens that never work. Absent: false.",
       }),
     ),
+    category: Type.Optional(ProviderCategory),
     refresh_model: RefreshModel,
+    api_base_url: Type.Optional(
+      Type.Union([UrlTemplate, Type.Null()], {
+        description:
+          "Where the provider's API lives, for the proxy (templated like the token URL). null: per connection (the provider module reads it from the grant, e.g. an instance URL) or unknown — the fact says which. Backed by the /api_base_url fact.",
+      }),
+    ),
+    grant_types: Type.Optional(
+      Type.Array(CatalogGrantType, { minItems: 1, uniqueItems: true, description: 'The grant types the provider documents. Backed by the /grant_types fact.' }),
+    ),
     auth: AuthSchema,
     template_variables: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), TemplateVariableSchema),
     tokens: TokensSchema,

@@ -78,8 +78,9 @@ describe.each(BACKENDS)('retired grants on %s', (backend) => {
     const [firstApproval] = await connect();
     const replaced = firstApproval!.refresh_token!;
     // The same end user authorizing the same account again: the connection is updated in place.
+    // (The replaced grant is revoked at the provider in the background, so it may already be gone.)
     const approvals = await connect();
-    expect(approvals).toHaveLength(2);
+    expect(approvals.filter((a) => a.refresh_token !== replaced)).toHaveLength(1);
     const again = await importToken(replaced, 'someone-else');
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('retired_grant');

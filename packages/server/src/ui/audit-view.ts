@@ -3,7 +3,8 @@
 import { Type } from 'typebox';
 import type { AuditEvent } from '../api/audit-schemas.js';
 import type { Page } from '../api/schemas.js';
-import { withQuery, type ApiClient } from './api-client.js';
+import { withQuery } from './api-client.js';
+import type { UiRequest } from './guard.js';
 import { auditPage, type AuditFiltersInput } from './pages/audit.js';
 
 const field = Type.Optional(Type.Unknown());
@@ -19,7 +20,8 @@ function utcInstant(value: string | undefined): string | undefined {
   return local ? `${local[1]}${local[2] ?? ':00'}Z` : value;
 }
 
-export async function auditView(api: ApiClient, csrf: string, q: Record<string, unknown>): Promise<{ status: number; html: string }> {
+export async function auditView(ui: Pick<UiRequest, 'api' | 'csrf' | 'permissions'>, q: Record<string, unknown>): Promise<{ status: number; html: string }> {
+  const { api, csrf, permissions } = ui;
   const filters: AuditFiltersInput = {
     actor: str(q.actor, 128),
     action: str(q.action, 64),
@@ -31,9 +33,9 @@ export async function auditView(api: ApiClient, csrf: string, q: Record<string, 
   const apiFilters = { actor: filters.actor, action: filters.action, connection: filters.connection, from: utcInstant(filters.from), to: utcInstant(filters.to) };
   const list = await api.get<Page<AuditEvent>>(withQuery('/v1/audit-events', { ...apiFilters, cursor, limit: 50 }));
   const exportQuery = withQuery('', apiFilters);
-  if (list.ok) return { status: 200, html: auditPage({ csrf, filters, cursor, result: list.body, exportQuery, error: null }) };
+  if (list.ok) return { status: 200, html: auditPage({ csrf, permissions, filters, cursor, result: list.body, exportQuery, error: null }) };
   const error = list.status === 403
     ? 'The audit log is for admin keys only: log in with a key that has the admin scope.'
     : `The filters were not accepted: ${list.problem?.errors?.map((e) => `${e.field.replace(/^querystring\./, '')} ${e.message}`).join('; ') || list.problem?.detail || 'unknown error'}`;
-  return { status: list.status === 403 ? 403 : 400, html: auditPage({ csrf, filters, cursor, result: null, exportQuery, error }) };
+  return { status: list.status === 403 ? 403 : 400, html: auditPage({ csrf, permissions, filters, cursor, result: null, exportQuery, error }) };
 }

@@ -269,7 +269,7 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
     app.get('/ui/audit', { schema: { hide: true, querystring: AuditPageQuery } }, async (request, reply) => {
       const ui = guard(request, reply);
       if (!ui) return reply;
-      const view = await auditView(ui.api, ui.csrf, request.query);
+      const view = await auditView(ui, request.query);
       return sendPage(reply, view.status, view.html);
     });
 

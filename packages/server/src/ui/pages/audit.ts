@@ -4,7 +4,7 @@ import type { AuditEvent } from '../../api/audit-schemas.js';
 import type { Page } from '../../api/schemas.js';
 import { AUDIT_ACTIONS } from '../../domain/audit.js';
 import { html, query, time, type Safe } from '../html.js';
-import { notice, page } from '../layout.js';
+import { notice, page, type Permissions } from '../layout.js';
 
 /** The filters as typed in the form (times as the browser's `datetime-local`, read as UTC). */
 export interface AuditFiltersInput {
@@ -17,6 +17,7 @@ export interface AuditFiltersInput {
 
 export interface AuditData {
   csrf: string;
+  permissions: Permissions;
   filters: AuditFiltersInput;
   cursor: string | null;
   result: Page<AuditEvent> | null;
@@ -91,6 +92,7 @@ export function auditPage(data: AuditData): string {
     title: 'Audit log',
     section: 'audit',
     csrf: data.csrf,
+    permissions: data.permissions,
     body: html`<h1>Audit log</h1>
       <p class="muted">Who did what, to what, when and from where. Token reads are counted per actor, connection, address and minute.</p>
       ${notice(data.error ? { text: data.error, error: true } : null)}

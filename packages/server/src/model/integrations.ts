@@ -143,10 +143,14 @@ function resolveSettings(ctx: AppContext, input: IntegrationInput, current?: Int
  * lifetime from its documented one.
  */
 export function providerRefreshDefaults(provider: Pick<ProviderDescription, 'keepaliveS' | 'accessTokenTtlS'>): RefreshSettings {
+  const ttlS = provider.accessTokenTtlS ?? REFRESH_DEFAULTS.access_token_ttl_s;
   return {
     ...REFRESH_DEFAULTS,
+    // A provider whose access tokens live 10 minutes or less (some live 5) is refreshed halfway
+    // through their life; the usual 5-minute margin would leave no valid window at all.
+    margin_s: Math.min(REFRESH_DEFAULTS.margin_s, Math.floor(ttlS / 2)),
     keepalive_s: provider.keepaliveS,
-    access_token_ttl_s: provider.accessTokenTtlS ?? REFRESH_DEFAULTS.access_token_ttl_s,
+    access_token_ttl_s: ttlS,
   };
 }
 

@@ -1,6 +1,6 @@
 // Every HTML page the server renders carries the security headers: a CSP that forbids
-// framing, X-Frame-Options, nosniff, a referrer policy; and the dashboard's and connect
-// pages' own stricter policies stay in place.
+// framing, X-Frame-Options, nosniff, a referrer policy, and (but for the API reference) no
+// caching; and the dashboard's and connect pages' own stricter policies stay in place.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startSalesforceRig, type SalesforceRig } from './helpers/salesforce.js';
 
@@ -40,6 +40,9 @@ describe('security headers on every HTML page', () => {
       expect(res.headers.get('x-frame-options'), page.name).toBe('DENY');
       expect(res.headers.get('x-content-type-options'), page.name).toBe('nosniff');
       expect(['no-referrer', 'same-origin'], page.name).toContain(res.headers.get('referrer-policy'));
+      // Pages that show a connection, a link or a session are never kept by a cache; the API
+      // reference is the same for everyone.
+      if (page.name !== 'API reference') expect(res.headers.get('cache-control'), `${page.name} cache-control`).toBe('no-store');
     }
   });
 

@@ -187,7 +187,7 @@ async function resetApiKey(rest: string[]): Promise<number> {
   }
   const { key, revoked } = await resetEmbeddedApiKey(config.dataDir);
   const warning = config.secretKeys.length
-    ? 'GRANTKEEPER_SECRET_KEY is set: while it is, the server accepts only the keys in that variable, not this one.'
+    ? 'GRANTKEEPER_SECRET_KEY is set: while it is, the server accepts the keys in that variable and keys made through the API, but no generated key such as this one.'
     : null;
   if (out.json) {
     printJson(out, { api_key: key, revoked, ...(warning ? { warning } : {}) });

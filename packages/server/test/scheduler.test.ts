@@ -331,7 +331,7 @@ describe('the claim at 100k connections (PostgreSQL)', () => {
       await client.query('ANALYZE connections');
       const { Kysely, PostgresDialect } = await import('kysely');
       const compiler = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 1 }) }) });
-      const compiled = claimDueQuery(compiler, 'explain', 100, 120).compile();
+      const compiled = claimDueQuery(compiler, 'explain', 100, 120, { ttlMs: 30_000, graceS: 60 }).compile();
       await compiler.destroy();
       await client.query('BEGIN');
       const plan = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${compiled.sql}`, compiled.parameters as unknown[]);

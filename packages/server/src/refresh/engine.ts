@@ -86,6 +86,23 @@ export class RefreshEngine implements Refresher {
     return this.singleFlight(connectionId, { trigger, force: true, arrivedAt, deadline: arrivedAt.getTime() + this.ctx.config.refresh.waitMsDefault, minValidS: null });
   }
 
+  /**
+   * A row the scheduler's claim already read and leased (db/scheduler/claim-due.ts): straight
+   * to the call under that lease, with the integration the scheduler holds — no read, no
+   * lease write. Should this process be refreshing the row already, the claim's lease goes
+   * back and the claim joins that refresh.
+   */
+  async refreshClaimed(row: ConnectionRow, integration: IntegrationRow, trigger: RefreshTrigger): Promise<AttemptResult> {
+    const arrivedAt = new Date();
+    const options: AttemptOptions = { trigger, force: true, arrivedAt, deadline: arrivedAt.getTime() + this.ctx.config.refresh.waitMsDefault, minValidS: null };
+    const key = `${row.id}:force`;
+    if (this.stopping || this.flights.has(key)) {
+      await giveBackLease(this.ctx, row.id);
+      if (this.stopping) return { kind: 'unavailable', retryAfterS: 1, reason: 'shutting_down' };
+    }
+    return this.flights.run(key, () => this.withLease(row, options, integration));
+  }
+
   /** Stop taking work; let refreshes in flight finish and store their outcome. */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -129,7 +146,8 @@ export class RefreshEngine implements Refresher {
     return { row, integration };
   }
 
-  private async withLease(leased: ConnectionRow, options: AttemptOptions): Promise<AttemptResult> {
+  /** `known`: the integration as the caller read it just now (the scheduler's); else read here. */
+  private async withLease(leased: ConnectionRow, options: AttemptOptions, known?: IntegrationRow): Promise<AttemptResult> {
     const { ctx } = this;
     let committed = false;
     try {
@@ -139,7 +157,7 @@ export class RefreshEngine implements Refresher {
         await resolveOrphanedIntent(ctx.db.kysely, row.id, row.refresh_intent_id);
         row = (await findConnection(ctx.db.kysely, row.id)) ?? row;
       }
-      const integration = await findIntegrationById(ctx.db.kysely, row.integration_id);
+      const integration = known ?? (await findIntegrationById(ctx.db.kysely, row.integration_id));
       if (!integration) throw notFound('Integration');
       // Re-read under the lease: refreshed by another holder meanwhile?
       const early = answerFromRow(ctx, row, integration, options);

@@ -3,6 +3,9 @@ import type { Executor } from './types.js';
 
 export const CONNECTION_CHANNEL = 'grantkeeper_connection_changed';
 
+/** A refresh lease given back without a commit (payload: the connection's uuid): its waiters look again. */
+export const LEASE_CHANNEL = 'grantkeeper_lease_released';
+
 /**
  * Tells every instance (on commit) that a connection's grant changed, so their token caches
  * drop it within a second. Payload: `<uuid>:<generation>`.

@@ -10,7 +10,7 @@
 import type { AppContext } from '../context.js';
 import { decryptSecret } from '../crypto/envelope.js';
 import { findConnection } from '../db/connections/find-connection.js';
-import { findIntegrationById } from '../db/integrations/find-integration.js';
+import { findIntegrationById, findIntegrationOfConnection } from '../db/integrations/find-integration.js';
 import { completeEvent, resolveOrphanedIntent } from '../db/refresh/intent.js';
 import type { ConnectionRow, IntegrationRow } from '../db/types.js';
 import { notFound } from '../errors.js';
@@ -29,6 +29,7 @@ import { refreshFailed, refreshSucceeded } from './outcomes.js';
 import { callTokenEndpoint, countRefresh } from './provider-call.js';
 import { withSecretFallback } from './secret-fallback.js';
 import { SingleFlight } from './single-flight.js';
+import { CommitSignal } from './commit-signal.js';
 import { toTokenResult, type TokenResult } from './token-result.js';
 import type { Refresher } from './token-service.js';
 import type { AttemptOptions, AttemptResult, EngineHooks, RefreshTrigger } from './types.js';
@@ -48,6 +49,8 @@ const NO_REFRESH_TOKEN: ProviderFailure = {
 
 export class RefreshEngine implements Refresher {
   private readonly flights = new SingleFlight<AttemptResult>();
+  /** Wakes callers waiting on another holder's refresh (fed by NOTIFY, server.ts). */
+  readonly commits = new CommitSignal();
   private stopping = false;
   hooks: EngineHooks = {};
 
@@ -123,25 +126,33 @@ export class RefreshEngine implements Refresher {
     const { ctx } = this;
     if (this.stopping) return { kind: 'unavailable', retryAfterS: 1, reason: 'shutting_down' };
     for (let waited = false; ; waited = true) {
-      const { row, integration } = await this.read(id);
-      const early = answerFromRow(ctx, row, integration, options);
-      if (early) {
-        if (waited) ctx.metrics.leaseWaits.inc({ result: 'served_by_other' });
-        return early;
+      // Armed before the read: a commit between the read and the wait still wakes us.
+      const armed = this.commits.arm(id);
+      try {
+        const { row, integration } = await this.read(id);
+        const early = answerFromRow(ctx, row, integration, options);
+        if (early) {
+          if (waited) ctx.metrics.leaseWaits.inc({ result: 'served_by_other' });
+          return early;
+        }
+        const leased = await takeLease(ctx, id);
+        if (leased) return await this.withLease(leased, options, integration);
+        if (Date.now() >= options.deadline) {
+          ctx.metrics.leaseWaits.inc({ result: 'timed_out' });
+          return { kind: 'in_progress' };
+        }
+        // Woken by the holder's commit (NOTIFY); the poll interval is only the safety net.
+        await armed.wait(Math.min(ctx.config.refresh.leasePollMs, Math.max(1, options.deadline - Date.now())));
+      } finally {
+        armed.cancel();
       }
-      const leased = await takeLease(ctx, id);
-      if (leased) return this.withLease(leased, options);
-      if (Date.now() >= options.deadline) {
-        ctx.metrics.leaseWaits.inc({ result: 'timed_out' });
-        return { kind: 'in_progress' };
-      }
-      await sleep(Math.min(ctx.config.refresh.leasePollMs, Math.max(1, options.deadline - Date.now())));
     }
   }
 
   private async read(id: string): Promise<{ row: ConnectionRow; integration: IntegrationRow }> {
-    const row = await findConnection(this.ctx.db.kysely, id);
-    const integration = row && (await findIntegrationById(this.ctx.db.kysely, row.integration_id));
+    // Both reads at once (two pool connections): the integration id is the connection's, read
+    // through a join, so neither waits on the other.
+    const [row, integration] = await Promise.all([findConnection(this.ctx.db.kysely, id), findIntegrationOfConnection(this.ctx.db.kysely, id)]);
     if (!row || !integration) throw notFound(`Connection "${toPublicId('connection', id)}"`);
     return { row, integration };
   }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { CONNECTION_CHANNEL } from '../notify.js';
 import type { ConnectionRow, Executor } from '../types.js';
 import { refreshedGrantUpdate, type RefreshedGrant } from './commit-refresh.js';
+import { STATS_SHARDS } from './refresh-stats.js';
 import type { EventOutcome } from './intent.js';
 
 export interface RefreshStore {
@@ -38,9 +39,9 @@ export async function storeRefresh(db: Executor, s: RefreshStore): Promise<(Conn
       UPDATE events SET ${eventColumns(s.superseded)} WHERE id = ${s.eventId} AND NOT EXISTS (SELECT 1 FROM written)
     ),
     counted AS (
-      INSERT INTO refresh_stats (integration_id, bucket, outcome, count)
-      VALUES (${s.integrationId}, date_trunc('minute', now()), 'success', 1)
-      ON CONFLICT (integration_id, bucket, outcome) DO UPDATE SET count = refresh_stats.count + 1
+      INSERT INTO refresh_stats (integration_id, bucket, outcome, shard, count)
+      VALUES (${s.integrationId}, date_trunc('minute', now()), 'success', floor(random() * ${STATS_SHARDS})::int2, 1)
+      ON CONFLICT (integration_id, bucket, outcome, shard) DO UPDATE SET count = refresh_stats.count + 1
     ),
     retired AS (
       INSERT INTO retired_grants (fingerprint, connection_id, reason)

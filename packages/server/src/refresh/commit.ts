@@ -25,6 +25,7 @@ import { sealAccessToken, sealRefreshToken } from '../model/secret-places.js';
 import { nextRefreshAfterSuccess } from '../policy/schedule.js';
 import { emitEvent } from '../webhooks/outbox.js';
 import type { ReceivedGrant } from './received-grant.js';
+import { announceChange } from './change-notifier.js';
 import { integrationFails, successTransition, type FailureTransition } from './transitions.js';
 import type { ProviderCall } from './types.js';
 
@@ -94,9 +95,10 @@ export async function commitSuccess(
     }
   }
 
-  // The usual refresh announces nothing: its whole commit is one statement (one round trip).
-  function storeQuietly(): Promise<CommittedRefresh | undefined> {
-    return storeRefresh(ctx.db.kysely, {
+  // The usual refresh announces nothing: its whole commit is one statement (one round trip),
+  // its NOTIFY one more, shared with the commits around it.
+  async function storeQuietly(): Promise<CommittedRefresh | undefined> {
+    const stored = await storeRefresh(ctx.db.kysely, {
       connectionId: row.id,
       integrationId: integration.id,
       readGeneration: Number(row.generation),
@@ -106,6 +108,9 @@ export async function commitSuccess(
       superseded: { ...outcome, detail: { ...detail, superseded: true } },
       retiredFingerprints: retirement?.fingerprints ?? [],
     });
+    // Not awaited: the caller has its token now; the other instances hear within a batch.
+    if (stored) void announceChange(ctx, { connectionId: row.id, generation: Number(stored.generation) });
+    return stored;
   }
 
   // A recovery announces itself in the same transaction as the grant it stores.

@@ -1,5 +1,4 @@
 import { sql } from 'kysely';
-import { CONNECTION_CHANNEL } from '../notify.js';
 import type { ConnectionRow, Executor } from '../types.js';
 import { refreshedGrantUpdate, type RefreshedGrant } from './commit-refresh.js';
 import { STATS_SHARDS } from './refresh-stats.js';
@@ -24,13 +23,14 @@ const eventColumns = (o: EventOutcome) => sql`
 
 /**
  * A refresh's whole quiet commit in ONE statement (one round trip, its own transaction): the
- * compare-and-set on the grant, the event's outcome, the minute's count, the retired token's
- * fingerprints and the cache notification. For a commit that announces nothing (no
+ * compare-and-set on the grant, the event's outcome, the minute's count and the retired
+ * token's fingerprints. Its NOTIFY goes out after the commit (refresh/change-notifier.ts):
+ * inside it, PostgreSQL's notify lock would serialize every commit. For a commit that announces nothing (no
  * transition to emit); one that does takes `commitRefresh` inside a transaction instead.
  * Undefined when a newer grant was stored meanwhile (the event then says `superseded`).
  */
 export async function storeRefresh(db: Executor, s: RefreshStore): Promise<(ConnectionRow & { previous_status: string }) | undefined> {
-  const result = await sql<ConnectionRow & { previous_status: string; notified: unknown }>`
+  const result = await sql<ConnectionRow & { previous_status: string }>`
     WITH written AS (${refreshedGrantUpdate(s.connectionId, s.readGeneration, s.grant)}),
     event AS (
       UPDATE events SET ${eventColumns(s.stored)} WHERE id = ${s.eventId} AND EXISTS (SELECT 1 FROM written)
@@ -48,9 +48,6 @@ export async function storeRefresh(db: Executor, s: RefreshStore): Promise<(Conn
       SELECT f, ${s.connectionId}::uuid, 'rotated' FROM unnest(${s.retiredFingerprints}::text[]) AS f WHERE EXISTS (SELECT 1 FROM written)
       ON CONFLICT (fingerprint) DO NOTHING
     )
-    SELECT written.*, pg_notify(${CONNECTION_CHANNEL}, written.id || ':' || written.generation) AS notified FROM written`.execute(db);
-  const row = result.rows[0];
-  if (!row) return undefined;
-  const { notified: _notified, ...stored } = row;
-  return stored;
+    SELECT written.* FROM written`.execute(db);
+  return result.rows[0];
 }

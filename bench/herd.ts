@@ -6,7 +6,7 @@
 import { api, BENCH_KEY, encryptionKeys, freshPostgres } from './lib/setup.js';
 import { startEmulatorProcess } from './lib/emulator-process.js';
 import { grantkeeper } from './lib/processes.js';
-import { isMain, percentile, printResult, type BenchResult } from './lib/report.js';
+import { isMain, percentile, printResult, verdict, type BenchResult } from './lib/report.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -71,7 +71,7 @@ export async function runHerdBench(options: { callers?: number; latencyMs?: numb
     const providerCalls = (await emu.stats()).refresh_attempts - before;
     const warm = await burst(urls, path, callers); // the same crowd on the now valid token
     return {
-      name: 'Herd on an expired token',
+      name: `Herd on an expired token, ${callers.toLocaleString('en-US')} callers`,
       description: `${callers.toLocaleString('en-US')} concurrent callers across 3 instances on one PostgreSQL ask for one connection's token while it has no valid access token; the emulator answers the refresh after ${latencyMs} ms.`,
       baselineName: 'the same callers on the valid token',
       figures: [
@@ -82,8 +82,11 @@ export async function runHerdBench(options: { callers?: number; latencyMs?: numb
         { label: 'caller p99', value: percentile(herd.latencies, 99), unit: 'ms', baseline: percentile(warm.latencies, 99) },
         { label: 'caller max', value: herd.latencies[herd.latencies.length - 1] ?? 0, unit: 'ms', baseline: warm.latencies[warm.latencies.length - 1] ?? 0 },
       ],
+      summary: [
+        `Herd of ${callers.toLocaleString('en-US')} across 3 instances: the refresh adds ${(percentile(herd.latencies, 99) - percentile(warm.latencies, 99)).toFixed(0)} ms to p99 (goal ≤ ${2 * latencyMs} ms, twice the provider's latency), ${providerCalls} provider call(s) — ${verdict(percentile(herd.latencies, 99) - percentile(warm.latencies, 99) <= 2 * latencyMs && providerCalls === 1)}`,
+      ],
       notes: [
-        `the refresh adds ${(percentile(herd.latencies, 99) - percentile(warm.latencies, 99)).toFixed(0)} ms to p99 (goal ≤ ${2 * latencyMs} ms, twice the provider's latency); waiters on the other instances are woken by the holder's NOTIFY`,
+        'Waiters on the instances without the lease are woken by the holder\'s NOTIFY.',
         `statuses: ${[...herd.statuses].map(([s, n]) => `${s}×${n}`).join(', ')}`,
         'The emulator runs in its own process, the callers in the bench process; every instance is warmed on another connection first.',
       ],

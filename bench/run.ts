@@ -1,9 +1,10 @@
 // `npm run bench`: every benchmark in bench/, printed, and docs/benchmarks.md regenerated
 // with each figure next to its same-run baseline, the machine, and how to reproduce it.
 //   npm run bench                 # the default sizes (minutes)
-//   npm run bench -- --large      # claim cost and instance memory with 1,000,000 connections
+//   npm run bench -- --large      # adds the 100,000-connection sweep; claim cost and instance memory with 1,000,000 connections
 //   npm run bench -- --only herd,fast-path
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { runAuditCounterBench } from './audit-counter.js';
 import { runClaimCostBench } from './claim-cost.js';
 import { runConnectionsPageBench } from './connections-page.js';
@@ -38,10 +39,13 @@ async function emulatorBench(): Promise<BenchResult> {
 const BENCHES: [string, () => Promise<BenchResult>][] = [
   ['fast-path', () => runFastPathBench({ seconds: 10 })],
   ['audit-counter', async () => runAuditCounterBench()],
-  ['herd', () => runHerdBench()],
+  ['herd', () => runHerdBench({ callers: 1000 })],
   ['emulator', emulatorBench],
-  // 20,000 due connections keep the whole run in minutes; `node --import tsx bench/scheduler-sweep.ts --count 100000` runs the full sweep.
-  ['scheduler-sweep', async () => (await runSchedulerSweep({ count: 20_000 })).result],
+  ['herd-300', () => runHerdBench({ callers: 300 })],
+  // The sweep at 10,000 due (one instance, then three together); --large adds 100,000.
+  ['scheduler-sweep', async () => (await runSchedulerSweep({ count: 10_000, instances: 1 })).result],
+  ['scheduler-sweep-3', async () => (await runSchedulerSweep({ count: 10_000, instances: 3 })).result],
+  ...(large ? ([['scheduler-sweep-100k', async () => (await runSchedulerSweep({ count: 100_000, instances: 1 })).result]] as [string, () => Promise<BenchResult>][]) : []),
   ['claim-cost', () => runClaimCostBench({ large })],
   ['webhooks', () => runWebhookThroughputBench()],
   ['connections-page', () => runConnectionsPageBench()],
@@ -70,6 +74,11 @@ const doc = [
   `- Date: ${new Date().toISOString()}`,
   `- Options: ${large ? '--large' : 'default sizes'}`,
   '- Load generator and servers share the machine (the servers run as child processes, the load generator in the bench process).',
+  `- Load average when the run ended: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')} (on ${os.cpus().length} cores; above that, other work shared the machine and the figures are low)`,
+  '',
+  '## Summary against the goals',
+  '',
+  ...results.flatMap((r) => (r.summary ?? []).map((line) => `- ${line}`)),
   '',
   ...results.map(markdown),
 ].join('\n');

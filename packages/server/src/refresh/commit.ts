@@ -79,6 +79,9 @@ export async function commitSuccess(
   // token (the fault-injection suite counts kills that land in it).
   ctx.log.debug({ connection: row.id, event: call.eventId, rotated }, 'refresh answered');
   const transition = successTransition(row.status, integration.status);
+  // Callers may be waiting on other instances for anything but the scheduler's work: their
+  // NOTIFY goes out with the commit; the scheduler's is batched after it.
+  const background = call.trigger === 'scheduled' || call.trigger === 'reprobe';
   const announces = transition.recovered || transition.integrationRecovered;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -107,9 +110,10 @@ export async function commitSuccess(
       stored: outcome,
       superseded: { ...outcome, detail: { ...detail, superseded: true } },
       retiredFingerprints: retirement?.fingerprints ?? [],
+      notifyInside: !background,
     });
-    // Not awaited: the caller has its token now; the other instances hear within a batch.
-    if (stored) void announceChange(ctx, { connectionId: row.id, generation: Number(stored.generation) });
+    // Not awaited: the scheduler has nobody waiting; the other instances hear within a batch.
+    if (stored && background) void announceChange(ctx, { connectionId: row.id, generation: Number(stored.generation) });
     return stored;
   }
 

@@ -75,17 +75,20 @@ export class Scheduler {
       for (const row of rows) queue.push({ ...row, claimedAt: now });
       summary.claimed += rows.length;
     };
+    const startClaim = () =>
+      (claiming ??= claimMore().finally(() => {
+        claiming = null;
+      }));
     const worker = async () => {
       for (;;) {
         if (signal.aborted) return;
         const item = queue.shift();
+        // Claim the next batch while the workers still have work, not once they ran dry.
+        if (item && !exhausted && queue.length < config.scheduler.concurrency) startClaim().catch(() => {});
         if (!item) {
           if (exhausted) return;
-          claiming ??= claimMore().finally(() => {
-            claiming = null;
-          });
           try {
-            await claiming;
+            await startClaim();
           } catch (error) {
             // The database is unreachable: finish what is claimed, try again next tick.
             if (!exhausted) this.ctx.log.warn({ err: { message: (error as Error).message } }, 'scheduler claim failed');
@@ -100,6 +103,8 @@ export class Scheduler {
     try {
       await Promise.all(Array.from({ length: config.scheduler.concurrency }, worker));
     } finally {
+      // A claim taken ahead may still be running: its rows are handed back too.
+      await (claiming as Promise<void> | null)?.catch(() => {});
       // Stopped with claims not yet started: hand them back to the other instances now.
       if (queue.length > 0) {
         await releaseClaims(this.ctx.db.kysely, config.instanceId, queue.splice(0).map(claimOf)).catch(() => {});

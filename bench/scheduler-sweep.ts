@@ -76,7 +76,9 @@ export async function runSchedulerSweep(options: SchedulerSweepOptions = {}): Pr
     GRANTKEEPER_SCHEDULER_BATCH_SIZE: String(Math.min(500, concurrency * 2)),
   };
   const servers: Child[] = [];
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: pgdb.url, max: 2 }) }) });
+  const pool = new pg.Pool({ connectionString: pgdb.url, max: 2 });
+  pool.on('error', () => {}); // an idle client cut off when the database is dropped
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const maxRss = new Map<Child, number>();
   const rssTimer = setInterval(() => {
     for (const s of servers) maxRss.set(s, Math.max(maxRss.get(s) ?? 0, s.rssMb()));

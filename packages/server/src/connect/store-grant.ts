@@ -127,6 +127,7 @@ async function insertNew(ctx: AppContext, audit: AuditContext, session: ConnectS
       authorizedAt: now,
       nextRefreshAt: nextRefreshAfterSuccess(settings, update.expiresAt, now.getTime()),
       returnUrl: session.return_url,
+      externalId: session.external_id,
     });
     await recordAuditEvent(trx, audit, 'connection.created', { type: 'connection', id: toPublicId('connection', created.row.id) });
     return { ok: true as const, connectionId: created.row.id, created: true, warned: created.warned };

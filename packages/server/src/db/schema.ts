@@ -80,6 +80,8 @@ export interface ConnectionsTable {
   return_url: string | null;
   /** How the stored grant came to be (migration 0007); null: stored before it was recorded. */
   grant_origin: ColumnType<GrantOrigin | null, GrantOrigin | null | undefined, GrantOrigin | null>;
+  /** The id another system knows this connection by, unique per integration (migration 0011). */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: TimestampDefault;
 }
@@ -180,6 +182,8 @@ export interface ConnectSessionsTable {
   completed_at: NullableTimestamp;
   /** Refresh the new grant once right after the code exchange (migration 0007). */
   verify: Generated<boolean>;
+  /** The external_id the connection this session creates will carry (migration 0011). */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 

@@ -230,6 +230,7 @@ const EndpointFields = {
   url: Type.String(),
   events: Nullable(Type.Array(Type.String())),
   enabled: Type.Boolean(),
+  format: Type.Union([Type.Literal('standard'), Type.Literal('nango')]),
   disabled_reason: Nullable(Type.String()),
   previous_secret_expires_at: Nullable(Timestamp),
   created_at: Timestamp,

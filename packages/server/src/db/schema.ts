@@ -124,9 +124,14 @@ export interface WebhookEndpointsTable {
   secret_enc: string;
   previous_secret_enc: string | null;
   previous_secret_expires_at: NullableTimestamp;
+  /** The bodies and signature it receives (migration 0011). */
+  format: ColumnType<WebhookFormat, WebhookFormat | undefined, WebhookFormat>;
   created_at: CreatedAt;
   updated_at: TimestampDefault;
 }
+
+/** `standard`: Grantkeeper's events, Standard Webhooks signatures; `nango`: Nango's auth webhooks. */
+export type WebhookFormat = 'standard' | 'nango';
 
 export interface WebhookDeliveriesTable {
   id: string;

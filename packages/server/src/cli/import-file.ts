@@ -321,6 +321,6 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function idempotencyKeyFor(body: ImportBody): string {
+export function idempotencyKeyFor(body: ImportBody): string {
   return `gk-import-${createHash('sha256').update(canonicalJson(body)).digest('hex')}`;
 }

@@ -64,7 +64,7 @@ export function nangoConnectRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-    r.post('/connect/sessions', { config: requireScope('connections:write'), schema: { body: SessionBody } }, async (request, reply) => {
+    r.post('/connect/sessions', { config: requireScope('connections:write'), schema: { tags: ['nango'], summary: "Nango's createConnectSession (a Grantkeeper connect session)", body: SessionBody } }, async (request, reply) => {
       const body = request.body;
       // Nango lets top-level tags stand in for the end user.
       const endUserId = body.end_user?.id ?? body.tags?.end_user_id;
@@ -81,7 +81,7 @@ export function nangoConnectRoutes(ctx: AppContext): FastifyPluginAsync {
       return reply.code(201).header('cache-control', 'no-store').send(answer(created));
     });
 
-    r.post('/connect/sessions/reconnect', { config: requireScope('connections:write'), schema: { body: ReconnectBody } }, async (request, reply) => {
+    r.post('/connect/sessions/reconnect', { config: requireScope('connections:write'), schema: { tags: ['nango'], summary: "Nango's createReconnectSession", body: ReconnectBody } }, async (request, reply) => {
       const { row, integration } = await requireNangoConnection(ctx, request, request.body.integration_id, request.body.connection_id);
       const created = await createConnectSession(
         ctx,

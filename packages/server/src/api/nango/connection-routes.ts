@@ -35,6 +35,8 @@ export function nangoConnectionRoutes(ctx: AppContext, refresher: Refresher): Fa
     r.get('/connections/:connectionId', {
       config: requireScope('tokens:read'),
       schema: {
+        tags: ['nango'],
+        summary: "Nango's getConnection / getToken: the connection with its credentials",
         params: ConnectionParams,
         querystring: Type.Object({
           ...KeyQuery,
@@ -62,6 +64,8 @@ export function nangoConnectionRoutes(ctx: AppContext, refresher: Refresher): Fa
     r.get('/connections', {
       config: requireScope('connections:read'),
       schema: {
+        tags: ['nango'],
+        summary: "Nango's listConnections",
         // Nango's tag filters (`tags[key]=value`) are accepted and ignored: Grantkeeper keeps no tags.
         querystring: Type.Object(
           {
@@ -80,7 +84,7 @@ export function nangoConnectionRoutes(ctx: AppContext, refresher: Refresher): Fa
 
     r.delete('/connections/:connectionId', {
       config: requireScope('connections:write'),
-      schema: { params: ConnectionParams, querystring: Type.Object(KeyQuery) },
+      schema: { tags: ['nango'], summary: "Nango's deleteConnection (revokes the grant at the provider)", params: ConnectionParams, querystring: Type.Object(KeyQuery) },
     }, async (request) => {
       const { row } = await requireNangoConnection(ctx, request, request.query.provider_config_key, request.params.connectionId);
       await deleteConnection(ctx, auditOf(request), toPublicId('connection', row.id));
@@ -93,7 +97,7 @@ export function nangoConnectionRoutes(ctx: AppContext, refresher: Refresher): Fa
         method,
         url: '/connections/metadata',
         config: requireScope('connections:write'),
-        schema: { body: MetadataBody },
+        schema: { tags: ['nango'], summary: method === 'POST' ? "Nango's setMetadata (replaces)" : "Nango's updateMetadata (merges)", body: MetadataBody },
         handler: async (request) => {
           const { metadata, provider_config_key: key } = request.body;
           const ids = Array.isArray(request.body.connection_id) ? request.body.connection_id : [request.body.connection_id];

@@ -40,7 +40,7 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 export function nangoImportRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
-    r.post('/connections', { config: requireScope('connections:write'), schema: { body: ImportBody } }, async (request, reply) => {
+    r.post('/connections', { config: requireScope('connections:write'), schema: { tags: ['nango'], summary: "Nango's connection import (connection_id becomes external_id)", body: ImportBody } }, async (request, reply) => {
       const body = request.body;
       const integration = await requireNangoIntegration(ctx, request, body.provider_config_key);
       const { credentials } = body;

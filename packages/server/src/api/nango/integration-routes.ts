@@ -19,7 +19,7 @@ export function nangoIntegrationRoutes(ctx: AppContext): FastifyPluginAsync {
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
     const displayName = (row: IntegrationRow) => ctx.providers.describe(row.provider)?.name ?? row.provider;
 
-    r.get('/integrations', { config: requireScope('connections:read') }, async (request) => {
+    r.get('/integrations', { config: requireScope('connections:read'), schema: { tags: ['nango'], summary: "Nango's listIntegrations" } }, async (request) => {
       const allowed = principalOf(request).integrations;
       const rows: IntegrationRow[] = [];
       let cursor: Cursor | null = null;
@@ -36,6 +36,8 @@ export function nangoIntegrationRoutes(ctx: AppContext): FastifyPluginAsync {
     r.get('/integrations/:uniqueKey', {
       config: requireScope('connections:read'),
       schema: {
+        tags: ['nango'],
+        summary: "Nango's getIntegration (never the client secret)",
         params: Type.Object({ uniqueKey: Type.String({ minLength: 1, maxLength: 64 }) }),
         // The SDK sends one `include=` (the last of its list); others send several or a comma list.
         querystring: Type.Object({ include: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 4 })) }),

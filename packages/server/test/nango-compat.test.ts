@@ -31,7 +31,8 @@ describe.each(BACKENDS)('Nango compatibility on %s', (backend) => {
       provider_config_key: key,
       connection_id: connectionId,
       end_user: { id: `end-${connectionId}` },
-      connection_config: { instance_url: String(tokens.instance_url) },
+      // Nango keeps more than URL parts in connection_config: what the provider's URLs do not take is dropped.
+      connection_config: { instance_url: String(tokens.instance_url), portalId: '12345' },
       credentials: { type: 'OAUTH2', access_token: String(tokens.access_token), refresh_token: String(tokens.refresh_token), raw: { id: String(tokens.id), issued_at: String(tokens.issued_at) } },
       ...extra,
     });
@@ -69,12 +70,13 @@ describe.each(BACKENDS)('Nango compatibility on %s', (backend) => {
     const token = await nango.getToken(key, 'nango-conn-1');
     expect(token).toBe(String(tokens.access_token));
     const full = await nango.getConnection(key, 'nango-conn-1', false, true);
+    expect(full.connection_config).toEqual({ instance_url: String(tokens.instance_url) });
     expect(full).toMatchObject({
       connection_id: 'nango-conn-1',
       provider_config_key: key,
       end_user: { id: 'end-nango-conn-1' },
       errors: [],
-      connection_config: { instance_url: String(tokens.instance_url) },
+      connection_config: { instance_url: String(tokens.instance_url) }, // no portalId: Salesforce's URLs take none
       credentials: { type: 'OAUTH2', access_token: String(tokens.access_token), refresh_token: String(tokens.refresh_token) },
     });
     // Without refreshToken=true the refresh token stays home.

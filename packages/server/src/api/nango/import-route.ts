@@ -55,8 +55,12 @@ export function nangoImportRoutes(ctx: AppContext): FastifyPluginAsync {
       if (problems.length > 0 || !refreshToken || !endUserId) throw invalid(problems);
 
       // Nango keeps a provider's instance URL (`instance_url`) in connection_config; the rest of it is URL parts.
+      // Only the names the provider's URLs take: Nango keeps other things there too.
       const { instance_url: instanceUrl, ...urlParts } = config;
-      const connectionConfig = Object.fromEntries(Object.entries(urlParts).filter((e): e is [string, string] => typeof e[1] === 'string'));
+      const variables = ctx.providers.entry(integration.provider)?.template_variables ?? {};
+      const connectionConfig = Object.fromEntries(
+        Object.entries(urlParts).filter((e): e is [string, string] => typeof e[1] === 'string' && variables[e[0]]?.from === 'connection_config'),
+      );
       const accessToken = text(credentials.access_token) ?? text(raw.access_token);
       const input: ImportInput = {
         integration: integration.key,

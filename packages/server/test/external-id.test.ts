@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BACKENDS } from './helpers/databases.js';
 import { startConnectRig, walkFlow, type ConnectRig } from './helpers/connect-flow.js';
+import { runCli } from './cli-run.js';
 
 describe.each(BACKENDS)('external_id on %s', (backend) => {
   let rig: ConnectRig;
@@ -60,6 +61,20 @@ describe.each(BACKENDS)('external_id on %s', (backend) => {
     expect(one.body.data).toHaveLength(1);
     expect(one.body.data[0].integration).toBe(otherKey);
     expect((await rig.server.api('GET', '/v1/connections?external_id=nobody')).body.data).toEqual([]);
+  });
+
+  test('the CLI filters by it and shows it', async () => {
+    const env = { GRANTKEEPER_URL: rig.server.url, GRANTKEEPER_SECRET_KEY: rig.server.key, NO_COLOR: '1' };
+    const listed = await runCli(['connections', 'list', '--integration', rig.integrationKey, '--external-id', 'nango-conn-1', '--json'], { env });
+    expect(listed.code, listed.stderr).toBe(0);
+    const [only] = listed.json().data;
+    expect(listed.json().data).toHaveLength(1);
+    expect(only.external_id).toBe('nango-conn-1');
+    const table = await runCli(['connections', 'list', '--external-id', 'nango-conn-1'], { env });
+    expect(table.stdout).toMatch(/EXTERNAL ID/);
+    expect(table.stdout).toMatch(/nango-conn-1/);
+    const shown = await runCli(['connections', 'show', only.id], { env });
+    expect(shown.stdout).toMatch(/external id:\s+nango-conn-1/);
   });
 
   test('bad values are 400 naming the field', async () => {

@@ -77,6 +77,20 @@ describe.each(BACKENDS)('external_id on %s', (backend) => {
     expect(shown.stdout).toMatch(/external id:\s+nango-conn-1/);
   });
 
+  test('the dashboard filters by it and shows it', async () => {
+    const login = await fetch(`${rig.server.url}/ui/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: rig.server.key }) });
+    expect(login.status).toBe(204);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const list = await fetch(`${rig.server.url}/ui/connections?external_id=nango-conn-1&integration=${otherKey}`, { headers: { cookie } });
+    const html = await list.text();
+    expect(list.status).toBe(200);
+    expect(html.match(/data-connection="/g)).toHaveLength(1);
+    expect(html).toContain('<code>nango-conn-1</code>');
+    const id = /data-connection="(conn_[0-9a-f]+)"/.exec(html)![1];
+    const page = await (await fetch(`${rig.server.url}/ui/connections/${id}`, { headers: { cookie } })).text();
+    expect(page).toMatch(/<dd id="external-id"><code>nango-conn-1<\/code><\/dd>/);
+  });
+
   test('bad values are 400 naming the field', async () => {
     for (const value of ['', 'x'.repeat(256), 'line\nbreak']) {
       const res = await importWith(rig.integrationKey, value);

@@ -63,6 +63,16 @@ describe.each(BACKENDS)('external_id on %s', (backend) => {
     expect((await rig.server.api('GET', '/v1/connections?external_id=nobody')).body.data).toEqual([]);
   });
 
+  test('an id taken while the user was at the provider: the approved grant is kept, without the id', async () => {
+    const session = await rig.server.api('POST', '/v1/connect-sessions', { integration: rig.integrationKey, end_user: { id: 'late' }, external_id: 'taken-late', verify: false, return_url: 'https://product.example/done' });
+    expect(session.status).toBe(201);
+    expect((await importWith(rig.integrationKey, 'taken-late', 'someone-first')).status).toBe(201);
+    const walk = await walkFlow(session.body.url, rig.user().username);
+    expect(walk.location!.searchParams.get('status')).toBe('success');
+    const kept = await rig.connection(walk.location!.searchParams.get('connection_id')!);
+    expect(kept).toMatchObject({ status: 'active', external_id: null, end_user: { id: 'late' } });
+  });
+
   test('the CLI filters by it and shows it', async () => {
     const env = { GRANTKEEPER_URL: rig.server.url, GRANTKEEPER_SECRET_KEY: rig.server.key, NO_COLOR: '1' };
     const listed = await runCli(['connections', 'list', '--integration', rig.integrationKey, '--external-id', 'nango-conn-1', '--json'], { env });

@@ -49,10 +49,12 @@ export function nangoConnectionRoutes(ctx: AppContext, refresher: Refresher): Fa
       const arrivedAt = new Date();
       const { row, integration } = await requireNangoConnection(ctx, request, request.query.provider_config_key, request.params.connectionId);
       const publicId = toPublicId('connection', row.id);
-      const { token } = await getToken(ctx, refresher, publicId, { force: request.query.force_refresh === true, arrivedAt });
+      const { token, warning } = await getToken(ctx, refresher, publicId, { force: request.query.force_refresh === true, arrivedAt });
       ctx.auditCounts.count(auditOf(request), 'token.read', { type: 'connection', id: publicId });
-      // After a refresh the row moved on (generation, errors cleared): answer with the current one.
-      const current = (await findConnection(ctx.db.kysely, row.id)) ?? row;
+      // After a refresh (or a failed one) the row moved on — generation, errors: answer with the
+      // current one. Served from the cache or the row as read, the row is current enough.
+      const moved = warning !== undefined || token.generation !== Number(row.generation) || request.query.refresh_token === true;
+      const current = moved ? ((await findConnection(ctx.db.kysely, row.id)) ?? row) : row;
       const refreshToken = request.query.refresh_token === true ? openRefreshToken(ctx.keyring, current) : null;
       return nangoConnection(current, integration, {
         accessToken: token.access_token,

@@ -29,6 +29,7 @@ import { rootRoutes } from './routes/root.js';
 import { spikeRoutes } from './routes/spikes.js';
 import { statsRoutes } from './routes/stats.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { nangoRoutes } from './nango/plugin.js';
 
 /** What the routes act through. */
 type ApiServices = Pick<Services, 'engine' | 'dispatcher' | 'hooks' | 'outbound'>;
@@ -132,6 +133,9 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
     await v1.register(apiKeyRoutes(ctx));
     await v1.register(auditRoutes(ctx));
   });
+
+  // Nango's API for apps leaving Nango (docs/migrating-from-nango.md): same keys, same scopes.
+  await app.register(nangoRoutes(ctx, engine), { prefix: '/nango' });
 
   return app;
 }

@@ -120,6 +120,9 @@ export const EndUserSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** The id another system knows a connection by (Nango's connectionId): unique per integration. */
+export const ExternalIdSchema = Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f]+$', description: 'The id another system knows this connection by (e.g. its Nango connectionId); unique per integration' });
+
 export const MetadataSchema = Type.Record(Type.String({ maxLength: 128 }), Type.Unknown(), { maxProperties: 50 });
 
 export const ConnectionConfigSchema = Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 256 }), { maxProperties: 20 });
@@ -147,6 +150,7 @@ export const ConnectionSchema = Type.Object(
   {
     id: Type.String(),
     integration: Type.String(),
+    external_id: Nullable(Type.String({ description: 'The id another system knows this connection by (e.g. its Nango connectionId), unique per integration' })),
     end_user: Type.Object({ id: Type.String(), email: Nullable(Type.String()) }),
     status: ConnectionStatusSchema,
     provider_account: Type.Object({
@@ -174,6 +178,7 @@ export const ConnectionSchema = Type.Object(
 export const ConnectionImportBody = Type.Object(
   {
     integration: Type.String({ minLength: 1, maxLength: 64 }),
+    external_id: Type.Optional(ExternalIdSchema),
     end_user: EndUserSchema,
     metadata: Type.Optional(MetadataSchema),
     connection_config: Type.Optional(ConnectionConfigSchema),
@@ -225,6 +230,7 @@ const EndpointFields = {
   url: Type.String(),
   events: Nullable(Type.Array(Type.String())),
   enabled: Type.Boolean(),
+  format: Type.Union([Type.Literal('standard'), Type.Literal('nango')]),
   disabled_reason: Nullable(Type.String()),
   previous_secret_expires_at: Nullable(Timestamp),
   created_at: Timestamp,

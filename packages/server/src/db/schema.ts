@@ -80,6 +80,8 @@ export interface ConnectionsTable {
   return_url: string | null;
   /** How the stored grant came to be (migration 0007); null: stored before it was recorded. */
   grant_origin: ColumnType<GrantOrigin | null, GrantOrigin | null | undefined, GrantOrigin | null>;
+  /** The id another system knows this connection by, unique per integration (migration 0011). */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: TimestampDefault;
 }
@@ -122,9 +124,14 @@ export interface WebhookEndpointsTable {
   secret_enc: string;
   previous_secret_enc: string | null;
   previous_secret_expires_at: NullableTimestamp;
+  /** The bodies and signature it receives (migration 0011). */
+  format: ColumnType<WebhookFormat, WebhookFormat | undefined, WebhookFormat>;
   created_at: CreatedAt;
   updated_at: TimestampDefault;
 }
+
+/** `standard`: Grantkeeper's events, Standard Webhooks signatures; `nango`: Nango's auth webhooks. */
+export type WebhookFormat = 'standard' | 'nango';
 
 export interface WebhookDeliveriesTable {
   id: string;
@@ -180,6 +187,8 @@ export interface ConnectSessionsTable {
   completed_at: NullableTimestamp;
   /** Refresh the new grant once right after the code exchange (migration 0007). */
   verify: Generated<boolean>;
+  /** The external_id the connection this session creates will carry (migration 0011). */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 

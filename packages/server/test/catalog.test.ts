@@ -51,8 +51,28 @@ describe('catalog files', () => {
     for (const file of files) expect(`${(raw(file) as { key: string }).key}.json`).toBe(file);
   });
 
-  it('has at least 30 providers that refresh', () => {
-    expect(listProviders().filter((e) => e.refresh_model !== 'none').length).toBeGreaterThanOrEqual(30);
+  it('has at least 100 providers that refresh', () => {
+    expect(listProviders().filter((e) => e.refresh_model !== 'none').length).toBeGreaterThanOrEqual(100);
+  });
+
+  it.each(files)('%s: every URL is https, with documentation and a backed api_base_url', (file) => {
+    const entry = raw(file) as ProviderEntry;
+    const urls: string[] = [];
+    // Every URL-valued field (prose in notes may quote URLs with words around them).
+    const walk = (node: unknown): void => {
+      if (typeof node === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(node)) urls.push(node);
+      else if (node && typeof node === 'object') {
+        for (const [k, v] of Object.entries(node)) if (!['notes', 'note', 'description'].includes(k)) walk(v);
+      }
+    };
+    walk(entry);
+    for (const url of urls) expect(url, file).toMatch(/^https:\/\/\S+$/);
+    expect(entry.docs_url).toMatch(/^https:\/\//);
+    expect(entry).toHaveProperty('api_base_url');
+    expect(entry.facts['/api_base_url'], `${file} /api_base_url`).toBeDefined();
+    // A null base is either per connection (a known fact that says so) or unknown.
+    if (entry.api_base_url === null) expect(entry.facts['/api_base_url']!.note ?? entry.facts['/api_base_url']!.confidence).toBeTruthy();
+    expect(entry.grant_types.length).toBeGreaterThan(0);
   });
 
   it.each(files)('%s: every known fact has an https source, every unknown one a null value', (file) => {
@@ -138,6 +158,8 @@ describe('loadCatalog errors', () => {
 
   it('refuses undeclared or unused template variables, a key not matching its file, bad JSON', () => {
     expect(failure(withEntry((e) => (e.auth.revoke_url = 'https://{host}/revoke'))).message).toMatch(/undeclared/);
+    expect(failure(withEntry((e) => (e.api_base_url = 'https://{instance}.example.com'))).pointer).toBe('/api_base_url');
+    expect(failure(withEntry((e) => delete e.api_base_url)).message).toMatch(/api_base_url/);
     expect(failure(withEntry((e) => (e.template_variables.shop = { ...e.template_variables.auth_base_url, from: 'connection_config', kind: 'value', pattern: '^a$', example: 'a', default: undefined }))).message).toMatch(/not used/);
     expect(failure(withEntry(() => {}, 'other.json')).pointer).toBe('/key');
     expect(() => parseEntry('x.json', '{')).toThrow(/x\.json.*not JSON/);

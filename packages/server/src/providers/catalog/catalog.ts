@@ -126,14 +126,18 @@ function checkEntryRules(file: string, entry: ProviderEntry): void {
   // Every {placeholder} used is declared, and every declared variable is used (a host variable
   // through the base URL it replaces).
   const used = new Set<string>();
-  for (const field of URL_FIELDS) {
-    const template = entry.auth[field];
+  // The API base is templated like the endpoints (the proxy renders it with the same values).
+  const templates: [pointer: string, template: string | null][] = [
+    ...URL_FIELDS.map((field): [string, string | null] => [`/auth/${field}`, entry.auth[field]]),
+    ['/api_base_url', entry.api_base_url],
+  ];
+  for (const [pointer, template] of templates) {
     if (template === null) continue;
     for (const name of placeholders(template)) {
-      if (!(name in entry.template_variables)) fail(`/auth/${field}`, `undeclared template variable {${name}}`);
+      if (!(name in entry.template_variables)) fail(pointer, `undeclared template variable {${name}}`);
       const variable = entry.template_variables[name]!;
       if (variable.kind === 'base_url' && !template.startsWith(`{${name}}`)) {
-        fail(`/auth/${field}`, `base_url variable {${name}} must start the URL`);
+        fail(pointer, `base_url variable {${name}} must start the URL`);
       }
       used.add(name);
     }

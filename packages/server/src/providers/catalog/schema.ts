@@ -204,15 +204,15 @@ export const ProviderEntrySchema = Type.Object(
     ),
     category: Type.Optional(ProviderCategory),
     refresh_model: RefreshModel,
-    api_base_url: Type.Optional(
-      Type.Union([UrlTemplate, Type.Null()], {
-        description:
-          "Where the provider's API lives, for the proxy (templated like the token URL). null: per connection (the provider module reads it from the grant, e.g. an instance URL) or unknown — the fact says which. Backed by the /api_base_url fact.",
-      }),
-    ),
-    grant_types: Type.Optional(
-      Type.Array(CatalogGrantType, { minItems: 1, uniqueItems: true, description: 'The grant types the provider documents. Backed by the /grant_types fact.' }),
-    ),
+    api_base_url: Type.Union([UrlTemplate, Type.Null()], {
+      description:
+        "Where the provider's API lives, for the proxy (templated like the token URL). null: per connection (the provider module reads it from the grant, e.g. an instance URL) or unknown — the fact says which. Backed by the /api_base_url fact.",
+    }),
+    grant_types: Type.Array(CatalogGrantType, {
+      minItems: 1,
+      uniqueItems: true,
+      description: 'The grant types the provider documents. Backed by the /grant_types fact.',
+    }),
     auth: AuthSchema,
     template_variables: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), TemplateVariableSchema),
     tokens: TokensSchema,
@@ -227,6 +227,8 @@ export type ProviderEntry = Static<typeof ProviderEntrySchema>;
 // `token_request_format`, `scope_separator` etc. may carry one too, but need not.)
 export const REQUIRED_FACTS = [
   '/refresh_model',
+  '/api_base_url',
+  '/grant_types',
   '/auth/authorization_url',
   '/auth/token_url',
   '/auth/revoke_url',

@@ -7,6 +7,7 @@ import {
   getProvider,
   listProviders,
   renderEndpoints,
+  renderRevocationUrl,
   templateVariables,
   validateConnectionConfig,
   type ConfigCheck,
@@ -15,6 +16,7 @@ import {
 import { classifyProviderFailure, type Classification, type ProviderFailure } from './classify.js';
 import type { ProviderModule } from './module-types.js';
 import { providerModule } from './modules.js';
+import { TOKEN_SLOT, type RevocationRequest } from './revocation/request.js';
 import type { IntegrationProviderSettings, ProviderDescription, ProviderEndpoints } from './provider.js';
 
 const CUSTOM_OAUTH2: ProviderDescription = {
@@ -144,5 +146,23 @@ export class ProviderRegistry {
       authorizationParams: { ...entry.auth.authorization_params, ...(entry.auth.offline?.authorization_params ?? {}) },
       tokenParams: { ...entry.auth.token_params },
     };
+  }
+
+  /**
+   * A catalog provider's own revocation request (revoke_style custom with auth.revocation):
+   * its rendered URL (client id filled, TOKEN_SLOT for a path token) and the request shape.
+   */
+  revocationRequest(settings: IntegrationProviderSettings, connectionConfig: Record<string, string> = {}): { url: string; spec: RevocationRequest } | null {
+    const entry = getProvider(settings.provider);
+    const spec = entry?.auth.revocation ?? null;
+    if (!entry || spec === null) return null;
+    const inputs = { connection_config: connectionConfig, auth_base_url: settings.authBaseUrl, host_origins: this.hostOrigins };
+    const url = renderRevocationUrl(entry, inputs, settings.clientId, TOKEN_SLOT);
+    return url === null ? null : { url, spec };
+  }
+
+  /** The revocation request shape of a catalog provider, by key (the queue stores the key). */
+  revocationSpec(key: string): RevocationRequest | null {
+    return getProvider(key)?.auth.revocation ?? null;
   }
 }

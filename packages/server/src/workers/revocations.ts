@@ -10,10 +10,16 @@ import { oauthClient } from '../oauth/client.js';
 import type { ProviderEgress } from '../outbound/provider-egress.js';
 import { findIntegrationById } from '../db/integrations/find-integration.js';
 import { integrationEgressOf } from '../model/integration-egress.js';
-import { revokeToken } from '../oauth/revoke.js';
+import { revokeToken, type RevokeOutcome } from '../oauth/revoke.js';
+import { sendProviderRevocation } from '../oauth/provider-revoke.js';
+import { PROVIDER_REVOCATION_PREFIX } from '../grants/revocation-queue.js';
+import type { GuardedFetch } from '../outbound/guarded-fetch.js';
+import type { RevocationInputs } from '../providers/revocation/request.js';
 import type { ClientAuth } from '../providers/provider.js';
 import { instanceWorker } from './instance-worker.js';
 import type { PeriodicWorker } from './periodic.js';
+
+type RevocationRow = Awaited<ReturnType<typeof claimDueRevocations>>[number];
 
 export class RevocationWorker {
   readonly worker: PeriodicWorker<number>;
@@ -48,7 +54,7 @@ export class RevocationWorker {
     return due.length;
   }
 
-  private async revokeOne(row: Awaited<ReturnType<typeof claimDueRevocations>>[number]): Promise<void> {
+  private async revokeOne(row: RevocationRow): Promise<void> {
     const { ctx } = this;
     if (!row.token_enc || !row.revoke_url || !row.client_id) {
       await finishRevocation(ctx.db.kysely, row.id, 'failed', 'nothing to revoke with');
@@ -56,25 +62,52 @@ export class RevocationWorker {
     }
     const token = decryptSecret(ctx.keyring, row.token_enc, revocationSecretPlace(row.id, 'token_enc'));
     const secret = row.client_secret_enc ? decryptSecret(ctx.keyring, row.client_secret_enc, revocationSecretPlace(row.id, 'client_secret_enc')) : null;
-    const auth = (row.client_auth ?? 'none') as ClientAuth | 'none';
     // The integration's own egress while it exists; a deleted integration's grants leave by the instance's.
     const integration = row.integration_id ? await findIntegrationById(ctx.db.kysely, row.integration_id) : undefined;
+    const fetch = this.egress.fetchFor(integrationEgressOf(ctx.keyring, integration));
+    const outcome = row.client_auth?.startsWith(PROVIDER_REVOCATION_PREFIX)
+      ? await this.providerRevocation(row.client_auth.slice(PROVIDER_REVOCATION_PREFIX.length), fetch, { url: row.revoke_url, token, clientId: row.client_id, clientSecret: secret })
+      : await this.rfc7009Revocation(fetch, row.revoke_url, row.client_id, row.client_auth, secret, token, row.token_type_hint);
+    await this.record(row, outcome);
+  }
+
+  /** A catalog provider's own revocation API (the request shape comes from the catalog by key). */
+  private providerRevocation(provider: string, fetch: GuardedFetch, inputs: RevocationInputs): Promise<RevokeOutcome> {
+    const spec = this.ctx.providers.revocationSpec(provider);
+    if (spec === null) return Promise.resolve({ ok: false, retryable: false, reason: `provider ${provider} no longer describes a revocation request` });
+    return sendProviderRevocation(fetch, spec, inputs);
+  }
+
+  private rfc7009Revocation(
+    fetch: GuardedFetch,
+    revokeUrl: string,
+    clientId: string,
+    clientAuth: string | null,
+    secret: string | null,
+    token: string,
+    hint: string,
+  ): Promise<RevokeOutcome> {
+    const auth = (clientAuth ?? 'none') as ClientAuth | 'none';
     const client = oauthClient({
       endpoints: {
-        authorizationUrl: row.revoke_url,
-        tokenUrl: row.revoke_url,
-        revokeUrl: row.revoke_url,
+        authorizationUrl: revokeUrl,
+        tokenUrl: revokeUrl,
+        revokeUrl,
         clientAuth: auth === 'none' ? 'client_secret_post' : auth,
         revokeClientAuth: auth,
         authorizationParams: {},
         tokenParams: {},
       },
-      clientId: row.client_id,
+      clientId,
       clientSecret: auth === 'none' ? null : secret,
-      fetch: this.egress.fetchFor(integrationEgressOf(ctx.keyring, integration)),
-      allowInsecure: ctx.config.allowPrivateNetwork !== false,
+      fetch,
+      allowInsecure: this.ctx.config.allowPrivateNetwork !== false,
     });
-    const outcome = await revokeToken(client, token, row.token_type_hint === 'access_token' ? 'access_token' : 'refresh_token');
+    return revokeToken(client, token, hint === 'access_token' ? 'access_token' : 'refresh_token');
+  }
+
+  private async record(row: RevocationRow, outcome: RevokeOutcome): Promise<void> {
+    const { ctx } = this;
     if (outcome.ok) {
       ctx.metrics.revocations.inc({ outcome: outcome.alreadyInvalid ? 'already_invalid' : 'revoked' });
       await finishRevocation(ctx.db.kysely, row.id, 'done', null);

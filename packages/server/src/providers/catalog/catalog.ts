@@ -289,3 +289,19 @@ function renderUrl(entry: ProviderEntry, template: string, values: Readonly<Reco
   if (templateScheme !== undefined && url.protocol !== `${templateScheme}:`) refuse('a value would change the URL scheme');
   return rendered;
 }
+
+/**
+ * The URL of an entry's own revocation request (auth.revocation), rendered like the endpoints
+ * with the client id filled in and TOKEN_SLOT left where a path token goes (the token is
+ * stored apart, encrypted). A host in `host_origins` (development and tests) is sent there.
+ */
+export function renderRevocationUrl(entry: ProviderEntry, inputs: TemplateInputs, clientId: string, tokenSlot: string): string | null {
+  const template = entry.auth.revocation?.url;
+  if (template === undefined) return null;
+  const check = validateConnectionConfig(entry, inputs);
+  if (!check.ok) throw new TemplateError(entry.key, check.problems);
+  const filled = template.replaceAll('{client_id}', encodeURIComponent(clientId)).replaceAll('{token}', tokenSlot);
+  const url = new URL(renderUrl(entry, filled, check.values));
+  const origin = inputs.host_origins?.get(url.host);
+  return origin === undefined ? url.href : `${origin}${url.pathname}${url.search}`;
+}

@@ -1,6 +1,7 @@
 // The catalog loader's cross-field rules: facts back every provider field (unknown means null),
 // revocation style and URL agree, the refresh model follows rotation, and every {placeholder}
 // in a URL is a declared, used, well-formed template variable.
+import type { RevocationRequest } from './revocation-schema.js';
 import { FACTS_NEVER_UNKNOWN, REQUIRED_FACTS, type ProviderEntry, type TemplateVariable } from './schema.js';
 
 /** Fails the entry at a JSON pointer (the loader turns it into a CatalogError naming the file). */
@@ -33,6 +34,8 @@ export function checkEntryRules(file: string, entry: ProviderEntry, fail: FailEn
   if (entry.facts['/auth/revoke_url']?.confidence === 'unknown' && style !== null) {
     fail('/auth/revoke_style', 'must be null while the revoke fact is unknown');
   }
+  const revocation = entry.auth.revocation ?? null;
+  if (revocation !== null) checkRevocation(entry, revocation, fail);
 
   // refresh_model follows from rotation, so the engine never treats an unknown as static.
   const rotates = entry.tokens.rotation.rotates;
@@ -49,6 +52,8 @@ export function checkEntryRules(file: string, entry: ProviderEntry, fail: FailEn
   const templates: [pointer: string, template: string | null][] = [
     ...URL_FIELDS.map((field): [string, string | null] => [`/auth/${field}`, entry.auth[field]]),
     ['/api_base_url', entry.api_base_url],
+    // {client_id} and {token} are filled by the revocation queue, not by template variables.
+    ['/auth/revocation/url', entry.auth.revocation?.url.replaceAll(/\{(client_id|token)\}/g, '') ?? null],
   ];
   for (const [pointer, template] of templates) {
     if (template === null) continue;
@@ -107,3 +112,17 @@ function resolvePointer(root: unknown, pointer: string): { found: boolean; value
   }
   return { found: true, value: node };
 }
+
+/** A provider revocation request is complete and consistent (it is sent without a human reading it). */
+function checkRevocation(entry: ProviderEntry, r: RevocationRequest, fail: FailEntry): void {
+  const at = '/auth/revocation';
+  if (entry.auth.revoke_style !== 'custom') fail(at, 'only a custom revoke_style describes its own revocation request');
+  if ((r.token_in === 'path') !== r.url.includes('{token}')) fail(`${at}/url`, 'has {token} exactly when token_in is "path"');
+  if ((r.token_in === 'body' || r.token_in === 'query') && r.token_field === undefined) fail(`${at}/token_field`, 'required where the token is a field');
+  if (r.token_in === 'body' && r.body === 'none') fail(`${at}/body`, 'a token in the body needs a body');
+  if (r.client_auth === 'client_secret_post' && r.body === 'none') fail(`${at}/body`, 'client_secret_post needs a body');
+  if ((r.client_auth === 'client_secret_header') !== (r.client_auth_scheme !== undefined)) {
+    fail(`${at}/client_auth_scheme`, 'set exactly for client_secret_header');
+  }
+}
+

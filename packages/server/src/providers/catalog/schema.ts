@@ -10,6 +10,7 @@
 // - Every provider fact has an entry in `facts`, keyed by the JSON pointer of the field it
 //   backs, with the documentation URL it came from and a confidence label.
 import { Type, type Static } from 'typebox';
+import { RevocationRequestSchema } from './revocation-schema.js';
 
 export const Confidence = Type.Union(
   [Type.Literal('doc'), Type.Literal('code'), Type.Literal('third_party'), Type.Literal('unknown')],
@@ -93,7 +94,7 @@ export const AuthSchema = Type.Object(
     }),
     revoke_style: Type.Union([Type.Literal('rfc7009'), Type.Literal('custom'), Type.Literal('none'), Type.Null()], {
       description:
-        'rfc7009: POST token=… to revoke_url; custom: a provider-specific API (needs a provider module, revoke_url null); none: no API to revoke; null: unknown. Backed by the /auth/revoke_url fact.',
+        'rfc7009: POST token=… to revoke_url; custom: a provider-specific API (auth.revocation describes the request, revoke_url null); none: no API to revoke; null: unknown. Backed by the /auth/revoke_url fact.',
     }),
     revoke_url: Type.Union([UrlTemplate, Type.Null()]),
     revoke_client_auth: Type.Union([ClientAuth, Type.Literal('none'), Type.Null()], {
@@ -129,6 +130,12 @@ export const AuthSchema = Type.Object(
       },
     ),
     token_params: Params,
+    revocation: Type.Optional(
+      Type.Union([RevocationRequestSchema, Type.Null()], {
+        description:
+          "For revoke_style custom: the provider's revocation request, as data. null or absent: not automated (the /auth/revoke_url fact says why).",
+      }),
+    ),
     client_auth_methods: Type.Optional(
       Type.Array(Type.Union([ClientAuth, Type.Literal('private_key_jwt')]), {
         uniqueItems: true,

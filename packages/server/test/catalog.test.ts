@@ -51,8 +51,8 @@ describe('catalog files', () => {
     for (const file of files) expect(`${(raw(file) as { key: string }).key}.json`).toBe(file);
   });
 
-  it('has at least 100 providers that refresh', () => {
-    expect(listProviders().filter((e) => e.refresh_model !== 'none').length).toBeGreaterThanOrEqual(100);
+  it('has at least 100 providers that refresh and that the engine can refresh', () => {
+    expect(listProviders().filter((e) => e.refresh_model !== 'none' && !e.unsupported?.refresh).length).toBeGreaterThanOrEqual(100);
   });
 
   it.each(files)('%s: every URL is https, with documentation and a backed api_base_url', (file) => {

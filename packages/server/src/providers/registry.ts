@@ -79,7 +79,8 @@ export class ProviderRegistry {
 
   constructor(options: RegistryOptions = {}) {
     this.hostOrigins = options.hostOrigins ?? new Map();
-    for (const entry of listProviders()) if (entry.refresh_model !== 'none') this.byKey.set(entry.key, describeEntry(entry));
+    // Usable: issues refresh tokens the engine can refresh.
+    for (const entry of listProviders()) if (entry.refresh_model !== 'none' && !entry.unsupported?.refresh) this.byKey.set(entry.key, describeEntry(entry));
     this.byKey.set(CUSTOM_OAUTH2.key, CUSTOM_OAUTH2);
   }
 
@@ -143,8 +144,8 @@ export class ProviderRegistry {
       revokeUrl: rendered.revoke_url,
       clientAuth: entry.auth.client_auth ?? 'client_secret_post',
       revokeClientAuth: entry.auth.revoke_client_auth ?? 'none',
-      authorizationParams: { ...entry.auth.authorization_params, ...(entry.auth.offline?.authorization_params ?? {}) },
-      tokenParams: { ...entry.auth.token_params },
+      authorizationParams: withClientId({ ...entry.auth.authorization_params, ...(entry.auth.offline?.authorization_params ?? {}) }, settings.clientId),
+      tokenParams: withClientId({ ...entry.auth.token_params }, settings.clientId),
     };
   }
 
@@ -165,4 +166,9 @@ export class ProviderRegistry {
   revocationSpec(key: string): RevocationRequest | null {
     return getProvider(key)?.auth.revocation ?? null;
   }
+}
+
+/** Extra parameters may name the client id as `{client_id}` (TikTok reads it as client_key). */
+function withClientId(params: Record<string, string>, clientId: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).map(([name, value]) => [name, value.replaceAll('{client_id}', clientId)]));
 }

@@ -215,6 +215,15 @@ export const ProviderEntrySchema = Type.Object(
       description:
         "Where the provider's API lives, for the proxy (templated like the token URL). null: per connection (the provider module reads it from the grant, e.g. an instance URL) or unknown — the fact says which. Backed by the /api_base_url fact.",
     }),
+    unsupported: Type.Optional(
+      Type.Object(
+        {
+          refresh: Type.Optional(Type.String({ minLength: 1, description: 'Why the engine cannot refresh this provider yet (no integration can use it).' })),
+          connect: Type.Optional(Type.String({ minLength: 1, description: "Why the connect flow cannot obtain a grant yet (import grants instead)." })),
+        },
+        { additionalProperties: false, description: "What Grantkeeper's engine cannot do with this provider yet, in words (absent: everything works)." },
+      ),
+    ),
     grant_types: Type.Array(CatalogGrantType, {
       minItems: 1,
       uniqueItems: true,

@@ -20,7 +20,7 @@ import {
   validateConnectionConfig,
   type ProviderEntry,
 } from '../src/providers/catalog/catalog.js';
-import { renderProvidersDoc } from '../scripts/generate-providers-doc.js';
+import { renderProvidersDoc, renderReadmeProviders, withReadmeProviders } from '../scripts/generate-providers-doc.js';
 
 const files = readdirSync(CATALOG_DIR).filter((f) => f.endsWith('.json'));
 const raw = (file: string): unknown => JSON.parse(readFileSync(new URL(file, CATALOG_DIR), 'utf8'));
@@ -327,9 +327,27 @@ describe('engine helpers', () => {
   });
 });
 
-describe('docs/providers.md', () => {
-  it('is up to date with the catalog (node --import tsx packages/server/scripts/generate-providers-doc.ts)', () => {
+describe('docs/providers.md and the README provider section', () => {
+  it('docs/providers.md is up to date with the catalog (npm run docs:providers)', () => {
     const doc = readFileSync(new URL('../../../docs/providers.md', import.meta.url), 'utf8');
     expect(doc).toBe(renderProvidersDoc(listProviders()));
+  });
+
+  it('the README section between its markers is up to date with the catalog (npm run docs:providers)', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    expect(withReadmeProviders(readme, listProviders())).toBe(readme);
+    expect(readme).toContain(renderReadmeProviders(listProviders()));
+    // No count left outside the generated part can go stale.
+    const outside = readme.replace(renderReadmeProviders(listProviders()), '');
+    expect(outside).not.toMatch(/\b\d+ (OAuth )?providers\b/);
+  });
+
+  it('counts the catalog by category and by confidence', () => {
+    const doc = renderProvidersDoc(listProviders());
+    const hr = listProviders().filter((e) => e.category === 'hr').length;
+    expect(doc).toMatch(new RegExp(`\\| HR and payroll \\| ${hr} \\|`));
+    const unknown = listProviders().reduce((n, e) => n + Object.values(e.facts).filter((f) => f.confidence === 'unknown').length, 0);
+    expect(doc).toContain(`| not found (unknown) | ${unknown} |`);
+    expect(() => withReadmeProviders('# no markers', listProviders())).toThrow(/markers/);
   });
 });

@@ -209,7 +209,7 @@ export const ProviderEntrySchema = Type.Object(
           "Grantkeeper's default for a connect session's `verify` (a choice, not a provider fact): refresh the new grant once right after the code exchange, because a policy at this provider can issue refresh tokens that never work. Absent: false.",
       }),
     ),
-    category: Type.Optional(ProviderCategory),
+    category: ProviderCategory,
     refresh_model: RefreshModel,
     api_base_url: Type.Union([UrlTemplate, Type.Null()], {
       description:

@@ -35,7 +35,10 @@ export interface ProviderRevocationShape {
   fields: string[];
 }
 
-export type RequestNote = Pick<RequestLogEntry, 'grant_type' | 'client_id' | 'client_auth' | 'error' | 'revocation'>;
+export type RequestNote = Pick<RequestLogEntry, 'grant_type' | 'client_id' | 'client_auth' | 'error' | 'revocation'> & {
+  /** The path as logged, when it holds a secret (a token in a path segment becomes `:token`). */
+  path?: string;
+};
 
 export class RequestLog {
   private entries: RequestLogEntry[] = [];

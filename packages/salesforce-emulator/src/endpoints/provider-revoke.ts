@@ -23,7 +23,7 @@ export function handleProviderRevoke(ctx: EmulatorContext, r: RequestInfo): void
   const candidates: { place: ProviderRevocationShape['token_in']; field?: string; value: string }[] = [];
   const bearer = /^bearer\s+(.+)$/i.exec(r.req.headers.authorization ?? '')?.[1]?.trim();
   if (bearer) candidates.push({ place: 'bearer', value: bearer });
-  for (const segment of r.url.pathname.split('/')) if (segment) candidates.push({ place: 'path', value: decodeURIComponent(segment) });
+  for (const segment of r.url.pathname.split('/')) if (segment) candidates.push({ place: 'path', value: decodeSegment(segment) });
   for (const [field, value] of r.url.searchParams) candidates.push({ place: 'query', field, value });
   for (const [field, value] of body) candidates.push({ place: 'body', field, value });
 
@@ -39,6 +39,8 @@ export function handleProviderRevoke(ctx: EmulatorContext, r: RequestInfo): void
     fields: [...body.keys(), ...[...r.url.searchParams.keys()].map((k) => `?${k}`)].sort(),
   };
   r.note.revocation = shape;
+  // A token in a path segment must not reach the request log.
+  if (found?.place === 'path') r.note.path = r.url.pathname.split('/').map((s) => (s && decodeSegment(s) === found.value ? ':token' : s)).join('/');
   if (client.method !== 'none' && !client.valid) return sendJson(r.res, 401, { ok: false, error: 'invalid_client' });
   if (!found?.token) return sendJson(r.res, 401, { ok: false, error: 'invalid_token' });
   const approval = ctx.state.approvals.get(found.token.approvalId);
@@ -77,4 +79,13 @@ function clientAuthOf(
     return { method: 'body', valid: !!app && body.get(idField) === app.clientId && secretGiven, idField };
   }
   return { method: 'none', valid: true };
+}
+
+/** A path segment decoded; a malformed escape is taken as it is (never a 500). */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

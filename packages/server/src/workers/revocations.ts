@@ -1,6 +1,7 @@
-// Revokes deleted grants at the provider (RFC 7009, at the revocation endpoint stored with each),
-// retried with exponential backoff for 24 h (configurable), then recorded as failed.
-// `invalid_token` counts as revoked: the token is dead either way.
+// Revokes deleted grants at the provider — RFC 7009 at the revocation endpoint stored with each,
+// or a catalog provider's own revocation request (rows marked `provider:<key>`) — retried with
+// exponential backoff for 24 h (configurable), then recorded as failed. `invalid_token` (or a
+// refused refresh token) counts as revoked: the token is dead either way.
 import { revocationSecretPlace } from '../model/secret-places.js';
 import type { AppContext } from '../context.js';
 import { decryptSecret } from '../crypto/envelope.js';
@@ -67,7 +68,7 @@ export class RevocationWorker {
     const fetch = this.egress.fetchFor(integrationEgressOf(ctx.keyring, integration));
     const outcome = row.client_auth?.startsWith(PROVIDER_REVOCATION_PREFIX)
       ? await this.providerRevocation(row.client_auth.slice(PROVIDER_REVOCATION_PREFIX.length), fetch, { url: row.revoke_url, token, clientId: row.client_id, clientSecret: secret })
-      : await this.rfc7009Revocation(fetch, row.revoke_url, row.client_id, row.client_auth, secret, token, row.token_type_hint);
+      : await this.rfc7009Revocation(fetch, { url: row.revoke_url, clientId: row.client_id, clientAuth: row.client_auth, hint: row.token_type_hint }, token, secret);
     await this.record(row, outcome);
   }
 
@@ -78,16 +79,9 @@ export class RevocationWorker {
     return sendProviderRevocation(fetch, spec, inputs);
   }
 
-  private rfc7009Revocation(
-    fetch: GuardedFetch,
-    revokeUrl: string,
-    clientId: string,
-    clientAuth: string | null,
-    secret: string | null,
-    token: string,
-    hint: string,
-  ): Promise<RevokeOutcome> {
-    const auth = (clientAuth ?? 'none') as ClientAuth | 'none';
+  private rfc7009Revocation(fetch: GuardedFetch, row: { url: string; clientId: string; clientAuth: string | null; hint: string }, token: string, secret: string | null): Promise<RevokeOutcome> {
+    const revokeUrl = row.url;
+    const auth = (row.clientAuth ?? 'none') as ClientAuth | 'none';
     const client = oauthClient({
       endpoints: {
         authorizationUrl: revokeUrl,
@@ -98,12 +92,12 @@ export class RevocationWorker {
         authorizationParams: {},
         tokenParams: {},
       },
-      clientId,
+      clientId: row.clientId,
       clientSecret: auth === 'none' ? null : secret,
       fetch,
       allowInsecure: this.ctx.config.allowPrivateNetwork !== false,
     });
-    return revokeToken(client, token, hint === 'access_token' ? 'access_token' : 'refresh_token');
+    return revokeToken(client, token, row.hint === 'access_token' ? 'access_token' : 'refresh_token');
   }
 
   private async record(row: RevocationRow, outcome: RevokeOutcome): Promise<void> {

@@ -18,6 +18,8 @@ export interface RequestLogEntry {
   error?: string;
   /** The TCP source address the request came from (what an IP allowlist judges). */
   source_ip?: string;
+  /** Token endpoint: the names of the form parameters sent (never their values). */
+  fields?: string[];
   /** A provider-style revocation request: where the token was and how the client authenticated. */
   revocation?: ProviderRevocationShape;
 }
@@ -35,7 +37,7 @@ export interface ProviderRevocationShape {
   fields: string[];
 }
 
-export type RequestNote = Pick<RequestLogEntry, 'grant_type' | 'client_id' | 'client_auth' | 'error' | 'revocation'> & {
+export type RequestNote = Pick<RequestLogEntry, 'grant_type' | 'client_id' | 'client_auth' | 'error' | 'revocation' | 'fields'> & {
   /** The path as logged, when it holds a secret (a token in a path segment becomes `:token`). */
   path?: string;
 };

@@ -146,7 +146,7 @@ describe.each(BACKENDS)('queued provider revocations on %s', (backend) => {
     emu.createUser({ username });
     const tokens = emu.issueTokens({ clientId, username });
     const spec = listProviders().find((e) => e.key === provider)!.auth.revocation!;
-    emu.addRevocationEndpoint({ method: spec.method, path: provider === 'hubspot' ? '/oauth/v1/refresh-tokens/:token' : `/applications/${clientId}/grant` });
+    emu.addRevocationEndpoint({ method: spec.method, path: provider === 'hubspot' ? '/oauth/v1/refresh-tokens/:token' : `/applications/${clientId}/token` });
 
     const created = await server.api('POST', '/v1/integrations', { key: `${provider}-${n}`, provider, client_id: clientId, client_secret: clientSecret });
     expect(created.status, JSON.stringify(created.body)).toBe(201);

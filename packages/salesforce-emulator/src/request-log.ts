@@ -29,8 +29,8 @@ export interface ProviderRevocationShape {
   token_in: 'path' | 'query' | 'body' | 'bearer' | 'none';
   token_field?: string;
   token_kind: 'refresh_token' | 'access_token' | 'unknown';
-  /** basic, header:<scheme> (e.g. header:Client), body (client id and secret fields), none. */
-  client_auth: 'basic' | 'body' | 'none' | `header:${string}`;
+  /** basic, header:<scheme> (e.g. header:Client), body (client id and secret fields), client_id (a client id field alone), none. */
+  client_auth: 'basic' | 'body' | 'client_id' | 'none' | `header:${string}`;
   client_id_field?: string;
   content: 'form' | 'json' | 'none' | 'other';
   /** Body field names, and query parameter names prefixed with `?`. */

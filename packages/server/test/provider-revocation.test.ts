@@ -26,7 +26,7 @@ const withRevocation = listProviders().filter((e): e is ProviderEntry & { auth: 
 
 /** What the emulator should report for a request built from this shape. */
 function expectedShape(spec: RevocationRequest) {
-  const clientAuth = { client_secret_basic: 'basic', client_secret_post: 'body', client_secret_header: `header:${spec.client_auth_scheme}`, none: 'none' }[spec.client_auth];
+  const clientAuth = { client_secret_basic: 'basic', client_secret_post: 'body', client_secret_header: `header:${spec.client_auth_scheme}`, none: spec.client_id_field ? 'client_id' : 'none' }[spec.client_auth];
   return {
     token_in: spec.token_in,
     ...(spec.token_field ? { token_field: spec.token_field } : {}),

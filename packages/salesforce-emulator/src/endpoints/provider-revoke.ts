@@ -75,6 +75,8 @@ function clientAuthOf(
     return { method: `header:${header[1]}`, valid: !!app && header[2] === app.clientSecret && (!idField || body.get(idField) === app.clientId), ...(idField ? { idField } : {}) };
   }
   if (idField) {
+    // A secret field makes it client authentication; a client id alone only names the client.
+    if (![...body.keys()].some((k) => /secret/i.test(k))) return { method: 'client_id', valid: !!app && body.get(idField) === app.clientId, idField };
     const secretGiven = [...body.values()].some((v) => app !== undefined && v === app.clientSecret);
     return { method: 'body', valid: !!app && body.get(idField) === app.clientId && secretGiven, idField };
   }

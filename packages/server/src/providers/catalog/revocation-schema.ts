@@ -29,7 +29,9 @@ export const RevocationRequestSchema = Type.Object(
       },
     ),
     client_auth_scheme: Type.Optional(Type.String({ pattern: '^[A-Za-z]+$' })),
-    client_id_field: Type.Optional(FieldName),
+    client_id_field: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z0-9_.-]+$', description: 'The field naming the client id: with client_secret_post its name there (default client_id); otherwise an extra body field holding the client id.' }),
+    ),
     client_secret_field: Type.Optional(FieldName),
     params: Type.Optional(Type.Record(FieldName, Type.String(), { description: 'Fixed fields sent with the token.' })),
     success_field: Type.Optional(

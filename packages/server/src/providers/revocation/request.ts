@@ -45,8 +45,9 @@ export function buildRevocationRequest(spec: RevocationRequest, inputs: Revocati
     fields[spec.client_secret_field ?? 'client_secret'] = secret;
   } else if (spec.client_auth === 'client_secret_header') {
     headers.authorization = `${spec.client_auth_scheme} ${secret}`;
-    if (spec.client_id_field) fields[spec.client_id_field] = inputs.clientId;
   }
+  // Besides (or without) client authentication, some APIs name the client in a field.
+  if (spec.client_id_field && spec.client_auth !== 'client_secret_post') fields[spec.client_id_field] = inputs.clientId;
   let body: string | undefined;
   if (spec.body === 'form') {
     headers['content-type'] = 'application/x-www-form-urlencoded';

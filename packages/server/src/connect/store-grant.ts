@@ -207,7 +207,7 @@ async function discard(
     await queueTokenRevocation(
       ctx,
       trx,
-      { refreshToken: grant.refreshToken, connectionId: null, connectionConfig: session.connection_config },
+      { refreshToken: grant.refreshToken, accessToken: () => grant.update.accessToken, connectionId: null, connectionConfig: session.connection_config },
       integration,
     );
     if (grant.update.account) {

@@ -89,6 +89,8 @@ function resolveSettings(ctx: AppContext, input: IntegrationInput, current?: Int
         },
       ]);
     }
+    const unsupported = ctx.providers.entry(input.provider)?.unsupported?.refresh;
+    if (unsupported) throw invalid([{ field: 'provider', message: `provider "${input.provider}" cannot be refreshed by Grantkeeper yet: ${unsupported}` }]);
     throw invalid([{ field: 'provider', message: `unknown provider "${input.provider}"; see GET /v1/providers, or use "oauth2"` }]);
   }
   const scopes = input.scopes ?? provider.defaultScopes;

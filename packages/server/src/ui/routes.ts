@@ -25,6 +25,7 @@ import { AuditPageQuery, auditView } from './audit-view.js';
 import { html } from './html.js';
 import { integrationPages } from './integration-routes.js';
 import { keysRoutes } from './keys-routes.js';
+import { newIntegrationRoutes } from './new-integration-routes.js';
 import { page } from './layout.js';
 import { connectionPage } from './pages/connection.js';
 import { connectionsPage } from './pages/connections.js';
@@ -113,6 +114,7 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
     const guard = uiGuard(ctx, plugin);
     await plugin.register(sessionRoutes(ctx));
     await plugin.register(keysRoutes(ctx));
+    await plugin.register(newIntegrationRoutes(ctx));
 
     app.get('/ui/assets/app.css', { schema: { hide: true } }, async (_request, reply) =>
       reply.header('cache-control', 'no-cache').type('text/css; charset=utf-8').send(APP_CSS),

@@ -11,6 +11,7 @@ export type DomainErrorKind =
   | 'unavailable'
   | 'too_many_requests'
   | 'payload_too_large'
+  | 'method_not_allowed'
   /** A provider we forward to (the API proxy) could not be reached or failed mid-way. */
   | 'bad_gateway'
   | 'gateway_timeout';

@@ -25,6 +25,7 @@ import { integrationRoutes } from './routes/integrations.js';
 import { operationsRoutes } from './routes/operations.js';
 import { providerRoutes } from './routes/providers.js';
 import { proxyRoutes } from './routes/proxy.js';
+import { mcpRoutes } from './routes/mcp.js';
 import { readinessRoutes } from './routes/readiness.js';
 import { rootRoutes } from './routes/root.js';
 import { spikeRoutes } from './routes/spikes.js';
@@ -109,6 +110,7 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
   const { engine, dispatcher, hooks, outbound, proxy } = services;
   await app.register(operationsRoutes(ctx, outbound.providers));
   await app.register(rootRoutes());
+  await app.register(mcpRoutes(ctx, proxy, (options) => app.inject(options)));
   await app.register(connectPublicRoutes(ctx, { providerFetch: outbound.providers, revokeQueued: hooks.revokeQueued, verifyGrant: hooks.verifyConnected }));
 
   // Everything under /v1 needs an API key (or the dashboard's session) holding the route's scope.

@@ -17,6 +17,7 @@ const HTTP: Record<DomainErrorKind, { status: number; title: string }> = {
   unavailable: { status: 503, title: 'Service unavailable' },
   too_many_requests: { status: 429, title: 'Too many requests' },
   payload_too_large: { status: 413, title: 'Payload too large' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
   bad_gateway: { status: 502, title: 'Bad gateway' },
   gateway_timeout: { status: 504, title: 'Gateway timeout' },
 };

@@ -12,8 +12,12 @@ export function renderApiBaseUrl(entry: ProviderEntry, inputs: TemplateInputs): 
   if (names.some((name) => !(name in entry.template_variables))) return null;
   const check = validateConnectionConfig(entry, inputs);
   if (!check.ok) return null;
+  // A bare origin is rendered with its root path (a URL is compared with its normalised form)
+  // and handed back as written.
+  const bare = /^[^:/]+:\/\/[^/]+$/.test(template);
   try {
-    return renderUrl(entry, template, check.values);
+    const rendered = renderUrl(entry, bare ? `${template}/` : template, check.values);
+    return bare ? rendered.slice(0, -1) : rendered;
   } catch {
     return null;
   }

@@ -89,6 +89,27 @@ describe.each(BACKENDS)('API proxy with real clients on %s', (backend) => {
     expect(rig.emu.stats().rest_requests).toBe(restBefore);
   });
 
+  test('a dashboard session cannot use the proxy or MCP, not even with the admin key behind it', async () => {
+    const { id } = await rig.importGrant(rig.user().username);
+    const login = await fetch(`${rig.server.url}/ui/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: rig.server.key }) });
+    expect(login.status).toBe(204);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const page = await (await fetch(`${rig.server.url}/ui`, { headers: { cookie } })).text();
+    const csrf = /name="gk-csrf" content="([^"]+)"/.exec(page)![1]!;
+    const restBefore = rig.emu.stats().rest_requests;
+    const res = await rawRequest(rig.server.url, `/v1/connections/${id}/proxy/services/data/v62.0/limits`, { headers: { cookie, 'x-grantkeeper-csrf': csrf } });
+    expect(res.status).toBe(403);
+    expect(res.headers['grantkeeper-proxy-error']).toBe('true');
+    expect(JSON.parse(res.body)).toMatchObject({ code: 'insufficient_scope', required_scope: 'proxy' });
+    const mcp = await fetch(`${rig.server.url}/mcp`, {
+      method: 'POST',
+      headers: { cookie, 'x-grantkeeper-csrf': csrf, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(mcp.status).toBe(403);
+    expect(rig.emu.stats().rest_requests).toBe(restBefore);
+  });
+
   test('HEAD goes through like GET, without a body', async () => {
     const { id } = await rig.importGrant(rig.user().username);
     const res = await rawRequest(rig.server.url, `/v1/connections/${id}/proxy/services/data/v62.0/limits`, { method: 'HEAD', headers: { authorization: `Bearer ${proxyKey}` } });

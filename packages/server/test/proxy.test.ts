@@ -139,6 +139,15 @@ describe.each(BACKENDS)('API proxy on %s', (backend) => {
     expect(rest).toBe('last chunk\n');
   });
 
+  test('a caller that goes away mid-body ends the provider response too (no socket held until the timeout)', async () => {
+    const abort = new AbortController();
+    const response = await fetch(`${rig.server.url}${proxyPath(echoId, '/hold')}`, { headers: auth(), signal: abort.signal });
+    const reader = response.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('first chunk\n');
+    abort.abort();
+    expect(await api.holdClosed).toBe(false);
+  });
+
   test("Grantkeeper's own refusals are problem+json marked grantkeeper-proxy-error: scope, integration limits, unknown ids, bad keys", async () => {
     const key = async (body: Record<string, unknown>) => (await rig.server.api('POST', '/v1/api-keys', body)).body.secret as string;
     const readOnly = await key({ name: 'read-only', scopes: ['connections:read'] });

@@ -142,6 +142,10 @@ export class ApiProxy {
       },
     });
     response.on('error', (error) => counted.destroy(error));
+    // A caller that goes away mid-body frees the provider's socket at once, not at the timeout.
+    counted.on('close', () => {
+      if (!response.complete) response.destroy();
+    });
     response.pipe(counted);
     return { status, headers: callerResponseHeaders(response.headers), body: counted };
   }

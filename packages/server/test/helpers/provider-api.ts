@@ -11,6 +11,8 @@ export interface ProviderApi {
   received: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }[];
   /** Lets the held `/stream` response finish. */
   releaseStream(): void;
+  /** Resolves when a `/hold` response (first chunk, then nothing) is closed, with whether it had finished. */
+  holdClosed: Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -18,12 +20,20 @@ export async function startProviderApi(): Promise<ProviderApi> {
   const received: ProviderApi['received'] = [];
   let release: () => void = () => {};
   const held = new Promise<void>((resolve) => (release = resolve));
+  let closed: (finished: boolean) => void = () => {};
+  const holdClosed = new Promise<boolean>((resolve) => (closed = resolve));
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      if (req.url?.startsWith('/api/hold')) {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('first chunk\n');
+        res.on('close', () => closed(res.writableFinished));
+        return;
+      }
       if (req.url?.startsWith('/api/stream')) {
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.write('first chunk\n');
@@ -48,6 +58,7 @@ export async function startProviderApi(): Promise<ProviderApi> {
     url: `http://127.0.0.1:${port}`,
     received,
     releaseStream: () => release(),
+    holdClosed,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

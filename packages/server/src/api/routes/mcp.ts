@@ -42,7 +42,13 @@ export function mcpRoutes(ctx: AppContext, proxy: ApiProxy, inject: Inject): Fas
             remoteAddress: request.ip,
             ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
           });
-          return { status: answer.statusCode, body: answer.body ? (JSON.parse(answer.body) as unknown) : null };
+          let parsed: unknown = null;
+          try {
+            parsed = answer.body ? (JSON.parse(answer.body) as unknown) : null;
+          } catch {
+            parsed = { detail: 'not a JSON answer' };
+          }
+          return { status: answer.statusCode, body: parsed };
         },
         proxy: (call) => proxy.forward({ ...call, integrations: principal.integrations, audit: auditOf(request) }),
         reconnectUrl(connectionId) {

@@ -42,6 +42,9 @@ export function proxyRoutes(ctx: AppContext, proxy: ApiProxy): FastifyPluginAsyn
         audit: auditOf(request),
       });
       forwarded.add(request);
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) answer.body.destroy();
+      });
       return reply.code(answer.status).headers(answer.headers).send(answer.body);
     };
     const schema = {

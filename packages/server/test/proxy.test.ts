@@ -17,7 +17,7 @@ describe.each(BACKENDS)('API proxy on %s', (backend) => {
   const auth = () => ({ authorization: `Bearer ${rig.server.key}` });
 
   beforeAll(async () => {
-    rig = await startSalesforceRig(backend, { env: { GRANTKEEPER_PROXY_MAX_BODY_BYTES: String(MAX_BODY), GRANTKEEPER_PROXY_TIMEOUT_MS: '5000' }, logName: 'proxy' });
+    rig = await startSalesforceRig(backend, { env: { GRANTKEEPER_PROXY_MAX_BODY_BYTES: String(MAX_BODY), GRANTKEEPER_PROXY_TIMEOUT_MS: '2000' }, logName: 'proxy' });
     api = await startProviderApi();
     sfId = (await rig.importGrant(rig.user().username)).id;
     const echo = await rig.server.api('POST', '/v1/integrations', {
@@ -192,6 +192,13 @@ describe.each(BACKENDS)('API proxy on %s', (backend) => {
     expect(res.headers['grantkeeper-proxy-error']).toBe('true');
     expect(JSON.parse(res.body).code).toBe('provider_unreachable');
     expect(res.body).not.toContain('down-access-token-1');
+  });
+
+  test('a provider that does not answer within GRANTKEEPER_PROXY_TIMEOUT_MS is a 504 problem marked as ours', async () => {
+    const res = await rawRequest(rig.server.url, proxyPath(echoId, '/silent'), { headers: auth() });
+    expect(res.status).toBe(504);
+    expect(res.headers['grantkeeper-proxy-error']).toBe('true');
+    expect(JSON.parse(res.body).code).toBe('provider_timeout');
   });
 
   test('only a custom oauth2 integration takes api_base_url, and only a plain http(s) base', async () => {

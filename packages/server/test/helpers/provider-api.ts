@@ -28,6 +28,7 @@ export async function startProviderApi(): Promise<ProviderApi> {
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      if (req.url?.startsWith('/api/silent')) return; // never answers
       if (req.url?.startsWith('/api/hold')) {
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.write('first chunk\n');

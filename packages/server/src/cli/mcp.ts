@@ -17,7 +17,9 @@ gets. Give it a key with only the scopes the agent needs (e.g. connections:read,
 
 ${API_OPTIONS_HELP}
 
-Example (an agent's MCP configuration):
+Examples:
+  GRANTKEEPER_SECRET_KEY=gk_sk_… grantkeeper mcp --url https://gk.example.com
+  # in an agent's MCP configuration:
   { "command": "grantkeeper", "args": ["mcp", "--url", "https://gk.example.com"],
     "env": { "GRANTKEEPER_SECRET_KEY": "gk_sk_…" } }`;
 

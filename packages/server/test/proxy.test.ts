@@ -166,7 +166,15 @@ describe.each(BACKENDS)('API proxy on %s', (backend) => {
     expect((await call(limited, echoId)).status).toBe(200);
     const wrongKey = await call('gk_sk_not_a_key_at_all_000000', sfId);
     expect(wrongKey.status).toBe(401);
-    for (const res of [forbidden, hidden, unknown, wrongKey]) {
+    // Refused before any route: a malformed URL, an over-long id, a method the proxy does not take.
+    const malformed = await rawRequest(rig.server.url, proxyPath(sfId, '/%zz'), { headers: auth() });
+    expect(malformed.status).toBe(400);
+    const longId = await rawRequest(rig.server.url, proxyPath('x'.repeat(300), '/a'), { headers: auth() });
+    expect(longId.status).toBe(414);
+    const trace = await rawRequest(rig.server.url, proxyPath(sfId, '/a'), { method: 'TRACE', headers: auth() });
+    expect(trace.status).toBeGreaterThanOrEqual(400);
+    expect(trace.status).toBeLessThan(500);
+    for (const res of [forbidden, hidden, unknown, wrongKey, malformed, longId, trace]) {
       expect(res.headers['grantkeeper-proxy-error']).toBe('true');
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     }

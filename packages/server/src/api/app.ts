@@ -24,7 +24,7 @@ import { integrationEventRoutes } from './routes/integration-events.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { operationsRoutes } from './routes/operations.js';
 import { providerRoutes } from './routes/providers.js';
-import { proxyRoutes } from './routes/proxy.js';
+import { markIfProxyUrl, proxyRoutes } from './routes/proxy.js';
 import { mcpRoutes } from './routes/mcp.js';
 import { readinessRoutes } from './routes/readiness.js';
 import { rootRoutes } from './routes/root.js';
@@ -51,7 +51,10 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
     ...requestDeadlineOptions(ctx.config.hardening),
     clientErrorHandler: clientErrorHandler((reason) => ctx.metrics.httpClientErrors.inc({ reason })),
     // Malformed URLs and over-long path parameters become problem+json like every other error.
-    frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
+    frameworkErrors: (error, request, reply) => {
+      markIfProxyUrl(request.url, reply);
+      return errorHandler(error, request, reply);
+    },
     routerOptions: { maxParamLength: 256 },
     ajv: {
       customOptions: {
@@ -66,7 +69,10 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
   limitSocketsPerIp(app.server, ctx.config.hardening.maxSocketsPerIp, () => ctx.metrics.httpConnectionsRefused.inc());
   app.setErrorHandler(errorHandler);
   boundJsonBodies(app, ctx.config.hardening.jsonMaxDepth);
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, notFound(`${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) => {
+    markIfProxyUrl(request.url, reply);
+    return sendProblem(reply, notFound(`${request.method} ${request.url.split('?')[0]}`));
+  });
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

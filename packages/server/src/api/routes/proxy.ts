@@ -20,6 +20,14 @@ function proxyTail(rawUrl: string): string {
   return at === -1 ? '' : rawUrl.slice(at + '/proxy'.length);
 }
 
+/**
+ * Marks an answer to a proxy URL that never reached its route (a malformed URL, an over-long
+ * id, a method it does not take) as Grantkeeper's, like the route's own refusals.
+ */
+export function markIfProxyUrl(url: string, reply: FastifyReply): void {
+  if (/^\/v1\/connections\/[^/?]*\/proxy(?:[/?]|$)/.test(url)) reply.header('grantkeeper-proxy-error', 'true');
+}
+
 export function proxyRoutes(ctx: AppContext, proxy: ApiProxy): FastifyPluginAsync {
   return async (app) => {
     // Any content type, as bytes: the provider reads the body, not Grantkeeper.

@@ -29,7 +29,7 @@ async function connectionCount(integration: string): Promise<number> {
 }
 
 describe('help and usage errors', () => {
-  it.each([[[]], [['--help']], [['integrations', '--help']], [['connections', '--help']], [['doctor', '--help']], [['import', '--help']], [['keys', '--help']], [['start', '--help']]])(
+  it.each([[[]], [['--help']], [['integrations', '--help']], [['connections', '--help']], [['doctor', '--help']], [['import', '--help']], [['keys', '--help']], [['start', '--help']], [['mcp', '--help']]])(
     'grantkeeper %j prints usage with examples',
     async (args) => {
       const r = await gk(args);

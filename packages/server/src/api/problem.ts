@@ -16,6 +16,10 @@ const HTTP: Record<DomainErrorKind, { status: number; title: string }> = {
   unprocessable: { status: 422, title: 'Unprocessable' },
   unavailable: { status: 503, title: 'Service unavailable' },
   too_many_requests: { status: 429, title: 'Too many requests' },
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  bad_gateway: { status: 502, title: 'Bad gateway' },
+  gateway_timeout: { status: 504, title: 'Gateway timeout' },
 };
 
 interface ProblemReply {

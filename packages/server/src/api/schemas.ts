@@ -61,6 +61,7 @@ const IntegrationFields = {
   token_url: Type.Optional(Url),
   revoke_url: Type.Optional(Nullable(Url)),
   client_auth: Type.Optional(Type.Union([Type.Literal('body'), Type.Literal('basic')])),
+  api_base_url: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 2048, description: 'Custom oauth2 providers: where their API lives, for the API proxy (…/connections/{id}/proxy/{path}).' }))),
   refresh: Type.Optional(RefreshSettingsInput),
   outbound_proxy: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 2048, description: 'null: the instance\'s egress; "direct"; or http://[user:pass@]host:port (docs/outbound-proxy.md)' }))),
   client_secret_overlap_s: Type.Optional(
@@ -94,6 +95,7 @@ export const IntegrationSchema = Type.Object(
     token_url: Type.Optional(Nullable(Type.String())),
     revoke_url: Type.Optional(Nullable(Type.String())),
     client_auth: Type.Optional(Type.String()),
+    api_base_url: Type.Optional(Nullable(Type.String())),
     refresh: Type.Object({
       margin_s: Type.Integer(),
       keepalive_s: Type.Integer(),

@@ -13,6 +13,7 @@ import {
   type ConfigCheck,
   type ProviderEntry,
 } from './catalog/catalog.js';
+import { renderApiBaseUrl } from './catalog/api-base.js';
 import { classifyProviderFailure, type Classification, type ProviderFailure } from './classify.js';
 import type { ProviderModule } from './module-types.js';
 import { providerModule } from './modules.js';
@@ -121,6 +122,19 @@ export class ProviderRegistry {
   /** The module for behaviour the provider's data cannot express. */
   module(key: string): ProviderModule {
     return providerModule(key);
+  }
+
+  /**
+   * Where the API proxy sends a connection's calls: a custom provider's `api_base_url`, or the
+   * catalog's template rendered for this connection; otherwise the instance URL the grant
+   * carries (providers whose API host is per account). null: none known.
+   */
+  apiBaseUrl(settings: IntegrationProviderSettings, connectionConfig: Record<string, string>, grantInstanceUrl: string | null): string | null {
+    const entry = getProvider(settings.provider);
+    const fixed = entry
+      ? renderApiBaseUrl(entry, { connection_config: connectionConfig, auth_base_url: settings.authBaseUrl, host_origins: this.hostOrigins })
+      : (settings.providerConfig.api_base_url ?? null);
+    return fixed ?? grantInstanceUrl;
   }
 
   endpoints(settings: IntegrationProviderSettings, connectionConfig: Record<string, string> = {}): ProviderEndpoints {

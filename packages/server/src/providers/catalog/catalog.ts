@@ -262,7 +262,7 @@ export function renderEndpoints(entry: ProviderEntry, inputs: TemplateInputs = {
   return out;
 }
 
-function renderUrl(entry: ProviderEntry, template: string, values: Readonly<Record<string, string>>): string {
+export function renderUrl(entry: ProviderEntry, template: string, values: Readonly<Record<string, string>>): string {
   const substitute = (encode: (v: string) => string) =>
     template.replace(/\{([^{}]*)\}/g, (_, name: string) => {
       const variable = entry.template_variables[name]!;

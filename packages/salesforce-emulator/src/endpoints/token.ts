@@ -18,9 +18,11 @@ import { basicCredentials, escapeHtml, isFormEncoded, parseForm, sendJson, sendT
 import { refreshTokenExpiry, type PolicySettings } from '../policies.js';
 import { isAllowedSource } from '../refresh-token-ip-allowlist.js';
 import type { AppMode, AppRecord } from '../state.js';
+import { clientCredentialsGrant, JWT_BEARER, jwtBearerGrant } from './server-grants.js';
 
 /**
- * POST /services/oauth2/token: authorization_code and refresh_token grants
+ * POST /services/oauth2/token: authorization_code and refresh_token grants (and the server-to-server
+ * grants of server-grants.ts)
  * (docs/salesforce.md). Checks run in the order client_id → secret → grant →
  * policy/user/org (docs/salesforce.md); every failure is a 400 JSON body from errors.ts.
  */
@@ -73,7 +75,8 @@ export async function handleToken(ctx: EmulatorContext, r: RequestInfo, pathMode
   if (r.method !== 'POST') return out.fail('must_use_post');
   // A JSON or missing body reads as "no grant_type" on the real endpoint (docs/salesforce.md).
   if (!isFormEncoded(r.req)) return out.fail('unsupported_grant_type');
-  if (grantType !== 'authorization_code' && grantType !== 'refresh_token') return out.fail('unsupported_grant_type');
+  if (grantType === JWT_BEARER) return jwtBearerGrant(ctx, r, form, out);
+  if (grantType !== 'authorization_code' && grantType !== 'refresh_token' && grantType !== 'client_credentials') return out.fail('unsupported_grant_type');
 
   if (!app || basic === 'malformed') return out.fail('invalid_client_id');
   const secret = basic ? basic.clientSecret : form.get('client_secret');
@@ -90,6 +93,11 @@ export async function handleToken(ctx: EmulatorContext, r: RequestInfo, pathMode
   if (app.refreshTokenIpAllowlist && !isAllowedSource(app.refreshTokenIpAllowlist, r.req.socket.remoteAddress ?? '')) {
     ctx.stats.count('refresh_ip_blocked');
     return out.failWith(app.refreshTokenIpAllowlist.error);
+  }
+  if (grantType === 'client_credentials') {
+    // The flow authenticates the app by its secret alone: one is always required.
+    if (presented === null) return out.fail('invalid_client_credentials');
+    return clientCredentialsGrant(ctx, r, app, out);
   }
   if (grantType === 'authorization_code') return exchangeCode(ctx, r, app, form, out, signingSecret);
   return refresh(ctx, r, app, form, out, signingSecret);

@@ -71,7 +71,7 @@ const IntegrationFields = {
     }),
   ),
   private_key: Type.Optional(Type.String({ minLength: 1, maxLength: 16_384, description: 'PKCS#8 PEM RSA key (jwt_bearer, private_key_jwt); stored encrypted, never returned' })),
-  jwt_audience: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 2048, description: 'The aud of JWT Bearer assertions (Salesforce: https://login.salesforce.com or https://test.salesforce.com)' }))),
+  jwt_audience: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 2048, description: 'The aud of JWT Bearer assertions (the login host the provider names, docs/api.md)' }))),
   refresh: Type.Optional(RefreshSettingsInput),
   outbound_proxy: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 2048, description: 'null: the instance\'s egress; "direct"; or http://[user:pass@]host:port (docs/outbound-proxy.md)' }))),
   client_secret_overlap_s: Type.Optional(
@@ -198,7 +198,7 @@ export const ConnectionImportBody = Type.Object(
     credentials: Type.Object(
       {
         refresh_token: Type.Optional(Type.String({ minLength: 1, maxLength: 8192, description: 'Required for authorization_code integrations; absent for server-to-server grants' })),
-        subject: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'jwt_bearer integrations: the user the grant acts as (a Salesforce username)' })),
+        subject: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'jwt_bearer integrations: the user the grant acts as (e.g. a username)' })),
         access_token: Type.Optional(Type.String({ minLength: 1, maxLength: 8192 })),
         instance_url: Type.Optional(Url),
         id_url: Type.Optional(Url),

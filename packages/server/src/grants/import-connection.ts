@@ -23,7 +23,7 @@ export interface ImportInput {
   credentials: {
     /** Required for authorization_code integrations; absent for server-to-server grants. */
     refresh_token?: string;
-    /** jwt_bearer: the user the grant acts as (a Salesforce username). */
+    /** jwt_bearer: the user the grant acts as (a username at the provider). */
     subject?: string;
     access_token?: string;
     instance_url?: string;

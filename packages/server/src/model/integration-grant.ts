@@ -1,7 +1,7 @@
 // An integration's grant settings (docs/api.md "Server-to-server grants"): which grant type
 // mints its tokens, how the client authenticates, the signing key and the JWT audience.
 // Checked against what the provider's catalog entry says it supports, and against the
-// provider module's own rules (Salesforce: Client Credentials only on a My Domain).
+// provider module's own rules (e.g. a grant type only some login hosts serve).
 import type { AppContext } from '../context.js';
 import type { IntegrationRow } from '../db/types.js';
 import type { IntegrationGrantType } from '../domain/grants.js';
@@ -62,7 +62,7 @@ export function resolveGrantSettings(
   if (needsKey && !hasKey) problems.push({ field: 'private_key', message: 'is required for grant_type "jwt_bearer" and client_auth "private_key_jwt" (a PKCS#8 PEM)' });
   if (!needsKey && input.private_key !== undefined) problems.push({ field: 'private_key', message: 'is only used by grant_type "jwt_bearer" or client_auth "private_key_jwt"' });
   if (grantType === 'jwt_bearer') {
-    if (jwtAudience === null) problems.push({ field: 'jwt_audience', message: 'is required for grant_type "jwt_bearer" (Salesforce: https://login.salesforce.com or https://test.salesforce.com)' });
+    if (jwtAudience === null) problems.push({ field: 'jwt_audience', message: 'is required for grant_type "jwt_bearer" (the login host the provider expects in aud)' });
     else if (!/^https?:\/\/\S+$/i.test(jwtAudience)) problems.push({ field: 'jwt_audience', message: 'must be an http(s) URL' });
   } else if (input.jwt_audience !== undefined && input.jwt_audience !== null) {
     problems.push({ field: 'jwt_audience', message: 'is only used by grant_type "jwt_bearer"' });
@@ -70,5 +70,3 @@ export function resolveGrantSettings(
   return columns;
 }
 
-/** Whether connections of this integration hold refresh tokens (a user authorized them). */
-export const holdsRefreshTokens = (integration: Pick<IntegrationRow, 'grant_type'>): boolean => integration.grant_type === 'authorization_code';

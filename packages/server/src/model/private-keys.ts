@@ -10,7 +10,7 @@ import type { IntegrationRow } from '../db/types.js';
 import type { FieldProblem } from '../errors.js';
 import { integrationSecretPlace } from './secret-places.js';
 
-/** The one signing algorithm: Salesforce accepts only RS256, and every RFC 7523 server supports it. */
+/** The one signing algorithm: RS256, the one every RFC 7523 server supports (some accept no other). */
 export const SIGNING_ALGORITHM = 'RS256';
 
 const MIN_RSA_BITS = 2048;

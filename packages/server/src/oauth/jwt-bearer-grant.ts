@@ -1,6 +1,6 @@
 // The JWT Bearer grant (RFC 7523 §2.1): a short-lived assertion signed with the integration's
 // key says which user the token is for. Signed with jose, sent with oauth4webapi's generic
-// grant request; each mint signs a fresh assertion (Salesforce refuses a reused one).
+// grant request; each mint signs a fresh assertion (a jti is single-use at some servers).
 import { SignJWT } from 'jose';
 import * as oauth from 'oauth4webapi';
 import type { OAuthClient } from './client.js';
@@ -9,7 +9,7 @@ import { readTokenResponse, type TokenOutcome } from './refresh-grant.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
-/** Salesforce allows at most 3 minutes between now and `exp`; RFC 7523 asks for a short one. */
+/** At most 3 minutes between now and `exp`: the strictest limit a provider documents (docs/api.md); RFC 7523 asks for a short one. */
 export const ASSERTION_LIFETIME_S = 180;
 
 export interface AssertionClaims {

@@ -14,7 +14,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`ALTER TABLE integrations ADD COLUMN private_key_enc text`.execute(db);
   await sql`ALTER TABLE integrations ADD COLUMN public_key_pem text`.execute(db);
   await sql`ALTER TABLE integrations ADD COLUMN jwt_audience text`.execute(db);
-  // The user a JWT Bearer connection mints tokens for (a Salesforce username).
+  // The user a JWT Bearer connection mints tokens for (a username at the provider).
   await sql`ALTER TABLE connections ADD COLUMN grant_subject text`.execute(db);
 }
 

@@ -1,5 +1,5 @@
-// The client_credentials kind: the app mints a token for itself (Salesforce: as the app's
-// run-as user). Nothing per connection is needed.
+// The client_credentials kind: the app mints a token for itself (at some providers as the
+// app's run-as user). Nothing per connection is needed.
 import { clientCredentialsGrant } from '../../oauth/client-credentials-grant.js';
 import { clientSigningKey } from './client-key.js';
 import type { GrantKind } from './types.js';

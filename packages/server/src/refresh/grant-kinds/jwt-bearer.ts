@@ -27,7 +27,7 @@ export const jwtBearerKind: GrantKind = {
     return {
       ok: true,
       mint: {
-        // The assertion is the credential; a secret adds nothing (Salesforce does not ask for one).
+        // The assertion is the credential; a secret adds nothing (RFC 7523 §2.1 asks for none).
         sendsClientSecret: false,
         clientSigningKey: await clientSigningKey(ctx, integration),
         request: (client, params) => jwtBearerGrant(client, { key, claims }, { params }),

@@ -1,0 +1,238 @@
+// Server-to-server grants (JWT Bearer, Client Credentials) end to end: Grantkeeper over real
+// HTTP against the Salesforce emulator, on both databases. Every scenario has its own
+// emulator app and integration, so one integration's error never leaks into another test.
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { startSalesforceEmulator, type SalesforceEmulator } from '@grantkeeper/salesforce-emulator';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { BACKENDS } from './helpers/databases.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
+function rsaKey(bits = 2048): string {
+  return generateKeyPairSync('rsa', { modulusLength: bits, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+}
+
+describe.each(BACKENDS)('server-to-server grants on %s', (backend) => {
+  let emu: SalesforceEmulator;
+  let server: TestServer;
+  const privateKey = rsaKey();
+  let apps = 0;
+
+  beforeAll(async () => {
+    emu = await startSalesforceEmulator({ port: 0 });
+    server = await startTestServer(
+      backend,
+      // Hour-long backoffs: no scheduled retry lands inside another test.
+      { GRANTKEEPER_CONFIRM_RETRY_MS: '10', GRANTKEEPER_BACKOFF_BASE_MS: '3600000', GRANTKEEPER_BACKOFF_MAX_MS: '3600000' },
+      { logName: 'server-grants' },
+    );
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await emu?.close();
+  });
+
+  const api = (method: string, path: string, body?: unknown) => server.api(method, path, body);
+  const token = (id: string, query = '') => api('GET', `/v1/connections/${id}/token${query}`);
+
+  /** An emulator app and its integration; `mints()` counts this app's successful token calls. */
+  async function setup(kind: 'jwt_bearer' | 'client_credentials', options: { integration?: Record<string, unknown>; app?: Record<string, unknown> } = {}) {
+    const n = ++apps;
+    const clientId = `3MVG9s2s${n}${Date.now()}`;
+    const clientSecret = `s2s-secret-${n}`;
+    const orgUser = emu.createUser({ username: `run-as-${n}-${backend}@example.com`, permittedApps: [clientId] });
+    const key = `s2s-${n}`;
+    const created = await api('POST', '/v1/integrations', {
+      key,
+      provider: 'salesforce',
+      client_id: clientId,
+      grant_type: kind,
+      auth_base_url: emu.url,
+      ...(kind === 'jwt_bearer' ? { private_key: privateKey, jwt_audience: 'https://login.salesforce.com' } : { client_secret: clientSecret }),
+      ...options.integration,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    emu.createApp({
+      clientId,
+      clientSecret,
+      ...(kind === 'jwt_bearer' ? { jwtCertificate: created.body.public_key_pem } : { runAsUsername: orgUser.username }),
+      ...options.app,
+    });
+    const grantType = kind === 'jwt_bearer' ? JWT_BEARER : 'client_credentials';
+    const calls = () => emu.requestLog({ endpoint: 'token' }).filter((e) => e.client_id === clientId && e.grant_type === grantType);
+    return { key, clientId, username: orgUser.username, integration: created.body, mints: () => calls().filter((e) => e.status === 200).length, calls: () => calls().length };
+  }
+
+  async function importS2s(key: string, credentials: Record<string, unknown>) {
+    const imported = await api('POST', '/v1/connections', { integration: key, end_user: { id: `svc-${key}` }, credentials });
+    expect(imported.status, JSON.stringify(imported.body)).toBe(201);
+    return imported.body as { id: string; grant_type: string; subject: string | null };
+  }
+
+  const outbox = async (type: string) =>
+    (await server.ctx.db.kysely.selectFrom('outbox').select(['type', 'payload']).where('type', '=', type).execute()) as { type: string; payload: any }[];
+
+  test('jwt_bearer: the integration shows its public key, never the private one; a connection mints on demand and is served from memory', async () => {
+    const s = await setup('jwt_bearer');
+    expect(s.integration).toMatchObject({ grant_type: 'jwt_bearer', jwt_audience: 'https://login.salesforce.com', has_private_key: true });
+    expect(s.integration.public_key_pem).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+    expect(s.integration.public_key_fingerprint_sha256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect(JSON.stringify(s.integration)).not.toContain('PRIVATE KEY');
+
+    const conn = await importS2s(s.key, { subject: s.username });
+    expect(conn).toMatchObject({ grant_type: 'jwt_bearer', subject: s.username });
+    const first = await token(conn.id);
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body.access_token).toMatch(/^00D/);
+    // Salesforce sends no expires_in: issued_at + the session timeout (7200 s), as for refreshes.
+    const lifetimeS = (Date.parse(first.body.expires_at) - Date.now()) / 1000;
+    expect(lifetimeS).toBeGreaterThan(7100);
+    expect(lifetimeS).toBeLessThanOrEqual(7200);
+    expect((await token(conn.id)).body.access_token).toBe(first.body.access_token);
+    expect(s.mints()).toBe(1);
+    const shown = (await api('GET', `/v1/connections/${conn.id}`)).body;
+    expect(shown).toMatchObject({ status: 'active', grant_type: 'jwt_bearer', subject: s.username });
+  });
+
+  test('jwt_bearer: 20 concurrent forced reads make one mint', async () => {
+    const s = await setup('jwt_bearer');
+    const conn = await importS2s(s.key, { subject: s.username });
+    expect((await token(conn.id)).status).toBe(200);
+    emu.setLatency(150);
+    try {
+      const results = await Promise.all(Array.from({ length: 20 }, () => token(conn.id, '?force=true')));
+      expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
+      expect(new Set(results.map((r) => r.body.access_token)).size).toBe(1);
+    } finally {
+      emu.setLatency(0);
+    }
+    expect(s.mints()).toBe(2);
+  });
+
+  test('client_credentials: import with {} mints as the run-as user; 20 concurrent forced reads make one mint', async () => {
+    const s = await setup('client_credentials');
+    expect(s.integration).toMatchObject({ grant_type: 'client_credentials', has_private_key: false, public_key_pem: null });
+    const conn = await importS2s(s.key, {});
+    expect(conn).toMatchObject({ grant_type: 'client_credentials', subject: null });
+    const first = await token(conn.id);
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    const runAs = emu.getUser(s.username)!;
+    expect((await api('GET', `/v1/connections/${conn.id}`)).body.provider_account.user_id).toBe(runAs.user_id);
+    emu.setLatency(150);
+    try {
+      const results = await Promise.all(Array.from({ length: 20 }, () => token(conn.id, '?force=true')));
+      expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
+      expect(new Set(results.map((r) => r.body.access_token)).size).toBe(1);
+    } finally {
+      emu.setLatency(0);
+    }
+    expect(s.mints()).toBe(2);
+  });
+
+  test("jwt_bearer: a user not pre-authorized → needs_reauth, not_approved (org admin), connection.reauth_required; recovers once approved", async () => {
+    const s = await setup('jwt_bearer');
+    const stranger = emu.createUser({ username: `stranger-${s.clientId}@example.com` });
+    const conn = await importS2s(s.key, { subject: stranger.username });
+    const refused = await token(conn.id);
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('reauth_required');
+    const shown = (await api('GET', `/v1/connections/${conn.id}`)).body;
+    expect(shown.status).toBe('needs_reauth');
+    expect(shown.diagnosis).toMatchObject({ code: 'not_approved', who_fixes: 'org_admin', confidence: 'certain' });
+    expect(shown.last_error).toMatchObject({ error: 'invalid_grant', error_description: "user hasn't approved this consumer" });
+    const events = await outbox('connection.reauth_required');
+    expect(events.some((e) => e.payload.data.connection.id === conn.id && e.payload.data.diagnosis.code === 'not_approved')).toBe(true);
+
+    emu.setPermitted(stranger.user_id, s.clientId, true);
+    const retried = await api('POST', `/v1/connections/${conn.id}/refresh`);
+    expect(retried.status, JSON.stringify(retried.body)).toBe(200);
+    expect((await api('GET', `/v1/connections/${conn.id}`)).body.status).toBe('active');
+  });
+
+  test('client_credentials: no run-as user → integration error, client_credentials_disabled (developer), integration.error webhook', async () => {
+    const s = await setup('client_credentials', { app: { runAsUsername: null } });
+    const conn = await importS2s(s.key, {});
+    const refused = await token(conn.id);
+    expect(refused.status).toBe(409);
+    const shown = (await api('GET', `/v1/connections/${conn.id}`)).body;
+    expect(shown.status).toBe('integration_error');
+    expect(shown.diagnosis).toMatchObject({ code: 'client_credentials_disabled', who_fixes: 'developer' });
+    expect((await api('GET', `/v1/integrations/${s.key}`)).body.status).toBe('error');
+    const events = await outbox('integration.error');
+    expect(events.some((e) => e.payload.data.integration.key === s.key && e.payload.data.last_error.error_description === 'no client credentials user enabled')).toBe(true);
+  });
+
+  test('jwt_bearer: a certificate that is not of the key, or a wrong audience → integration error, assertion_rejected (developer)', async () => {
+    const other = rsaKey();
+    const wrongCert = await setup('jwt_bearer', { app: { jwtCertificate: null } });
+    emu.updateApp(wrongCert.clientId, { jwtCertificate: (await import('node:crypto')).createPublicKey(other).export({ type: 'spki', format: 'pem' }).toString() });
+    const audience = await setup('jwt_bearer', { integration: { jwt_audience: 'https://example.com' } });
+    for (const [s, description] of [[wrongCert, 'invalid assertion'], [audience, 'audience is invalid']] as const) {
+      const conn = await importS2s(s.key, { subject: s.username });
+      expect((await token(conn.id)).status).toBe(409);
+      const shown = (await api('GET', `/v1/connections/${conn.id}`)).body;
+      expect(shown.status).toBe('integration_error');
+      expect(shown.diagnosis).toMatchObject({ code: 'assertion_rejected', who_fixes: 'developer' });
+      expect(shown.last_error.error_description).toBe(description);
+      const events = await outbox('integration.error');
+      expect(events.some((e) => e.payload.data.integration.key === s.key)).toBe(true);
+    }
+  });
+
+  test('bad input is a 400 naming the field', async () => {
+    const base = { provider: 'salesforce', client_id: '3MVG9bad', auth_base_url: emu.url };
+    const cases: [Record<string, unknown>, string][] = [
+      [{ key: 'bad-1', grant_type: 'jwt_bearer', jwt_audience: 'https://login.salesforce.com' }, 'private_key'],
+      [{ key: 'bad-2', grant_type: 'jwt_bearer', private_key: privateKey }, 'jwt_audience'],
+      [{ key: 'bad-3', grant_type: 'jwt_bearer', private_key: 'not a key', jwt_audience: 'https://login.salesforce.com' }, 'private_key'],
+      [{ key: 'bad-4', grant_type: 'jwt_bearer', private_key: rsaKey(1024), jwt_audience: 'https://login.salesforce.com' }, 'private_key'],
+      [{ key: 'bad-5', grant_type: 'client_credentials', client_secret: 'x', auth_base_url: 'https://login.salesforce.com' }, 'auth_base_url'],
+      [{ key: 'bad-6', grant_type: 'client_credentials', client_secret: 'x', auth_base_url: 'https://test.salesforce.com' }, 'auth_base_url'],
+      [{ key: 'bad-7', client_auth: 'private_key_jwt', private_key: privateKey, client_secret: 'x' }, 'client_auth'],
+      [{ key: 'bad-8', client_secret: 'x', private_key: privateKey }, 'private_key'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await api('POST', '/v1/integrations', { ...base, ...body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(JSON.stringify(res.body.errors ?? res.body)).toContain(field);
+    }
+    const jwt = await setup('jwt_bearer');
+    const cc = await setup('client_credentials');
+    const imports: [string, Record<string, unknown>, string][] = [
+      [jwt.key, {}, 'credentials.subject'],
+      [jwt.key, { subject: 'a@b.c', refresh_token: 'x' }, 'credentials.refresh_token'],
+      [cc.key, { refresh_token: 'x' }, 'credentials.refresh_token'],
+      [cc.key, { subject: 'a@b.c' }, 'credentials.subject'],
+    ];
+    for (const [key, credentials, field] of imports) {
+      const res = await api('POST', '/v1/connections', { integration: key, end_user: { id: 'u' }, credentials });
+      expect(res.status, JSON.stringify(credentials)).toBe(400);
+      expect(JSON.stringify(res.body)).toContain(field);
+    }
+    // The grant type cannot change under connections that hold what it needs.
+    await importS2s(cc.key, {});
+    const changed = await api('PATCH', `/v1/integrations/${cc.key}`, { grant_type: 'authorization_code' });
+    expect(changed.status).toBe(409);
+  });
+
+  test('the private key never appears in a response, a log line, an audit row, the outbox or the stored row', async () => {
+    const s = await setup('jwt_bearer');
+    const conn = await importS2s(s.key, { subject: s.username });
+    expect((await token(conn.id)).status).toBe(200);
+    await api('PATCH', `/v1/integrations/${s.key}`, { private_key: privateKey });
+    const body = privateKey.split('\n').filter((l) => l && !l.startsWith('-----'));
+    const marker = body[3]!; // a line from the middle of the key's base64
+    const responses = [await api('GET', '/v1/integrations'), await api('GET', `/v1/integrations/${s.key}`), await api('GET', `/v1/connections/${conn.id}`)];
+    for (const r of responses) expect(JSON.stringify(r.body)).not.toContain(marker);
+    const audit = await server.ctx.db.kysely.selectFrom('audit_events').selectAll().execute();
+    expect(JSON.stringify(audit)).not.toContain(marker);
+    expect(JSON.stringify(await server.ctx.db.kysely.selectFrom('outbox').selectAll().execute())).not.toContain(marker);
+    const row = await server.ctx.db.kysely.selectFrom('integrations').selectAll().where('key', '=', s.key).executeTakeFirstOrThrow();
+    expect(row.private_key_enc).not.toBeNull();
+    expect(JSON.stringify(row)).not.toContain(marker);
+    expect(readFileSync(server.logFile, 'utf8')).not.toContain(marker);
+  });
+});

@@ -80,10 +80,11 @@ export async function runConnections(args: string[]): Promise<number> {
       else
         table(
           out,
-          ['ID', 'INTEGRATION', 'END USER', 'STATUS', 'ORG', 'GEN', 'LAST REFRESH', 'PROBLEM'],
+          ['ID', 'INTEGRATION', 'GRANT', 'END USER', 'STATUS', 'ORG', 'GEN', 'LAST REFRESH', 'PROBLEM'],
           data.map((c) => [
             c.id,
             c.integration,
+            c.grant_type,
             truncate(c.end_user.id, 24),
             status(out, c.status),
             c.provider_account.org_id ?? '—',
@@ -165,6 +166,8 @@ function showConnection(out: Out, c: Connection): void {
     ['integration', c.integration],
     ['end user', `${c.end_user.id}${c.end_user.email ? ` <${c.end_user.email}>` : ''}`],
     ['status', status(out, c.status)],
+    ['grant type', c.grant_type],
+    ['subject', c.subject],
     ['instance', c.provider_account.instance_url],
     ['org / user', c.provider_account.org_id ? `${c.provider_account.org_id} / ${c.provider_account.user_id ?? '?'}` : null],
     ['scopes', c.scopes.join(' ')],

@@ -96,6 +96,26 @@ export function clientCredentialsGrant(ctx: EmulatorContext, r: RequestInfo, app
   mint(ctx, r, app, user);
 }
 
+const CLIENT_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/**
+ * RFC 7523 §2.2 client authentication (private_key_jwt), generic-mode apps only (Salesforce
+ * documents no such client authentication): a client assertion signed with the key of the
+ * app's `jwtCertificate`, iss = sub = client_id, aud = this server (its URL or token endpoint).
+ */
+export function clientAssertion(ctx: EmulatorContext, app: AppRecord, form: Map<string, string>): 'absent' | 'valid' | 'invalid' {
+  if (form.get('client_assertion_type') !== CLIENT_ASSERTION) return 'absent';
+  if (app.mode !== 'generic') return 'invalid';
+  const read = readAssertion(form.get('client_assertion') ?? '', app.jwtCertificate, ctx.clock.now());
+  if (!read.ok) return 'invalid';
+  const { iss, sub, aud, exp } = read.claims;
+  const base = ctx.settings.loginUrl;
+  const audiences = Array.isArray(aud) ? aud : [aud];
+  const ours = audiences.some((a) => a === base || a === `${base}/` || a === `${base}/oauth2/token` || a === `${base}/services/oauth2/token`);
+  const fresh = typeof exp === 'number' && exp > ctx.clock.now() / 1000;
+  return iss === app.clientId && sub === app.clientId && ours && fresh ? 'valid' : 'invalid';
+}
+
 function peekIssuer(assertion: string): string | null {
   try {
     const claims: unknown = JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString('utf8'));

@@ -18,7 +18,7 @@ import { basicCredentials, escapeHtml, isFormEncoded, parseForm, sendJson, sendT
 import { refreshTokenExpiry, type PolicySettings } from '../policies.js';
 import { isAllowedSource } from '../refresh-token-ip-allowlist.js';
 import type { AppMode, AppRecord } from '../state.js';
-import { clientCredentialsGrant, JWT_BEARER, jwtBearerGrant } from './server-grants.js';
+import { clientAssertion, clientCredentialsGrant, JWT_BEARER, jwtBearerGrant } from './server-grants.js';
 
 /**
  * POST /services/oauth2/token: authorization_code and refresh_token grants (and the server-to-server
@@ -63,7 +63,7 @@ export async function handleToken(ctx: EmulatorContext, r: RequestInfo, pathMode
   const grantType = form.get('grant_type');
   if (grantType !== undefined) r.note.grant_type = grantType;
   if (clientId !== undefined) r.note.client_id = clientId;
-  r.note.client_auth = basic !== null ? 'basic' : form.has('client_secret') ? 'body' : 'none';
+  r.note.client_auth = basic !== null ? 'basic' : form.has('client_secret') ? 'body' : form.has('client_assertion') ? 'private_key_jwt' : 'none';
 
   const limited = ctx.traffic.overRateLimit();
   if (limited) {
@@ -79,12 +79,15 @@ export async function handleToken(ctx: EmulatorContext, r: RequestInfo, pathMode
   if (grantType !== 'authorization_code' && grantType !== 'refresh_token' && grantType !== 'client_credentials') return out.fail('unsupported_grant_type');
 
   if (!app || basic === 'malformed') return out.fail('invalid_client_id');
-  const secret = basic ? basic.clientSecret : form.get('client_secret');
+  // A signed client assertion (private_key_jwt) stands in for the secret where the app allows it.
+  const assertion = clientAssertion(ctx, app, form);
+  if (assertion === 'invalid') return out.fail('invalid_client_credentials');
+  const secret = assertion === 'valid' ? app.clientSecret || undefined : basic ? basic.clientSecret : form.get('client_secret');
   const secretRequired = grantType === 'authorization_code' ? appPolicy!.requireSecretForWebServer : appPolicy!.requireSecretForRefresh;
   // A staged consumer secret works beside the current one (consumer-secrets.ts).
   const presented = secret !== undefined && secret !== '' ? presentedSecret(app, secret) : null;
   if (secret !== undefined && secret !== '' && presented === null) return out.fail('invalid_client_credentials');
-  if ((secret === undefined || secret === '') && secretRequired && app.clientSecret !== '') return out.fail('invalid_client_credentials');
+  if ((secret === undefined || secret === '') && secretRequired && app.clientSecret !== '' && assertion !== 'valid') return out.fail('invalid_client_credentials');
   // [INF] The response is signed with the secret the request presented.
   const signingSecret = presented ?? app.clientSecret;
 
@@ -96,7 +99,7 @@ export async function handleToken(ctx: EmulatorContext, r: RequestInfo, pathMode
   }
   if (grantType === 'client_credentials') {
     // The flow authenticates the app by its secret alone: one is always required.
-    if (presented === null) return out.fail('invalid_client_credentials');
+    if (presented === null && assertion !== 'valid') return out.fail('invalid_client_credentials');
     return clientCredentialsGrant(ctx, r, app, out);
   }
   if (grantType === 'authorization_code') return exchangeCode(ctx, r, app, form, out, signingSecret);

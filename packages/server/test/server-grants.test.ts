@@ -7,6 +7,7 @@ import { startSalesforceEmulator, type SalesforceEmulator } from '@grantkeeper/s
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BACKENDS } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { until } from './helpers/wait.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
@@ -271,5 +272,43 @@ describe.each(BACKENDS)('server-to-server grants on %s', (backend) => {
     expect(row.private_key_enc).not.toBeNull();
     expect(JSON.stringify(row)).not.toContain(marker);
     expect(readFileSync(server.logFile, 'utf8')).not.toContain(marker);
+  });
+});
+
+describe.each(BACKENDS)('server-to-server grants kept warm by the scheduler on %s', (backend) => {
+  let emu: SalesforceEmulator;
+  let server: TestServer;
+  beforeAll(async () => {
+    emu = await startSalesforceEmulator({ port: 0 });
+    server = await startTestServer(backend, { GRANTKEEPER_SCHEDULER_INTERVAL_MS: '100' }, { logName: 'server-grants-warm' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await emu?.close();
+  });
+
+  test('client_credentials with keep_warm: minted by the scheduler with no caller, next mint planned before expiry', async () => {
+    const clientId = `3MVG9warm${backend}${Date.now()}`;
+    const runAs = emu.createUser({ username: `warm-${backend}@example.com` });
+    emu.createApp({ clientId, clientSecret: 'warm-secret', runAsUsername: runAs.username });
+    const created = await server.api('POST', '/v1/integrations', {
+      key: 'warm', provider: 'salesforce', client_id: clientId, client_secret: 'warm-secret', grant_type: 'client_credentials', auth_base_url: emu.url,
+      refresh: { keep_warm: true, margin_s: 600, access_token_ttl_s: 3600 },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const imported = await server.api('POST', '/v1/connections', { integration: 'warm', end_user: { id: 'svc' }, credentials: {} });
+    expect(imported.status).toBe(201);
+    const mints = () => emu.requestLog({ endpoint: 'token' }).filter((e) => e.client_id === clientId && e.status === 200).length;
+    await until('the scheduler mints', () => mints() === 1);
+    const shown = await until('the mint is stored', async () => {
+      const body = (await server.api('GET', `/v1/connections/${imported.body.id}`)).body;
+      return body.access_token_expires_at ? body : null;
+    });
+    expect(shown.status).toBe('active');
+    const events = (await server.api('GET', `/v1/connections/${imported.body.id}/events`)).body.data;
+    expect(events[0]).toMatchObject({ type: 'refresh', trigger: 'scheduled', outcome: 'success' });
+    // Kept warm: the next mint is due before the token expires (expiry minus the margin, at most).
+    expect(Date.parse(shown.next_refresh_at)).toBeLessThanOrEqual(Date.parse(shown.access_token_expires_at) - 600_000 + 1000);
+    expect(mints()).toBe(1);
   });
 });

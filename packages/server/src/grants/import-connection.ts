@@ -115,7 +115,8 @@ export async function importConnection(ctx: AppContext, audit: AuditContext, inp
         idUrl: credentials.id_url ?? null,
         account,
         authorizedAt: issuedAt,
-        nextRefreshAt: new Date(now.getTime() + refresh.keepalive_s * 1000),
+        // A kept-warm server-to-server grant has no token yet and nothing to keep alive: mint at once.
+        nextRefreshAt: integration.grant_type !== 'authorization_code' && refresh.keep_warm && credentials.access_token === undefined ? now : new Date(now.getTime() + refresh.keepalive_s * 1000),
       });
       await recordAuditEvent(trx, audit, 'connection.imported', { type: 'connection', id: toPublicId('connection', connection.row.id) });
       return connection;

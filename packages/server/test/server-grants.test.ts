@@ -1,6 +1,7 @@
 // Server-to-server grants (JWT Bearer, Client Credentials) end to end: Grantkeeper over real
 // HTTP against the Salesforce emulator, on both databases. Every scenario has its own
 // emulator app and integration, so one integration's error never leaks into another test.
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { startSalesforceEmulator, type SalesforceEmulator } from '@grantkeeper/salesforce-emulator';
@@ -272,6 +273,12 @@ describe.each(BACKENDS)('server-to-server grants on %s', (backend) => {
     expect(row.private_key_enc).not.toBeNull();
     expect(JSON.stringify(row)).not.toContain(marker);
     expect(readFileSync(server.logFile, 'utf8')).not.toContain(marker);
+    // A raw dump of the whole database (pg_dump, or PGlite's data directory) holds it only encrypted.
+    const dump = server.database.url
+      ? execFileSync('pg_dump', ['--no-owner', server.database.url], { maxBuffer: 256 * 1024 * 1024 }).toString('latin1')
+      : Buffer.from(await (await server.database.pglite!.dumpDataDir('none')).arrayBuffer()).toString('latin1');
+    expect(dump).toContain(s.clientId);
+    expect(dump.includes(marker)).toBe(false);
   });
 });
 

@@ -46,7 +46,7 @@ describe('server-to-server grants on three processes', () => {
 
   test.each(['jwt_bearer', 'client_credentials'] as const)('%s: 30 concurrent reads across 3 processes per expiry → one mint each time', async (kind) => {
     const { id, mints } = await connection(kind);
-    cluster.emu.setLatency(500);
+    cluster.emu.setLatency(1000);
     try {
       for (let round = 1; round <= 3; round++) {
         // Round 1: the new connection holds no token yet (expired); later rounds force a new one.

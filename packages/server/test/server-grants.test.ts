@@ -96,6 +96,11 @@ describe.each(BACKENDS)('server-to-server grants on %s', (backend) => {
     expect(s.mints()).toBe(1);
     const shown = (await api('GET', `/v1/connections/${conn.id}`)).body;
     expect(shown).toMatchObject({ status: 'active', grant_type: 'jwt_bearer', subject: s.username });
+    // The 2026 refresh-token requirements do not apply to a grant without a refresh token.
+    const readiness = (await api('GET', `/v1/integrations/${s.key}/readiness`)).body;
+    for (const id of ['pkce', 'rotation', 'idle_limit']) {
+      expect(readiness.checks.find((c: { id: string }) => c.id === id)).toMatchObject({ status: 'pass', detail: expect.stringContaining('Does not apply') });
+    }
   });
 
   test('jwt_bearer: 20 concurrent forced reads make one mint', async () => {

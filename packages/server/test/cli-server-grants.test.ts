@@ -39,7 +39,7 @@ describe('grantkeeper integrations certificate', () => {
     expect(shown.stdout).toMatch(/grant type:\s+jwt_bearer/);
     expect(shown.stdout).toContain(integration.public_key_fingerprint_sha256);
     const listed = await gk(['integrations', 'list']);
-    expect(listed.stdout).toMatch(/cli-jwt\s+salesforce\s+jwt_bearer/);
+    expect(listed.stdout).toMatch(/^cli-jwt\s+salesforce\s.*jwt_bearer$/m);
 
     const cert = await gk(['integrations', 'certificate', 'cli-jwt']);
     expect(cert.code).toBe(0);

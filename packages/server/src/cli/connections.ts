@@ -80,16 +80,16 @@ export async function runConnections(args: string[]): Promise<number> {
       else
         table(
           out,
-          ['ID', 'INTEGRATION', 'GRANT', 'END USER', 'STATUS', 'ORG', 'GEN', 'LAST REFRESH', 'PROBLEM'],
+          ['ID', 'INTEGRATION', 'END USER', 'STATUS', 'ORG', 'GEN', 'LAST REFRESH', 'GRANT', 'PROBLEM'],
           data.map((c) => [
             c.id,
             c.integration,
-            c.grant_type,
             truncate(c.end_user.id, 24),
             status(out, c.status),
             c.provider_account.org_id ?? '—',
             String(c.generation),
             when(c.last_refreshed_at),
+            c.grant_type,
             c.diagnosis ? `${c.diagnosis.code} (${c.diagnosis.who_fixes})` : c.last_error ? truncate(`${c.last_error.error ?? c.last_error.http_status}`, 30) : '',
           ]),
         );

@@ -86,7 +86,7 @@ export async function runIntegrations(args: string[]): Promise<number> {
       } while (cursor);
       if (out.json) printJson(out, { data: all });
       else if (all.length === 0) line(out, `No integrations yet. Create one: grantkeeper integrations create <key> --provider ${(await catalogExamples()).provider} --client-id … --client-secret -`);
-      else table(out, ['KEY', 'PROVIDER', 'GRANT', 'STATUS', 'CLIENT ID', 'AUTH BASE URL', 'CREATED'], all.map((i) => [i.key, i.provider, i.grant_type, status(out, i.status), i.client_id, i.auth_base_url ?? '—', when(i.created_at)]));
+      else table(out, ['KEY', 'PROVIDER', 'STATUS', 'CLIENT ID', 'AUTH BASE URL', 'CREATED', 'GRANT'], all.map((i) => [i.key, i.provider, status(out, i.status), i.client_id, i.auth_base_url ?? '—', when(i.created_at), i.grant_type]));
       return 0;
     }
     case 'show': {

@@ -96,6 +96,19 @@ describe.each(BACKENDS)('server-to-server grants on %s', (backend) => {
     expect(s.mints()).toBe(1);
     const shown = (await api('GET', `/v1/connections/${conn.id}`)).body;
     expect(shown).toMatchObject({ status: 'active', grant_type: 'jwt_bearer', subject: s.username });
+    // The dashboard shows the grant kind and the public key, never the private one.
+    const login = await fetch(`${server.url}/ui/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: server.key }) });
+    expect(login.status).toBe(204);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const integrationPage = await (await fetch(`${server.url}/ui/integrations/${s.key}`, { headers: { cookie } })).text();
+    expect(integrationPage).toContain('jwt_bearer');
+    expect(integrationPage).toContain(s.integration.public_key_fingerprint_sha256);
+    expect(integrationPage).not.toContain('PRIVATE KEY');
+    const connectionPage = await (await fetch(`${server.url}/ui/connections/${conn.id}`, { headers: { cookie } })).text();
+    expect(connectionPage).toMatch(/Grant type<\/dt><dd><code data-grant-type>jwt_bearer/);
+    expect(connectionPage).toContain(s.username);
+    const listPage = await (await fetch(`${server.url}/ui/integrations`, { headers: { cookie } })).text();
+    expect(listPage).toMatch(/data-label="Grant"><code>jwt_bearer/);
     // The 2026 refresh-token requirements do not apply to a grant without a refresh token.
     const readiness = (await api('GET', `/v1/integrations/${s.key}/readiness`)).body;
     for (const id of ['pkce', 'rotation', 'idle_limit']) {

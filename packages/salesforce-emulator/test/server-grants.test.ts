@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as oauth from 'oauth4webapi';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { call, postToken, SECRET, startWorld, type World } from './helpers.js';
@@ -76,6 +80,17 @@ describe('JWT Bearer', () => {
     expect(bad.status).toBe(400);
     const ok = await call(`${w.emu.url}/__emulator/apps/${w.clientId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jwt_certificate: publicKey }) });
     expect(ok.status).toBe(200);
+  });
+
+  it('a certificate is honoured within its dates only: an expired one refuses every assertion', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emu-cert-'));
+    writeFileSync(join(dir, 'key.pem'), privateKey);
+    execFileSync('openssl', ['req', '-new', '-x509', '-key', join(dir, 'key.pem'), '-days', '1', '-subj', '/CN=emulator-test', '-out', join(dir, 'cert.pem')]);
+    w.emu.updateApp(w.clientId, { jwtCertificate: readFileSync(join(dir, 'cert.pem'), 'utf8') });
+    w.emu.clock.set(Date.now() + 60_000);
+    expect((await jwtGrant(assertion(claims()))).status).toBe(200);
+    w.emu.clock.advance(2 * 86_400_000);
+    expect((await jwtGrant(assertion(claims()))).json).toEqual({ error: 'invalid_grant', error_description: 'invalid assertion' });
   });
 
   it('oauth4webapi: the generic token request and response processing accept it', async () => {

@@ -7,6 +7,11 @@ import { readFileSync } from 'node:fs';
 import { startSalesforceEmulator, type SalesforceEmulator } from '@grantkeeper/salesforce-emulator';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BACKENDS } from './helpers/databases.js';
+import { cliAudit } from '../src/audit/actors.js';
+import { keyIdOf } from '../src/crypto/envelope.js';
+import { Keyring } from '../src/crypto/keyring.js';
+import { rotateKeys } from '../src/keys/rotate.js';
+import { privateKeyPemOf } from '../src/model/private-keys.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { until } from './helpers/wait.js';
 
@@ -279,6 +284,23 @@ describe.each(BACKENDS)('server-to-server grants on %s', (backend) => {
     const paypal = await create({ key: 'cat-paypal', provider: 'paypal', grant_type: 'client_credentials', client_auth: 'private_key_jwt', private_key: privateKey });
     expect(paypal.status).toBe(400);
     expect(JSON.stringify(paypal.body.errors)).toContain('client_auth');
+  });
+
+  test('keys rotate re-encrypts the private key under the new primary key, and it still signs', async () => {
+    const s = await setup('jwt_bearer');
+    const read = () => server.ctx.db.kysely.selectFrom('integrations').selectAll().where('key', '=', s.key).executeTakeFirstOrThrow();
+    const before = await read();
+    const keyring = new Keyring([Keyring.generateKey('rotated'), ...server.ctx.keyring.keys]);
+    await rotateKeys(server.ctx.db, keyring, { audit: cliAudit() });
+    const after = await read();
+    expect(keyIdOf(after.private_key_enc!)).toBe('rotated');
+    expect(after.private_key_enc).not.toBe(before.private_key_enc);
+    expect(privateKeyPemOf(keyring, after)).toBe(privateKey.trim());
+    // Back under the server's own key; the server mints with it as before.
+    await rotateKeys(server.ctx.db, new Keyring([...server.ctx.keyring.keys, keyring.primary]), { audit: cliAudit() });
+    expect(keyIdOf((await read()).private_key_enc!)).toBe(server.ctx.keyring.primary.kid);
+    const conn = await importS2s(s.key, { subject: s.username });
+    expect((await token(conn.id)).status).toBe(200);
   });
 
   /** PGlite's data directory after a checkpoint, so every row is in it and not only in memory. */

@@ -281,6 +281,21 @@ describe.each(BACKENDS)('server-to-server grants on %s', (backend) => {
     const google = await create({ key: 'cat-google', provider: 'google', grant_type: 'client_credentials' });
     expect(google.status).toBe(400);
     expect(JSON.stringify(google.body.errors)).toContain('grant_type');
+    // Off again with null (the provider's default), on again with the stored key.
+    const off = await api('PATCH', '/v1/integrations/cat-auth0', { client_auth: null });
+    expect(off.status, JSON.stringify(off.body)).toBe(200);
+    expect(off.body.client_auth).toBeUndefined();
+    expect(off.body.has_private_key).toBe(true);
+    expect((await api('PATCH', '/v1/integrations/cat-auth0', { client_auth: 'private_key_jwt' })).body.client_auth).toBe('private_key_jwt');
+    // A catalog provider never takes body/basic: its method comes from the catalog.
+    expect((await api('PATCH', '/v1/integrations/cat-auth0', { client_auth: 'basic' })).status).toBe(400);
+    // A custom provider goes back to body or basic.
+    const custom = await create({ key: 'cat-custom', provider: 'oauth2', authorization_url: 'https://auth.example.com/a', token_url: 'https://auth.example.com/t', client_auth: 'private_key_jwt', private_key: privateKey });
+    expect(custom.status, JSON.stringify(custom.body)).toBe(201);
+    expect(custom.body.client_auth).toBe('private_key_jwt');
+    const basic = await api('PATCH', '/v1/integrations/cat-custom', { client_auth: 'basic' });
+    expect(basic.body.client_auth).toBe('basic');
+    expect((await api('PATCH', '/v1/integrations/cat-custom', { token_url: 'https://auth.example.com/t2' })).body.client_auth).toBe('basic');
     const paypal = await create({ key: 'cat-paypal', provider: 'paypal', grant_type: 'client_credentials', client_auth: 'private_key_jwt', private_key: privateKey });
     expect(paypal.status).toBe(400);
     expect(JSON.stringify(paypal.body.errors)).toContain('client_auth');

@@ -61,9 +61,11 @@ const IntegrationFields = {
   token_url: Type.Optional(Url),
   revoke_url: Type.Optional(Nullable(Url)),
   client_auth: Type.Optional(
-    Type.Union([Type.Literal('body'), Type.Literal('basic'), Type.Literal('private_key_jwt')], {
-      description: 'body/basic: custom oauth2 providers only; private_key_jwt (RFC 7523): any provider whose catalog entry documents it, with private_key',
-    }),
+    Nullable(
+      Type.Union([Type.Literal('body'), Type.Literal('basic'), Type.Literal('private_key_jwt')], {
+        description: 'body/basic: custom oauth2 providers only; private_key_jwt (RFC 7523): any provider whose catalog entry documents it, with private_key; null: the provider default',
+      }),
+    ),
   ),
   grant_type: Type.Optional(
     Type.Union([Type.Literal('authorization_code'), Type.Literal('client_credentials'), Type.Literal('jwt_bearer')], {

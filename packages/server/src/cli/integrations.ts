@@ -25,7 +25,8 @@ Settings (create and update):
   --auth-base-url URL        the provider's login host (My Domain, a sandbox, an emulator)
   --authorization-url URL, --token-url URL, --revoke-url URL|none, --client-auth body|basic   (oauth2)
   --grant-type T             authorization_code (default), client_credentials or jwt_bearer (server-to-server)
-  --client-auth private_key_jwt   sign a client assertion instead of sending a secret (where the provider documents it)
+  --client-auth private_key_jwt   sign a client assertion instead of sending a secret (where the provider documents it);
+                             --client-auth default goes back to the provider's own
   --private-key FILE         PKCS#8 PEM RSA key for jwt_bearer / private_key_jwt ("-": stdin); stored encrypted, never shown
   --jwt-audience URL         the aud of JWT Bearer assertions: the login host the provider names (docs/api.md)
   --margin-s N, --keepalive-s N, --access-token-ttl-s N, --max-per-s N, --keep-warm / --no-keep-warm
@@ -169,7 +170,8 @@ async function settingsBody(v: Values): Promise<IntegrationPatch> {
 
 function clientAuth(value: string): IntegrationPatch['client_auth'] {
   if (value === 'body' || value === 'basic' || value === 'private_key_jwt') return value;
-  throw new UsageError(`--client-auth must be body, basic or private_key_jwt, got "${value}".`, SYNOPSIS);
+  if (value === 'default') return null;
+  throw new UsageError(`--client-auth must be body, basic, private_key_jwt or default, got "${value}".`, SYNOPSIS);
 }
 
 function grantType(value: string): IntegrationPatch['grant_type'] {

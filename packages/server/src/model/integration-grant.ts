@@ -10,7 +10,8 @@ import { sealPrivateKey } from './private-keys.js';
 
 export interface GrantInput {
   grant_type?: IntegrationGrantType;
-  client_auth?: 'body' | 'basic' | 'private_key_jwt';
+  /** null: the provider's default (turns private_key_jwt off). */
+  client_auth?: 'body' | 'basic' | 'private_key_jwt' | null;
   private_key?: string;
   jwt_audience?: string | null;
 }

@@ -132,7 +132,7 @@ function resolveSettings(ctx: AppContext, rowId: string, input: IntegrationInput
   } else {
     for (const field of ['authorization_url', 'token_url', 'revoke_url', 'client_auth'] as const) {
       // private_key_jwt is a client authentication any provider may document (integration-grant.ts).
-      if (field === 'client_auth' && input.client_auth === 'private_key_jwt') continue;
+      if (field === 'client_auth' && (input.client_auth === 'private_key_jwt' || input.client_auth === null)) continue;
       if (input[field] !== undefined) problems.push({ field, message: `is only for provider "oauth2"; "${provider.key}" endpoints come from the catalog` });
     }
   }
@@ -226,7 +226,7 @@ export async function updateIntegration(ctx: AppContext, audit: AuditContext, ke
       authorization_url: patch.authorization_url ?? providerConfig.authorization_url,
       token_url: patch.token_url ?? providerConfig.token_url,
       revoke_url: patch.revoke_url !== undefined ? patch.revoke_url : providerConfig.revoke_url,
-      client_auth: patch.client_auth ?? current.client_auth ?? providerConfig.client_auth,
+      client_auth: patch.client_auth !== undefined ? patch.client_auth : (current.client_auth ?? providerConfig.client_auth),
     }),
     ...(patch.refresh ? { refresh: patch.refresh } : {}),
     ...pickDefined({ grant_type: patch.grant_type, private_key: patch.private_key, jwt_audience: patch.jwt_audience }),
@@ -255,8 +255,6 @@ export async function updateIntegration(ctx: AppContext, audit: AuditContext, ke
       provider_config: JSON.stringify(settings.providerConfig),
       refresh: JSON.stringify(settings.refresh),
       ...settings.grant,
-      // body/basic on a custom provider switches private_key_jwt off again.
-      ...(patch.client_auth === 'body' || patch.client_auth === 'basic' ? { client_auth: null } : {}),
       ...(egress?.ok ? egress.columns : {}),
     });
     // Which fields the request set, never their values (the client secret, a proxy password).

@@ -10,6 +10,7 @@ import { runConnectionsPageBench } from './connections-page.js';
 import { runEmulatorRefreshBench } from './emulator-refresh.js';
 import { runFastPathBench } from './fast-path.js';
 import { runHerdBench } from './herd.js';
+import { runProxyOverheadBench } from './proxy-overhead.js';
 import { runRssBench } from './rss.js';
 import { runSchedulerSweep } from './scheduler-sweep.js';
 import { runWebhookThroughputBench } from './webhook-throughput.js';
@@ -39,6 +40,7 @@ const BENCHES: [string, () => Promise<BenchResult>][] = [
   ['fast-path', () => runFastPathBench({ seconds: 10 })],
   ['audit-counter', async () => runAuditCounterBench()],
   ['herd', () => runHerdBench()],
+  ['proxy', () => runProxyOverheadBench()],
   ['emulator', emulatorBench],
   // 20,000 due connections keep the whole run in minutes; `node --import tsx bench/scheduler-sweep.ts --count 100000` runs the full sweep.
   ['scheduler-sweep', async () => (await runSchedulerSweep({ count: 20_000 })).result],

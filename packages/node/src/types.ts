@@ -46,6 +46,8 @@ export interface EndUser {
 export interface Connection {
   id: string;
   integration: string;
+  /** The id another system knows it by (e.g. its Nango connectionId); unique per integration. */
+  external_id?: string | null;
   end_user: EndUser;
   status: ConnectionStatus;
   /** The integration's grant type (servers before server-to-server grants omit it). */
@@ -112,6 +114,8 @@ export interface ListConnectionsParams {
   status?: ConnectionStatus;
   end_user_id?: string;
   org_id?: string;
+  /** The connection that carries this external id (e.g. its Nango connectionId). */
+  external_id?: string;
   /** Only connections whose current diagnosis has this code (e.g. `immediate_expiry_policy`). */
   diagnosis?: string;
   /** Page size (server default 50, max 500). */
@@ -126,6 +130,8 @@ export interface CreateConnectSessionParams {
   end_user: EndUser;
   /** Re-authenticate this connection in place. */
   connection_id?: string;
+  /** The external id the new connection will carry (unique per integration). */
+  external_id?: string;
   return_url?: string;
   /** Refresh the new grant once right after the code exchange (default: the provider's catalog entry). */
   verify?: boolean;

@@ -1,4 +1,5 @@
 import type { EmulatorClock } from './clock.js';
+import type { Handler } from './http.js';
 import type { IdTokenSigner } from './id-token.js';
 import type { PolicyOverrides } from './policies.js';
 import type { RequestLog } from './request-log.js';
@@ -15,6 +16,8 @@ export interface EmulatorContext {
   idTokens: IdTokenSigner;
   settings: EmulatorSettings;
   requestLog: RequestLog;
+  /** Adds a route once the server is built (provider-style revocation endpoints a test asks for). */
+  addRoute?: (method: string, path: string, handler: Handler) => void;
 }
 
 export interface EmulatorSettings {

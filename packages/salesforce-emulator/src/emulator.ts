@@ -3,6 +3,7 @@ import type { ApprovalInfo } from './admin.js';
 import type { EmulatorClock } from './clock.js';
 import type { EmulatorContext } from './context.js';
 import { issueCodeDirectly } from './endpoints/authorize.js';
+import { handleProviderRevoke } from './endpoints/provider-revoke.js';
 import { createApproval, issueAccessToken, makeIdToken, revokeApproval, tokenResponseBody } from './grants.js';
 import type { PolicyOverrides, RefreshTokenPolicy } from './policies.js';
 import { parseAllowlistError, parseRanges, type IpRange } from './refresh-token-ip-allowlist.js';
@@ -342,6 +343,14 @@ export class SalesforceEmulatorControls {
     if (settings.apiRequestsUsed !== undefined) s.apiRequestsUsed = nonNegative(settings.apiRequestsUsed, 'api_requests_used');
     if (settings.myDomain !== undefined) s.myDomain = settings.myDomain === true;
     return { autoApprove: s.autoApprove, codeLifetimeS: s.codeLifetimeS, apiDailyLimit: s.apiDailyLimit, apiRequestsUsed: s.apiRequestsUsed, myDomain: s.myDomain };
+  }
+  /**
+   * Serves a provider's own revocation API at `path` (router syntax: `:name` segments, `*` at
+   * the end) for `method`, e.g. DELETE /oauth/v1/refresh-tokens/:token: any request shape is
+   * accepted, the shape seen is in the request log (`revocation`), the token's family ends.
+   */
+  addRevocationEndpoint(shape: { method: string; path: string }): void {
+    this.ctx.addRoute?.(shape.method.toUpperCase(), shape.path, (r) => handleProviderRevoke(this.ctx, r));
   }
   /** The last requests answered (up to 1000, control API excluded), oldest first. */
   requestLog(filter: { endpoint?: EndpointName; limit?: number } = {}): RequestLogEntry[] {

@@ -161,6 +161,10 @@ export async function startSalesforceEmulator(options: EmulatorOptions = {}): Pr
   };
 
   const { router, endpointOf } = buildRouter(ctx);
+  ctx.addRoute = (method, path, handler) => {
+    endpointOf.set(handler, 'revoke');
+    router.first(method, path, handler);
+  };
   const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
     void dispatch(ctx, router, endpointOf, req, res, options.log);
   });

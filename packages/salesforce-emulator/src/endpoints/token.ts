@@ -64,6 +64,8 @@ export async function handleToken(ctx: EmulatorContext, r: RequestInfo, pathMode
   if (grantType !== undefined) r.note.grant_type = grantType;
   if (clientId !== undefined) r.note.client_id = clientId;
   r.note.client_auth = basic !== null ? 'basic' : form.has('client_secret') ? 'body' : form.has('client_assertion') ? 'private_key_jwt' : 'none';
+  // Which parameters came (names only): a provider's extra token parameters are visible to tests.
+  r.note.fields = [...form.keys()].sort();
 
   const limited = ctx.traffic.overRateLimit();
   if (limited) {

@@ -74,6 +74,7 @@ const IntegrationFields = {
   ),
   private_key: Type.Optional(Type.String({ minLength: 1, maxLength: 16_384, description: 'PKCS#8 PEM RSA key (jwt_bearer, private_key_jwt); stored encrypted, never returned' })),
   jwt_audience: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 2048, description: 'The aud of JWT Bearer assertions (the login host the provider names, docs/api.md)' }))),
+  api_base_url: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 2048, description: 'Custom oauth2 providers: where their API lives, for the API proxy (…/connections/{id}/proxy/{path}).' }))),
   refresh: Type.Optional(RefreshSettingsInput),
   outbound_proxy: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 2048, description: 'null: the instance\'s egress; "direct"; or http://[user:pass@]host:port (docs/outbound-proxy.md)' }))),
   client_secret_overlap_s: Type.Optional(
@@ -112,6 +113,7 @@ export const IntegrationSchema = Type.Object(
     has_private_key: Type.Boolean(),
     public_key_pem: Nullable(Type.String({ description: 'The public half of private_key (SPKI PEM), for the certificate the provider needs' })),
     public_key_fingerprint_sha256: Nullable(Type.String()),
+    api_base_url: Type.Optional(Nullable(Type.String())),
     refresh: Type.Object({
       margin_s: Type.Integer(),
       keepalive_s: Type.Integer(),
@@ -137,6 +139,9 @@ export const EndUserSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The id another system knows a connection by (Nango's connectionId): unique per integration. */
+export const ExternalIdSchema = Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f]+$', description: 'The id another system knows this connection by (e.g. its Nango connectionId); unique per integration' });
 
 export const MetadataSchema = Type.Record(Type.String({ maxLength: 128 }), Type.Unknown(), { maxProperties: 50 });
 
@@ -165,6 +170,7 @@ export const ConnectionSchema = Type.Object(
   {
     id: Type.String(),
     integration: Type.String(),
+    external_id: Nullable(Type.String({ description: 'The id another system knows this connection by (e.g. its Nango connectionId), unique per integration' })),
     end_user: Type.Object({ id: Type.String(), email: Nullable(Type.String()) }),
     status: ConnectionStatusSchema,
     grant_type: Type.String(),
@@ -194,6 +200,7 @@ export const ConnectionSchema = Type.Object(
 export const ConnectionImportBody = Type.Object(
   {
     integration: Type.String({ minLength: 1, maxLength: 64 }),
+    external_id: Type.Optional(ExternalIdSchema),
     end_user: EndUserSchema,
     metadata: Type.Optional(MetadataSchema),
     connection_config: Type.Optional(ConnectionConfigSchema),
@@ -246,6 +253,7 @@ const EndpointFields = {
   url: Type.String(),
   events: Nullable(Type.Array(Type.String())),
   enabled: Type.Boolean(),
+  format: Type.Union([Type.Literal('standard'), Type.Literal('nango')]),
   disabled_reason: Nullable(Type.String()),
   previous_secret_expires_at: Nullable(Timestamp),
   created_at: Timestamp,

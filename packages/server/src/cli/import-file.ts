@@ -33,6 +33,7 @@ interface ParsedFile {
 
 export const CSV_COLUMNS = [
   'integration',
+  'external_id',
   'end_user_id',
   'end_user_email',
   'refresh_token',
@@ -142,6 +143,7 @@ function fromCsv(text: string, defaults: { integration?: string }): ParsedFile {
     };
     const raw: Record<string, unknown> = {
       integration: cell('integration'),
+      external_id: cell('external_id'),
       end_user: { id: cell('end_user_id'), email: cell('end_user_email') },
       credentials: {
         refresh_token: cell('refresh_token'),
@@ -211,7 +213,7 @@ function collect(items: Item[], defaults: { integration?: string }): ParsedFile 
   return { rows, invalid, fileProblems: items.length === 0 ? ['the file has no rows'] : [] };
 }
 
-const KNOWN_TOP = ['integration', 'end_user', 'metadata', 'connection_config', 'credentials'];
+const KNOWN_TOP = ['integration', 'external_id', 'end_user', 'metadata', 'connection_config', 'credentials'];
 const KNOWN_CREDENTIALS = ['refresh_token', 'subject', 'access_token', 'instance_url', 'id_url', 'issued_at'];
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ISSUED_AT = /^(\d{10,16}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))$/;
@@ -228,6 +230,10 @@ function validateBody(raw: unknown, defaults: { integration?: string }, add: (fi
   const integration = raw.integration ?? defaults.integration;
   if (typeof integration !== 'string' || integration.length === 0) add('integration', 'is required (a column, a field, or --integration)');
   else if (integration.length > 64) add('integration', 'is longer than 64 characters');
+  const externalId = raw.external_id;
+  if (externalId !== undefined && (typeof externalId !== 'string' || externalId.length === 0 || externalId.length > 255 || /[\u0000-\u001f]/.test(externalId))) {
+    add('external_id', 'must be a string of 1 to 255 characters without control characters');
+  }
 
   const endUser = raw.end_user;
   if (!isObject(endUser)) add('end_user', 'is required: {"id", "email"?}');
@@ -284,6 +290,7 @@ function validateBody(raw: unknown, defaults: { integration?: string }, add: (fi
   const { refresh_token: refreshToken, subject, access_token: accessToken, instance_url: instanceUrl, id_url: idUrl, issued_at: issuedAt } = c;
   return {
     integration,
+    ...(typeof externalId === 'string' ? { external_id: externalId } : {}),
     end_user: { id: typeof id === 'string' ? id : '', ...(typeof email === 'string' ? { email } : {}) },
     ...(isObject(raw.metadata) ? { metadata: raw.metadata } : {}),
     ...(isStringRecord(raw.connection_config) ? { connection_config: raw.connection_config } : {}),
@@ -322,6 +329,6 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function idempotencyKeyFor(body: ImportBody): string {
+export function idempotencyKeyFor(body: ImportBody): string {
   return `gk-import-${createHash('sha256').update(canonicalJson(body)).digest('hex')}`;
 }

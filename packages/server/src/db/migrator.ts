@@ -8,6 +8,7 @@ import * as outboundProxy from './migrations/0005-outbound-proxy.js';
 import * as stagedClientSecrets from './migrations/0006-staged-client-secrets.js';
 import * as firstHour from './migrations/0007-first-hour.js';
 import * as grantKinds from './migrations/0008-grant-kinds.js';
+import * as externalId from './migrations/0011-external-id.js';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0006-staged-client-secrets': stagedClientSecrets,
   '0007-first-hour': firstHour,
   '0008-grant-kinds': grantKinds,
+  '0011-external-id': externalId,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

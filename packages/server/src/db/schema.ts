@@ -92,6 +92,8 @@ export interface ConnectionsTable {
   grant_origin: ColumnType<GrantOrigin | null, GrantOrigin | null | undefined, GrantOrigin | null>;
   /** The user a JWT Bearer grant acts as (migration 0008); null for every other kind. */
   grant_subject: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The id another system knows this connection by, unique per integration (migration 0011). */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: TimestampDefault;
 }
@@ -134,9 +136,14 @@ export interface WebhookEndpointsTable {
   secret_enc: string;
   previous_secret_enc: string | null;
   previous_secret_expires_at: NullableTimestamp;
+  /** The bodies and signature it receives (migration 0011). */
+  format: ColumnType<WebhookFormat, WebhookFormat | undefined, WebhookFormat>;
   created_at: CreatedAt;
   updated_at: TimestampDefault;
 }
+
+/** `standard`: Grantkeeper's events, Standard Webhooks signatures; `nango`: Nango's auth webhooks. */
+export type WebhookFormat = 'standard' | 'nango';
 
 export interface WebhookDeliveriesTable {
   id: string;
@@ -192,6 +199,8 @@ export interface ConnectSessionsTable {
   completed_at: NullableTimestamp;
   /** Refresh the new grant once right after the code exchange (migration 0007). */
   verify: Generated<boolean>;
+  /** The external_id the connection this session creates will carry (migration 0011). */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 

@@ -34,6 +34,8 @@ export interface CustomProviderConfig {
   token_url?: string;
   revoke_url?: string | null;
   client_auth?: 'body' | 'basic';
+  /** Where the provider's API lives, for the API proxy (absent: the proxy cannot be used). */
+  api_base_url?: string | null;
 }
 
 /** A connection's values for its provider's URL template variables (e.g. a shop name). */

@@ -35,6 +35,8 @@ export interface NewConnection {
   authorizedAt: Date | null;
   nextRefreshAt: Date;
   returnUrl?: string | null;
+  /** The id another system knows it by (unique per integration: a clash is a unique violation). */
+  externalId?: string | null;
 }
 
 export interface CreatedConnection {
@@ -69,6 +71,7 @@ export async function createConnection(ctx: AppContext, trx: Executor, input: Ne
     next_refresh_at: input.nextRefreshAt,
     return_url: input.returnUrl ?? null,
     grant_origin: input.origin,
+    external_id: input.externalId ?? null,
   });
   await insertEvent(trx, {
     id: newRowId(),

@@ -5,6 +5,7 @@ import { recordAuditEvent } from '../audit/record.js';
 import type { AppContext } from '../context.js';
 import { allRefreshTokenFingerprints } from '../crypto/hashing.js';
 import { isUniqueViolation } from '../db/errors.js';
+import { findConnectionByExternalId } from '../db/connections/find-connection-by-external-id.js';
 import { findIntegrationByKey } from '../db/integrations/find-integration.js';
 import { findHeldRefreshToken } from '../db/retired-grants/find-held-refresh-token.js';
 import type { ConnectionRow, IntegrationRow } from '../db/types.js';
@@ -17,6 +18,8 @@ import { createConnection } from './create-connection.js';
 
 export interface ImportInput {
   integration: string;
+  /** The id another system knows the connection by (Nango's connectionId); unique per integration. */
+  external_id?: string;
   end_user: { id: string; email?: string | null };
   metadata?: Record<string, unknown>;
   connection_config?: Record<string, string>;
@@ -91,6 +94,7 @@ export async function importConnection(ctx: AppContext, audit: AuditContext, inp
   problems.push(...grantCredentialProblems(integration, credentials));
   if (problems.length > 0) throw invalid(problems);
 
+  if (input.external_id !== undefined) await assertExternalIdFree(ctx, integration, input.external_id);
   if (credentials.refresh_token !== undefined) {
     const held = await findHeldRefreshToken(ctx.db.kysely, allRefreshTokenFingerprints(ctx.keyring, credentials.refresh_token));
     if (held) throw held.heldAs === 'current' ? duplicate(held.connectionId) : retired(held.connectionId);
@@ -117,13 +121,28 @@ export async function importConnection(ctx: AppContext, audit: AuditContext, inp
         authorizedAt: issuedAt,
         // A kept-warm server-to-server grant has no token yet and nothing to keep alive: mint at once.
         nextRefreshAt: integration.grant_type !== 'authorization_code' && refresh.keep_warm && credentials.access_token === undefined ? now : new Date(now.getTime() + refresh.keepalive_s * 1000),
+        externalId: input.external_id ?? null,
       });
       await recordAuditEvent(trx, audit, 'connection.imported', { type: 'connection', id: toPublicId('connection', connection.row.id) });
       return connection;
     });
     return { row: created.row, integration };
   } catch (error) {
-    if (isUniqueViolation(error)) throw duplicate();
+    if (isUniqueViolation(error)) {
+      // Two unique rules can refuse the row: the external id (a concurrent import) or the grant.
+      if (input.external_id !== undefined) await assertExternalIdFree(ctx, integration, input.external_id);
+      throw duplicate();
+    }
     throw error;
+  }
+}
+
+/** 409 external_id_taken when another connection of the integration already carries the id. */
+export async function assertExternalIdFree(ctx: AppContext, integration: IntegrationRow, externalId: string): Promise<void> {
+  const holder = await findConnectionByExternalId(ctx.db.kysely, integration.id, externalId);
+  if (holder) {
+    throw conflict('external_id_taken', `Another connection of integration "${integration.key}" already has external_id "${externalId}".`, {
+      connection_id: toPublicId('connection', holder.id),
+    });
   }
 }

@@ -12,6 +12,7 @@ export function connectionToApi(row: ConnectionRow, integration: Pick<Integratio
   return {
     id: toPublicId('connection', row.id),
     integration: integration.key,
+    external_id: row.external_id,
     end_user: { id: row.end_user_id, email: row.end_user_email },
     status: apiStatus(row, integration),
     // How its tokens are minted: a user's refresh token, or a server-to-server grant.

@@ -34,6 +34,8 @@ export interface IntegrationInput extends GrantInput {
   authorization_url?: string;
   token_url?: string;
   revoke_url?: string | null;
+  /** Custom `oauth2` providers: where their API lives, for the API proxy. */
+  api_base_url?: string | null;
   refresh?: Partial<RefreshSettings>;
   /** null: the instance's egress; "direct"; or `http://[user:pass@]host:port` (model/integration-egress.ts). */
   outbound_proxy?: string | null;
@@ -58,6 +60,11 @@ function isHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The proxy appends the caller's path to it, so it must be a plain base: no query or fragment. */
+function isApiBaseUrl(value: string): boolean {
+  return isHttpUrl(value) && !value.includes('?') && !value.includes('#');
 }
 
 function validateRefresh(refresh: RefreshSettings, problems: FieldProblem[]): void {
@@ -91,6 +98,8 @@ function resolveSettings(ctx: AppContext, rowId: string, input: IntegrationInput
         },
       ]);
     }
+    const unsupported = ctx.providers.entry(input.provider)?.unsupported?.refresh;
+    if (unsupported) throw invalid([{ field: 'provider', message: `provider "${input.provider}" cannot be refreshed by Grantkeeper yet: ${unsupported}` }]);
     throw invalid([{ field: 'provider', message: `unknown provider "${input.provider}"; see GET /v1/providers, or use "oauth2"` }]);
   }
   const scopes = input.scopes ?? provider.defaultScopes;
@@ -129,8 +138,11 @@ function resolveSettings(ctx: AppContext, rowId: string, input: IntegrationInput
     }
     providerConfig.revoke_url = input.revoke_url ?? null;
     providerConfig.client_auth = input.client_auth === 'basic' ? 'basic' : 'body';
+    const apiBase = input.api_base_url ?? null;
+    if (apiBase !== null && !isApiBaseUrl(apiBase)) problems.push({ field: 'api_base_url', message: 'must be an http(s) URL without credentials, query or fragment' });
+    providerConfig.api_base_url = apiBase === null ? null : apiBase.replace(/\/+$/, '');
   } else {
-    for (const field of ['authorization_url', 'token_url', 'revoke_url', 'client_auth'] as const) {
+    for (const field of ['authorization_url', 'token_url', 'revoke_url', 'client_auth', 'api_base_url'] as const) {
       // private_key_jwt is a client authentication any provider may document (integration-grant.ts).
       if (field === 'client_auth' && (input.client_auth === 'private_key_jwt' || input.client_auth === null)) continue;
       if (input[field] !== undefined) problems.push({ field, message: `is only for provider "oauth2"; "${provider.key}" endpoints come from the catalog` });
@@ -227,6 +239,7 @@ export async function updateIntegration(ctx: AppContext, audit: AuditContext, ke
       token_url: patch.token_url ?? providerConfig.token_url,
       revoke_url: patch.revoke_url !== undefined ? patch.revoke_url : providerConfig.revoke_url,
       client_auth: patch.client_auth !== undefined ? patch.client_auth : (current.client_auth ?? providerConfig.client_auth),
+      api_base_url: patch.api_base_url !== undefined ? patch.api_base_url : providerConfig.api_base_url,
     }),
     ...(patch.refresh ? { refresh: patch.refresh } : {}),
     ...pickDefined({ grant_type: patch.grant_type, private_key: patch.private_key, jwt_audience: patch.jwt_audience }),
@@ -300,6 +313,7 @@ export function integrationToApi(row: IntegrationRow, publicUrl: string, extra: 
           token_url: config.token_url ?? null,
           revoke_url: config.revoke_url ?? null,
           client_auth: config.client_auth ?? 'body',
+          api_base_url: config.api_base_url ?? null,
         }
       : {}),
     // private_key_jwt (any provider) replaces the custom provider's body/basic.

@@ -46,3 +46,8 @@ export function sealAccessToken(keyring: Keyring, rowId: string, accessToken: st
 export function sealRefreshToken(keyring: Keyring, rowId: string, refreshToken: string): { enc: string; fp: string } {
   return { enc: encryptSecret(keyring, refreshToken, connectionSecretPlace(rowId, 'refresh_token_enc')), fp: refreshTokenFingerprint(keyring, refreshToken) };
 }
+
+/** A connection's current refresh token in plaintext (only for a caller that asked for it by name). */
+export function openRefreshToken(keyring: Keyring, row: { id: string; refresh_token_enc: string | null }): string | null {
+  return row.refresh_token_enc ? decryptSecret(keyring, row.refresh_token_enc, connectionSecretPlace(row.id, 'refresh_token_enc')) : null;
+}

@@ -7,14 +7,17 @@ import {
   getProvider,
   listProviders,
   renderEndpoints,
+  renderRevocationUrl,
   templateVariables,
   validateConnectionConfig,
   type ConfigCheck,
   type ProviderEntry,
 } from './catalog/catalog.js';
+import { renderApiBaseUrl } from './catalog/api-base.js';
 import { classifyProviderFailure, type Classification, type ProviderFailure } from './classify.js';
 import type { ProviderModule } from './module-types.js';
 import { providerModule } from './modules.js';
+import { TOKEN_SLOT, type RevocationRequest } from './revocation/request.js';
 import type { IntegrationProviderSettings, ProviderDescription, ProviderEndpoints } from './provider.js';
 
 const CUSTOM_OAUTH2: ProviderDescription = {
@@ -77,7 +80,8 @@ export class ProviderRegistry {
 
   constructor(options: RegistryOptions = {}) {
     this.hostOrigins = options.hostOrigins ?? new Map();
-    for (const entry of listProviders()) if (entry.refresh_model !== 'none') this.byKey.set(entry.key, describeEntry(entry));
+    // Usable: issues refresh tokens the engine can refresh.
+    for (const entry of listProviders()) if (entry.refresh_model !== 'none' && !entry.unsupported?.refresh) this.byKey.set(entry.key, describeEntry(entry));
     this.byKey.set(CUSTOM_OAUTH2.key, CUSTOM_OAUTH2);
   }
 
@@ -120,6 +124,19 @@ export class ProviderRegistry {
     return providerModule(key);
   }
 
+  /**
+   * Where the API proxy sends a connection's calls: a custom provider's `api_base_url`, or the
+   * catalog's template rendered for this connection; otherwise the instance URL the grant
+   * carries (providers whose API host is per account). null: none known.
+   */
+  apiBaseUrl(settings: IntegrationProviderSettings, connectionConfig: Record<string, string>, grantInstanceUrl: string | null): string | null {
+    const entry = getProvider(settings.provider);
+    const fixed = entry
+      ? renderApiBaseUrl(entry, { connection_config: connectionConfig, auth_base_url: settings.authBaseUrl, host_origins: this.hostOrigins })
+      : (settings.providerConfig.api_base_url ?? null);
+    return fixed ?? grantInstanceUrl;
+  }
+
   endpoints(settings: IntegrationProviderSettings, connectionConfig: Record<string, string> = {}): ProviderEndpoints {
     const entry = getProvider(settings.provider);
     if (!entry) {
@@ -141,8 +158,31 @@ export class ProviderRegistry {
       revokeUrl: rendered.revoke_url,
       clientAuth: entry.auth.client_auth ?? 'client_secret_post',
       revokeClientAuth: entry.auth.revoke_client_auth ?? 'none',
-      authorizationParams: { ...entry.auth.authorization_params, ...(entry.auth.offline?.authorization_params ?? {}) },
-      tokenParams: { ...entry.auth.token_params },
+      authorizationParams: withClientId({ ...entry.auth.authorization_params, ...(entry.auth.offline?.authorization_params ?? {}) }, settings.clientId),
+      tokenParams: withClientId({ ...entry.auth.token_params }, settings.clientId),
     };
   }
+
+  /**
+   * A catalog provider's own revocation request (revoke_style custom with auth.revocation):
+   * its rendered URL (client id filled, TOKEN_SLOT for a path token) and the request shape.
+   */
+  revocationRequest(settings: IntegrationProviderSettings, connectionConfig: Record<string, string> = {}): { url: string; spec: RevocationRequest } | null {
+    const entry = getProvider(settings.provider);
+    const spec = entry?.auth.revocation ?? null;
+    if (!entry || spec === null) return null;
+    const inputs = { connection_config: connectionConfig, auth_base_url: settings.authBaseUrl, host_origins: this.hostOrigins };
+    const url = renderRevocationUrl(entry, inputs, settings.clientId, TOKEN_SLOT);
+    return url === null ? null : { url, spec };
+  }
+
+  /** The revocation request shape of a catalog provider, by key (the queue stores the key). */
+  revocationSpec(key: string): RevocationRequest | null {
+    return getProvider(key)?.auth.revocation ?? null;
+  }
+}
+
+/** Extra parameters may name the client id as `{client_id}` (TikTok reads it as client_key). */
+function withClientId(params: Record<string, string>, clientId: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).map(([name, value]) => [name, value.replaceAll('{client_id}', clientId)]));
 }

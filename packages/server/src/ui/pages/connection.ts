@@ -131,6 +131,7 @@ export function connectionPage(data: ConnectionData): string {
           <dt>Identity URL</dt><dd>${account.id_url ?? '—'}</dd>
           <dt>Connection config</dt><dd id="connection-config">${configText(c.connection_config)}</dd>
           <dt>End user email</dt><dd>${c.end_user.email ?? '—'}</dd>
+          <dt>External id</dt><dd id="external-id">${c.external_id ? html`<code>${c.external_id}</code>` : '—'}</dd>
           <dt>Scopes</dt><dd>${c.scopes.join(' ') || '—'}</dd>
           <dt>Access token expires</dt><dd>${time(c.access_token_expires_at)}</dd>
           <dt>Last refreshed</dt><dd>${time(c.last_refreshed_at)}</dd>

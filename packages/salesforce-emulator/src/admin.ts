@@ -1,3 +1,4 @@
+import { readablePublicKey } from './jwt-assertion.js';
 import type { EmulatorContext } from './context.js';
 import { effectivePolicy, revokeApproval } from './grants.js';
 import { isSalesforceId, newOpaqueToken, newSalesforceId, to18 } from './ids.js';
@@ -82,6 +83,8 @@ export function createApp(ctx: EmulatorContext, raw: Raw): AppRecord {
     policy: policyOf(raw),
     blockedIn: new Set(),
     refreshTokenIpAllowlist: null,
+    jwtCertificate: certificateOf(raw) ?? null,
+    runAsUsername: optionalString(raw, 'runAsUsername', 'run_as_username') ?? null,
   };
   ctx.state.apps.set(clientId, app);
   return app;
@@ -94,9 +97,21 @@ function appTypeOf(raw: Raw): AppType | undefined {
   return value;
 }
 
+/** A PEM certificate or SPKI public key that node:crypto can read (server-grants.ts verifies with it). */
+function certificateOf(raw: Raw): string | null | undefined {
+  const value = pick(raw, 'jwtCertificate', 'jwt_certificate');
+  if (value === undefined || value === null) return value as null | undefined;
+  if (typeof value !== 'string' || !readablePublicKey(value)) throw new InputError('jwt_certificate must be a PEM certificate or public key');
+  return value;
+}
+
 /** Changes an app's settings; only the keys given change. */
 export function updateApp(ctx: EmulatorContext, clientId: string, raw: Raw): AppRecord {
   const app = requireApp(ctx, clientId);
+  const certificate = certificateOf(raw);
+  if (certificate !== undefined) app.jwtCertificate = certificate;
+  const runAs = pick(raw, 'runAsUsername', 'run_as_username');
+  if (runAs !== undefined) app.runAsUsername = typeof runAs === 'string' ? runAs : null;
   const secret = optionalString(raw, 'clientSecret', 'client_secret');
   if (secret !== undefined) app.clientSecret = secret;
   const callbackUrls = stringList(raw, 'callbackUrls', 'callback_urls');

@@ -33,6 +33,11 @@ export interface EmulatorSettings {
   apiDailyLimit: number;
   /** REST requests counted against that limit. */
   apiRequestsUsed: number;
+  /**
+   * Whether this emulator plays an org's My Domain (default) or the shared login hosts
+   * (login/test.salesforce.com), where the Client Credentials flow is refused.
+   */
+  myDomain: boolean;
   /** Emulator-wide policy defaults, under every app's own settings. */
   policyDefaults: PolicyOverrides;
 }

@@ -36,6 +36,10 @@ export interface AppInput extends PolicyOverrides {
   appType?: AppType;
   /** Whether a staged consumer secret already works beside the current one (default true). */
   stagedSecretAccepted?: boolean;
+  /** JWT Bearer: the certificate (or SPKI public key) uploaded to the app, PEM; null: none. */
+  jwtCertificate?: string | null;
+  /** Client Credentials: the run-as user's username; null: the flow has no user (refused). */
+  runAsUsername?: string | null;
 }
 
 export interface OrgInput extends PolicyOverrides {
@@ -96,6 +100,8 @@ export interface RuntimeSettings {
   codeLifetimeS?: number;
   apiDailyLimit?: number;
   apiRequestsUsed?: number;
+  /** false: play login.salesforce.com, where the Client Credentials flow is refused. */
+  myDomain?: boolean;
 }
 
 export class SalesforceEmulatorControls {
@@ -335,7 +341,8 @@ export class SalesforceEmulatorControls {
     if (settings.codeLifetimeS !== undefined) s.codeLifetimeS = nonNegative(settings.codeLifetimeS, 'code_lifetime_s');
     if (settings.apiDailyLimit !== undefined) s.apiDailyLimit = nonNegative(settings.apiDailyLimit, 'api_daily_limit');
     if (settings.apiRequestsUsed !== undefined) s.apiRequestsUsed = nonNegative(settings.apiRequestsUsed, 'api_requests_used');
-    return { autoApprove: s.autoApprove, codeLifetimeS: s.codeLifetimeS, apiDailyLimit: s.apiDailyLimit, apiRequestsUsed: s.apiRequestsUsed };
+    if (settings.myDomain !== undefined) s.myDomain = settings.myDomain === true;
+    return { autoApprove: s.autoApprove, codeLifetimeS: s.codeLifetimeS, apiDailyLimit: s.apiDailyLimit, apiRequestsUsed: s.apiRequestsUsed, myDomain: s.myDomain };
   }
   /**
    * Serves a provider's own revocation API at `path` (router syntax: `:name` segments, `*` at
@@ -363,6 +370,7 @@ export class SalesforceEmulatorControls {
     this.ctx.traffic.reset();
     this.ctx.clock.reset();
     this.ctx.settings.apiRequestsUsed = 0;
+    this.ctx.settings.myDomain = true;
     this.applySeed();
   }
 }

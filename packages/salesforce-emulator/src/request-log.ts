@@ -13,7 +13,7 @@ export interface RequestLogEntry {
   grant_type?: string;
   client_id?: string;
   /** How the client authenticated at the token endpoint. */
-  client_auth?: 'basic' | 'body' | 'none';
+  client_auth?: 'basic' | 'body' | 'private_key_jwt' | 'none';
   /** `error/error_description` of a token-endpoint failure. */
   error?: string;
   /** The TCP source address the request came from (what an IP allowlist judges). */

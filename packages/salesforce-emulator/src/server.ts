@@ -140,6 +140,7 @@ export async function startSalesforceEmulator(options: EmulatorOptions = {}): Pr
     codeLifetimeS: options.codeLifetimeS ?? 900,
     apiDailyLimit: options.apiDailyLimit ?? 15000,
     apiRequestsUsed: 0,
+    myDomain: true,
     policyDefaults: parsePolicyOverrides({ ...(options.defaults ?? {}) }),
   };
   const ctx: EmulatorContext = {

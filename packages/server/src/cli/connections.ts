@@ -82,7 +82,7 @@ export async function runConnections(args: string[]): Promise<number> {
       else
         table(
           out,
-          ['ID', 'INTEGRATION', 'END USER', 'EXTERNAL ID', 'STATUS', 'ORG', 'GEN', 'LAST REFRESH', 'PROBLEM'],
+          ['ID', 'INTEGRATION', 'END USER', 'EXTERNAL ID', 'STATUS', 'ORG', 'GEN', 'LAST REFRESH', 'GRANT', 'PROBLEM'],
           data.map((c) => [
             c.id,
             c.integration,
@@ -92,6 +92,7 @@ export async function runConnections(args: string[]): Promise<number> {
             c.provider_account.org_id ?? '—',
             String(c.generation),
             when(c.last_refreshed_at),
+            c.grant_type,
             c.diagnosis ? `${c.diagnosis.code} (${c.diagnosis.who_fixes})` : c.last_error ? truncate(`${c.last_error.error ?? c.last_error.http_status}`, 30) : '',
           ]),
         );
@@ -169,6 +170,8 @@ function showConnection(out: Out, c: Connection): void {
     ['external id', c.external_id],
     ['end user', `${c.end_user.id}${c.end_user.email ? ` <${c.end_user.email}>` : ''}`],
     ['status', status(out, c.status)],
+    ['grant type', c.grant_type],
+    ['subject', c.subject],
     ['instance', c.provider_account.instance_url],
     ['org / user', c.provider_account.org_id ? `${c.provider_account.org_id} / ${c.provider_account.user_id ?? '?'}` : null],
     ['scopes', c.scopes.join(' ')],

@@ -6,14 +6,16 @@ import { ApiClient, enc, resolveTarget } from './api-client.js';
 import { catalogExamples, type Examples } from './examples.js';
 import { fields, line, makeOut, paint, printJson, status, table, when, type Out } from './output.js';
 
-const SYNOPSIS = 'Usage: grantkeeper integrations <list|create|show|update> [options]';
+const SYNOPSIS = 'Usage: grantkeeper integrations <list|create|show|update|certificate> [options]';
 
 const usage = (example: Examples) => `${SYNOPSIS}
 
   list                       every integration
   show <key>                 one integration (never its client secret)
   create <key> --provider P --client-id ID [--client-secret S] [settings]
-  update <key> [settings]    change what you pass; client_id/provider only while it has no connections
+  update <key> [settings]    change what you pass; client_id/provider/grant_type only while it has no connections
+  certificate <key>          the integration's public key and how to make the certificate the provider needs
+                             (JWT Bearer, private_key_jwt)
 
 Settings (create and update):
   --provider P               ${example.providers}, … (GET /v1/providers), or oauth2
@@ -22,6 +24,11 @@ Settings (create and update):
   --scopes "a b"             space- or comma-separated
   --auth-base-url URL        the provider's login host (My Domain, a sandbox, an emulator)
   --authorization-url URL, --token-url URL, --revoke-url URL|none, --client-auth body|basic   (oauth2)
+  --grant-type T             authorization_code (default), client_credentials or jwt_bearer (server-to-server)
+  --client-auth private_key_jwt   sign a client assertion instead of sending a secret (where the provider documents it);
+                             --client-auth default goes back to the provider's own
+  --private-key FILE         PKCS#8 PEM RSA key for jwt_bearer / private_key_jwt ("-": stdin); stored encrypted, never shown
+  --jwt-audience URL         the aud of JWT Bearer assertions: the login host the provider names (docs/api.md)
   --margin-s N, --keepalive-s N, --access-token-ttl-s N, --max-per-s N, --keep-warm / --no-keep-warm
   --outbound-proxy V         where its provider calls leave from: http://[user:pass@]host:port, direct,
                              or inherit (GRANTKEEPER_OUTBOUND_PROXY); "-" reads it from stdin (docs/outbound-proxy.md)
@@ -32,7 +39,9 @@ Examples:
   grantkeeper integrations list
   grantkeeper integrations create ${example.integration} --provider ${example.provider} --client-id 3MVG9… --client-secret - < secret.txt
   grantkeeper integrations update ${example.integration} --auth-base-url ${example.authBaseUrl} --keepalive-s 43200
-  grantkeeper integrations show ${example.integration} --json`;
+  grantkeeper integrations show ${example.integration} --json
+  grantkeeper integrations create ${example.integration}-jwt --provider ${example.provider} --client-id … --grant-type jwt_bearer --private-key key.pem --jwt-audience ${example.authBaseUrl}
+  grantkeeper integrations certificate ${example.integration}-jwt`;
 
 const OPTIONS = {
   ...API_OPTIONS,
@@ -52,6 +61,9 @@ const OPTIONS = {
   'keep-warm': { type: 'boolean' },
   'no-keep-warm': { type: 'boolean' },
   'outbound-proxy': { type: 'string' },
+  'grant-type': { type: 'string' },
+  'private-key': { type: 'string' },
+  'jwt-audience': { type: 'string' },
 } as const;
 
 export async function runIntegrations(args: string[]): Promise<number> {
@@ -75,7 +87,7 @@ export async function runIntegrations(args: string[]): Promise<number> {
       } while (cursor);
       if (out.json) printJson(out, { data: all });
       else if (all.length === 0) line(out, `No integrations yet. Create one: grantkeeper integrations create <key> --provider ${(await catalogExamples()).provider} --client-id … --client-secret -`);
-      else table(out, ['KEY', 'PROVIDER', 'STATUS', 'CLIENT ID', 'AUTH BASE URL', 'CREATED'], all.map((i) => [i.key, i.provider, status(out, i.status), i.client_id, i.auth_base_url ?? '—', when(i.created_at)]));
+      else table(out, ['KEY', 'PROVIDER', 'STATUS', 'CLIENT ID', 'AUTH BASE URL', 'CREATED', 'GRANT'], all.map((i) => [i.key, i.provider, status(out, i.status), i.client_id, i.auth_base_url ?? '—', when(i.created_at), i.grant_type]));
       return 0;
     }
     case 'show': {
@@ -84,6 +96,13 @@ export async function runIntegrations(args: string[]): Promise<number> {
       if (out.json) printJson(out, body);
       else showIntegration(out, body);
       return 0;
+    }
+    case 'certificate': {
+      const [key] = exactPositionals(positionals, ['key'], SYNOPSIS);
+      const { body } = await api.get<Integration>(`/v1/integrations/${enc(key!)}`);
+      if (out.json) printJson(out, { key: body.key, public_key_pem: body.public_key_pem, public_key_fingerprint_sha256: body.public_key_fingerprint_sha256 });
+      else printCertificateHelp(out, body);
+      return body.public_key_pem === null ? 1 : 0;
     }
     case 'create': {
       const [key] = exactPositionals(positionals, ['key'], SYNOPSIS);
@@ -132,6 +151,9 @@ async function settingsBody(v: Values): Promise<IntegrationPatch> {
   if (v['token-url'] !== undefined) body.token_url = v['token-url'];
   if (v['revoke-url'] !== undefined) body.revoke_url = v['revoke-url'] === 'none' ? null : v['revoke-url'];
   if (v['client-auth'] !== undefined) body.client_auth = clientAuth(v['client-auth']);
+  if (v['grant-type'] !== undefined) body.grant_type = grantType(v['grant-type']);
+  if (v['private-key'] !== undefined) body.private_key = v['private-key'] === '-' ? readStdin('--private-key -') : readKeyFile(v['private-key']);
+  if (v['jwt-audience'] !== undefined) body.jwt_audience = v['jwt-audience'];
   if (v['outbound-proxy'] !== undefined) body.outbound_proxy = outboundProxy(v['outbound-proxy'], v['client-secret'] === '-');
   const refresh: RefreshSettings = {};
   const n = (name: 'margin-s' | 'keepalive-s' | 'access-token-ttl-s' | 'max-per-s') => intOption(v[name], name, SYNOPSIS);
@@ -147,8 +169,22 @@ async function settingsBody(v: Values): Promise<IntegrationPatch> {
 }
 
 function clientAuth(value: string): IntegrationPatch['client_auth'] {
-  if (value === 'body' || value === 'basic') return value;
-  throw new UsageError(`--client-auth must be body or basic, got "${value}".`, SYNOPSIS);
+  if (value === 'body' || value === 'basic' || value === 'private_key_jwt') return value;
+  if (value === 'default') return null;
+  throw new UsageError(`--client-auth must be body, basic, private_key_jwt or default, got "${value}".`, SYNOPSIS);
+}
+
+function grantType(value: string): IntegrationPatch['grant_type'] {
+  if (value === 'authorization_code' || value === 'client_credentials' || value === 'jwt_bearer') return value;
+  throw new UsageError(`--grant-type must be authorization_code, client_credentials or jwt_bearer, got "${value}".`, SYNOPSIS);
+}
+
+function readKeyFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new UsageError(`--private-key: cannot read ${path}.`, SYNOPSIS);
+  }
 }
 
 /** `inherit` clears the integration's own setting; `-` reads the URL (it may hold a password) from stdin. */
@@ -175,6 +211,9 @@ function showIntegration(out: Out, i: Integration): void {
     ['client id', i.client_id],
     ['callback url', i.callback_url],
     ['client secret', i.has_client_secret ? 'set (never shown)' : 'none (public client)'],
+    ['grant type', i.grant_type],
+    ['private key', i.has_private_key ? `set (never shown); public key SHA-256 ${i.public_key_fingerprint_sha256}` : null],
+    ['jwt audience', i.jwt_audience],
     ['scopes', i.scopes.join(' ')],
     ['auth base url', i.auth_base_url],
     ['authorization url', i.authorization_url],
@@ -187,4 +226,25 @@ function showIntegration(out: Out, i: Integration): void {
     ['created', when(i.created_at)],
     ['updated', when(i.updated_at)],
   ]);
+}
+
+/**
+ * What `certificate` prints. Grantkeeper holds the private key and never hands it out, and
+ * Node has no X.509 writer (no certificate library is a dependency), so the certificate is
+ * made where the key was made: the public key and its fingerprint identify which key it must be.
+ */
+function printCertificateHelp(out: Out, i: Integration): void {
+  if (i.public_key_pem === null) {
+    line(out, `Integration ${i.key} has no private key. Set one: grantkeeper integrations update ${i.key} --private-key key.pem`);
+    return;
+  }
+  line(out, `Public key of integration ${paint(out, 'bold', i.key)} (SHA-256 ${i.public_key_fingerprint_sha256}):`);
+  line(out);
+  out.stdout.write(i.public_key_pem.endsWith('\n') ? i.public_key_pem : `${i.public_key_pem}\n`);
+  line(out);
+  line(out, 'Make a self-signed certificate from the same private key file you gave Grantkeeper:');
+  line(out, `  openssl req -new -x509 -key key.pem -days 730 -subj "/CN=grantkeeper-${i.key}" -out ${i.key}.crt`);
+  line(out, 'Check it belongs to this key (the two fingerprints must match):');
+  line(out, `  openssl x509 -in ${i.key}.crt -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256`);
+  line(out, "Then upload the .crt to the OAuth app at the provider (its setting for signed assertions, e.g. \"Use digital signatures\"); docs/api.md.");
 }

@@ -47,6 +47,10 @@ export async function createConnectSession(ctx: AppContext, audit: AuditContext,
   const problems: FieldProblem[] = [];
   const integration = visible === null || visible.has(input.integration) ? await findIntegrationByKey(ctx.db.kysely, input.integration) : undefined;
   if (!integration) problems.push({ field: 'integration', message: `no integration with key "${input.integration}"` });
+  // Server-to-server grants have no end user to send through a login: import them instead.
+  else if (integration.grant_type !== 'authorization_code') {
+    problems.push({ field: 'integration', message: `is a ${integration.grant_type} integration: its connections are imported (POST /v1/connections), not connected by an end user` });
+  }
   if (input.return_url !== undefined) {
     const problem = returnUrlProblem(input.return_url, ctx.config.returnUrlAllowlist);
     if (problem) problems.push({ field: 'return_url', message: problem });

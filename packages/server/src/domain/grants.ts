@@ -5,6 +5,12 @@
 export type ConnectionStatus = 'active' | 'refresh_failing' | 'needs_reauth';
 export type IntegrationStatus = 'ok' | 'error';
 
+/**
+ * How an integration's connections get access tokens (API `grant_type`): an end user's
+ * authorization and its refresh token, or a server-to-server grant minted by the app itself.
+ */
+export type IntegrationGrantType = 'authorization_code' | 'client_credentials' | 'jwt_bearer';
+
 /** An integration's refresh policy (API `refresh`), defaults applied. */
 export interface RefreshSettings {
   margin_s: number;

@@ -21,7 +21,10 @@ export interface NewConnection {
   metadata?: Record<string, unknown>;
   connectionConfig: ConnectionConfig;
   scopes: string[];
-  refreshToken: string;
+  /** null: a server-to-server grant, minted without one (refresh/grant-kinds/). */
+  refreshToken: string | null;
+  /** The user a JWT Bearer grant acts as; null for every other kind. */
+  subject?: string | null;
   accessToken: string | null;
   accessTokenExpiresAt: Date | null;
   refreshTokenExpiresAt?: Date | null;
@@ -45,7 +48,7 @@ export interface CreatedConnection {
 /** A unique violation (db/errors.ts) means the refresh token is already held by another connection. */
 export async function createConnection(ctx: AppContext, trx: Executor, input: NewConnection): Promise<CreatedConnection> {
   const id = newRowId();
-  const refresh = sealRefreshToken(ctx.keyring, id, input.refreshToken);
+  const refresh = input.refreshToken === null ? null : sealRefreshToken(ctx.keyring, id, input.refreshToken);
   const row = await insertConnection(trx, {
     id,
     integration_id: input.integration.id,
@@ -59,8 +62,9 @@ export async function createConnection(ctx: AppContext, trx: Executor, input: Ne
     org_id: input.account?.orgId ?? null,
     user_id: input.account?.userId ?? null,
     access_token_enc: input.accessToken === null ? null : sealAccessToken(ctx.keyring, id, input.accessToken),
-    refresh_token_enc: refresh.enc,
-    refresh_token_fp: refresh.fp,
+    refresh_token_enc: refresh?.enc ?? null,
+    refresh_token_fp: refresh?.fp ?? null,
+    grant_subject: input.subject ?? null,
     access_token_expires_at: input.accessTokenExpiresAt,
     refresh_token_expires_at: input.refreshTokenExpiresAt ?? null,
     authorized_at: input.authorizedAt,

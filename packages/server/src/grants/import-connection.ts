@@ -24,7 +24,10 @@ export interface ImportInput {
   metadata?: Record<string, unknown>;
   connection_config?: Record<string, string>;
   credentials: {
-    refresh_token: string;
+    /** Required for authorization_code integrations; absent for server-to-server grants. */
+    refresh_token?: string;
+    /** jwt_bearer: the user the grant acts as (a username at the provider). */
+    subject?: string;
     access_token?: string;
     instance_url?: string;
     id_url?: string;
@@ -55,6 +58,19 @@ const retired = (connectionId: string) =>
     { connection_id: toPublicId('connection', connectionId) },
   );
 
+/** What the integration's grant type needs: a refresh token, a subject (JWT Bearer), or nothing. */
+function grantCredentialProblems(integration: IntegrationRow, credentials: ImportInput['credentials']): FieldProblem[] {
+  const kind = integration.grant_type;
+  const problems: FieldProblem[] = [];
+  if (kind === 'authorization_code' && credentials.refresh_token === undefined) problems.push({ field: 'credentials.refresh_token', message: 'is required' });
+  if (kind !== 'authorization_code' && credentials.refresh_token !== undefined) {
+    problems.push({ field: 'credentials.refresh_token', message: `is not used by a ${kind} integration: its tokens are minted without one` });
+  }
+  if (kind === 'jwt_bearer' && credentials.subject === undefined) problems.push({ field: 'credentials.subject', message: 'is required for a jwt_bearer integration (the username the grant acts as)' });
+  if (kind !== 'jwt_bearer' && credentials.subject !== undefined) problems.push({ field: 'credentials.subject', message: 'is only used by jwt_bearer integrations' });
+  return problems;
+}
+
 export async function importConnection(ctx: AppContext, audit: AuditContext, input: ImportInput): Promise<{ row: ConnectionRow; integration: IntegrationRow }> {
   const integration = await findIntegrationByKey(ctx.db.kysely, input.integration);
   if (!integration) throw invalid([{ field: 'integration', message: `no integration with key "${input.integration}"` }]);
@@ -75,11 +91,14 @@ export async function importConnection(ctx: AppContext, audit: AuditContext, inp
     const value = credentials[field];
     if (value !== undefined && !/^https?:\/\//i.test(value)) problems.push({ field: `credentials.${field}`, message: 'must be an http(s) URL' });
   }
+  problems.push(...grantCredentialProblems(integration, credentials));
   if (problems.length > 0) throw invalid(problems);
 
   if (input.external_id !== undefined) await assertExternalIdFree(ctx, integration, input.external_id);
-  const held = await findHeldRefreshToken(ctx.db.kysely, allRefreshTokenFingerprints(ctx.keyring, credentials.refresh_token));
-  if (held) throw held.heldAs === 'current' ? duplicate(held.connectionId) : retired(held.connectionId);
+  if (credentials.refresh_token !== undefined) {
+    const held = await findHeldRefreshToken(ctx.db.kysely, allRefreshTokenFingerprints(ctx.keyring, credentials.refresh_token));
+    if (held) throw held.heldAs === 'current' ? duplicate(held.connectionId) : retired(held.connectionId);
+  }
 
   const refresh = integration.refresh;
   const now = new Date();
@@ -92,14 +111,16 @@ export async function importConnection(ctx: AppContext, audit: AuditContext, inp
         metadata: input.metadata ?? {},
         connectionConfig,
         scopes: integration.scopes,
-        refreshToken: credentials.refresh_token,
+        refreshToken: credentials.refresh_token ?? null,
+        subject: credentials.subject ?? null,
         accessToken: credentials.access_token ?? null,
         accessTokenExpiresAt: credentials.access_token !== undefined ? new Date((issuedAt ?? now).getTime() + refresh.access_token_ttl_s * 1000) : null,
         instanceUrl: credentials.instance_url?.replace(/\/+$/, '') ?? null,
         idUrl: credentials.id_url ?? null,
         account,
         authorizedAt: issuedAt,
-        nextRefreshAt: new Date(now.getTime() + refresh.keepalive_s * 1000),
+        // A kept-warm server-to-server grant has no token yet and nothing to keep alive: mint at once.
+        nextRefreshAt: integration.grant_type !== 'authorization_code' && refresh.keep_warm && credentials.access_token === undefined ? now : new Date(now.getTime() + refresh.keepalive_s * 1000),
         externalId: input.external_id ?? null,
       });
       await recordAuditEvent(trx, audit, 'connection.imported', { type: 'connection', id: toPublicId('connection', connection.row.id) });

@@ -12,7 +12,7 @@ export const connectionSecretPlace = (rowId: string, column: 'access_token_enc' 
   rowId,
 });
 
-export const integrationSecretPlace = (rowId: string, column: 'client_secret_enc' | 'previous_client_secret_enc' = 'client_secret_enc'): SecretPlace => ({
+export const integrationSecretPlace = (rowId: string, column: 'client_secret_enc' | 'previous_client_secret_enc' | 'private_key_enc' = 'client_secret_enc'): SecretPlace => ({
   table: 'integrations',
   column,
   rowId,

@@ -123,6 +123,8 @@ export function connectionPage(data: ConnectionData): string {
       <section class="panel" aria-labelledby="account-h">
         <h2 id="account-h">Provider account</h2>
         <dl class="facts">
+          <dt>Grant type</dt><dd><code data-grant-type>${c.grant_type}</code></dd>
+          ${c.subject ? html`<dt>Subject</dt><dd>${c.subject}</dd>` : ''}
           <dt>Instance URL</dt><dd>${account.instance_url ?? '—'}</dd>
           <dt>Org id</dt><dd><code>${account.org_id ?? '—'}</code></dd>
           <dt>User id</dt><dd><code>${account.user_id ?? '—'}</code></dd>

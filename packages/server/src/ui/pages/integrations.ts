@@ -10,11 +10,12 @@ export function integrationsPage(data: { csrf: string; permissions: Permissions;
     : rows.length === 0
       ? html`<p role="status">No integrations yet. Create one here, with <code>POST /v1/integrations</code> or with <code>grantkeeper integrations create</code>.</p>`
       : html`<div class="table-wrap"><table class="responsive" id="integrations-table">
-        <thead><tr><th scope="col">Integration</th><th scope="col">Provider</th><th scope="col">Status</th><th scope="col">Callback URL to register</th><th scope="col">Created</th></tr></thead>
+        <thead><tr><th scope="col">Integration</th><th scope="col">Provider</th><th scope="col">Grant</th><th scope="col">Status</th><th scope="col">Callback URL to register</th><th scope="col">Created</th></tr></thead>
         <tbody>${rows.map(
           (i) => html`<tr data-integration="${i.key}">
             <td data-label="Integration"><a href="/ui/integrations/${encodeURIComponent(i.key)}">${i.key}</a></td>
             <td data-label="Provider">${i.provider}</td>
+            <td data-label="Grant"><code>${i.grant_type}</code></td>
             <td data-label="Status">${badge(i.status)}</td>
             <td data-label="Callback URL"><code>${i.callback_url}</code></td>
             <td data-label="Created">${time(i.created_at)}</td>

@@ -152,7 +152,7 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
   });
 
   // Nango's API for apps leaving Nango (docs/migrating-from-nango.md): same keys, same scopes.
-  await app.register(nangoRoutes(ctx, engine), { prefix: '/nango' });
+  await app.register(nangoRoutes(ctx, engine, proxy), { prefix: '/nango' });
 
   return app;
 }

@@ -1,0 +1,210 @@
+// Nango's proxy under `/nango` through the real `@nangohq/node` client (0.71.10), against a
+// real Grantkeeper and the Salesforce emulator's REST API, on both backends: get/post/proxy
+// with the connection named by Nango's headers, the provider's own answers unchanged, one
+// refresh for concurrent callers after the provider ended the session, Nango-shaped errors
+// for what Grantkeeper refuses, and no way to another host (hostile paths, base URL overrides).
+import { Nango } from '@nangohq/node';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { nangoProviderHeaders, singleHeader } from '../src/api/nango/proxy-headers.js';
+import { providerRequestHeaders } from '../src/proxy/headers.js';
+import { BACKENDS } from './helpers/databases.js';
+import { rawRequest } from './helpers/provider-api.js';
+import { startSalesforceRig, type SalesforceRig } from './helpers/salesforce.js';
+
+/** What axios (inside the SDK) threw: the HTTP status, headers and body. */
+async function failure(promise: Promise<unknown>): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
+  try {
+    await promise;
+  } catch (error) {
+    const response = (error as { response?: { status: number; headers: Record<string, unknown>; data: unknown } }).response;
+    if (response) return { status: response.status, headers: response.headers, body: response.data };
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe.each(BACKENDS)('Nango proxy on %s', (backend) => {
+  let rig: SalesforceRig;
+  let proxyKey: string;
+  let nango: Nango;
+  const LIMITS = '/services/data/v62.0/limits';
+
+  beforeAll(async () => {
+    rig = await startSalesforceRig(backend, { logName: 'nango-proxy' });
+    proxyKey = (await rig.server.api('POST', '/v1/api-keys', { name: 'nango-app', scopes: ['proxy'] })).body.secret;
+    nango = new Nango({ secretKey: proxyKey, host: `${rig.server.url}/nango` });
+  });
+  afterAll(async () => {
+    await rig?.stop();
+  });
+
+  /** A grant imported with a Nango connectionId as its external_id. */
+  async function importWithExternalId(externalId: string): Promise<string> {
+    const username = rig.user().username;
+    const tokens = rig.emu.issueTokens({ clientId: rig.clientId, username });
+    const res = await rig.server.api('POST', '/v1/connections', {
+      integration: rig.integrationKey,
+      external_id: externalId,
+      end_user: { id: username },
+      credentials: { refresh_token: String(tokens.refresh_token), id_url: String(tokens.id), instance_url: String(tokens.instance_url) },
+    });
+    expect(res.status).toBe(201);
+    return res.body.id as string;
+  }
+
+  test('get, post and proxy reach the provider with the connection named by Nango headers; its answers come back unchanged', async () => {
+    await importWithExternalId('nango-conn-1');
+    const named = { connectionId: 'nango-conn-1', providerConfigKey: rig.integrationKey };
+
+    const limits = await nango.get({ ...named, endpoint: LIMITS });
+    expect(limits.status).toBe(200);
+    expect(limits.data.DailyApiRequests.Max).toBeGreaterThan(0);
+    expect(limits.headers['sforce-limit-info']).toMatch(/^api-usage=/);
+    expect(limits.headers['grantkeeper-proxy-error']).toBeUndefined();
+
+    const query = await nango.get({ ...named, endpoint: '/services/data/v62.0/query', params: { q: 'SELECT Id, Name FROM Account LIMIT 2' } });
+    expect(query.data).toMatchObject({ totalSize: 2, records: [{ Id: expect.stringMatching(/^001/) }, { Name: expect.any(String) }] });
+
+    const posted = await nango.post({ ...named, endpoint: '/services/data/v62.0/query?q=SELECT+Id+FROM+Account', data: { any: 'body' } });
+    expect(posted.status).toBe(200);
+    expect(posted.data.totalSize).toBe(3);
+
+    // proxy() with an endpoint without its leading slash, custom headers prefixed for the provider.
+    const sobjects = await nango.proxy({ ...named, method: 'GET', endpoint: 'services/data/v62.0/sobjects', headers: { 'X-Trace': 'abc' } });
+    expect(sobjects.data.sobjects.map((s: { name: string }) => s.name)).toContain('Account');
+
+    // The provider's own refusal passes unchanged (status, body), not marked as Grantkeeper's.
+    const missing = await failure(nango.get({ ...named, endpoint: '/services/data/v62.0/nothing-here' }));
+    expect(missing.status).toBe(404);
+    expect(missing.body).toEqual([expect.objectContaining({ errorCode: 'NOT_FOUND' })]);
+    expect(missing.headers['grantkeeper-proxy-error']).toBeUndefined();
+    const malformed = await failure(nango.get({ ...named, endpoint: '/services/data/v62.0/query', params: { q: 'not soql' } }));
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toEqual([expect.objectContaining({ errorCode: 'MALFORMED_QUERY' })]);
+  });
+
+  test('a connection without an external_id is named by its Grantkeeper id', async () => {
+    const { id } = await rig.importGrant(rig.user().username);
+    const res = await nango.get({ connectionId: id, providerConfigKey: rig.integrationKey, endpoint: LIMITS });
+    expect(res.status).toBe(200);
+  });
+
+  test('after the provider ended the session, ten concurrent SDK calls all succeed with exactly one refresh', async () => {
+    await importWithExternalId('nango-conn-expiry');
+    const named = { connectionId: 'nango-conn-expiry', providerConfigKey: rig.integrationKey };
+    expect((await nango.get({ ...named, endpoint: LIMITS })).status).toBe(200);
+    const id = (await rig.server.api('GET', `/v1/connections?external_id=nango-conn-expiry`)).body.data[0].id as string;
+    const before = rig.emu.stats();
+    expect(rig.emu.removeSessions({ userId: (await rig.connection(id)).provider_account.user_id })).toBeGreaterThan(0);
+    const calls = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => {
+        const endpoint = `/services/data/v62.0/query?q=${encodeURIComponent(`SELECT Id FROM Account LIMIT ${(i % 3) + 1}`)}`;
+        return i % 2 === 0 ? nango.get({ ...named, endpoint }) : nango.post({ ...named, endpoint, data: { n: i } });
+      }),
+    );
+    expect(calls.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(calls.map((r) => r.data.totalSize)).toEqual(Array.from({ length: 10 }, (_, i) => (i % 3) + 1));
+    const after = rig.emu.stats();
+    expect(after.refreshes - before.refreshes).toBe(1);
+    expect(after.rest_unauthorized - before.rest_unauthorized).toBeGreaterThanOrEqual(1);
+  });
+
+  test('a missing Connection-Id or Provider-Config-Key, or an unknown connection, is a Nango-shaped error', async () => {
+    const restBefore = rig.emu.stats().rest_requests;
+    // The SDK checks only that connectionId is defined: an empty one is sent as an empty header.
+    const empty = await failure(nango.get({ connectionId: '', providerConfigKey: rig.integrationKey, endpoint: LIMITS }));
+    expect(empty).toMatchObject({ status: 400, body: { error: { code: 'missing_connection_id', message: expect.stringContaining('connection-id') } } });
+    expect(empty.headers['grantkeeper-proxy-error']).toBe('true');
+
+    const auth = { authorization: `Bearer ${proxyKey}` };
+    const noConnection = await rawRequest(rig.server.url, `/nango/proxy${LIMITS}`, { headers: { ...auth, 'provider-config-key': rig.integrationKey } });
+    expect(noConnection.status).toBe(400);
+    expect(JSON.parse(noConnection.body)).toEqual({ error: { code: 'missing_connection_id', message: expect.any(String) } });
+    const noKey = await rawRequest(rig.server.url, `/nango/proxy${LIMITS}`, { headers: { ...auth, 'connection-id': 'nango-conn-1' } });
+    expect(noKey.status).toBe(400);
+    expect(JSON.parse(noKey.body)).toMatchObject({ error: { code: 'missing_provider_config_key' } });
+
+    const unknown = await failure(nango.get({ connectionId: 'no-such-connection', providerConfigKey: rig.integrationKey, endpoint: LIMITS }));
+    expect(unknown).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+    const unknownKey = await failure(nango.get({ connectionId: 'nango-conn-1', providerConfigKey: 'no-such-integration', endpoint: LIMITS }));
+    expect(unknownKey).toMatchObject({ status: 404, body: { error: { code: 'unknown_provider_config' } } });
+    expect(rig.emu.stats().rest_requests).toBe(restBefore);
+  });
+
+  test('hostile paths and base URL overrides to another host are 400 and never reach a provider', async () => {
+    await importWithExternalId('nango-conn-hostile');
+    const named = { connectionId: 'nango-conn-hostile', providerConfigKey: rig.integrationKey };
+    const restBefore = rig.emu.stats().rest_requests;
+    // (Dot segments the client's URL parser resolves itself, before sending: see the raw requests.)
+    for (const endpoint of ['//evil.example/services/data', 'https://evil.example/x', '/services/data%2f..%2fx', '/services/%252e%252e/x']) {
+      const refused = await failure(nango.get({ ...named, endpoint }));
+      expect(refused, endpoint).toMatchObject({ status: 400, body: { error: { code: 'proxy_path_refused' } } });
+    }
+    // Raw, without a client normalising the dot segments away.
+    for (const path of ['/nango/proxy/services/../../admin', '/nango/proxy/services/%2e%2e/%2E%2E/admin', '/nango/proxy/..']) {
+      const raw = await rawRequest(rig.server.url, path, {
+        headers: { authorization: `Bearer ${proxyKey}`, 'connection-id': named.connectionId, 'provider-config-key': named.providerConfigKey },
+      });
+      expect(raw.status, path).toBe(400);
+      expect(JSON.parse(raw.body), path).toMatchObject({ error: { code: 'proxy_path_refused' } });
+    }
+    for (const baseUrlOverride of ['https://evil.example', 'http://127.0.0.1:1', 'not a url']) {
+      const refused = await failure(nango.get({ ...named, endpoint: LIMITS, baseUrlOverride }));
+      expect(refused, baseUrlOverride).toMatchObject({ status: 400, body: { error: { code: 'base_url_override_refused' } } });
+    }
+    expect(rig.emu.stats().rest_requests).toBe(restBefore);
+
+    // An override on the connection's own API host only picks a path there.
+    const id = (await rig.server.api('GET', '/v1/connections?external_id=nango-conn-hostile')).body.data[0].id as string;
+    const instanceUrl = (await rig.server.api('GET', `/v1/connections/${id}/token`)).body.instance_url as string;
+    const same = await nango.get({ ...named, endpoint: '/limits', baseUrlOverride: `${instanceUrl}/services/data/v62.0` });
+    expect(same.status).toBe(200);
+    expect(same.data.DailyApiRequests.Max).toBeGreaterThan(0);
+  });
+
+  test('scopes and integration limits apply as on /v1', async () => {
+    await importWithExternalId('nango-conn-scopes');
+    const named = { connectionId: 'nango-conn-scopes', providerConfigKey: rig.integrationKey, endpoint: LIMITS };
+    const reader = (await rig.server.api('POST', '/v1/api-keys', { name: 'reader', scopes: ['connections:read'] })).body.secret;
+    const refused = await failure(new Nango({ secretKey: reader, host: `${rig.server.url}/nango` }).get(named));
+    expect(refused).toMatchObject({ status: 403, body: { error: { code: 'forbidden', payload: { required_scope: 'proxy' } } } });
+    const tokens = (await rig.server.api('POST', '/v1/api-keys', { name: 'tokens', scopes: ['tokens:read'] })).body.secret;
+    expect((await new Nango({ secretKey: tokens, host: `${rig.server.url}/nango` }).get(named)).status).toBe(200);
+
+    const other = await rig.server.api('POST', '/v1/integrations', { key: 'other-sf', provider: 'salesforce', client_id: 'x', client_secret: 'y', auth_base_url: rig.emu.url });
+    expect(other.status).toBe(201);
+    const limited = (await rig.server.api('POST', '/v1/api-keys', { name: 'limited', scopes: ['proxy'], integrations: ['other-sf'] })).body.secret;
+    const hidden = await failure(new Nango({ secretKey: limited, host: `${rig.server.url}/nango` }).get(named));
+    expect(hidden).toMatchObject({ status: 404, body: { error: { code: 'unknown_provider_config' } } });
+  });
+});
+
+describe("which of a Nango proxy call's headers reach the provider", () => {
+  test('only Nango-Proxy- headers (prefix removed) and the Content-Type; never the SDK’s own instructions', () => {
+    const sent = nangoProviderHeaders({
+      'connection-id': 'c1',
+      'provider-config-key': 'sf',
+      'base-url-override': '',
+      'nango-activity-log-id': '',
+      retries: '3',
+      decompress: 'true',
+      'user-agent': 'nango-node-client/0.71.10',
+      authorization: 'Bearer gk_sk_secret',
+      'content-type': 'application/json',
+      'nango-proxy-x-trace': 'abc',
+      'nango-proxy-': 'nameless',
+    });
+    expect(sent).toEqual({ 'content-type': 'application/json', 'x-trace': 'abc' });
+  });
+
+  test('a prefixed Authorization still never reaches the provider: the proxy puts the token there', () => {
+    const out = providerRequestHeaders(nangoProviderHeaders({ 'nango-proxy-authorization': 'Bearer stolen', 'nango-proxy-host': 'evil.example' }), 'the-token', null);
+    expect(out).toEqual({ authorization: 'Bearer the-token' });
+  });
+
+  test('an empty or blank header is absent', () => {
+    expect(singleHeader({ 'connection-id': '  ' }, 'connection-id')).toBeNull();
+    expect(singleHeader({}, 'connection-id')).toBeNull();
+    expect(singleHeader({ 'connection-id': ' c1 ' }, 'connection-id')).toBe('c1');
+  });
+});

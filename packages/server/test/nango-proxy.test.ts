@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { nangoProviderHeaders, singleHeader } from '../src/api/nango/proxy-headers.js';
 import { providerRequestHeaders } from '../src/proxy/headers.js';
 import { BACKENDS } from './helpers/databases.js';
-import { rawRequest } from './helpers/provider-api.js';
+import { rawRequest, startProviderApi, type ProviderApi } from './helpers/provider-api.js';
 import { startSalesforceRig, type SalesforceRig } from './helpers/salesforce.js';
+import { until } from './helpers/wait.js';
 
 /** What axios (inside the SDK) threw: the HTTP status, headers and body. */
 async function failure(promise: Promise<unknown>): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
@@ -25,16 +26,20 @@ async function failure(promise: Promise<unknown>): Promise<{ status: number; hea
 
 describe.each(BACKENDS)('Nango proxy on %s', (backend) => {
   let rig: SalesforceRig;
+  let api: ProviderApi;
   let proxyKey: string;
   let nango: Nango;
   const LIMITS = '/services/data/v62.0/limits';
+  const MAX_BODY = 4096;
 
   beforeAll(async () => {
-    rig = await startSalesforceRig(backend, { logName: 'nango-proxy' });
+    rig = await startSalesforceRig(backend, { env: { GRANTKEEPER_AUDIT_FLUSH_MS: '50', GRANTKEEPER_PROXY_MAX_BODY_BYTES: String(MAX_BODY) }, logName: 'nango-proxy' });
+    api = await startProviderApi();
     proxyKey = (await rig.server.api('POST', '/v1/api-keys', { name: 'nango-app', scopes: ['proxy'] })).body.secret;
     nango = new Nango({ secretKey: proxyKey, host: `${rig.server.url}/nango` });
   });
   afterAll(async () => {
+    await api?.close();
     await rig?.stop();
   });
 
@@ -81,6 +86,68 @@ describe.each(BACKENDS)('Nango proxy on %s', (backend) => {
     const malformed = await failure(nango.get({ ...named, endpoint: '/services/data/v62.0/query', params: { q: 'not soql' } }));
     expect(malformed.status).toBe(400);
     expect(malformed.body).toEqual([expect.objectContaining({ errorCode: 'MALFORMED_QUERY' })]);
+  });
+
+  test('put, patch and delete reach a provider API with the body, the Nango-Proxy- headers unprefixed and nothing of the SDK’s own', async () => {
+    const echo = await rig.server.api('POST', '/v1/integrations', {
+      key: 'echo',
+      provider: 'oauth2',
+      client_id: 'echo-client',
+      client_secret: 'echo-client-secret',
+      authorization_url: `${rig.emu.url}/services/oauth2/authorize`,
+      token_url: `${rig.emu.url}/services/oauth2/token`,
+      api_base_url: `${api.url}/api`,
+    });
+    expect(echo.status).toBe(201);
+    const imported = await rig.server.api('POST', '/v1/connections', {
+      integration: 'echo',
+      external_id: 'echo-conn',
+      end_user: { id: 'echo-user' },
+      credentials: { refresh_token: 'echo-refresh-token-1', access_token: 'echo-access-token-1', issued_at: new Date().toISOString() },
+    });
+    expect(imported.status).toBe(201);
+    const named = { connectionId: 'echo-conn', providerConfigKey: 'echo' };
+    const headers = { 'X-Custom': 'kept', 'Content-Type': 'application/json', Authorization: 'Bearer not-this' };
+
+    const put = await nango.put({ ...named, endpoint: '/things/1', data: { name: 'Acme' }, headers, retries: 3, decompress: true });
+    expect(put.data).toMatchObject({ method: 'PUT', url: '/api/things/1', body: '{"name":"Acme"}' });
+    expect(put.data.headers).toMatchObject({ authorization: 'Bearer echo-access-token-1', 'x-custom': 'kept', 'content-type': 'application/json', 'content-length': '15' });
+    for (const name of ['connection-id', 'provider-config-key', 'base-url-override', 'nango-activity-log-id', 'retries', 'decompress', 'user-agent', 'accept-encoding', 'nango-proxy-x-custom']) {
+      expect(put.data.headers[name], name).toBeUndefined();
+    }
+    expect(JSON.stringify(put.data.headers)).not.toContain(proxyKey);
+    // Provider response headers pass, but no cookie is set on the caller through Grantkeeper.
+    expect(put.headers['x-ratelimit-remaining']).toBe('41');
+    expect(put.headers['set-cookie']).toBeUndefined();
+
+    const patch = await nango.patch({ ...named, endpoint: 'things/1', params: { fields: 'a,b' }, data: { name: 'Acme 2' } });
+    expect(patch.data).toMatchObject({ method: 'PATCH', url: '/api/things/1?fields=a%2Cb', body: '{"name":"Acme 2"}' });
+    const del = await nango.delete({ ...named, endpoint: '/things/1' });
+    expect(del.data).toMatchObject({ method: 'DELETE', url: '/api/things/1', body: '' });
+    const missing = await failure(nango.get({ ...named, endpoint: '/missing' }));
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ method: 'GET', url: '/api/missing' });
+
+    // A body over GRANTKEEPER_PROXY_MAX_BODY_BYTES is refused before anything is sent, in Nango's shape.
+    const sent = api.received.length;
+    const big = await failure(nango.post({ ...named, endpoint: '/things', data: { blob: 'x'.repeat(MAX_BODY) } }));
+    expect(big.status).toBe(413);
+    expect(big.body).toMatchObject({ error: { code: 'request_too_large', message: expect.any(String) } });
+    expect(big.headers['grantkeeper-proxy-error']).toBe('true');
+    expect(api.received.length).toBe(sent);
+  });
+
+  test('calls are audited as proxy.request for the key and counted in the proxy metrics', async () => {
+    await importWithExternalId('nango-conn-audit');
+    const id = (await rig.server.api('GET', '/v1/connections?external_id=nango-conn-audit')).body.data[0].id as string;
+    for (let i = 0; i < 3; i++) expect((await nango.get({ connectionId: 'nango-conn-audit', providerConfigKey: rig.integrationKey, endpoint: LIMITS })).status).toBe(200);
+    const rows = await until('the proxy.request audit rows', async () => {
+      const data = (await rig.server.api('GET', `/v1/audit-events?action=proxy.request&connection=${id}`)).body.data as { count: number; actor: { name: string } }[];
+      return data.reduce((sum, row) => sum + row.count, 0) === 3 ? data : null;
+    });
+    expect(rows.every((row) => row.actor.name === 'nango-app')).toBe(true);
+    const metrics = await (await fetch(`${rig.server.url}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`grantkeeper_proxy_requests_total\\{integration="${rig.integrationKey}",status_class="2xx"\\} [1-9]`));
   });
 
   test('a connection without an external_id is named by its Grantkeeper id', async () => {

@@ -1,8 +1,9 @@
 // Nango's proxy as `@nangohq/node` 0.71 calls it (`proxy`, `get`, `post`, `put`, `patch`,
 // `delete`): `ANY /nango/proxy/{endpoint}`, the connection named by the `Connection-Id` and
-// `Provider-Config-Key` headers. Resolved like every /nango route (lookup.ts), then handed to
-// the same proxy service as `/v1/connections/{id}/proxy` — token cache, one refresh on a 401,
-// hostile paths refused, audit and metrics — and the provider's answer streamed back as is.
+// `Provider-Config-Key` headers. Resolved like every /nango route (lookup.ts; the name briefly
+// remembered, connection-names.ts), then handed to the same proxy service as
+// `/v1/connections/{id}/proxy` — token cache, one refresh on a 401, hostile paths refused,
+// audit and metrics — and the provider's answer streamed back as is.
 // Nango's retry headers (Retries, Retry-On) and Decompress are not acted on: the proxy
 // replays only after a refresh, and it asks the provider for an unencoded body.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
@@ -10,11 +11,10 @@ import { principalOf } from '../../auth/principal.js';
 import { requireScope } from '../../auth/scopes.js';
 import type { AppContext } from '../../context.js';
 import { badRequest } from '../../errors.js';
-import { toPublicId } from '../../model/ids.js';
 import type { ApiProxy } from '../../proxy/service.js';
 import { auditOf } from '../audit-context.js';
 import { PROXY_METHODS } from '../routes/proxy.js';
-import { requireNangoConnection } from './lookup.js';
+import { NangoConnectionNames } from './connection-names.js';
 import { nangoProviderHeaders, singleHeader } from './proxy-headers.js';
 
 /** As long as the longest external_id Grantkeeper stores (integration keys are shorter). */
@@ -38,6 +38,7 @@ export function nangoProxyRoutes(ctx: AppContext, proxy: ApiProxy): FastifyPlugi
     // Any content type, as bytes: the provider reads the body, not Grantkeeper.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ctx.config.proxy.maxBodyBytes }, (_request, body, done) => done(null, body));
+    const names = new NangoConnectionNames(ctx);
     const forwarded = new WeakSet<FastifyRequest>();
     app.addHook('onSend', async (request, reply, payload) => {
       if (!forwarded.has(request)) reply.header('grantkeeper-proxy-error', 'true');
@@ -47,10 +48,10 @@ export function nangoProxyRoutes(ctx: AppContext, proxy: ApiProxy): FastifyPlugi
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       const connectionId = requiredHeader(request, 'connection-id', 'missing_connection_id');
       const providerConfigKey = requiredHeader(request, 'provider-config-key', 'missing_provider_config_key');
-      const { row } = await requireNangoConnection(ctx, request, providerConfigKey, connectionId);
+      const publicId = await names.publicIdOf(request, providerConfigKey, connectionId);
       const override = singleHeader(request.headers, 'base-url-override');
       const answer = await proxy.forward({
-        connectionId: toPublicId('connection', row.id),
+        connectionId: publicId,
         method: request.method,
         pathAndQuery: proxyTail(request.raw.url ?? ''),
         headers: nangoProviderHeaders(request.headers),

@@ -215,6 +215,13 @@ describe.each(BACKENDS)('Nango proxy on %s', (backend) => {
       expect(raw.status, path).toBe(400);
       expect(JSON.parse(raw.body), path).toMatchObject({ error: { code: 'proxy_path_refused' } });
     }
+    // Refused before the route: a malformed URL, a method the proxy does not take — Nango-shaped, marked as ours.
+    for (const [method, path, status, code] of [['GET', '/nango/proxy/a%zz', 400, 'invalid_uri_params'], ['PROPFIND', '/nango/proxy/services/data', 404, 'not_found']] as const) {
+      const res = await rawRequest(rig.server.url, path, { method, headers: { authorization: `Bearer ${proxyKey}`, 'connection-id': named.connectionId, 'provider-config-key': named.providerConfigKey } });
+      expect(res.status, path).toBe(status);
+      expect(JSON.parse(res.body), path).toMatchObject({ error: { code } });
+      expect(res.headers['grantkeeper-proxy-error'], path).toBe('true');
+    }
     for (const baseUrlOverride of ['https://evil.example', 'http://127.0.0.1:1', 'not a url']) {
       const refused = await failure(nango.get({ ...named, endpoint: LIMITS, baseUrlOverride }));
       expect(refused, baseUrlOverride).toMatchObject({ status: 400, body: { error: { code: 'base_url_override_refused' } } });

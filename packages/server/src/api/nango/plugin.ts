@@ -10,6 +10,7 @@ import type { ApiProxy } from '../../proxy/service.js';
 import type { Refresher } from '../../refresh/token-service.js';
 import { nangoErrorHandler } from '../problem.js';
 import { assertRouteScope, declareRouteScopes } from '../route-scopes.js';
+import { markIfProxyUrl } from '../routes/proxy.js';
 import { nangoConnectRoutes } from './connect-routes.js';
 import { nangoConnectionRoutes } from './connection-routes.js';
 import { nangoImportRoutes } from './import-route.js';
@@ -20,7 +21,10 @@ export function nangoRoutes(ctx: AppContext, refresher: Refresher, proxy: ApiPro
   return async (nango) => {
     declareRouteScopes(nango);
     nango.setErrorHandler(nangoErrorHandler);
-    nango.setNotFoundHandler((request, reply) => nangoErrorHandler(notFound(`${request.method} ${request.url.split('?')[0]}`), request, reply));
+    nango.setNotFoundHandler((request, reply) => {
+      markIfProxyUrl(request.url, reply); // e.g. a method the proxy does not take
+      return nangoErrorHandler(notFound(`${request.method} ${request.url.split('?')[0]}`), request, reply);
+    });
     nango.addHook('onRequest', async (request) => {
       // The Nango SDK sends `Content-Type: application/json` on bodiless GET and DELETE requests.
       if ((request.method === 'GET' || request.method === 'DELETE') && !request.headers['content-length'] && !request.headers['transfer-encoding']) {

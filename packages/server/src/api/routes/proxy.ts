@@ -21,11 +21,12 @@ function proxyTail(rawUrl: string): string {
 }
 
 /**
- * Marks an answer to a proxy URL that never reached its route (a malformed URL, an over-long
- * id, a method it does not take) as Grantkeeper's, like the route's own refusals.
+ * Marks an answer to a proxy URL (`/v1/connections/{id}/proxy…`, Nango's `/nango/proxy…`) that
+ * never reached its route (a malformed URL, an over-long id, a method it does not take) as
+ * Grantkeeper's, like the route's own refusals.
  */
 export function markIfProxyUrl(url: string, reply: FastifyReply): void {
-  if (/^\/v1\/connections\/[^/?]*\/proxy(?:[/?]|$)/.test(url)) reply.header('grantkeeper-proxy-error', 'true');
+  if (/^(?:\/v1\/connections\/[^/?]*|\/nango)\/proxy(?:[/?]|$)/.test(url)) reply.header('grantkeeper-proxy-error', 'true');
 }
 
 export function proxyRoutes(ctx: AppContext, proxy: ApiProxy): FastifyPluginAsync {

@@ -156,13 +156,20 @@ describe.each(BACKENDS)('Nango proxy on %s', (backend) => {
     expect(res.status).toBe(200);
   });
 
-  test('after the provider ended the session, ten concurrent SDK calls all succeed with exactly one refresh', async () => {
-    await importWithExternalId('nango-conn-expiry');
-    const named = { connectionId: 'nango-conn-expiry', providerConfigKey: rig.integrationKey };
+  // Both ways a session dies at Salesforce while Grantkeeper still holds its token: the session
+  // timeout (2 h on the emulator's clock; Grantkeeper's clock does not move) and a revoked session.
+  const endings = [
+    ['the session timed out at the provider', 'timed-out', async () => void rig.emu.clock.advance(7_200_000 + 60_000)],
+    ['the provider ended the session', 'ended', async (id: string) => expect(rig.emu.removeSessions({ userId: (await rig.connection(id)).provider_account.user_id })).toBeGreaterThan(0)],
+  ] as const;
+  test.each(endings)('after %s, ten concurrent SDK calls all succeed with exactly one refresh', async (_ending, slug, endSession) => {
+    const externalId = `nango-conn-expiry-${slug}`;
+    await importWithExternalId(externalId);
+    const named = { connectionId: externalId, providerConfigKey: rig.integrationKey };
     expect((await nango.get({ ...named, endpoint: LIMITS })).status).toBe(200);
-    const id = (await rig.server.api('GET', `/v1/connections?external_id=nango-conn-expiry`)).body.data[0].id as string;
+    const id = (await rig.server.api('GET', `/v1/connections?external_id=${externalId}`)).body.data[0].id as string;
     const before = rig.emu.stats();
-    expect(rig.emu.removeSessions({ userId: (await rig.connection(id)).provider_account.user_id })).toBeGreaterThan(0);
+    await endSession(id);
     const calls = await Promise.all(
       Array.from({ length: 10 }, (_, i) => {
         const endpoint = `/services/data/v62.0/query?q=${encodeURIComponent(`SELECT Id FROM Account LIMIT ${(i % 3) + 1}`)}`;

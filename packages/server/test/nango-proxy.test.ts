@@ -258,6 +258,16 @@ describe.each(BACKENDS)('Nango proxy on %s', (backend) => {
     // Right after another key resolved the same name: a remembered name is no permission.
     const hidden = await failure(new Nango({ secretKey: limited, host: `${rig.server.url}/nango` }).get(named));
     expect(hidden).toMatchObject({ status: 404, body: { error: { code: 'unknown_provider_config' } } });
+
+    // A dashboard session never uses the proxy, not even one signed in with the admin key.
+    const login = await fetch(`${rig.server.url}/ui/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: rig.server.key }) });
+    expect(login.status).toBe(204);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const restBefore = rig.emu.stats().rest_requests;
+    const session = await rawRequest(rig.server.url, `/nango/proxy${LIMITS}`, { headers: { cookie, 'connection-id': named.connectionId, 'provider-config-key': named.providerConfigKey } });
+    expect(session.status).toBe(403);
+    expect(JSON.parse(session.body)).toMatchObject({ error: { code: 'forbidden', payload: { required_scope: 'proxy' } } });
+    expect(rig.emu.stats().rest_requests).toBe(restBefore);
   });
 });
 

@@ -187,7 +187,7 @@ describe.each(BACKENDS)('Nango proxy on %s', (backend) => {
     const restBefore = rig.emu.stats().rest_requests;
     // The SDK checks only that connectionId is defined: an empty one is sent as an empty header.
     const empty = await failure(nango.get({ connectionId: '', providerConfigKey: rig.integrationKey, endpoint: LIMITS }));
-    expect(empty).toMatchObject({ status: 400, body: { error: { code: 'missing_connection_id', message: expect.stringContaining('connection-id') } } });
+    expect(empty).toMatchObject({ status: 400, body: { error: { code: 'missing_connection_id', message: expect.stringContaining('Connection-Id header is required') } } });
     expect(empty.headers['grantkeeper-proxy-error']).toBe('true');
 
     const auth = { authorization: `Bearer ${proxyKey}` };
@@ -197,6 +197,9 @@ describe.each(BACKENDS)('Nango proxy on %s', (backend) => {
     const noKey = await rawRequest(rig.server.url, `/nango/proxy${LIMITS}`, { headers: { ...auth, 'connection-id': 'nango-conn-1' } });
     expect(noKey.status).toBe(400);
     expect(JSON.parse(noKey.body)).toMatchObject({ error: { code: 'missing_provider_config_key' } });
+
+    const tooLong = await failure(nango.get({ connectionId: 'c'.repeat(256), providerConfigKey: rig.integrationKey, endpoint: LIMITS }));
+    expect(tooLong).toMatchObject({ status: 400, body: { error: { code: 'missing_connection_id', message: expect.stringContaining('longer than 255') } } });
 
     const unknown = await failure(nango.get({ connectionId: 'no-such-connection', providerConfigKey: rig.integrationKey, endpoint: LIMITS }));
     expect(unknown).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });

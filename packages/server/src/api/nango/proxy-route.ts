@@ -20,9 +20,10 @@ import { nangoProviderHeaders, singleHeader } from './proxy-headers.js';
 /** As long as the longest external_id Grantkeeper stores (integration keys are shorter). */
 const MAX_NAME_LENGTH = 255;
 
+/** `name` as written in messages ('Connection-Id'); Node gives header names in lower case. */
 function requiredHeader(request: FastifyRequest, name: string, code: string): string {
-  const value = singleHeader(request.headers, name);
-  if (!value) throw badRequest(code, `The ${name} header is required: it names the connection to call the provider's API with.`);
+  const value = singleHeader(request.headers, name.toLowerCase());
+  if (!value) throw badRequest(code, `The ${name} header is required: Connection-Id and Provider-Config-Key name the connection whose token calls the provider's API.`);
   if (value.length > MAX_NAME_LENGTH) throw badRequest(code, `The ${name} header is longer than ${MAX_NAME_LENGTH} characters.`);
   return value;
 }
@@ -46,8 +47,8 @@ export function nangoProxyRoutes(ctx: AppContext, proxy: ApiProxy): FastifyPlugi
     });
 
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-      const connectionId = requiredHeader(request, 'connection-id', 'missing_connection_id');
-      const providerConfigKey = requiredHeader(request, 'provider-config-key', 'missing_provider_config_key');
+      const connectionId = requiredHeader(request, 'Connection-Id', 'missing_connection_id');
+      const providerConfigKey = requiredHeader(request, 'Provider-Config-Key', 'missing_provider_config_key');
       const publicId = await names.publicIdOf(request, providerConfigKey, connectionId);
       const override = singleHeader(request.headers, 'base-url-override');
       const answer = await proxy.forward({

@@ -1,7 +1,8 @@
 // The API proxy's cost: the same Salesforce REST call (`GET /services/data/v62.0/limits` on
 // the emulator) made directly with the access token, and through Grantkeeper's proxy
 // (`/v1/connections/{id}/proxy/…` with an API key), in the same run. Latency one request at
-// a time (what the proxy adds to each call), throughput with 32 keep-alive connections.
+// a time (what the proxy adds to each call), throughput with 32 keep-alive connections; and
+// one request at a time through Nango's proxy route (`/nango/proxy/…`, named by headers).
 // Turns alternate (direct, proxy, proxy, direct) so drift on a shared machine falls on both.
 //   node --import tsx bench/proxy-overhead.ts [--duration 5]
 import { Agent, request } from 'node:http';
@@ -78,6 +79,8 @@ export async function runProxyOverheadBench(options: { seconds?: number } = {}):
     const directAuth = { authorization: `Bearer ${String(tokens.access_token)}` };
     const proxyAuth = { authorization: `Bearer ${key.secret as string}` };
     const proxyPath = `/v1/connections/${connection.id as string}/proxy${REST_PATH}`;
+    const nangoAuth = { ...proxyAuth, 'connection-id': connection.id as string, 'provider-config-key': 'bench-sf' };
+    const nangoPath = `/nango/proxy${REST_PATH}`;
     const direct = (connections: number) => load(emu.url, [REST_PATH], { connections, durationS: seconds, headers: directAuth });
     const proxied = (connections: number) => load(gk.url, [proxyPath], { connections, durationS: seconds, headers: proxyAuth });
 
@@ -96,9 +99,11 @@ export async function runProxyOverheadBench(options: { seconds?: number } = {}):
     };
     const serialDirect: { p50: number; p99: number; failed: number }[] = [];
     const serialProxy: { p50: number; p99: number; failed: number }[] = [];
+    const serialNango: { p50: number; p99: number; failed: number }[] = [];
     for (let round = 0; round < 2; round++) {
       serialDirect.push(await serialLatency(emu.url, REST_PATH, directAuth, seconds));
       serialProxy.push(await serialLatency(gk.url, proxyPath, proxyAuth, seconds));
+      serialNango.push(await serialLatency(gk.url, nangoPath, nangoAuth, seconds));
       serialProxy.push(await serialLatency(gk.url, proxyPath, proxyAuth, seconds));
       serialDirect.push(await serialLatency(emu.url, REST_PATH, directAuth, seconds));
     }
@@ -106,17 +111,20 @@ export async function runProxyOverheadBench(options: { seconds?: number } = {}):
     const serial = {
       direct: { p50: avg(serialDirect, 'p50'), p99: avg(serialDirect, 'p99') },
       proxy: { p50: avg(serialProxy, 'p50'), p99: avg(serialProxy, 'p99') },
+      nango: { p50: avg(serialNango, 'p50'), p99: avg(serialNango, 'p99') },
     };
     const parallel = await turns(32);
-    const failures = serialProxy.reduce((a, r) => a + r.failed, 0) + parallel.proxy.non2xx + parallel.proxy.errors;
+    const failures = [...serialProxy, ...serialNango].reduce((a, r) => a + r.failed, 0) + parallel.proxy.non2xx + parallel.proxy.errors;
     return {
       name: 'API proxy overhead',
-      description: `The emulator's REST call \`GET ${REST_PATH}\` through \`/v1/connections/{id}/proxy\` (a \`proxy\`-scoped key, PGlite, one instance) against the same call made directly with the access token, in the same run: one request at a time, then 32 keep-alive connections; ${seconds} s per turn, direct and proxied turns alternating (4 each). Goals: p50 overhead ≤ 1 ms, throughput ≥ 0.7× direct.`,
+      description: `The emulator's REST call \`GET ${REST_PATH}\` through \`/v1/connections/{id}/proxy\` (a \`proxy\`-scoped key, PGlite, one instance) against the same call made directly with the access token, in the same run: one request at a time, then 32 keep-alive connections; ${seconds} s per turn, direct and proxied turns alternating (4 each); one request at a time through \`/nango/proxy\` too (the connection named by \`Connection-Id\` / \`Provider-Config-Key\`, 2 turns). Goals: p50 overhead ≤ 1 ms, throughput ≥ 0.7× direct.`,
       baselineName: 'the emulator called directly',
       figures: [
         { label: 'p50 latency, 1 connection', value: serial.proxy.p50, unit: 'ms', baseline: serial.direct.p50 },
         { label: 'p50 overhead, 1 connection', value: serial.proxy.p50 - serial.direct.p50, unit: 'ms' },
         { label: 'p99 latency, 1 connection', value: serial.proxy.p99, unit: 'ms', baseline: serial.direct.p99 },
+        { label: 'p50 latency through /nango/proxy, 1 connection', value: serial.nango.p50, unit: 'ms', baseline: serial.direct.p50 },
+        { label: 'p50 overhead through /nango/proxy, 1 connection', value: serial.nango.p50 - serial.direct.p50, unit: 'ms' },
         { label: 'requests per second, 32 connections', value: parallel.proxy.rps, unit: 'req/s', baseline: parallel.direct.rps },
         { label: 'throughput ratio, 32 connections', value: parallel.proxy.rps / parallel.direct.rps, unit: '× direct' },
         { label: 'p50 latency, 32 connections', value: parallel.proxy.p50, unit: 'ms', baseline: parallel.direct.p50 },

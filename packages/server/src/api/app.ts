@@ -15,7 +15,7 @@ import { openApiWebhooks } from './openapi-webhooks.js';
 import { clientErrorHandler, limitSocketsPerIp, requestDeadlineOptions } from './socket-limits.js';
 import { assertRouteScope, declareRouteScopes } from './route-scopes.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
-import { errorHandler, sendProblem } from './problem.js';
+import { errorHandler, nangoErrorHandler, sendProblem } from './problem.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { connectPublicRoutes, connectSessionRoutes } from './routes/connect.js';
@@ -54,7 +54,8 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
     // Malformed URLs and over-long path parameters become problem+json like every other error.
     frameworkErrors: (error, request, reply) => {
       markIfProxyUrl(request.url, reply);
-      return errorHandler(error, request, reply);
+      // Under /nango, in Nango's error shape like everything else there.
+      return /^\/nango(?:[/?]|$)/.test(request.url) ? nangoErrorHandler(error, request, reply) : errorHandler(error, request, reply);
     },
     routerOptions: { maxParamLength: 256 },
     ajv: {
@@ -152,7 +153,7 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
   });
 
   // Nango's API for apps leaving Nango (docs/migrating-from-nango.md): same keys, same scopes.
-  await app.register(nangoRoutes(ctx, engine), { prefix: '/nango' });
+  await app.register(nangoRoutes(ctx, engine, proxy), { prefix: '/nango' });
 
   return app;
 }

@@ -132,7 +132,8 @@ export function nangoErrorHandler(error: Error, request: FastifyRequest, reply: 
     return sendNango(reply, status, NANGO_CODES[domain.code] ?? domain.code, domain.message, { errors: domain.fields, payload, retryAfterS: domain.retryAfterS });
   }
   if (isFastifyError(error) && typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-    return sendNango(reply, error.statusCode, error.statusCode === 413 ? 'request_too_large' : 'invalid_body', error.message);
+    const code = error.statusCode === 413 ? 'request_too_large' : error.code === 'FST_ERR_BAD_URL' ? 'invalid_uri_params' : 'invalid_body';
+    return sendNango(reply, error.statusCode, code, error.message);
   }
   if (isDataException(error)) return sendNango(reply, 400, 'invalid_body', 'The request contains a value the database cannot store or compare.');
   if (isDatabaseUnavailable(error)) {

@@ -31,6 +31,11 @@ export interface ProxyCall {
   /** Integration keys the caller may use; null: every integration. */
   integrations: ReadonlySet<string> | null;
   audit: AuditContext;
+  /**
+   * Another base for this call (Nango's `Base-Url-Override`): taken only on the origin of the
+   * connection's own API base — a caller may pick a path there, never another host.
+   */
+  baseUrlOverride?: string;
 }
 
 export interface ProxyAnswer {
@@ -104,10 +109,11 @@ export class ApiProxy {
   }
 
   private async send(call: ProxyCall, target: ProxyTarget, checked: { path: string; query: string }, token: TokenView): Promise<http.IncomingMessage> {
-    const base = target.fixedBase ?? token.instance_url;
-    if (!base) {
+    const own = target.fixedBase ?? token.instance_url;
+    if (!own) {
       throw unprocessable('proxy_not_configured', `No API base URL is known for this connection's provider "${target.provider}": a custom oauth2 integration sets api_base_url.`);
     }
+    const base = call.baseUrlOverride ? sameOriginBase(own, call.baseUrlOverride) : own;
     const url = proxiedUrl(base, checked);
     if (!url) throw badRequest('proxy_path_refused', 'The proxy path is refused: it leaves the API base.');
     const headers = providerRequestHeaders(call.headers, token.access_token, call.body ? call.body.length : null);
@@ -149,4 +155,18 @@ export class ApiProxy {
     response.pipe(counted);
     return { status, headers: callerResponseHeaders(response.headers), body: counted };
   }
+}
+
+/** An override base on the origin of the connection's own API base, else the 400 it gets. */
+function sameOriginBase(own: string, override: string): string {
+  let url: URL;
+  try {
+    url = new URL(override);
+  } catch {
+    throw badRequest('base_url_override_refused', 'The base URL override is not an absolute URL.');
+  }
+  if (url.origin !== new URL(own).origin || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw badRequest('base_url_override_refused', "A base URL override may only name a path on the connection's own API host.");
+  }
+  return url.href;
 }

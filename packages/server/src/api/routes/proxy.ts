@@ -11,7 +11,7 @@ import type { ApiProxy } from '../../proxy/service.js';
 import { auditOf } from '../audit-context.js';
 
 // HEAD comes with GET (Fastify's HEAD twin of every GET route).
-const METHODS: HTTPMethods[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+export const PROXY_METHODS: HTTPMethods[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const PREFIX = '/v1/connections/';
 
 /** The request target after `…/proxy`, as the client sent it (never decoded by the router). */
@@ -21,11 +21,12 @@ function proxyTail(rawUrl: string): string {
 }
 
 /**
- * Marks an answer to a proxy URL that never reached its route (a malformed URL, an over-long
- * id, a method it does not take) as Grantkeeper's, like the route's own refusals.
+ * Marks an answer to a proxy URL (`/v1/connections/{id}/proxy…`, Nango's `/nango/proxy…`) that
+ * never reached its route (a malformed URL, an over-long id, a method it does not take) as
+ * Grantkeeper's, like the route's own refusals.
  */
 export function markIfProxyUrl(url: string, reply: FastifyReply): void {
-  if (/^\/v1\/connections\/[^/?]*\/proxy(?:[/?]|$)/.test(url)) reply.header('grantkeeper-proxy-error', 'true');
+  if (/^(?:\/v1\/connections\/[^/?]*|\/nango)\/proxy(?:[/?]|$)/.test(url)) reply.header('grantkeeper-proxy-error', 'true');
 }
 
 export function proxyRoutes(ctx: AppContext, proxy: ApiProxy): FastifyPluginAsync {
@@ -62,7 +63,7 @@ export function proxyRoutes(ctx: AppContext, proxy: ApiProxy): FastifyPluginAsyn
         "Forwards the request to the connection's API base with `Authorization: Bearer <access token>`; on the provider's 401 refreshes once and replays. The provider's status, headers and body come back unchanged; Grantkeeper's own refusals carry `grantkeeper-proxy-error: true`.",
     };
     for (const url of [`${PREFIX}:id/proxy`, `${PREFIX}:id/proxy/*`]) {
-      app.route({ method: METHODS, url, config: requireScope('proxy'), schema, handler });
+      app.route({ method: PROXY_METHODS, url, config: requireScope('proxy'), schema, handler });
     }
   };
 }

@@ -13,8 +13,8 @@ export interface Child {
   url: string;
   child: ChildProcess;
   rssMb(): number;
-  /** CPU time (user + system) the process has used so far, read from outside (/proc/<pid>/stat), in ms; 0 where there is no /proc. */
-  cpuMs(): number;
+  /** CPU time the process has used so far, read from outside (/proc/<pid>/stat), in ms; zeros where there is no /proc. */
+  cpuMs(): { user: number; system: number };
   stop(): Promise<void>;
 }
 
@@ -57,9 +57,9 @@ export async function startChild(script: string, args: string[], env: Record<str
         // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in clock ticks.
         const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
         const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+        return { user: (Number(fields[11]) * 1000) / CLOCK_TICKS_PER_S, system: (Number(fields[12]) * 1000) / CLOCK_TICKS_PER_S };
       } catch {
-        return 0;
+        return { user: 0, system: 0 };
       }
     },
     async stop() {

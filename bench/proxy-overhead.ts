@@ -6,6 +6,7 @@
 // both. Two configurations: the emulator answering at once (the proxy's CPU is all there is
 // to measure), and answering after a provider-like latency (what a caller sees). CPU time per
 // request is read from outside, from /proc/<pid>/stat of each server process.
+// A bare Node reverse proxy (no logic) is measured the same way at zero latency: the floor.
 //   node --import tsx bench/proxy-overhead.ts [--duration 5] [--latency 20] [--cpu-prof DIR]
 // --cpu-prof DIR: Grantkeeper runs under `node --cpu-prof`; the profile lands in DIR on exit.
 import { Agent, request } from 'node:http';
@@ -40,6 +41,8 @@ interface Turn {
   systemMsPerRequest: number;
   /** CPU ms per request of the emulator (in proxied turns: what the hop behind Grantkeeper costs). */
   emulatorCpuMsPerRequest: number;
+  /** CPU ms per request of this process, the load generator. */
+  loadCpuMsPerRequest: number;
 }
 
 /** One request at a time on one keep-alive socket, timed to the microsecond (autocannon rounds to whole ms). */
@@ -69,18 +72,26 @@ async function serialLatency(url: string, path: string, headers: Record<string, 
 }
 
 /** Runs one turn and charges the CPU both servers used during it to its requests. */
-async function measured(server: Child, emulator: Child, run: () => Promise<Omit<Turn, 'cpuMsPerRequest' | 'systemMsPerRequest' | 'emulatorCpuMsPerRequest'> & { total: number }>): Promise<Turn> {
+async function measured(server: Child, emulator: Child, run: () => Promise<Omit<Turn, 'cpuMsPerRequest' | 'systemMsPerRequest' | 'emulatorCpuMsPerRequest' | 'loadCpuMsPerRequest'> & { total: number }>): Promise<Turn> {
   const total = (cpu: { user: number; system: number }) => cpu.user + cpu.system;
-  const before = { server: server.cpuMs(), emulator: emulator.cpuMs() };
+  const before = { server: server.cpuMs(), emulator: emulator.cpuMs(), load: process.cpuUsage() };
   const turn = await run();
   const after = { server: server.cpuMs(), emulator: emulator.cpuMs() };
+  const load = process.cpuUsage(before.load);
   const requests = Math.max(1, turn.total);
   return {
     ...turn,
     cpuMsPerRequest: (total(after.server) - total(before.server)) / requests,
     systemMsPerRequest: (after.server.system - before.server.system) / requests,
     emulatorCpuMsPerRequest: (total(after.emulator) - total(before.emulator)) / requests,
+    loadCpuMsPerRequest: (load.user + load.system) / 1000 / requests,
   };
+}
+
+/** CPU per direct call (emulator + load generator) over CPU per proxied call (Grantkeeper + emulator + load generator). */
+function ceiling(run: { direct: Turn; proxy: Turn }): number {
+  const direct = run.direct.cpuMsPerRequest + run.direct.loadCpuMsPerRequest;
+  return direct / (run.proxy.cpuMsPerRequest + run.proxy.emulatorCpuMsPerRequest + run.proxy.loadCpuMsPerRequest);
 }
 
 const meanOf = (turns: Turn[], pick: (t: Turn) => number) => turns.reduce((a, t) => a + pick(t), 0) / turns.length;
@@ -92,6 +103,7 @@ const mean = (turns: Turn[]): Turn => ({
   cpuMsPerRequest: meanOf(turns, (t) => t.cpuMsPerRequest),
   systemMsPerRequest: meanOf(turns, (t) => t.systemMsPerRequest),
   emulatorCpuMsPerRequest: meanOf(turns, (t) => t.emulatorCpuMsPerRequest),
+  loadCpuMsPerRequest: meanOf(turns, (t) => t.loadCpuMsPerRequest),
 });
 
 /** Direct, proxy, proxy, direct, `rounds` times; the mean of each side. */
@@ -112,6 +124,7 @@ export async function runProxyOverheadBench(options: { seconds?: number; latency
   const latencyMs = options.latencyMs ?? Number(option('latency', '20'));
   const cpuProfDir = options.cpuProfDir ?? option('cpu-prof', null);
   const emu = await startChild(`${ROOT}bench/servers/salesforce-emulator.mjs`, [], {});
+  const bare = await startChild(`${ROOT}bench/servers/bare-proxy.mjs`, [emu.url], {});
   const gk = await grantkeeper({
     GRANTKEEPER_DATA_DIR: freshDataDir(),
     GRANTKEEPER_SECRET_KEY: BENCH_KEY,
@@ -151,10 +164,12 @@ export async function runProxyOverheadBench(options: { seconds?: number; latency
     });
     const direct = side(emu, REST_PATH, directAuth);
     const proxied = side(gk, proxyPath, proxyAuth);
+    const bareProxy = side(bare, REST_PATH, directAuth);
 
     await direct.parallel();
     await proxied.parallel(); // warm-up of both
     const zero = { serial: await abba(2, direct.serial, proxied.serial), parallel: await abba(2, direct.parallel, proxied.parallel) };
+    const floor = await abba(1, direct.parallel, bareProxy.parallel);
     await emulatorCall(emu.url, '/__emulator/latency', { latency_ms: latencyMs, endpoint: 'rest' });
     const slow = { serial: await abba(1, direct.serial, proxied.serial), parallel: await abba(1, direct.parallel, proxied.parallel) };
 
@@ -169,13 +184,19 @@ export async function runProxyOverheadBench(options: { seconds?: number; latency
     const failures = [zero, slow].reduce((a, run) => a + run.serial.proxy.failed + run.parallel.proxy.failed, 0);
     return {
       name: 'API proxy overhead',
-      description: `The emulator's REST call \`GET ${REST_PATH}\` through \`/v1/connections/{id}/proxy\` (a \`proxy\`-scoped key, PGlite, one instance) against the same call made directly with the access token, in the same run: one request at a time, then ${CONNECTIONS} keep-alive connections; ${seconds} s per turn, direct and proxied turns alternating (ABBA). First with the emulator answering at once (4 turns each side), then with ${latencyMs} ms of provider latency on its REST API (2 turns each side). CPU per request is read from /proc/<pid>/stat of each server process during the ${CONNECTIONS}-connection turns. Goals: p50 overhead ≤ 1 ms, throughput ≥ 0.7× direct.`,
+      description: `The emulator's REST call \`GET ${REST_PATH}\` through \`/v1/connections/{id}/proxy\` (a \`proxy\`-scoped key, PGlite, one instance) against the same call made directly with the access token, in the same run: one request at a time, then ${CONNECTIONS} keep-alive connections; ${seconds} s per turn, direct and proxied turns alternating (ABBA). First with the emulator answering at once (4 turns each side; then 2 turns of a bare Node reverse proxy, \`bench/servers/bare-proxy.mjs\`, against 2 direct ones: the floor for any proxy hop in Node), then with ${latencyMs} ms of provider latency on its REST API (2 turns each side). CPU per request is read from /proc/<pid>/stat of each server process during the ${CONNECTIONS}-connection turns. Goals: p50 overhead ≤ 1 ms, throughput ≥ 0.7× direct.`,
       baselineName: 'the emulator called directly',
       figures: [
         ...figures('0 ms', zero),
         { label: `0 ms: server CPU per request, ${CONNECTIONS} conn.`, value: zero.parallel.proxy.cpuMsPerRequest, unit: 'ms', baseline: zero.parallel.direct.cpuMsPerRequest },
         { label: `0 ms: of which in the kernel`, value: zero.parallel.proxy.systemMsPerRequest, unit: 'ms', baseline: zero.parallel.direct.systemMsPerRequest },
         { label: `0 ms: emulator CPU per proxied request`, value: zero.parallel.proxy.emulatorCpuMsPerRequest, unit: 'ms' },
+        { label: `0 ms: load generator CPU per request`, value: zero.parallel.proxy.loadCpuMsPerRequest, unit: 'ms', baseline: zero.parallel.direct.loadCpuMsPerRequest },
+        // Every process of a turn is CPU-bound on the same cores: the most the ratio could be is the CPU a direct call costs over the CPU a proxied one costs.
+        { label: `0 ms: CPU-bound ceiling of the ratio`, value: ceiling(zero.parallel), unit: '× direct' },
+        { label: `0 ms: bare Node proxy, requests per second`, value: floor.proxy.rps, unit: 'req/s', baseline: floor.direct.rps },
+        { label: `0 ms: bare Node proxy, throughput ratio`, value: floor.proxy.rps / floor.direct.rps, unit: '× direct' },
+        { label: `0 ms: bare Node proxy, CPU per request`, value: floor.proxy.cpuMsPerRequest, unit: 'ms' },
         ...figures(`${latencyMs} ms`, slow),
       ],
       notes: [
@@ -187,6 +208,7 @@ export async function runProxyOverheadBench(options: { seconds?: number; latency
     };
   } finally {
     await gk.stop();
+    await bare.stop();
     await emu.stop();
   }
 }

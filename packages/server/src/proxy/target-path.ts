@@ -32,7 +32,7 @@ interface ApiBase {
   prefix: string;
 }
 
-// API bases are few (one per provider, or per Salesforce org) and every proxied call uses
+// API bases are few (one per provider, or per tenant instance) and every proxied call uses
 // one: parsed once, not per call. Bounded; cleared whole when full (a parse is cheap).
 const MAX_REMEMBERED_BASES = 1024;
 const parsedBases = new Map<string, ApiBase | null>();

@@ -137,4 +137,23 @@ describe.each(BACKENDS)('API proxy with real clients on %s', (backend) => {
     expect(metrics).toMatch(/grantkeeper_proxy_duration_seconds_count\{integration="[^"]+"\} [1-9]/);
     expect(metrics).toMatch(/grantkeeper_proxy_requests_total\{integration="[^"]+",status_class="refused"\} [1-9]/);
   });
+
+  test('the response bytes metric counts exactly the body the caller got, and the duration one call each', async () => {
+    const { id } = await rig.importGrant(rig.user().username);
+    const read = async () => {
+      const text = await (await fetch(`${rig.server.url}/metrics`)).text();
+      const metric = (pattern: string) => Number(new RegExp(`${pattern} (\\d+)`).exec(text)?.[1] ?? 0);
+      return {
+        bytes: metric(`grantkeeper_proxy_bytes_total\\{integration="${rig.integrationKey}",direction="response"\\}`),
+        calls: metric(`grantkeeper_proxy_duration_seconds_count\\{integration="${rig.integrationKey}"\\}`),
+      };
+    };
+    const before = await read();
+    const res = await rawRequest(rig.server.url, `/v1/connections/${id}/proxy/services/data/v62.0/limits`, { headers: { authorization: `Bearer ${proxyKey}` } });
+    expect(res.status).toBe(200);
+    const after = await read();
+    expect(Buffer.byteLength(res.body)).toBeGreaterThan(0);
+    expect(after.bytes - before.bytes).toBe(Buffer.byteLength(res.body));
+    expect(after.calls - before.calls).toBe(1);
+  });
 });

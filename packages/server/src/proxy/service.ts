@@ -6,7 +6,7 @@
 // that reuses it) only adapt their request to a ProxyCall and send the ProxyAnswer back.
 import type http from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { AppContext } from '../context.js';
 import type { AuditContext } from '../domain/audit.js';
 import { DomainError, badRequest, notFound, unprocessable } from '../errors.js';
@@ -128,7 +128,12 @@ export class ApiProxy {
     });
   }
 
-  /** The provider's answer as the caller gets it, counted as its body passes. */
+  /**
+   * The provider's answer as the caller gets it, counted as its body passes. The response
+   * itself is the body (no stream in between): paused first, so the counting listener does
+   * not start the flow before the caller's consumer is attached — `pipe` and `read()` both
+   * emit 'data', so every chunk is counted however it is read.
+   */
   private answer(target: ProxyTarget, response: http.IncomingMessage, requestBytes: number, started: number): ProxyAnswer {
     const { metrics } = this.ctx;
     const integration = target.integrationKey;
@@ -136,24 +141,15 @@ export class ApiProxy {
     metrics.proxyRequests.inc({ integration, status_class: `${Math.floor(status / 100)}xx` });
     metrics.proxyBytes.inc({ integration, direction: 'request' }, requestBytes);
     let bytes = 0;
-    const counted = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        bytes += chunk.length;
-        done(null, chunk);
-      },
-      flush(done) {
-        metrics.proxyBytes.inc({ integration, direction: 'response' }, bytes);
-        metrics.proxyDuration.observe({ integration }, (performance.now() - started) / 1000);
-        done();
-      },
+    response.pause();
+    response.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
     });
-    response.on('error', (error) => counted.destroy(error));
-    // A caller that goes away mid-body frees the provider's socket at once, not at the timeout.
-    counted.on('close', () => {
-      if (!response.complete) response.destroy();
+    response.once('end', () => {
+      metrics.proxyBytes.inc({ integration, direction: 'response' }, bytes);
+      metrics.proxyDuration.observe({ integration }, (performance.now() - started) / 1000);
     });
-    response.pipe(counted);
-    return { status, headers: callerResponseHeaders(response.headers), body: counted };
+    return { status, headers: callerResponseHeaders(response.headers), body: response };
   }
 }
 

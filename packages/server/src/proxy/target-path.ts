@@ -24,17 +24,45 @@ export function checkProxyPath(tail: string): PathCheck {
   return { ok: true, path, query };
 }
 
+interface ApiBase {
+  origin: string;
+  /** The base's path without trailing slashes ('' for a bare origin). */
+  rootPath: string;
+  /** What a checked path is appended to. */
+  prefix: string;
+}
+
+// API bases are few (one per provider, or per tenant instance) and every proxied call uses
+// one: parsed once, not per call. Bounded; cleared whole when full (a parse is cheap).
+const MAX_REMEMBERED_BASES = 1024;
+const parsedBases = new Map<string, ApiBase | null>();
+
+function parseBase(base: string): ApiBase | null {
+  const known = parsedBases.get(base);
+  if (known !== undefined) return known;
+  let parsed: ApiBase | null = null;
+  try {
+    const root = new URL(base);
+    parsed = { origin: root.origin, rootPath: root.pathname.replace(/\/+$/, ''), prefix: base.replace(/\/+$/, '') };
+  } catch {
+    parsed = null;
+  }
+  if (parsedBases.size >= MAX_REMEMBERED_BASES) parsedBases.clear();
+  parsedBases.set(base, parsed);
+  return parsed;
+}
+
 /** The provider URL of a checked path under `base`; null when it would leave the base (never, after the check). */
 export function proxiedUrl(base: string, checked: { path: string; query: string }): URL | null {
-  let root: URL;
+  const root = parseBase(base);
+  if (!root) return null;
   let url: URL;
   try {
-    root = new URL(base);
-    url = new URL(base.replace(/\/+$/, '') + checked.path + checked.query);
+    url = new URL(root.prefix + checked.path + checked.query);
   } catch {
     return null;
   }
-  const rootPath = root.pathname.replace(/\/+$/, '');
+  const { rootPath } = root;
   if (url.origin !== root.origin || url.username !== '' || url.password !== '') return null;
   if (url.pathname !== rootPath && !url.pathname.startsWith(`${rootPath}/`) && !(rootPath === '' && url.pathname === '/')) return null;
   return url;

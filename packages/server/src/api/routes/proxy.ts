@@ -35,9 +35,10 @@ export function proxyRoutes(ctx: AppContext, proxy: ApiProxy): FastifyPluginAsyn
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ctx.config.proxy.maxBodyBytes }, (_request, body, done) => done(null, body));
     const forwarded = new WeakSet<FastifyRequest>();
-    app.addHook('onSend', async (request, reply, payload) => {
+    // A callback hook, not an async one: no promise per proxied call.
+    app.addHook('onSend', (request, reply, payload, done) => {
       if (!forwarded.has(request)) reply.header('grantkeeper-proxy-error', 'true');
-      return payload;
+      done(null, payload);
     });
 
     const handler = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {

@@ -87,9 +87,13 @@ export function integrationRoutes(ctx: AppContext, hooks: IntegrationHooks): Fas
         body: CertificateBody,
         response: { 200: CertificateSchema, ...problemResponses },
       },
+      // Every field has a default, so a POST with no body at all asks for the defaults.
+      preValidation: async (request) => {
+        if (request.body === undefined) request.body = {};
+      },
     }, async (request) => {
       assertIntegrationVisible(request, request.params.key);
-      return issueIntegrationCertificate(ctx, auditOf(request), request.params.key, request.body ?? {});
+      return issueIntegrationCertificate(ctx, auditOf(request), request.params.key, request.body);
     });
 
     r.delete('/v1/integrations/:key', {

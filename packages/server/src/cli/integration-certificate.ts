@@ -35,7 +35,7 @@ export async function runCertificate(api: ApiClient, out: Out, key: string, flag
   if (flags.out !== undefined) line(note, `Wrote the certificate of ${paint(out, 'bold', key)} to ${flags.out}.`);
   line(note, `Certificate SHA-256 ${issued.fingerprint_sha256}, valid ${issued.not_before} to ${issued.not_after}.`);
   line(note, `Its public key is the integration's (SHA-256 ${issued.public_key_fingerprint_sha256}).`);
-  line(note, 'Upload it to the app at the provider: for a Salesforce External Client App, OAuth Settings →');
-  line(note, '"Use digital signatures" (docs/salesforce.md). Replace it before it expires.');
+  line(note, 'Upload it to the OAuth app at the provider, in its setting for signed assertions');
+  line(note, '(e.g. an External Client App\'s OAuth Settings → "Use digital signatures"). Replace it before it expires.');
   return 0;
 }

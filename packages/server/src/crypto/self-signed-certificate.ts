@@ -1,5 +1,5 @@
-// A self-signed X.509 certificate for an RSA key: what an app registry such as a Salesforce
-// External Client App ("Use digital signatures") wants in place of a bare public key. The
+// A self-signed X.509 certificate for an RSA key: what an app registry that verifies signed
+// assertions ("Use digital signatures") often wants in place of a bare public key. The
 // ASN.1 structure comes from @peculiar/asn1-x509; node:crypto does the signing, so the private
 // key stays a KeyObject and never passes through the encoder.
 import { createHash, createPublicKey, randomBytes, sign, type KeyObject } from 'node:crypto';

@@ -1,5 +1,5 @@
 // The self-signed certificate of an integration's private key, for app registries that take a
-// certificate rather than a public key (Salesforce: "Use digital signatures"). The key is
+// certificate rather than a public key (e.g. "Use digital signatures"). The key is
 // decrypted only here, only to sign, and never leaves this function.
 import { createPrivateKey } from 'node:crypto';
 import { recordAuditEvent } from '../audit/record.js';

@@ -89,6 +89,27 @@ describe.each(BACKENDS)('integration certificate on %s', (backend) => {
     }
   });
 
+  test('the dashboard\'s "Download certificate" posts with the CSRF token and answers a .crt file', async () => {
+    const clientId = `3MVG9ui${backend}${Date.now()}`;
+    const integration = await createJwtIntegration('sf-cert-ui', clientId);
+    const login = await fetch(`${server.url}/ui/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: server.key }) });
+    expect(login.status).toBe(204);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const pageHtml = await (await fetch(`${server.url}/ui/integrations/sf-cert-ui`, { headers: { cookie } })).text();
+    expect(pageHtml).toContain('action="/ui/integrations/sf-cert-ui/certificate"');
+    expect(pageHtml).toContain('Download certificate');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(pageHtml)![1]!;
+    const post = (token: string) =>
+      fetch(`${server.url}/ui/integrations/sf-cert-ui/certificate`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: token }).toString() });
+    expect((await post('wrong')).status).toBe(403);
+    const download = await post(csrf);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-disposition')).toBe('attachment; filename="sf-cert-ui.crt"');
+    const pem = await download.text();
+    expect(pem).not.toContain('PRIVATE KEY');
+    expect(new X509Certificate(pem).verify(createPublicKey(integration.public_key_pem))).toBe(true);
+  });
+
   test('bad input and missing keys are problem+json, never 5xx', async () => {
     const noKey = await api('POST', '/v1/integrations', { key: 'sf-secret', provider: 'salesforce', client_id: 'c', client_secret: 's' });
     expect(noKey.status, JSON.stringify(noKey.body)).toBe(201);

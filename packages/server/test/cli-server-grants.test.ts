@@ -1,9 +1,9 @@
 // The CLI for server-to-server grants, run as the built binary against a real server and the
 // emulator: create a JWT Bearer integration from a key file, print its public key and the
-// certificate steps — which are then followed with openssl, the certificate uploaded to the
-// emulator, and a connection imported from a JSON file mints with it.
+// server-signed certificate, which is uploaded to the emulator, and a connection imported from
+// a JSON file mints with it.
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { X509Certificate, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 describe('grantkeeper integrations certificate', () => {
-  it('create --grant-type jwt_bearer --private-key FILE, then the printed openssl steps make a certificate the provider accepts', async () => {
+  it('create --grant-type jwt_bearer --private-key FILE, then certificate --out FILE makes a certificate the provider accepts', async () => {
     const keyFile = join(dir, 'key.pem');
     writeFileSync(keyFile, generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey);
     const clientId = `3MVG9cli${Date.now()}`;
@@ -41,23 +41,30 @@ describe('grantkeeper integrations certificate', () => {
     const listed = await gk(['integrations', 'list']);
     expect(listed.stdout).toMatch(/^cli-jwt\s+salesforce\s.*jwt_bearer$/m);
 
-    const cert = await gk(['integrations', 'certificate', 'cli-jwt']);
-    expect(cert.code).toBe(0);
-    expect(cert.stdout).toContain(integration.public_key_pem.trim());
-    expect(cert.stdout).toContain(integration.public_key_fingerprint_sha256);
-    expect((await gk(['integrations', 'certificate', 'cli-jwt', '--json'])).json()).toEqual({
-      key: 'cli-jwt',
-      public_key_pem: integration.public_key_pem,
-      public_key_fingerprint_sha256: integration.public_key_fingerprint_sha256,
-    });
+    const printed = await gk(['integrations', 'certificate', 'cli-jwt']);
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(printed.stdout).toMatch(/^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\n$/);
+    expect(printed.stderr).toContain('Use digital signatures');
+    expect(printed.stderr).toContain(integration.public_key_fingerprint_sha256);
+    expect(new X509Certificate(printed.stdout).subject).toBe('CN=Grantkeeper cli-jwt');
 
-    // Follow the printed steps: the certificate is made from the key file, and its public key's
-    // SHA-256 is the fingerprint Grantkeeper shows.
     const crtFile = join(dir, 'cli-jwt.crt');
-    execFileSync('openssl', ['req', '-new', '-x509', '-key', keyFile, '-days', '730', '-subj', '/CN=grantkeeper-cli-jwt', '-out', crtFile]);
+    const written = await gk(['integrations', 'certificate', 'cli-jwt', '--days', '30', '--common-name', 'cli test', '--out', crtFile]);
+    expect(written.code, written.stderr).toBe(0);
+    expect(written.stdout).toBe('');
+    expect(written.stderr).toContain(crtFile);
+    const crt = new X509Certificate(readFileSync(crtFile));
+    expect(crt.subject).toBe('CN=cli test');
+    expect(Date.parse(crt.validTo) - Date.parse(crt.validFrom)).toBe(30 * 86_400_000);
+    // openssl agrees the certificate's key is the one Grantkeeper shows.
     const spki = execFileSync('openssl', ['pkey', '-pubin', '-outform', 'DER'], { input: execFileSync('openssl', ['x509', '-in', crtFile, '-pubkey', '-noout']) });
     const digest = execFileSync('openssl', ['dgst', '-sha256', '-hex'], { input: spki }).toString().trim().split(/\s+/).pop()!;
     expect(digest.toUpperCase().match(/../g)!.join(':')).toBe(integration.public_key_fingerprint_sha256);
+    const json = (await gk(['integrations', 'certificate', 'cli-jwt', '--json'])).json();
+    expect(json).toMatchObject({ public_key_fingerprint_sha256: integration.public_key_fingerprint_sha256 });
+    expect(json.certificate_pem).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(JSON.stringify(json)).not.toContain('PRIVATE KEY');
+    expect((await gk(['integrations', 'certificate', 'cli-jwt', '--days', '0'])).code).not.toBe(0);
 
     // Uploaded to the app, the certificate verifies Grantkeeper's assertions.
     const user = rig.user();
@@ -75,6 +82,8 @@ describe('grantkeeper integrations certificate', () => {
   it('an integration without a key: says how to set one, exit code 1', async () => {
     const r = await gk(['integrations', 'certificate', rig.integrationKey]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('--private-key');
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('--private-key');
+    expect(r.stderr).toContain('integration_has_no_private_key');
   });
 });

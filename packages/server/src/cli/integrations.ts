@@ -4,6 +4,7 @@ import type { Integration, IntegrationPatch, Page } from '../api/schemas.js';
 import { API_OPTIONS, API_OPTIONS_HELP, UsageError, exactPositionals, intOption, parse } from './args.js';
 import { ApiClient, enc, resolveTarget } from './api-client.js';
 import { catalogExamples, type Examples } from './examples.js';
+import { runCertificate } from './integration-certificate.js';
 import { fields, line, makeOut, paint, printJson, status, table, when, type Out } from './output.js';
 
 const SYNOPSIS = 'Usage: grantkeeper integrations <list|create|show|update|certificate> [options]';
@@ -14,8 +15,10 @@ const usage = (example: Examples) => `${SYNOPSIS}
   show <key>                 one integration (never its client secret)
   create <key> --provider P --client-id ID [--client-secret S] [settings]
   update <key> [settings]    change what you pass; client_id/provider/grant_type only while it has no connections
-  certificate <key>          the integration's public key and how to make the certificate the provider needs
-                             (JWT Bearer, private_key_jwt)
+  certificate <key> [--days N] [--common-name CN] [--out FILE]
+                             a self-signed certificate of the integration's key, signed by the server (the
+                             private key never leaves it), for the provider's app (JWT Bearer, private_key_jwt);
+                             default 730 days, CN "Grantkeeper <key>"; PEM to stdout unless --out
 
 Settings (create and update):
   --provider P               ${example.providers}, … (GET /v1/providers), or oauth2
@@ -41,7 +44,7 @@ Examples:
   grantkeeper integrations update ${example.integration} --auth-base-url ${example.authBaseUrl} --keepalive-s 43200
   grantkeeper integrations show ${example.integration} --json
   grantkeeper integrations create ${example.integration}-jwt --provider ${example.provider} --client-id … --grant-type jwt_bearer --private-key key.pem --jwt-audience ${example.authBaseUrl}
-  grantkeeper integrations certificate ${example.integration}-jwt`;
+  grantkeeper integrations certificate ${example.integration}-jwt --out ${example.integration}-jwt.crt`;
 
 const OPTIONS = {
   ...API_OPTIONS,
@@ -64,6 +67,9 @@ const OPTIONS = {
   'grant-type': { type: 'string' },
   'private-key': { type: 'string' },
   'jwt-audience': { type: 'string' },
+  days: { type: 'string' },
+  'common-name': { type: 'string' },
+  out: { type: 'string' },
 } as const;
 
 export async function runIntegrations(args: string[]): Promise<number> {
@@ -99,10 +105,7 @@ export async function runIntegrations(args: string[]): Promise<number> {
     }
     case 'certificate': {
       const [key] = exactPositionals(positionals, ['key'], SYNOPSIS);
-      const { body } = await api.get<Integration>(`/v1/integrations/${enc(key!)}`);
-      if (out.json) printJson(out, { key: body.key, public_key_pem: body.public_key_pem, public_key_fingerprint_sha256: body.public_key_fingerprint_sha256 });
-      else printCertificateHelp(out, body);
-      return body.public_key_pem === null ? 1 : 0;
+      return runCertificate(api, out, key!, values, SYNOPSIS);
     }
     case 'create': {
       const [key] = exactPositionals(positionals, ['key'], SYNOPSIS);
@@ -226,25 +229,4 @@ function showIntegration(out: Out, i: Integration): void {
     ['created', when(i.created_at)],
     ['updated', when(i.updated_at)],
   ]);
-}
-
-/**
- * What `certificate` prints. Grantkeeper holds the private key and never hands it out, and
- * Node has no X.509 writer (no certificate library is a dependency), so the certificate is
- * made where the key was made: the public key and its fingerprint identify which key it must be.
- */
-function printCertificateHelp(out: Out, i: Integration): void {
-  if (i.public_key_pem === null) {
-    line(out, `Integration ${i.key} has no private key. Set one: grantkeeper integrations update ${i.key} --private-key key.pem`);
-    return;
-  }
-  line(out, `Public key of integration ${paint(out, 'bold', i.key)} (SHA-256 ${i.public_key_fingerprint_sha256}):`);
-  line(out);
-  out.stdout.write(i.public_key_pem.endsWith('\n') ? i.public_key_pem : `${i.public_key_pem}\n`);
-  line(out);
-  line(out, 'Make a self-signed certificate from the same private key file you gave Grantkeeper:');
-  line(out, `  openssl req -new -x509 -key key.pem -days 730 -subj "/CN=grantkeeper-${i.key}" -out ${i.key}.crt`);
-  line(out, 'Check it belongs to this key (the two fingerprints must match):');
-  line(out, `  openssl x509 -in ${i.key}.crt -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256`);
-  line(out, "Then upload the .crt to the OAuth app at the provider (its setting for signed assertions, e.g. \"Use digital signatures\"); docs/api.md.");
 }

@@ -40,6 +40,8 @@ export interface AppInput extends PolicyOverrides {
   jwtCertificate?: string | null;
   /** Client Credentials: the run-as user's username; null: the flow has no user (refused). */
   runAsUsername?: string | null;
+  /** Generic apps: extra fields every token response carries (e.g. a provider's `api_domain`). */
+  tokenResponseFields?: Record<string, string>;
 }
 
 export interface OrgInput extends PolicyOverrides {

@@ -4,6 +4,7 @@ import type { EmulatorClock } from './clock.js';
 import type { EmulatorContext } from './context.js';
 import { issueCodeDirectly } from './endpoints/authorize.js';
 import { handleProviderRevoke } from './endpoints/provider-revoke.js';
+import { handleToken } from './endpoints/token.js';
 import { createApproval, issueAccessToken, makeIdToken, revokeApproval, tokenResponseBody } from './grants.js';
 import type { PolicyOverrides, RefreshTokenPolicy } from './policies.js';
 import { parseAllowlistError, parseRanges, type IpRange } from './refresh-token-ip-allowlist.js';
@@ -353,6 +354,10 @@ export class SalesforceEmulatorControls {
    */
   addRevocationEndpoint(shape: { method: string; path: string }): void {
     this.ctx.addRoute?.(shape.method.toUpperCase(), shape.path, (r) => handleProviderRevoke(this.ctx, r));
+  }
+  /** Serves the generic (RFC 6749) token endpoint also at `path` (POST), where a provider has its own, e.g. /oauth/token. */
+  addTokenEndpoint(path: string): void {
+    this.ctx.addRoute?.('POST', path, (r) => handleToken(this.ctx, r, 'generic'), 'token');
   }
   /** The last requests answered (up to 1000, control API excluded), oldest first. */
   requestLog(filter: { endpoint?: EndpointName; limit?: number } = {}): RequestLogEntry[] {

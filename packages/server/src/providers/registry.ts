@@ -178,13 +178,21 @@ export class ProviderRegistry {
     const rendered = renderEndpoints(entry, { connection_config: connectionConfig, auth_base_url: settings.authBaseUrl, host_origins: this.hostOrigins });
     return {
       authorizationUrl: rendered.authorization_url ?? '',
-      tokenUrl: rendered.refresh_url ?? rendered.token_url ?? '',
-      revokeUrl: rendered.revoke_url,
+      tokenUrl: this.overridden(rendered.refresh_url ?? rendered.token_url ?? ''),
+      revokeUrl: rendered.revoke_url === null ? null : this.overridden(rendered.revoke_url),
       clientAuth: entry.auth.client_auth ?? 'client_secret_post',
       revokeClientAuth: entry.auth.revoke_client_auth ?? 'none',
       authorizationParams: withClientId({ ...entry.auth.authorization_params, ...(entry.auth.offline?.authorization_params ?? {}) }, settings.clientId),
       tokenParams: withClientId({ ...entry.auth.token_params }, settings.clientId),
     };
+  }
+
+  /** A server-side call to a host in the overrides (development and tests) goes to its origin, path kept. */
+  private overridden(url: string): string {
+    if (this.hostOrigins.size === 0 || !URL.canParse(url)) return url;
+    const parsed = new URL(url);
+    const origin = this.hostOrigins.get(parsed.host);
+    return origin === undefined ? url : `${origin}${parsed.pathname}${parsed.search}`;
   }
 
   /**

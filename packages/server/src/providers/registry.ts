@@ -149,7 +149,7 @@ export class ProviderRegistry {
 
   /**
    * Where the API proxy sends a connection's calls, first known wins: the integration's own
-   * `api_base_url` (any provider: a custom one's API, or a catalog provider's per-account or
+   * `api_base_url` (for every provider: a custom one's API, or a catalog provider's per-account or
    * per-service host), the catalog's template rendered for this connection, then the instance
    * URL the grant carries (per-account hosts, from the token response). null: none known.
    */

@@ -101,6 +101,30 @@ describe.each(BACKENDS)('API bases of catalog providers on %s', (backend) => {
     expect(kept.body.provider_account.instance_url).toBe(api.url);
   });
 
+  test('Nango’s import: the raw token response’s api_domain becomes the instance URL, and the proxy reaches it at once', async () => {
+    const key = `pipedrive-nango-${backend}`;
+    const created = await server.api('POST', '/v1/integrations', { key, provider: 'pipedrive', client_id: key, client_secret: 's' });
+    expect(created.status).toBe(201);
+    const nangoImport = (id: string, apiDomain: string) =>
+      server.api('POST', '/nango/connections', {
+        provider_config_key: key,
+        connection_id: id,
+        end_user: { id: `end-${id}` },
+        credentials: { type: 'OAUTH2', access_token: `at-${id}`, refresh_token: `rt-${id}-${backend}`, raw: { api_domain: apiDomain, expires_in: 3600 } },
+      });
+    const good = await nangoImport('nango-good', `https://${COMPANY_HOST}`);
+    expect(good.status, JSON.stringify(good.body)).toBe(201);
+    const connections = await server.api('GET', `/v1/connections?integration=${key}`);
+    const imported = (connections.body.data as { id: string; external_id: string; provider_account: { instance_url: string | null } }[]).find((c) => c.external_id === 'nango-good')!;
+    expect(imported.provider_account.instance_url).toBe(api.url);
+    const res = await rawRequest(server.url, `/v1/connections/${imported.id}/proxy/api/v1/users/me`, { headers: auth() });
+    expect(res.status, res.body).toBe(200);
+    expect(JSON.parse(res.body).headers.authorization).toBe('Bearer at-nango-good');
+    // A foreign one is dropped, not a refused import: the first refresh names the host.
+    const foreign = await nangoImport('nango-foreign', 'https://evil.example');
+    expect(foreign.status, JSON.stringify(foreign.body)).toBe(201);
+  });
+
   test('a catalog integration’s own api_base_url overrides the catalog’s base', async () => {
     const key = `google-gmail-${backend}`;
     const created = await server.api('POST', '/v1/integrations', {

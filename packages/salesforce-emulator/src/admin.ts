@@ -121,6 +121,7 @@ export function updateApp(ctx: EmulatorContext, clientId: string, raw: Raw): App
   const app = requireApp(ctx, clientId);
   const certificate = certificateOf(raw);
   if (certificate !== undefined) app.jwtCertificate = certificate;
+  if (pick(raw, 'tokenResponseFields', 'token_response_fields') !== undefined) app.tokenResponseFields = tokenResponseFieldsOf(raw);
   const runAs = pick(raw, 'runAsUsername', 'run_as_username');
   if (runAs !== undefined) app.runAsUsername = typeof runAs === 'string' ? runAs : null;
   const secret = optionalString(raw, 'clientSecret', 'client_secret');

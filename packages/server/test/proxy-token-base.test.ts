@@ -4,7 +4,9 @@
 // api_base_url. Provider hosts reach local servers through GRANTKEEPER_LOGIN_HOST_OVERRIDES.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startSalesforceEmulator, type SalesforceEmulator } from '@grantkeeper/salesforce-emulator';
+import { runCli } from './cli-run.js';
 import { BACKENDS } from './helpers/databases.js';
+import { startFakeNango } from './helpers/nango-server.js';
 import { rawRequest, startProviderApi, type ProviderApi } from './helpers/provider-api.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -123,6 +125,31 @@ describe.each(BACKENDS)('API bases of catalog providers on %s', (backend) => {
     // A foreign one is dropped, not a refused import: the first refresh names the host.
     const foreign = await nangoImport('nango-foreign', 'https://evil.example');
     expect(foreign.status, JSON.stringify(foreign.body)).toBe(201);
+  });
+
+  test('grantkeeper import --from-nango reads the api_domain Nango kept in raw', async () => {
+    const nango = await startFakeNango('nango-secret-test');
+    try {
+      const key = `pipedrive-cli-${backend}`;
+      expect((await server.api('POST', '/v1/integrations', { key, provider: 'pipedrive', client_id: key, client_secret: 's' })).status).toBe(201);
+      nango.connections.push({
+        connection_id: 'cli-pd-1',
+        provider_config_key: key,
+        provider: 'pipedrive',
+        end_user: { id: 'cli-user', email: null },
+        metadata: null,
+        connection_config: {},
+        credentials: { type: 'OAUTH2', access_token: 'cli-at', refresh_token: `cli-rt-${backend}`, raw: { api_domain: `https://${COMPANY_HOST}` } },
+      });
+      const env = { GRANTKEEPER_URL: server.url, GRANTKEEPER_SECRET_KEY: server.key, NANGO_SECRET_KEY: 'nango-secret-test', NO_COLOR: '1' };
+      const run = await runCli(['import', '--from-nango', nango.url], { env });
+      expect(run.code, run.stderr).toBe(0);
+      const listed = await server.api('GET', `/v1/connections?integration=${key}`);
+      expect(listed.body.data).toHaveLength(1);
+      expect(listed.body.data[0].provider_account.instance_url).toBe(api.url);
+    } finally {
+      await nango.close();
+    }
   });
 
   test('a catalog integration’s own api_base_url overrides the catalog’s base', async () => {

@@ -85,9 +85,20 @@ export function createApp(ctx: EmulatorContext, raw: Raw): AppRecord {
     refreshTokenIpAllowlist: null,
     jwtCertificate: certificateOf(raw) ?? null,
     runAsUsername: optionalString(raw, 'runAsUsername', 'run_as_username') ?? null,
+    tokenResponseFields: tokenResponseFieldsOf(raw),
   };
   ctx.state.apps.set(clientId, app);
   return app;
+}
+
+/** Extra string fields for a generic app's token responses (what some providers add, e.g. api_domain). */
+function tokenResponseFieldsOf(raw: Raw): Record<string, string> {
+  const value = pick(raw, 'tokenResponseFields', 'token_response_fields');
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
+    throw new InputError('token_response_fields must be an object of strings');
+  }
+  return { ...(value as Record<string, string>) };
 }
 
 function appTypeOf(raw: Raw): AppType | undefined {
@@ -110,6 +121,7 @@ export function updateApp(ctx: EmulatorContext, clientId: string, raw: Raw): App
   const app = requireApp(ctx, clientId);
   const certificate = certificateOf(raw);
   if (certificate !== undefined) app.jwtCertificate = certificate;
+  if (pick(raw, 'tokenResponseFields', 'token_response_fields') !== undefined) app.tokenResponseFields = tokenResponseFieldsOf(raw);
   const runAs = pick(raw, 'runAsUsername', 'run_as_username');
   if (runAs !== undefined) app.runAsUsername = typeof runAs === 'string' ? runAs : null;
   const secret = optionalString(raw, 'clientSecret', 'client_secret');

@@ -5,7 +5,7 @@ import type { PolicyOverrides } from './policies.js';
 import type { RequestLog } from './request-log.js';
 import type { EmulatorState } from './state.js';
 import type { StatsRecorder } from './stats.js';
-import type { TrafficControls } from './traffic.js';
+import type { EndpointName, TrafficControls } from './traffic.js';
 
 /** Everything a request handler needs; one per running emulator. */
 export interface EmulatorContext {
@@ -17,7 +17,7 @@ export interface EmulatorContext {
   settings: EmulatorSettings;
   requestLog: RequestLog;
   /** Adds a route once the server is built (provider-style revocation endpoints a test asks for). */
-  addRoute?: (method: string, path: string, handler: Handler) => void;
+  addRoute?: (method: string, path: string, handler: Handler, endpoint?: EndpointName) => void;
 }
 
 export interface EmulatorSettings {

@@ -4,6 +4,7 @@ import type { EmulatorClock } from './clock.js';
 import type { EmulatorContext } from './context.js';
 import { issueCodeDirectly } from './endpoints/authorize.js';
 import { handleProviderRevoke } from './endpoints/provider-revoke.js';
+import { handleToken } from './endpoints/token.js';
 import { createApproval, issueAccessToken, makeIdToken, revokeApproval, tokenResponseBody } from './grants.js';
 import type { PolicyOverrides, RefreshTokenPolicy } from './policies.js';
 import { parseAllowlistError, parseRanges, type IpRange } from './refresh-token-ip-allowlist.js';
@@ -40,6 +41,8 @@ export interface AppInput extends PolicyOverrides {
   jwtCertificate?: string | null;
   /** Client Credentials: the run-as user's username; null: the flow has no user (refused). */
   runAsUsername?: string | null;
+  /** Generic apps: extra fields every token response carries (e.g. a provider's `api_domain`). */
+  tokenResponseFields?: Record<string, string>;
 }
 
 export interface OrgInput extends PolicyOverrides {
@@ -351,6 +354,10 @@ export class SalesforceEmulatorControls {
    */
   addRevocationEndpoint(shape: { method: string; path: string }): void {
     this.ctx.addRoute?.(shape.method.toUpperCase(), shape.path, (r) => handleProviderRevoke(this.ctx, r));
+  }
+  /** Serves the generic (RFC 6749) token endpoint also at `path` (POST), where a provider has its own, e.g. /oauth/token. */
+  addTokenEndpoint(path: string): void {
+    this.ctx.addRoute?.('POST', path, (r) => handleToken(this.ctx, r, 'generic'), 'token');
   }
   /** The last requests answered (up to 1000, control API excluded), oldest first. */
   requestLog(filter: { endpoint?: EndpointName; limit?: number } = {}): RequestLogEntry[] {

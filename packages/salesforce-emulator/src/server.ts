@@ -161,8 +161,8 @@ export async function startSalesforceEmulator(options: EmulatorOptions = {}): Pr
   };
 
   const { router, endpointOf } = buildRouter(ctx);
-  ctx.addRoute = (method, path, handler) => {
-    endpointOf.set(handler, 'revoke');
+  ctx.addRoute = (method, path, handler, endpoint = 'revoke') => {
+    endpointOf.set(handler, endpoint);
     router.first(method, path, handler);
   };
   const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {

@@ -41,6 +41,8 @@ export interface AppRecord {
   jwtCertificate: string | null;
   /** Client Credentials flow: the run-as user's username; null: the flow has no user (refused). */
   runAsUsername: string | null;
+  /** Generic apps: extra fields every token response carries (never the standard ones). */
+  tokenResponseFields: Record<string, string>;
 }
 
 export interface OrgRecord {

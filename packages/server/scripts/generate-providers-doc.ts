@@ -89,7 +89,10 @@ function revoke(e: ProviderEntry): string {
 
 function apiBase(e: ProviderEntry): string {
   if (e.api_base_url !== null) return `\`${e.api_base_url}\`${mark(e.facts['/api_base_url'])}`;
-  return isUnknown(e, '/api_base_url') ? 'unknown' : 'per connection';
+  if (e.api_base_from_token) return `token response's \`${e.api_base_from_token.field}\`${mark(e.facts['/api_base_from_token'])}`;
+  if (isUnknown(e, '/api_base_url')) return 'unknown';
+  // A module reads it from the grant (Salesforce's instance_url); otherwise the integration gives it.
+  return e.module ? 'per connection' : "integration's `api_base_url`";
 }
 
 function pkce(e: ProviderEntry): string {
@@ -154,8 +157,11 @@ export function renderProvidersDoc(entries: readonly ProviderEntry[]): string {
     '',
     '## Grant types, PKCE and API base',
     '',
-    'The API base is where the proxy sends API calls (templated like the token URL); "per connection"',
-    'means the token response or the account names it.',
+    'The API base is where the proxy sends API calls (templated like the token URL). "token response\'s …"',
+    'names the field a token response carries it in (checked against the provider\'s hosts, kept with the',
+    'grant); "per connection": the provider module reads it from the grant; "integration\'s `api_base_url`":',
+    'it differs per account or per service, so the integration sets it. Any integration\'s `api_base_url`',
+    'overrides the catalog\'s.',
     '',
     '| key | grant types | PKCE | API base |',
     '|---|---|---|---|',

@@ -72,6 +72,8 @@ describe('catalog files', () => {
     expect(entry.facts['/api_base_url'], `${file} /api_base_url`).toBeDefined();
     // A null base is either per connection (a known fact that says so) or unknown.
     if (entry.api_base_url === null) expect(entry.facts['/api_base_url']!.note ?? entry.facts['/api_base_url']!.confidence).toBeTruthy();
+    // A base read from the token response is checked against the provider's own hosts.
+    if (entry.api_base_from_token) expect(entry.api_base_from_token.host_pattern, file).toMatch(/^\^.*\$$/);
     expect(entry.grant_types.length).toBeGreaterThan(0);
   });
 
@@ -188,6 +190,21 @@ describe('loadCatalog errors', () => {
       }),
     );
     expect(never.message).toMatch(/must be static/);
+  });
+
+  it('reads an API base from the token response only where the catalog has none, with a fact and an anchored host rule', () => {
+    const fromToken = { field: 'api_domain', host_pattern: '^[a-z]+\\.example\\.com$' };
+    const fact = { source: 'https://example.com/docs', confidence: 'doc' };
+    const ok = loadCatalog(withEntry((e) => Object.assign(e, { api_base_from_token: fromToken }, { facts: { ...e.facts, '/api_base_from_token': fact } })));
+    expect(ok.byKey.get('salesforce')!.api_base_from_token).toEqual(fromToken);
+    expect(failure(withEntry((e) => (e.api_base_from_token = fromToken))).message).toMatch(/missing fact/);
+    const withFact = (mutate: (e: Record<string, any>) => void) => withEntry((e) => {
+      e.facts['/api_base_from_token'] = fact;
+      mutate(e);
+    });
+    expect(failure(withFact((e) => Object.assign(e, { api_base_url: 'https://api.example.com', api_base_from_token: fromToken }))).pointer).toBe('/api_base_from_token');
+    expect(failure(withFact((e) => (e.api_base_from_token = { ...fromToken, host_pattern: 'example\\.com' }))).pointer).toBe('/api_base_from_token/host_pattern');
+    expect(failure(withFact((e) => (e.api_base_from_token = { ...fromToken, host_pattern: '^(example$' }))).message).toMatch(/not a regular expression/);
   });
 
   it('takes a module Grantkeeper ships, or none (generic)', () => {

@@ -209,11 +209,18 @@ describe.each(BACKENDS)('API proxy on %s', (backend) => {
     expect(JSON.parse(res.body).code).toBe('provider_timeout');
   });
 
-  test('only a custom oauth2 integration takes api_base_url, and only a plain http(s) base', async () => {
+  test('api_base_url takes only a plain http(s) base, on a custom or a catalog integration', async () => {
     const bad = await rig.server.api('PATCH', '/v1/integrations/echo', { api_base_url: 'ftp://example.com/x?y=1' });
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual([{ field: 'api_base_url', message: expect.stringContaining('http(s)') }]);
-    const notCustom = await rig.server.api('PATCH', `/v1/integrations/${rig.integrationKey}`, { api_base_url: 'https://example.com' });
-    expect(notCustom.status).toBe(400);
+    const badCatalog = await rig.server.api('PATCH', `/v1/integrations/${rig.integrationKey}`, { api_base_url: 'https://user:pw@example.com' });
+    expect(badCatalog.status).toBe(400);
+    expect(badCatalog.body.errors).toEqual([{ field: 'api_base_url', message: expect.stringContaining('http(s)') }]);
+    // A catalog integration may override its provider's base (here Salesforce's instance URL).
+    const catalog = await rig.server.api('PATCH', `/v1/integrations/${rig.integrationKey}`, { api_base_url: 'https://example.com/' });
+    expect(catalog.status, JSON.stringify(catalog.body)).toBe(200);
+    expect(catalog.body.api_base_url).toBe('https://example.com');
+    const cleared = await rig.server.api('PATCH', `/v1/integrations/${rig.integrationKey}`, { api_base_url: null });
+    expect(cleared.body.api_base_url).toBeNull();
   });
 });

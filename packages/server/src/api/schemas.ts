@@ -74,7 +74,7 @@ const IntegrationFields = {
   ),
   private_key: Type.Optional(Type.String({ minLength: 1, maxLength: 16_384, description: 'PKCS#8 PEM RSA key (jwt_bearer, private_key_jwt); stored encrypted, never returned' })),
   jwt_audience: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 2048, description: 'The aud of JWT Bearer assertions (the login host the provider names, docs/api.md)' }))),
-  api_base_url: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 2048, description: 'Custom oauth2 providers: where their API lives, for the API proxy (…/connections/{id}/proxy/{path}).' }))),
+  api_base_url: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 2048, description: 'Where the API proxy (…/connections/{id}/proxy/{path}) sends calls: required for a custom oauth2 provider\'s API; for a catalog provider it overrides the catalog\'s base (a per-account host, another service\'s host). null: none.' }))),
   refresh: Type.Optional(RefreshSettingsInput),
   outbound_proxy: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 2048, description: 'null: the instance\'s egress; "direct"; or http://[user:pass@]host:port (docs/outbound-proxy.md)' }))),
   client_secret_overlap_s: Type.Optional(

@@ -42,7 +42,8 @@ function importBody(c: NangoConnection, target: TargetIntegration): ImportRow['b
   const config = isRecord(c.connection_config) ? c.connection_config : {};
   const connectionConfig = Object.fromEntries(Object.entries(config).filter((e): e is [string, string] => target.configNames.has(e[0]) && typeof e[1] === 'string'));
   const accessToken = text(credentials.access_token) ?? text(raw.access_token);
-  const instanceUrl = text(config.instance_url) ?? text(raw.instance_url);
+  // The instance URL Nango kept, or the field the provider's token response names its API base in (api_domain…).
+  const instanceUrl = text(config.instance_url) ?? text(raw.instance_url) ?? (target.apiBaseField ? text(raw[target.apiBaseField]) : undefined);
   const idUrl = text(raw.id);
   const issuedAt = raw.issued_at === undefined ? undefined : String(raw.issued_at);
   const email = text(c.end_user?.email);

@@ -11,6 +11,8 @@ export interface TargetIntegration {
   key: string;
   /** The connection_config names the provider's URLs take (others of Nango's are dropped). */
   configNames: Set<string>;
+  /** The token response field naming a connection's API base (the entry's api_base_from_token), read from Nango's raw. */
+  apiBaseField?: string;
   created: boolean;
 }
 
@@ -51,10 +53,15 @@ export function readSecrets(file: string | undefined, flags: Map<string, string>
   return secrets;
 }
 
-async function configNamesOf(gk: ApiClient, provider: string): Promise<Set<string>> {
-  const res = await gk.attempt<{ template_variables?: Record<string, { from?: string }> }>('GET', `/v1/providers/${enc(provider)}`);
+/** What a connection of the provider carries besides its tokens: its URL parts, and the field naming its API base. */
+async function providerFieldsOf(gk: ApiClient, provider: string): Promise<Pick<TargetIntegration, 'configNames' | 'apiBaseField'>> {
+  const res = await gk.attempt<{ template_variables?: Record<string, { from?: string }>; api_base_from_token?: { field?: string } }>('GET', `/v1/providers/${enc(provider)}`);
   const variables = res.ok ? (res.body.template_variables ?? {}) : {};
-  return new Set(Object.entries(variables).filter(([, v]) => v.from === 'connection_config').map(([name]) => name));
+  const field = res.ok ? res.body.api_base_from_token?.field : undefined;
+  return {
+    configNames: new Set(Object.entries(variables).filter(([, v]) => v.from === 'connection_config').map(([name]) => name)),
+    ...(field ? { apiBaseField: field } : {}),
+  };
 }
 
 /** Finds or creates the integration of every Nango key; fails before any import if a secret is missing. */
@@ -72,7 +79,7 @@ export async function prepareIntegrations(
     const key = map.get(nangoKey) ?? nangoKey;
     try {
       const existing = await gk.get<{ provider: string }>(`/v1/integrations/${enc(key)}`);
-      targets.set(nangoKey, { key, configNames: await configNamesOf(gk, existing.body.provider), created: false });
+      targets.set(nangoKey, { key, ...(await providerFieldsOf(gk, existing.body.provider)), created: false });
       continue;
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 404)) throw error;
@@ -95,7 +102,7 @@ export async function prepareIntegrations(
   }
   for (const { nangoKey, body } of toCreate) {
     const created = await gk.request<{ key: string; provider: string }>('POST', '/v1/integrations', { body });
-    targets.set(nangoKey, { key: created.body.key, configNames: await configNamesOf(gk, created.body.provider), created: true });
+    targets.set(nangoKey, { key: created.body.key, ...(await providerFieldsOf(gk, created.body.provider)), created: true });
   }
   return targets;
 }

@@ -335,7 +335,7 @@ export async function finishFlow(
     return failFlow(ctx, session, 'code_exchange_failed', codeExchangeFailure(outcome.failure, endpoints.tokenUrl, ctx.config.refresh.tokenTimeoutMs), clear);
   }
   const settings = integration.refresh;
-  const update = ctx.providers.module(integration.provider).interpretTokenResponse(outcome.body, {
+  const update = ctx.providers.interpretTokenResponse(integration.provider, outcome.body, {
     receivedAt: outcome.receivedAt,
     accessTokenTtlS: settings.access_token_ttl_s,
     clientSecret,

@@ -91,6 +91,13 @@ export async function importConnection(ctx: AppContext, audit: AuditContext, inp
     const value = credentials[field];
     if (value !== undefined && !/^https?:\/\//i.test(value)) problems.push({ field: `credentials.${field}`, message: 'must be an http(s) URL' });
   }
+  // A provider whose API base comes from its token response: an imported one is checked the same way.
+  let instanceUrl = credentials.instance_url?.replace(/\/+$/, '') ?? null;
+  if (instanceUrl !== null && /^https?:\/\//i.test(instanceUrl)) {
+    const checked = ctx.providers.checkImportedInstanceUrl(integration.provider, instanceUrl);
+    if (checked.ok) instanceUrl = checked.url;
+    else problems.push({ field: 'credentials.instance_url', message: checked.message });
+  }
   problems.push(...grantCredentialProblems(integration, credentials));
   if (problems.length > 0) throw invalid(problems);
 
@@ -115,7 +122,7 @@ export async function importConnection(ctx: AppContext, audit: AuditContext, inp
         subject: credentials.subject ?? null,
         accessToken: credentials.access_token ?? null,
         accessTokenExpiresAt: credentials.access_token !== undefined ? new Date((issuedAt ?? now).getTime() + refresh.access_token_ttl_s * 1000) : null,
-        instanceUrl: credentials.instance_url?.replace(/\/+$/, '') ?? null,
+        instanceUrl,
         idUrl: credentials.id_url ?? null,
         account,
         authorizedAt: issuedAt,

@@ -138,16 +138,18 @@ function resolveSettings(ctx: AppContext, rowId: string, input: IntegrationInput
     }
     providerConfig.revoke_url = input.revoke_url ?? null;
     providerConfig.client_auth = input.client_auth === 'basic' ? 'basic' : 'body';
-    const apiBase = input.api_base_url ?? null;
-    if (apiBase !== null && !isApiBaseUrl(apiBase)) problems.push({ field: 'api_base_url', message: 'must be an http(s) URL without credentials, query or fragment' });
-    providerConfig.api_base_url = apiBase === null ? null : apiBase.replace(/\/+$/, '');
   } else {
-    for (const field of ['authorization_url', 'token_url', 'revoke_url', 'client_auth', 'api_base_url'] as const) {
+    for (const field of ['authorization_url', 'token_url', 'revoke_url', 'client_auth'] as const) {
       // private_key_jwt is a client authentication any provider may document (integration-grant.ts).
       if (field === 'client_auth' && (input.client_auth === 'private_key_jwt' || input.client_auth === null)) continue;
       if (input[field] !== undefined) problems.push({ field, message: `is only for provider "oauth2"; "${provider.key}" endpoints come from the catalog` });
     }
   }
+  // Any provider: a custom one's API, or a catalog base this integration overrides (a per-account
+  // host such as DocuSign's base_uri, or a Google service on its own host).
+  const apiBase = input.api_base_url ?? null;
+  if (apiBase !== null && !isApiBaseUrl(apiBase)) problems.push({ field: 'api_base_url', message: 'must be an http(s) URL without credentials, query or fragment' });
+  if (apiBase !== null || provider.key === 'oauth2') providerConfig.api_base_url = apiBase === null ? null : apiBase.replace(/\/+$/, '');
   const base = current ? current.refresh : providerRefreshDefaults(provider);
   const refresh: RefreshSettings = { ...REFRESH_DEFAULTS, ...base, ...stripUndefined(input.refresh ?? {}) };
   validateRefresh(refresh, problems);
@@ -313,9 +315,9 @@ export function integrationToApi(row: IntegrationRow, publicUrl: string, extra: 
           token_url: config.token_url ?? null,
           revoke_url: config.revoke_url ?? null,
           client_auth: config.client_auth ?? 'body',
-          api_base_url: config.api_base_url ?? null,
         }
       : {}),
+    api_base_url: config.api_base_url ?? null,
     // private_key_jwt (any provider) replaces the custom provider's body/basic.
     ...(row.client_auth !== null ? { client_auth: row.client_auth } : {}),
     refresh,

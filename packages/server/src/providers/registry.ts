@@ -14,8 +14,9 @@ import {
   type ProviderEntry,
 } from './catalog/catalog.js';
 import { renderApiBaseUrl } from './catalog/api-base.js';
+import { apiBaseFromTokenResponse, checkedApiBaseFromToken } from './catalog/api-base-from-token.js';
 import { classifyProviderFailure, type Classification, type ProviderFailure } from './classify.js';
-import type { ProviderModule } from './module-types.js';
+import type { GrantUpdate, ProviderModule, TokenResponseContext } from './module-types.js';
 import { providerModule } from './modules.js';
 import { TOKEN_SLOT, type RevocationRequest } from './revocation/request.js';
 import type { IntegrationProviderSettings, ProviderDescription, ProviderEndpoints } from './provider.js';
@@ -125,15 +126,38 @@ export class ProviderRegistry {
   }
 
   /**
-   * Where the API proxy sends a connection's calls: a custom provider's `api_base_url`, or the
-   * catalog's template rendered for this connection; otherwise the instance URL the grant
-   * carries (providers whose API host is per account). null: none known.
+   * A successful token response read by the provider's module, plus the API base the catalog
+   * says the response names (`api_base_from_token`), checked, as the grant's instance URL.
+   */
+  interpretTokenResponse(key: string, body: Record<string, unknown>, context: TokenResponseContext): GrantUpdate {
+    const update = providerModule(key).interpretTokenResponse(body, context);
+    const entry = getProvider(key);
+    const base = entry && update.instanceUrl === undefined ? apiBaseFromTokenResponse(entry, body, this.hostOrigins) : undefined;
+    return base === undefined ? update : { ...update, instanceUrl: base };
+  }
+
+  /**
+   * An imported grant's instance URL for a provider whose API base comes from the token
+   * response: the same check as a live answer. ok with the URL as given for other providers.
+   */
+  checkImportedInstanceUrl(key: string, url: string): { ok: true; url: string } | { ok: false; message: string } {
+    const entry = getProvider(key);
+    if (!entry?.api_base_from_token) return { ok: true, url };
+    const checked = checkedApiBaseFromToken(entry, url, this.hostOrigins);
+    return checked === null ? { ok: false, message: `must be an https URL on a ${entry.name} API host` } : { ok: true, url: checked };
+  }
+
+  /**
+   * Where the API proxy sends a connection's calls, first known wins: the integration's own
+   * `api_base_url` (for every provider: a custom one's API, or a catalog provider's per-account or
+   * per-service host), the catalog's template rendered for this connection, then the instance
+   * URL the grant carries (per-account hosts, from the token response). null: none known.
    */
   apiBaseUrl(settings: IntegrationProviderSettings, connectionConfig: Record<string, string>, grantInstanceUrl: string | null): string | null {
+    const own = settings.providerConfig.api_base_url ?? null;
+    if (own !== null) return own;
     const entry = getProvider(settings.provider);
-    const fixed = entry
-      ? renderApiBaseUrl(entry, { connection_config: connectionConfig, auth_base_url: settings.authBaseUrl, host_origins: this.hostOrigins })
-      : (settings.providerConfig.api_base_url ?? null);
+    const fixed = entry ? renderApiBaseUrl(entry, { connection_config: connectionConfig, auth_base_url: settings.authBaseUrl, host_origins: this.hostOrigins }) : null;
     return fixed ?? grantInstanceUrl;
   }
 
@@ -154,13 +178,21 @@ export class ProviderRegistry {
     const rendered = renderEndpoints(entry, { connection_config: connectionConfig, auth_base_url: settings.authBaseUrl, host_origins: this.hostOrigins });
     return {
       authorizationUrl: rendered.authorization_url ?? '',
-      tokenUrl: rendered.refresh_url ?? rendered.token_url ?? '',
-      revokeUrl: rendered.revoke_url,
+      tokenUrl: this.overridden(rendered.refresh_url ?? rendered.token_url ?? ''),
+      revokeUrl: rendered.revoke_url === null ? null : this.overridden(rendered.revoke_url),
       clientAuth: entry.auth.client_auth ?? 'client_secret_post',
       revokeClientAuth: entry.auth.revoke_client_auth ?? 'none',
       authorizationParams: withClientId({ ...entry.auth.authorization_params, ...(entry.auth.offline?.authorization_params ?? {}) }, settings.clientId),
       tokenParams: withClientId({ ...entry.auth.token_params }, settings.clientId),
     };
+  }
+
+  /** A server-side call to a host in the overrides (development and tests) goes to its origin, path kept. */
+  private overridden(url: string): string {
+    if (this.hostOrigins.size === 0 || !URL.canParse(url)) return url;
+    const parsed = new URL(url);
+    const origin = this.hostOrigins.get(parsed.host);
+    return origin === undefined ? url : `${origin}${parsed.pathname}${parsed.search}`;
   }
 
   /**

@@ -111,7 +111,7 @@ export class ApiProxy {
   private async send(call: ProxyCall, target: ProxyTarget, checked: { path: string; query: string }, token: TokenView): Promise<http.IncomingMessage> {
     const own = target.fixedBase ?? token.instance_url;
     if (!own) {
-      throw unprocessable('proxy_not_configured', `No API base URL is known for this connection's provider "${target.provider}": a custom oauth2 integration sets api_base_url.`);
+      throw unprocessable('proxy_not_configured', `No API base URL is known for this connection's provider "${target.provider}": set the integration's api_base_url.`);
     }
     const base = call.baseUrlOverride ? sameOriginBase(own, call.baseUrlOverride) : own;
     const url = proxiedUrl(base, checked);

@@ -62,6 +62,7 @@ export function nangoImportRoutes(ctx: AppContext): FastifyPluginAsync {
         Object.entries(urlParts).filter((e): e is [string, string] => typeof e[1] === 'string' && variables[e[0]]?.from === 'connection_config'),
       );
       const accessToken = text(credentials.access_token) ?? text(raw.access_token);
+      const givenInstanceUrl = text(instanceUrl) ?? text(raw.instance_url) ?? apiBaseFromRaw(ctx, integration.provider, raw);
       const input: ImportInput = {
         integration: integration.key,
         ...(body.connection_id !== undefined ? { external_id: body.connection_id } : {}),
@@ -71,7 +72,7 @@ export function nangoImportRoutes(ctx: AppContext): FastifyPluginAsync {
         credentials: {
           refresh_token: refreshToken,
           ...(accessToken ? { access_token: accessToken } : {}),
-          ...(text(instanceUrl) ?? text(raw.instance_url) ? { instance_url: (text(instanceUrl) ?? text(raw.instance_url))! } : {}),
+          ...(givenInstanceUrl ? { instance_url: givenInstanceUrl } : {}),
           ...(text(raw.id) ? { id_url: text(raw.id)! } : {}),
           ...(text(raw.issued_at) ? { issued_at: text(raw.issued_at)! } : {}),
         },
@@ -81,4 +82,16 @@ export function nangoImportRoutes(ctx: AppContext): FastifyPluginAsync {
       return reply.code(201).send(nangoConnection(row, integration, null));
     });
   };
+}
+
+/**
+ * Nango keeps the whole token response in `raw`: where the catalog names the field carrying a
+ * connection's API base (`api_base_from_token`, e.g. `api_domain`), that is the grant's
+ * instance URL. Kept only when it passes the same check as a live answer; otherwise the
+ * first refresh fills it.
+ */
+function apiBaseFromRaw(ctx: AppContext, provider: string, raw: Record<string, unknown>): string | undefined {
+  const field = ctx.providers.entry(provider)?.api_base_from_token?.field;
+  const value = field === undefined ? undefined : text(raw[field]);
+  return value !== undefined && ctx.providers.checkImportedInstanceUrl(provider, value).ok ? value : undefined;
 }

@@ -37,6 +37,18 @@ export function checkEntryRules(file: string, entry: ProviderEntry, fail: FailEn
   const revocation = entry.auth.revocation ?? null;
   if (revocation !== null) checkRevocation(entry, revocation, fail);
 
+  // A base read from the token response replaces a fixed one; its host rule must compile.
+  const fromToken = entry.api_base_from_token;
+  if (fromToken !== undefined) {
+    if (entry.api_base_url !== null) fail('/api_base_from_token', 'only for an entry whose api_base_url is null (per connection)');
+    if (!('/api_base_from_token' in entry.facts)) fail('/facts/~1api_base_from_token', 'missing fact for /api_base_from_token');
+    try {
+      new RegExp(fromToken.host_pattern);
+    } catch {
+      fail('/api_base_from_token/host_pattern', 'is not a regular expression');
+    }
+  }
+
   // refresh_model follows from rotation, so the engine never treats an unknown as static.
   const rotates = entry.tokens.rotation.rotates;
   const expected = entry.refresh_model === 'none' ? 'none' : rotates === 'never' ? 'static' : 'rotating';

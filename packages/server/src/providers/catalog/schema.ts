@@ -215,6 +215,22 @@ export const ProviderEntrySchema = Type.Object(
       description:
         "Where the provider's API lives, for the proxy (templated like the token URL). null: per connection (the provider module reads it from the grant, e.g. an instance URL) or unknown — the fact says which. Backed by the /api_base_url fact.",
     }),
+    api_base_from_token: Type.Optional(
+      Type.Object(
+        {
+          field: Type.String({ pattern: '^[a-z][a-z0-9_]*$', description: 'The token response field naming the API base (e.g. api_domain).' }),
+          host_pattern: Type.String({
+            pattern: '^\\^.*\\$$',
+            description: 'An anchored regular expression the base URL\'s host must match: a provider answer is untrusted input, so only its own API hosts are stored.',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "Where api_base_url is null because each connection's API host differs: the token response field that names it (an https URL on a host matching host_pattern), stored as the grant's instance URL for the proxy. Backed by the /api_base_url fact.",
+        },
+      ),
+    ),
     unsupported: Type.Optional(
       Type.Object(
         {

@@ -11,6 +11,7 @@ import { runConnectionsPageBench } from './connections-page.js';
 import { runEmulatorRefreshBench } from './emulator-refresh.js';
 import { runFastPathBench } from './fast-path.js';
 import { runHerdBench } from './herd.js';
+import { runProxyOverheadBench } from './proxy-overhead.js';
 import { runRssBench } from './rss.js';
 import { runSchedulerSweep } from './scheduler-sweep.js';
 import { runWebhookThroughputBench } from './webhook-throughput.js';
@@ -40,6 +41,7 @@ const BENCHES: [string, () => Promise<BenchResult>][] = [
   ['fast-path', () => runFastPathBench({ seconds: 10 })],
   ['audit-counter', async () => runAuditCounterBench()],
   ['herd', () => runHerdBench({ callers: 1000 })],
+  ['proxy', () => runProxyOverheadBench()],
   ['emulator', emulatorBench],
   ['herd-300', () => runHerdBench({ callers: 300 })],
   // The sweep at 10,000 due (one instance, then three together); --large adds 100,000.

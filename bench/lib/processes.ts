@@ -6,15 +6,20 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+// USER_HZ: 100 on every Linux build Node supports.
+const CLOCK_TICKS_PER_S = 100;
+
 export interface Child {
   url: string;
   child: ChildProcess;
   rssMb(): number;
+  /** CPU time the process has used so far, read from outside (/proc/<pid>/stat), in ms; zeros where there is no /proc. */
+  cpuMs(): { user: number; system: number };
   stop(): Promise<void>;
 }
 
-export async function startChild(script: string, args: string[], env: Record<string, string>): Promise<Child> {
-  const child = spawn(process.execPath, [script, ...args], {
+export async function startChild(script: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): Promise<Child> {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
     env: { PATH: process.env.PATH ?? '', GRANTKEEPER_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -47,6 +52,16 @@ export async function startChild(script: string, args: string[], env: Record<str
         return 0;
       }
     },
+    cpuMs() {
+      try {
+        // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in clock ticks.
+        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return { user: (Number(fields[11]) * 1000) / CLOCK_TICKS_PER_S, system: (Number(fields[12]) * 1000) / CLOCK_TICKS_PER_S };
+      } catch {
+        return { user: 0, system: 0 };
+      }
+    },
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
@@ -55,8 +70,9 @@ export async function startChild(script: string, args: string[], env: Record<str
   };
 }
 
-export function grantkeeper(env: Record<string, string>): Promise<Child> {
-  return startChild(`${ROOT}packages/server/bin/grantkeeper.js`, ['start'], { GRANTKEEPER_PORT: '0', GRANTKEEPER_LOG_LEVEL: 'info', ...env });
+/** `nodeArgs`: flags for node itself (`--cpu-prof`, which NODE_OPTIONS refuses). */
+export function grantkeeper(env: Record<string, string>, nodeArgs: string[] = []): Promise<Child> {
+  return startChild(`${ROOT}packages/server/bin/grantkeeper.js`, ['start'], { GRANTKEEPER_PORT: '0', GRANTKEEPER_LOG_LEVEL: 'info', ...env }, nodeArgs);
 }
 
 export function bareFastify(): Promise<Child> {

@@ -3,6 +3,7 @@
 import { errorFromResponse, GrantkeeperError } from './errors.js';
 import { fetchWithToken, type FetchLike } from './fetch.js';
 import { PageIterator } from './pagination.js';
+import { proxyCall, type ProxyCallOptions, type ProxyRequest } from './proxy.js';
 import { TokenCache } from './token-cache.js';
 import type {
   ConnectSession,
@@ -123,6 +124,41 @@ export class Grantkeeper {
       pathOrUrl,
       init,
     );
+  }
+
+  /**
+   * A provider API call through Grantkeeper's API proxy: Grantkeeper adds the token (and
+   * refreshes once if the provider says it expired), so this client never holds one. Answers
+   * with the provider's Response as it came; throws the typed error of a Grantkeeper refusal
+   * (`ReauthRequiredError` for a dead grant, `NotFoundError`, …).
+   */
+  proxy(request: ProxyRequest): Promise<Response> {
+    return proxyCall({ baseUrl: this.#baseUrl, secretKey: this.#secretKey, fetch: this.#fetch }, request);
+  }
+
+  /** `proxy()` with GET. */
+  get(options: ProxyCallOptions): Promise<Response> {
+    return this.proxy({ ...options, method: 'GET' });
+  }
+
+  /** `proxy()` with POST. */
+  post(options: ProxyCallOptions): Promise<Response> {
+    return this.proxy({ ...options, method: 'POST' });
+  }
+
+  /** `proxy()` with PUT. */
+  put(options: ProxyCallOptions): Promise<Response> {
+    return this.proxy({ ...options, method: 'PUT' });
+  }
+
+  /** `proxy()` with PATCH. */
+  patch(options: ProxyCallOptions): Promise<Response> {
+    return this.proxy({ ...options, method: 'PATCH' });
+  }
+
+  /** `proxy()` with DELETE. */
+  delete(options: ProxyCallOptions): Promise<Response> {
+    return this.proxy({ ...options, method: 'DELETE' });
   }
 
   async getConnection(connectionId: string, options: RequestOptions = {}): Promise<Connection> {

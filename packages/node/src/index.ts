@@ -13,6 +13,7 @@ export {
   RefreshInProgressError,
 } from './errors.js';
 export type { FetchLike } from './fetch.js';
+export type { ProxyRequest, ProxyCallOptions, ProxyMethod } from './proxy.js';
 export { PageIterator } from './pagination.js';
 export { verifyWebhook, WebhookVerificationError } from './webhooks.js';
 export type { VerifyWebhookOptions, WebhookHeaders, WebhookVerificationReason } from './webhooks.js';

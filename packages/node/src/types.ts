@@ -4,6 +4,12 @@
 
 export type ConnectionStatus = 'active' | 'refresh_failing' | 'needs_reauth' | 'integration_error';
 
+/**
+ * How an integration's access tokens are minted: an end user's authorization and its refresh
+ * token, or a server-to-server grant (docs/api.md "Server-to-server grants").
+ */
+export type GrantType = 'authorization_code' | 'client_credentials' | 'jwt_bearer';
+
 export type WhoFixes = 'end_user' | 'org_admin' | 'developer' | 'nobody_transient';
 
 export interface Diagnosis {
@@ -40,8 +46,14 @@ export interface EndUser {
 export interface Connection {
   id: string;
   integration: string;
+  /** The id another system knows it by (e.g. its Nango connectionId); unique per integration. */
+  external_id?: string | null;
   end_user: EndUser;
   status: ConnectionStatus;
+  /** The integration's grant type (servers before server-to-server grants omit it). */
+  grant_type?: GrantType;
+  /** The user a `jwt_bearer` grant acts as; null for other grant types. */
+  subject?: string | null;
   provider_account: ProviderAccount | null;
   scopes: string[];
   metadata: Record<string, unknown>;
@@ -62,6 +74,12 @@ export interface Integration {
   provider: string;
   /** The redirect URI to register at the provider (GRANTKEEPER_PUBLIC_URL + /oauth/callback). */
   callback_url: string;
+  grant_type?: GrantType;
+  /** `jwt_bearer` only: the `aud` of each assertion. */
+  jwt_audience?: string | null;
+  /** The public half of the integration's signing key (the private key is never returned). */
+  public_key_pem?: string | null;
+  public_key_fingerprint_sha256?: string | null;
   status: 'ok' | 'error';
   last_error: ProviderError | null;
   [key: string]: unknown;
@@ -96,6 +114,8 @@ export interface ListConnectionsParams {
   status?: ConnectionStatus;
   end_user_id?: string;
   org_id?: string;
+  /** The connection that carries this external id (e.g. its Nango connectionId). */
+  external_id?: string;
   /** Only connections whose current diagnosis has this code (e.g. `immediate_expiry_policy`). */
   diagnosis?: string;
   /** Page size (server default 50, max 500). */
@@ -110,6 +130,8 @@ export interface CreateConnectSessionParams {
   end_user: EndUser;
   /** Re-authenticate this connection in place. */
   connection_id?: string;
+  /** The external id the new connection will carry (unique per integration). */
+  external_id?: string;
   return_url?: string;
   /** Refresh the new grant once right after the code exchange (default: the provider's catalog entry). */
   verify?: boolean;

@@ -1,3 +1,4 @@
+import { readablePublicKey } from './jwt-assertion.js';
 import type { EmulatorContext } from './context.js';
 import { effectivePolicy, revokeApproval } from './grants.js';
 import { isSalesforceId, newOpaqueToken, newSalesforceId, to18 } from './ids.js';
@@ -82,9 +83,22 @@ export function createApp(ctx: EmulatorContext, raw: Raw): AppRecord {
     policy: policyOf(raw),
     blockedIn: new Set(),
     refreshTokenIpAllowlist: null,
+    jwtCertificate: certificateOf(raw) ?? null,
+    runAsUsername: optionalString(raw, 'runAsUsername', 'run_as_username') ?? null,
+    tokenResponseFields: tokenResponseFieldsOf(raw),
   };
   ctx.state.apps.set(clientId, app);
   return app;
+}
+
+/** Extra string fields for a generic app's token responses (what some providers add, e.g. api_domain). */
+function tokenResponseFieldsOf(raw: Raw): Record<string, string> {
+  const value = pick(raw, 'tokenResponseFields', 'token_response_fields');
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
+    throw new InputError('token_response_fields must be an object of strings');
+  }
+  return { ...(value as Record<string, string>) };
 }
 
 function appTypeOf(raw: Raw): AppType | undefined {
@@ -94,9 +108,22 @@ function appTypeOf(raw: Raw): AppType | undefined {
   return value;
 }
 
+/** A PEM certificate or SPKI public key that node:crypto can read (server-grants.ts verifies with it). */
+function certificateOf(raw: Raw): string | null | undefined {
+  const value = pick(raw, 'jwtCertificate', 'jwt_certificate');
+  if (value === undefined || value === null) return value as null | undefined;
+  if (typeof value !== 'string' || !readablePublicKey(value)) throw new InputError('jwt_certificate must be a PEM certificate or public key');
+  return value;
+}
+
 /** Changes an app's settings; only the keys given change. */
 export function updateApp(ctx: EmulatorContext, clientId: string, raw: Raw): AppRecord {
   const app = requireApp(ctx, clientId);
+  const certificate = certificateOf(raw);
+  if (certificate !== undefined) app.jwtCertificate = certificate;
+  if (pick(raw, 'tokenResponseFields', 'token_response_fields') !== undefined) app.tokenResponseFields = tokenResponseFieldsOf(raw);
+  const runAs = pick(raw, 'runAsUsername', 'run_as_username');
+  if (runAs !== undefined) app.runAsUsername = typeof runAs === 'string' ? runAs : null;
   const secret = optionalString(raw, 'clientSecret', 'client_secret');
   if (secret !== undefined) app.clientSecret = secret;
   const callbackUrls = stringList(raw, 'callbackUrls', 'callback_urls');

@@ -1,10 +1,11 @@
 import type { EmulatorClock } from './clock.js';
+import type { Handler } from './http.js';
 import type { IdTokenSigner } from './id-token.js';
 import type { PolicyOverrides } from './policies.js';
 import type { RequestLog } from './request-log.js';
 import type { EmulatorState } from './state.js';
 import type { StatsRecorder } from './stats.js';
-import type { TrafficControls } from './traffic.js';
+import type { EndpointName, TrafficControls } from './traffic.js';
 
 /** Everything a request handler needs; one per running emulator. */
 export interface EmulatorContext {
@@ -15,6 +16,8 @@ export interface EmulatorContext {
   idTokens: IdTokenSigner;
   settings: EmulatorSettings;
   requestLog: RequestLog;
+  /** Adds a route once the server is built (provider-style revocation endpoints a test asks for). */
+  addRoute?: (method: string, path: string, handler: Handler, endpoint?: EndpointName) => void;
 }
 
 export interface EmulatorSettings {
@@ -30,6 +33,11 @@ export interface EmulatorSettings {
   apiDailyLimit: number;
   /** REST requests counted against that limit. */
   apiRequestsUsed: number;
+  /**
+   * Whether this emulator plays an org's My Domain (default) or the shared login hosts
+   * (login/test.salesforce.com), where the Client Credentials flow is refused.
+   */
+  myDomain: boolean;
   /** Emulator-wide policy defaults, under every app's own settings. */
   policyDefaults: PolicyOverrides;
 }

@@ -3,6 +3,8 @@ import type { ApprovalInfo } from './admin.js';
 import type { EmulatorClock } from './clock.js';
 import type { EmulatorContext } from './context.js';
 import { issueCodeDirectly } from './endpoints/authorize.js';
+import { handleProviderRevoke } from './endpoints/provider-revoke.js';
+import { handleToken } from './endpoints/token.js';
 import { createApproval, issueAccessToken, makeIdToken, revokeApproval, tokenResponseBody } from './grants.js';
 import type { PolicyOverrides, RefreshTokenPolicy } from './policies.js';
 import { parseAllowlistError, parseRanges, type IpRange } from './refresh-token-ip-allowlist.js';
@@ -35,6 +37,12 @@ export interface AppInput extends PolicyOverrides {
   appType?: AppType;
   /** Whether a staged consumer secret already works beside the current one (default true). */
   stagedSecretAccepted?: boolean;
+  /** JWT Bearer: the certificate (or SPKI public key) uploaded to the app, PEM; null: none. */
+  jwtCertificate?: string | null;
+  /** Client Credentials: the run-as user's username; null: the flow has no user (refused). */
+  runAsUsername?: string | null;
+  /** Generic apps: extra fields every token response carries (e.g. a provider's `api_domain`). */
+  tokenResponseFields?: Record<string, string>;
 }
 
 export interface OrgInput extends PolicyOverrides {
@@ -95,6 +103,8 @@ export interface RuntimeSettings {
   codeLifetimeS?: number;
   apiDailyLimit?: number;
   apiRequestsUsed?: number;
+  /** false: play login.salesforce.com, where the Client Credentials flow is refused. */
+  myDomain?: boolean;
 }
 
 export class SalesforceEmulatorControls {
@@ -334,7 +344,20 @@ export class SalesforceEmulatorControls {
     if (settings.codeLifetimeS !== undefined) s.codeLifetimeS = nonNegative(settings.codeLifetimeS, 'code_lifetime_s');
     if (settings.apiDailyLimit !== undefined) s.apiDailyLimit = nonNegative(settings.apiDailyLimit, 'api_daily_limit');
     if (settings.apiRequestsUsed !== undefined) s.apiRequestsUsed = nonNegative(settings.apiRequestsUsed, 'api_requests_used');
-    return { autoApprove: s.autoApprove, codeLifetimeS: s.codeLifetimeS, apiDailyLimit: s.apiDailyLimit, apiRequestsUsed: s.apiRequestsUsed };
+    if (settings.myDomain !== undefined) s.myDomain = settings.myDomain === true;
+    return { autoApprove: s.autoApprove, codeLifetimeS: s.codeLifetimeS, apiDailyLimit: s.apiDailyLimit, apiRequestsUsed: s.apiRequestsUsed, myDomain: s.myDomain };
+  }
+  /**
+   * Serves a provider's own revocation API at `path` (router syntax: `:name` segments, `*` at
+   * the end) for `method`, e.g. DELETE /oauth/v1/refresh-tokens/:token: any request shape is
+   * accepted, the shape seen is in the request log (`revocation`), the token's family ends.
+   */
+  addRevocationEndpoint(shape: { method: string; path: string }): void {
+    this.ctx.addRoute?.(shape.method.toUpperCase(), shape.path, (r) => handleProviderRevoke(this.ctx, r));
+  }
+  /** Serves the generic (RFC 6749) token endpoint also at `path` (POST), where a provider has its own, e.g. /oauth/token. */
+  addTokenEndpoint(path: string): void {
+    this.ctx.addRoute?.('POST', path, (r) => handleToken(this.ctx, r, 'generic'), 'token');
   }
   /** The last requests answered (up to 1000, control API excluded), oldest first. */
   requestLog(filter: { endpoint?: EndpointName; limit?: number } = {}): RequestLogEntry[] {
@@ -354,6 +377,7 @@ export class SalesforceEmulatorControls {
     this.ctx.traffic.reset();
     this.ctx.clock.reset();
     this.ctx.settings.apiRequestsUsed = 0;
+    this.ctx.settings.myDomain = true;
     this.applySeed();
   }
 }

@@ -21,6 +21,11 @@ export type OAuthErrorKind =
   | 'user_not_approved'
   | 'rate_limited'
   | 'app_not_installed'
+  | 'invalid_assertion'
+  | 'audience_invalid'
+  | 'assertion_expired'
+  | 'no_client_credentials_user'
+  | 'domain_not_supported'
   | 'unknown_error';
 
 export interface OAuthErrorBody {
@@ -62,6 +67,14 @@ export const SALESFORCE_ERRORS: Record<OAuthErrorKind, WireError> = {
   // docs. The 400 status is [INF], like every other token-endpoint error.
   app_not_installed: { status: 400, body: { error: 'app_not_found', error_description: 'External client app is not installed in this org' } },
   // Status on the token endpoint is [INF]; `rateLimitStyle: '429'` switches it.
+  // JWT Bearer and Client Credentials (docs/salesforce.md "Server-to-server grants"): [3P]
+  // wordings from reports of the real endpoint; the emulator's trigger for each is [INF].
+  invalid_assertion: invalidGrant('invalid assertion'),
+  audience_invalid: invalidGrant('audience is invalid'),
+  // An `exp` in the past (salesforce.stackexchange.com/q/282513): the same words as a stale code.
+  assertion_expired: invalidGrant('expired authorization code'),
+  no_client_credentials_user: invalidGrant('no client credentials user enabled'),
+  domain_not_supported: { status: 400, body: { error: 'invalid_request', error_description: 'request not supported on this domain' } },
   rate_limited: { status: 400, body: { error: 'rate_limit_exceeded', error_description: 'number of logins exceeded' } },
   unknown_error: { status: 500, body: { error: 'unknown_error', error_description: 'retry your request' } },
 };
@@ -95,6 +108,11 @@ export const GENERIC_ERRORS: Record<OAuthErrorKind, WireError> = {
   ip_restricted: genericInvalidGrant('the request comes from a disallowed address'),
   authentication_failure: genericInvalidGrant('the user credentials changed'),
   user_not_approved: genericInvalidGrant('the user has not approved this client'),
+  invalid_assertion: genericInvalidGrant('the assertion signature does not verify'),
+  audience_invalid: genericInvalidGrant('the assertion audience is not this server'),
+  assertion_expired: genericInvalidGrant('the assertion has expired'),
+  no_client_credentials_user: { status: 400, body: { error: 'unauthorized_client', error_description: 'the client may not use client_credentials' } },
+  domain_not_supported: { status: 400, body: { error: 'invalid_request', error_description: 'client_credentials is not supported on this host' } },
   rate_limited: { status: 429, body: { error: 'rate_limit_exceeded', error_description: 'too many requests' } },
   app_not_installed: genericInvalidGrant('the client is not enabled for this tenant'),
   unknown_error: { status: 500, body: { error: 'server_error', error_description: 'temporary failure' } },

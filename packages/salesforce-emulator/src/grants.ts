@@ -179,6 +179,7 @@ export function tokenResponseBody(
   const { access } = issued;
   if (app.mode === 'generic') {
     const body: Record<string, string | number> = {
+      ...app.tokenResponseFields,
       access_token: access.token,
       token_type: 'Bearer',
       expires_in: Math.round(access.timeoutMs / 1000),

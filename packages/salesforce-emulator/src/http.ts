@@ -49,6 +49,15 @@ export class Router {
     return this;
   }
 
+  /** Like `on`, but ahead of every route so far (a test's endpoint may share a built-in path). */
+  first(method: string, path: string, handler: Handler): this {
+    const before = this.routes;
+    this.routes = [];
+    this.on(method, path, handler);
+    this.routes.push(...before);
+    return this;
+  }
+
   /** The handler for a path: 'not_found', 'method_not_allowed', or the match. */
   match(method: string, pathname: string): { handler: Handler; params: Record<string, string> } | 'not_found' | 'method_not_allowed' {
     let pathMatched = false;

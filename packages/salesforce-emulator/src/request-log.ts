@@ -13,14 +13,34 @@ export interface RequestLogEntry {
   grant_type?: string;
   client_id?: string;
   /** How the client authenticated at the token endpoint. */
-  client_auth?: 'basic' | 'body' | 'none';
+  client_auth?: 'basic' | 'body' | 'private_key_jwt' | 'none';
   /** `error/error_description` of a token-endpoint failure. */
   error?: string;
   /** The TCP source address the request came from (what an IP allowlist judges). */
   source_ip?: string;
+  /** Token endpoint: the names of the form parameters sent (never their values). */
+  fields?: string[];
+  /** A provider-style revocation request: where the token was and how the client authenticated. */
+  revocation?: ProviderRevocationShape;
 }
 
-export type RequestNote = Pick<RequestLogEntry, 'grant_type' | 'client_id' | 'client_auth' | 'error'>;
+/** What a provider-style revocation endpoint saw (names of places and fields, never values). */
+export interface ProviderRevocationShape {
+  token_in: 'path' | 'query' | 'body' | 'bearer' | 'none';
+  token_field?: string;
+  token_kind: 'refresh_token' | 'access_token' | 'unknown';
+  /** basic, header:<scheme> (e.g. header:Client), body (client id and secret fields), client_id (a client id field alone), none. */
+  client_auth: 'basic' | 'body' | 'client_id' | 'none' | `header:${string}`;
+  client_id_field?: string;
+  content: 'form' | 'json' | 'none' | 'other';
+  /** Body field names, and query parameter names prefixed with `?`. */
+  fields: string[];
+}
+
+export type RequestNote = Pick<RequestLogEntry, 'grant_type' | 'client_id' | 'client_auth' | 'error' | 'revocation' | 'fields'> & {
+  /** The path as logged, when it holds a secret (a token in a path segment becomes `:token`). */
+  path?: string;
+};
 
 export class RequestLog {
   private entries: RequestLogEntry[] = [];

@@ -140,6 +140,7 @@ export async function startSalesforceEmulator(options: EmulatorOptions = {}): Pr
     codeLifetimeS: options.codeLifetimeS ?? 900,
     apiDailyLimit: options.apiDailyLimit ?? 15000,
     apiRequestsUsed: 0,
+    myDomain: true,
     policyDefaults: parsePolicyOverrides({ ...(options.defaults ?? {}) }),
   };
   const ctx: EmulatorContext = {
@@ -160,6 +161,10 @@ export async function startSalesforceEmulator(options: EmulatorOptions = {}): Pr
   };
 
   const { router, endpointOf } = buildRouter(ctx);
+  ctx.addRoute = (method, path, handler, endpoint = 'revoke') => {
+    endpointOf.set(handler, endpoint);
+    router.first(method, path, handler);
+  };
   const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
     void dispatch(ctx, router, endpointOf, req, res, options.log);
   });

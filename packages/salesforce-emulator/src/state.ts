@@ -37,6 +37,12 @@ export interface AppRecord {
   blockedIn: Set<string>;
   /** Enforced Refresh Token IP Allowlist; null when not enforced (refresh-token-ip-allowlist.ts). */
   refreshTokenIpAllowlist: RefreshTokenIpAllowlist | null;
+  /** The uploaded certificate or public key (PEM) JWT Bearer assertions are verified with; null: none. */
+  jwtCertificate: string | null;
+  /** Client Credentials flow: the run-as user's username; null: the flow has no user (refused). */
+  runAsUsername: string | null;
+  /** Generic apps: extra fields every token response carries (never the standard ones). */
+  tokenResponseFields: Record<string, string>;
 }
 
 export interface OrgRecord {

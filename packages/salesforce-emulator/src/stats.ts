@@ -8,6 +8,10 @@ export interface EmulatorStats {
   refresh_attempts: number;
   /** Successful authorization_code grants. */
   code_exchanges: number;
+  /** Access tokens minted by the JWT Bearer flow. */
+  jwt_bearer_grants: number;
+  /** Access tokens minted by the Client Credentials flow. */
+  client_credentials_grants: number;
   /** Authorization codes issued. */
   authorizations: number;
   /** Rotated-out refresh tokens presented again (each revoked a family). */
@@ -47,6 +51,8 @@ export class StatsRecorder {
       refreshes: 0,
       refresh_attempts: 0,
       code_exchanges: 0,
+      jwt_bearer_grants: 0,
+      client_credentials_grants: 0,
       authorizations: 0,
       reuse_detections: 0,
       concurrent_rejections: 0,

@@ -267,8 +267,8 @@ describe('control API', () => {
     await call(`${w.emu.url}/services/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` }, body: form({ grant_type: 'refresh_token', refresh_token: 'stale' }) });
     const log = (await call(`${w.emu.url}/__emulator/requests?endpoint=token`)).json;
     expect(log).toEqual([
-      { at: w.emu.clock.now(), endpoint: 'token', method: 'POST', path: '/services/oauth2/token', status: 200, grant_type: 'authorization_code', client_id: w.clientId, client_auth: 'body', source_ip: '127.0.0.1' },
-      { at: w.emu.clock.now(), endpoint: 'token', method: 'POST', path: '/services/oauth2/token', status: 400, grant_type: 'refresh_token', client_id: w.clientId, client_auth: 'basic', error: 'invalid_grant/expired access/refresh token', source_ip: '127.0.0.1' },
+      { at: w.emu.clock.now(), endpoint: 'token', method: 'POST', path: '/services/oauth2/token', status: 200, grant_type: 'authorization_code', client_id: w.clientId, client_auth: 'body', fields: ['client_id', 'client_secret', 'code', 'grant_type', 'redirect_uri'], source_ip: '127.0.0.1' },
+      { at: w.emu.clock.now(), endpoint: 'token', method: 'POST', path: '/services/oauth2/token', status: 400, grant_type: 'refresh_token', client_id: w.clientId, client_auth: 'basic', fields: ['grant_type', 'refresh_token'], error: 'invalid_grant/expired access/refresh token', source_ip: '127.0.0.1' },
     ]);
     expect(JSON.stringify(w.emu.requestLog())).not.toContain(t.access_token);
     expect(JSON.stringify(w.emu.requestLog())).not.toContain(SECRET);

@@ -19,6 +19,19 @@ describe('generic mode', () => {
     expect(Object.keys(r.json)).toEqual(['access_token', 'token_type', 'expires_in', 'scope']);
   });
 
+  it('token responses carry an app’s extra fields (never in place of the standard ones), also at a provider’s own token path', async () => {
+    w.emu.updateApp(w.clientId, { tokenResponseFields: { api_domain: 'https://acme.example.com', access_token: 'not-this' } });
+    const t = await login(w);
+    expect(t.api_domain).toBe('https://acme.example.com');
+    expect(t.access_token).not.toBe('not-this');
+    w.emu.addTokenEndpoint('/oauth/token');
+    const r = await postToken(w.emu, { grant_type: 'refresh_token', refresh_token: t.refresh_token!, client_id: w.clientId, client_secret: SECRET }, {}, '/oauth/token');
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ api_domain: 'https://acme.example.com', token_type: 'Bearer', expires_in: 600 });
+    expect(w.emu.requestLog({ endpoint: 'token' }).at(-1)!.grant_type).toBe('refresh_token');
+    expect(() => w.emu.updateApp(w.clientId, { tokenResponseFields: { n: 1 } as unknown as Record<string, string> })).toThrow(/token_response_fields/);
+  });
+
   it('access tokens live exactly accessTokenTtlS, activity does not extend them', async () => {
     const t = await login(w);
     w.emu.clock.advance(599_000);

@@ -9,6 +9,7 @@ import { readHardeningConfig, type HardeningConfig } from './config/hardening.js
 import { readOutboundProxyConfig, type OutboundProxyConfig } from './config/outbound-proxy.js';
 import { readLoginHostsConfig, type LoginHostsConfig } from './config/login-hosts.js';
 import { readProviderUrlsConfig, type ProviderUrlsConfig } from './config/provider-urls.js';
+import { readProxyConfig, type ProxyConfig } from './config/proxy.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -122,6 +123,7 @@ export interface Config {
   providerUrls: ProviderUrlsConfig;
   auth: AuthConfig;
   audit: AuditConfig;
+  proxy: ProxyConfig;
 }
 
 export class ConfigError extends Error {
@@ -270,6 +272,7 @@ export function loadConfig(env: Env = process.env): Config {
     providerUrls: readProviderUrlsConfig(r),
     auth: readAuthConfig(r),
     audit: readAuditConfig(r),
+    proxy: readProxyConfig(r),
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);

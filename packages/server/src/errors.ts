@@ -9,7 +9,12 @@ export type DomainErrorKind =
   | 'conflict'
   | 'unprocessable'
   | 'unavailable'
-  | 'too_many_requests';
+  | 'too_many_requests'
+  | 'payload_too_large'
+  | 'method_not_allowed'
+  /** A provider we forward to (the API proxy) could not be reached or failed mid-way. */
+  | 'bad_gateway'
+  | 'gateway_timeout';
 
 export interface FieldProblem {
   field: string;

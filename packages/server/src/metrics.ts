@@ -132,6 +132,25 @@ export function createMetrics() {
       help: 'Age of the oldest undelivered webhook event',
       registers: [registry],
     }),
+    proxyRequests: new Counter({
+      name: 'grantkeeper_proxy_requests_total',
+      help: "API proxy calls by integration and status class (2xx…5xx: the provider's answer; refused: Grantkeeper's own; failed: the provider unreachable)",
+      labelNames: ['integration', 'status_class'] as const,
+      registers: [registry],
+    }),
+    proxyDuration: new Histogram({
+      name: 'grantkeeper_proxy_duration_seconds',
+      help: 'API proxy calls answered by the provider, from arrival to the last byte of the response',
+      labelNames: ['integration'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    proxyBytes: new Counter({
+      name: 'grantkeeper_proxy_bytes_total',
+      help: 'API proxy body bytes by integration and direction (request: to the provider; response: to the caller)',
+      labelNames: ['integration', 'direction'] as const,
+      registers: [registry],
+    }),
     alerts: new Counter({
       name: 'grantkeeper_alerts_total',
       help: 'Conditions an operator should look at (non-JSON provider answers, unknown error codes, signature mismatches)',

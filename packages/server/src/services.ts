@@ -8,6 +8,7 @@ import { AuthSyncWorker } from './workers/auth-sync.js';
 import { AuditFlusher } from './workers/audit-flush.js';
 import { Retention } from './workers/retention.js';
 import { RefreshEngine } from './refresh/engine.js';
+import { ApiProxy } from './proxy/service.js';
 import type { AttemptResult } from './refresh/types.js';
 import { afterSecretChange } from './refresh/integration-recovery.js';
 import { RevocationWorker } from './workers/revocations.js';
@@ -19,6 +20,8 @@ import { WebhookWorker } from './workers/webhook-dispatch.js';
 
 export interface Services {
   engine: RefreshEngine;
+  /** The API proxy (`…/connections/{id}/proxy/…`), reusable by any route that forwards to a provider. */
+  proxy: ApiProxy;
   outbound: OutboundClients;
   scheduler: Scheduler;
   spikes: SpikeWorker;
@@ -74,6 +77,7 @@ export function createServices(ctx: AppContext): Services {
   const workers = [scheduler, webhooks, revocations, retention, spikes, authSync, audit];
   return {
     engine,
+    proxy: new ApiProxy(ctx, engine, outbound.providers),
     outbound,
     scheduler,
     spikes,

@@ -91,6 +91,26 @@ describe('endpoints rendered with a connection config', () => {
   });
 });
 
+describe('entries the generic engine drives through data, or marks unsupported', () => {
+  it('sends TikTok\'s client_key as the integration\'s client id, in the authorization and token requests', () => {
+    const tiktok = registry.endpoints(settings('tiktok', { clientId: 'aw1234key' }));
+    expect(tiktok.authorizationParams).toMatchObject({ client_key: 'aw1234key' });
+    expect(tiktok.tokenParams).toEqual({ client_key: 'aw1234key' });
+    expect(registry.describe('tiktok')).toBeDefined();
+  });
+
+  it('keeps providers the engine cannot refresh out of the usable list, with the reason in the data', () => {
+    const unsupported = listProviders().filter((e) => e.unsupported?.refresh);
+    expect(unsupported.map((e) => e.key).sort()).toEqual(['basecamp', 'smartsheet', 'withings', 'wrike']);
+    for (const entry of unsupported) expect(registry.describe(entry.key)).toBeUndefined();
+    // Connect-only limits leave refresh usable (grants are imported).
+    expect(listProviders().find((e) => e.key === 'amazon-sp-api')!.unsupported).toEqual({ connect: expect.any(String) });
+    expect(registry.describe('amazon-sp-api')).toBeDefined();
+    const usable = listProviders().filter((e) => registry.describe(e.key) !== undefined);
+    expect(usable.length).toBeGreaterThanOrEqual(100);
+  });
+});
+
 describe('generic token responses', () => {
   const receivedAt = new Date('2026-01-01T00:00:00.000Z');
   const context = { receivedAt, accessTokenTtlS: 7200, clientSecret: 's' };
@@ -172,7 +192,7 @@ describe('whether a provider rotates', () => {
   it('follows the entry\'s refresh_model: rotating (also when rotation is unknown) or static', () => {
     for (const entry of listProviders()) {
       const description = registry.describe(entry.key);
-      if (entry.refresh_model === 'none') continue;
+      if (entry.refresh_model === 'none' || entry.unsupported?.refresh) continue;
       expect(description!.rotating, entry.key).toBe(entry.refresh_model === 'rotating');
       // The catalog makes an unknown rotation `rotating`, the safe handling.
       if (entry.tokens.rotation.rotates === null) expect(description!.rotating, entry.key).toBe(true);
@@ -187,7 +207,7 @@ describe('whether a provider rotates', () => {
   });
 
   it('has both answers in the catalog', () => {
-    const answers = new Set(listProviders().filter((e) => e.refresh_model !== 'none').map((e) => registry.describe(e.key)!.rotating));
+    const answers = new Set(listProviders().filter((e) => e.refresh_model !== 'none' && !e.unsupported?.refresh).map((e) => registry.describe(e.key)!.rotating));
     expect([...answers].sort()).toEqual([false, true]);
   });
 });
@@ -201,10 +221,10 @@ describe('provider-derived integration defaults', () => {
     expect(registry.describe('salesforce')!.refreshTokenAbsoluteTtlS).toBeNull();
   });
 
-  it('offers every refreshable entry, and no entry without refresh tokens', () => {
+  it('offers every refreshable entry, and no entry without refresh tokens or that the engine cannot refresh', () => {
     for (const entry of listProviders()) {
       const description = registry.describe(entry.key);
-      if (entry.refresh_model === 'none') expect(description, entry.key).toBeUndefined();
+      if (entry.refresh_model === 'none' || entry.unsupported?.refresh) expect(description, entry.key).toBeUndefined();
       else {
         expect(description, entry.key).toBeDefined();
         const defaults = providerRefreshDefaults(description!);

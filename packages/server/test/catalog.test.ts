@@ -20,7 +20,7 @@ import {
   validateConnectionConfig,
   type ProviderEntry,
 } from '../src/providers/catalog/catalog.js';
-import { renderProvidersDoc } from '../scripts/generate-providers-doc.js';
+import { renderProvidersDoc, renderReadmeProviders, withReadmeProviders } from '../scripts/generate-providers-doc.js';
 
 const files = readdirSync(CATALOG_DIR).filter((f) => f.endsWith('.json'));
 const raw = (file: string): unknown => JSON.parse(readFileSync(new URL(file, CATALOG_DIR), 'utf8'));
@@ -51,8 +51,30 @@ describe('catalog files', () => {
     for (const file of files) expect(`${(raw(file) as { key: string }).key}.json`).toBe(file);
   });
 
-  it('has at least 30 providers that refresh', () => {
-    expect(listProviders().filter((e) => e.refresh_model !== 'none').length).toBeGreaterThanOrEqual(30);
+  it('has at least 100 providers that refresh and that the engine can refresh', () => {
+    expect(listProviders().filter((e) => e.refresh_model !== 'none' && !e.unsupported?.refresh).length).toBeGreaterThanOrEqual(100);
+  });
+
+  it.each(files)('%s: every URL is https, with documentation and a backed api_base_url', (file) => {
+    const entry = raw(file) as ProviderEntry;
+    const urls: string[] = [];
+    // Every URL-valued field (prose in notes may quote URLs with words around them).
+    const walk = (node: unknown): void => {
+      if (typeof node === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(node)) urls.push(node);
+      else if (node && typeof node === 'object') {
+        for (const [k, v] of Object.entries(node)) if (!['notes', 'note', 'description'].includes(k)) walk(v);
+      }
+    };
+    walk(entry);
+    for (const url of urls) expect(url, file).toMatch(/^https:\/\/\S+$/);
+    expect(entry.docs_url).toMatch(/^https:\/\//);
+    expect(entry).toHaveProperty('api_base_url');
+    expect(entry.facts['/api_base_url'], `${file} /api_base_url`).toBeDefined();
+    // A null base is either per connection (a known fact that says so) or unknown.
+    if (entry.api_base_url === null) expect(entry.facts['/api_base_url']!.note ?? entry.facts['/api_base_url']!.confidence).toBeTruthy();
+    // A base read from the token response is checked against the provider's own hosts.
+    if (entry.api_base_from_token) expect(entry.api_base_from_token.host_pattern, file).toMatch(/^\^.*\$$/);
+    expect(entry.grant_types.length).toBeGreaterThan(0);
   });
 
   it.each(files)('%s: every known fact has an https source, every unknown one a null value', (file) => {
@@ -138,6 +160,8 @@ describe('loadCatalog errors', () => {
 
   it('refuses undeclared or unused template variables, a key not matching its file, bad JSON', () => {
     expect(failure(withEntry((e) => (e.auth.revoke_url = 'https://{host}/revoke'))).message).toMatch(/undeclared/);
+    expect(failure(withEntry((e) => (e.api_base_url = 'https://{instance}.example.com'))).pointer).toBe('/api_base_url');
+    expect(failure(withEntry((e) => delete e.api_base_url)).message).toMatch(/api_base_url/);
     expect(failure(withEntry((e) => (e.template_variables.shop = { ...e.template_variables.auth_base_url, from: 'connection_config', kind: 'value', pattern: '^a$', example: 'a', default: undefined }))).message).toMatch(/not used/);
     expect(failure(withEntry(() => {}, 'other.json')).pointer).toBe('/key');
     expect(() => parseEntry('x.json', '{')).toThrow(/x\.json.*not JSON/);
@@ -166,6 +190,21 @@ describe('loadCatalog errors', () => {
       }),
     );
     expect(never.message).toMatch(/must be static/);
+  });
+
+  it('reads an API base from the token response only where the catalog has none, with a fact and an anchored host rule', () => {
+    const fromToken = { field: 'api_domain', host_pattern: '^[a-z]+\\.example\\.com$' };
+    const fact = { source: 'https://example.com/docs', confidence: 'doc' };
+    const ok = loadCatalog(withEntry((e) => Object.assign(e, { api_base_from_token: fromToken }, { facts: { ...e.facts, '/api_base_from_token': fact } })));
+    expect(ok.byKey.get('salesforce')!.api_base_from_token).toEqual(fromToken);
+    expect(failure(withEntry((e) => (e.api_base_from_token = fromToken))).message).toMatch(/missing fact/);
+    const withFact = (mutate: (e: Record<string, any>) => void) => withEntry((e) => {
+      e.facts['/api_base_from_token'] = fact;
+      mutate(e);
+    });
+    expect(failure(withFact((e) => Object.assign(e, { api_base_url: 'https://api.example.com', api_base_from_token: fromToken }))).pointer).toBe('/api_base_from_token');
+    expect(failure(withFact((e) => (e.api_base_from_token = { ...fromToken, host_pattern: 'example\\.com' }))).pointer).toBe('/api_base_from_token/host_pattern');
+    expect(failure(withFact((e) => (e.api_base_from_token = { ...fromToken, host_pattern: '^(example$' }))).message).toMatch(/not a regular expression/);
   });
 
   it('takes a module Grantkeeper ships, or none (generic)', () => {
@@ -305,9 +344,27 @@ describe('engine helpers', () => {
   });
 });
 
-describe('docs/providers.md', () => {
-  it('is up to date with the catalog (node --import tsx packages/server/scripts/generate-providers-doc.ts)', () => {
+describe('docs/providers.md and the README provider section', () => {
+  it('docs/providers.md is up to date with the catalog (npm run docs:providers)', () => {
     const doc = readFileSync(new URL('../../../docs/providers.md', import.meta.url), 'utf8');
     expect(doc).toBe(renderProvidersDoc(listProviders()));
+  });
+
+  it('the README section between its markers is up to date with the catalog (npm run docs:providers)', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    expect(withReadmeProviders(readme, listProviders())).toBe(readme);
+    expect(readme).toContain(renderReadmeProviders(listProviders()));
+    // No count left outside the generated part can go stale.
+    const outside = readme.replace(renderReadmeProviders(listProviders()), '');
+    expect(outside).not.toMatch(/\b\d+ (OAuth )?providers\b/);
+  });
+
+  it('counts the catalog by category and by confidence', () => {
+    const doc = renderProvidersDoc(listProviders());
+    const hr = listProviders().filter((e) => e.category === 'hr').length;
+    expect(doc).toMatch(new RegExp(`\\| HR and payroll \\| ${hr} \\|`));
+    const unknown = listProviders().reduce((n, e) => n + Object.values(e.facts).filter((f) => f.confidence === 'unknown').length, 0);
+    expect(doc).toContain(`| not found (unknown) | ${unknown} |`);
+    expect(() => withReadmeProviders('# no markers', listProviders())).toThrow(/markers/);
   });
 });

@@ -29,7 +29,7 @@ async function connectionCount(integration: string): Promise<number> {
 }
 
 describe('help and usage errors', () => {
-  it.each([[[]], [['--help']], [['integrations', '--help']], [['connections', '--help']], [['doctor', '--help']], [['import', '--help']], [['keys', '--help']], [['start', '--help']]])(
+  it.each([[[]], [['--help']], [['integrations', '--help']], [['connections', '--help']], [['doctor', '--help']], [['import', '--help']], [['keys', '--help']], [['start', '--help']], [['mcp', '--help']]])(
     'grantkeeper %j prints usage with examples',
     async (args) => {
       const r = await gk(args);
@@ -152,7 +152,7 @@ describe('connections and doctor', () => {
     expect(filtered.json().data.map((c: any) => c.id)).toEqual([a.id]);
 
     const paged = await gk(['connections', 'list', '--integration', rig.integrationKey, '--limit', '1']);
-    expect(paged.stdout).toMatch(/^ID\s+INTEGRATION\s+END USER\s+STATUS/m);
+    expect(paged.stdout).toMatch(/^ID\s+INTEGRATION\s+END USER\s+EXTERNAL ID\s+STATUS/m);
     expect(paged.stdout).toMatch(/More: --cursor \S+/);
     const all = await gk(['connections', 'list', '--integration', rig.integrationKey, '--limit', '1', '--all', '--json']);
     expect(all.json().data.length).toBe(ids.length);

@@ -116,7 +116,7 @@ describe('docs/configuration.md names every setting the code reads', () => {
 
 describe('docs/cli.md describes every command and flag', () => {
   const bin = join(REPO_ROOT, 'packages/server/bin/grantkeeper.js');
-  const commands = ['start', 'migrate', 'keys', 'integrations', 'connections', 'doctor', 'import'];
+  const commands = ['start', 'migrate', 'keys', 'integrations', 'connections', 'doctor', 'import', 'mcp'];
   const cli = read('docs/cli.md');
 
   it.each(commands)('grantkeeper %s: its section, its subcommands and every flag of its help', (command) => {

@@ -40,7 +40,7 @@ describe.each(BACKENDS)('provider catalog API on %s', (backend) => {
     for (const [i, entry] of entries.entries()) {
       const { supported, integration_defaults, ...rest } = all.body.data[i];
       expect(rest).toEqual(entry);
-      expect(supported).toBe(entry.refresh_model !== 'none');
+      expect(supported).toBe(entry.refresh_model !== 'none' && !entry.unsupported?.refresh);
       expect(integration_defaults.keepalive_s).toBeGreaterThan(0);
     }
 
@@ -59,7 +59,34 @@ describe.each(BACKENDS)('provider catalog API on %s', (backend) => {
     const none = await server.api('GET', '/v1/providers?refresh_model=none');
     expect(none.body.data.map((p: any) => p.key)).toEqual(entries.filter((e) => e.refresh_model === 'none').map((e) => e.key));
 
-    for (const bad of ['cursor=nope', 'cursor=' + Buffer.from('{"after":"no-such"}').toString('base64url'), 'limit=0', 'limit=501', 'refresh_model=x', 'unknown=1']) {
+    // Filters: grant type, rotation, text, category; they combine, and pages walk the filtered list.
+    const keysOf = async (query: string) => {
+      const res = await server.api('GET', `/v1/providers?limit=500&${query}`);
+      expect(res.status, query).toBe(200);
+      return res.body.data.map((p: any) => p.key) as string[];
+    };
+    const cc = entries.filter((e) => e.grant_types.includes('client_credentials')).map((e) => e.key);
+    expect(cc.length).toBeGreaterThan(5);
+    expect(await keysOf('grant_type=client_credentials')).toEqual(cc);
+    expect(await keysOf('grant_type=jwt_bearer')).toEqual(entries.filter((e) => e.grant_types.includes('jwt_bearer')).map((e) => e.key));
+    expect(await keysOf('rotates=always')).toEqual(entries.filter((e) => e.tokens.rotation.rotates === 'always').map((e) => e.key));
+    expect(await keysOf('rotates=unknown')).toEqual(entries.filter((e) => e.tokens.rotation.rotates === null).map((e) => e.key));
+    expect(await keysOf('q=HUB')).toEqual(entries.filter((e) => /hub/i.test(e.key + e.name + (e.category ?? ''))).map((e) => e.key));
+    expect(await keysOf('q=hubspot')).toEqual(['hubspot']);
+    expect(await keysOf('category=accounting')).toEqual(entries.filter((e) => e.category === 'accounting').map((e) => e.key));
+    expect(await keysOf('q=zzz-nothing')).toEqual([]);
+    const both = await keysOf('grant_type=client_credentials&rotates=always');
+    expect(both).toEqual(entries.filter((e) => e.grant_types.includes('client_credentials') && e.tokens.rotation.rotates === 'always').map((e) => e.key));
+    const filteredPages: string[] = [];
+    let filteredCursor: string | null = null;
+    do {
+      const page: any = await server.api('GET', `/v1/providers?grant_type=client_credentials&limit=2${filteredCursor ? `&cursor=${filteredCursor}` : ''}`);
+      filteredPages.push(...page.body.data.map((p: any) => p.key));
+      filteredCursor = page.body.next_cursor;
+    } while (filteredCursor);
+    expect(filteredPages).toEqual(cc);
+
+    for (const bad of ['grant_type=password', 'rotates=yes', `q=${'x'.repeat(101)}`, 'q=', 'category=Bad-Cat', 'cursor=nope', 'cursor=' + Buffer.from('{"after":"no-such"}').toString('base64url'), 'limit=0', 'limit=501', 'refresh_model=x', 'unknown=1']) {
       const res = await server.api('GET', `/v1/providers?${bad}`);
       expect(res.status, bad).toBe(400);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
@@ -110,6 +137,11 @@ describe.each(BACKENDS)('provider catalog API on %s', (backend) => {
         expect(res.status, entry.key).toBe(400);
         expect(res.body.code).toBe('validation_failed');
         expect(res.body.errors).toEqual([{ field: 'provider', message: expect.stringContaining('issues no refresh tokens') }]);
+        continue;
+      }
+      if (entry.unsupported?.refresh) {
+        expect(res.status, entry.key).toBe(400);
+        expect(res.body.errors).toEqual([{ field: 'provider', message: expect.stringContaining('cannot be refreshed by Grantkeeper yet') }]);
         continue;
       }
       expect(res.status, `${entry.key}: ${JSON.stringify(res.body)}`).toBe(201);

@@ -302,6 +302,7 @@ export function registerControlRoutes(router: Router, ctx: EmulatorContext, emu:
       ...(b.code_lifetime_s !== undefined ? { codeLifetimeS: b.code_lifetime_s as number } : {}),
       ...(b.api_daily_limit !== undefined ? { apiDailyLimit: b.api_daily_limit as number } : {}),
       ...(b.api_requests_used !== undefined ? { apiRequestsUsed: b.api_requests_used as number } : {}),
+      ...(b.my_domain !== undefined ? { myDomain: b.my_domain === true } : {}),
     }));
   });
   on('GET', '/stats', (r) => sendJson(r.res, 200, emu.stats()));

@@ -18,9 +18,11 @@ import { basicCredentials, escapeHtml, isFormEncoded, parseForm, sendJson, sendT
 import { refreshTokenExpiry, type PolicySettings } from '../policies.js';
 import { isAllowedSource } from '../refresh-token-ip-allowlist.js';
 import type { AppMode, AppRecord } from '../state.js';
+import { clientAssertion, clientCredentialsGrant, JWT_BEARER, jwtBearerGrant } from './server-grants.js';
 
 /**
- * POST /services/oauth2/token: authorization_code and refresh_token grants
+ * POST /services/oauth2/token: authorization_code and refresh_token grants (and the server-to-server
+ * grants of server-grants.ts)
  * (docs/salesforce.md). Checks run in the order client_id → secret → grant →
  * policy/user/org (docs/salesforce.md); every failure is a 400 JSON body from errors.ts.
  */
@@ -61,7 +63,9 @@ export async function handleToken(ctx: EmulatorContext, r: RequestInfo, pathMode
   const grantType = form.get('grant_type');
   if (grantType !== undefined) r.note.grant_type = grantType;
   if (clientId !== undefined) r.note.client_id = clientId;
-  r.note.client_auth = basic !== null ? 'basic' : form.has('client_secret') ? 'body' : 'none';
+  r.note.client_auth = basic !== null ? 'basic' : form.has('client_secret') ? 'body' : form.has('client_assertion') ? 'private_key_jwt' : 'none';
+  // Which parameters came (names only): a provider's extra token parameters are visible to tests.
+  r.note.fields = [...form.keys()].sort();
 
   const limited = ctx.traffic.overRateLimit();
   if (limited) {
@@ -73,15 +77,19 @@ export async function handleToken(ctx: EmulatorContext, r: RequestInfo, pathMode
   if (r.method !== 'POST') return out.fail('must_use_post');
   // A JSON or missing body reads as "no grant_type" on the real endpoint (docs/salesforce.md).
   if (!isFormEncoded(r.req)) return out.fail('unsupported_grant_type');
-  if (grantType !== 'authorization_code' && grantType !== 'refresh_token') return out.fail('unsupported_grant_type');
+  if (grantType === JWT_BEARER) return jwtBearerGrant(ctx, r, form, out);
+  if (grantType !== 'authorization_code' && grantType !== 'refresh_token' && grantType !== 'client_credentials') return out.fail('unsupported_grant_type');
 
   if (!app || basic === 'malformed') return out.fail('invalid_client_id');
-  const secret = basic ? basic.clientSecret : form.get('client_secret');
+  // A signed client assertion (private_key_jwt) stands in for the secret where the app allows it.
+  const assertion = clientAssertion(ctx, app, form);
+  if (assertion === 'invalid') return out.fail('invalid_client_credentials');
+  const secret = assertion === 'valid' ? app.clientSecret || undefined : basic ? basic.clientSecret : form.get('client_secret');
   const secretRequired = grantType === 'authorization_code' ? appPolicy!.requireSecretForWebServer : appPolicy!.requireSecretForRefresh;
   // A staged consumer secret works beside the current one (consumer-secrets.ts).
   const presented = secret !== undefined && secret !== '' ? presentedSecret(app, secret) : null;
   if (secret !== undefined && secret !== '' && presented === null) return out.fail('invalid_client_credentials');
-  if ((secret === undefined || secret === '') && secretRequired && app.clientSecret !== '') return out.fail('invalid_client_credentials');
+  if ((secret === undefined || secret === '') && secretRequired && app.clientSecret !== '' && assertion !== 'valid') return out.fail('invalid_client_credentials');
   // [INF] The response is signed with the secret the request presented.
   const signingSecret = presented ?? app.clientSecret;
 
@@ -90,6 +98,11 @@ export async function handleToken(ctx: EmulatorContext, r: RequestInfo, pathMode
   if (app.refreshTokenIpAllowlist && !isAllowedSource(app.refreshTokenIpAllowlist, r.req.socket.remoteAddress ?? '')) {
     ctx.stats.count('refresh_ip_blocked');
     return out.failWith(app.refreshTokenIpAllowlist.error);
+  }
+  if (grantType === 'client_credentials') {
+    // The flow authenticates the app by its secret alone: one is always required.
+    if (presented === null && assertion !== 'valid') return out.fail('invalid_client_credentials');
+    return clientCredentialsGrant(ctx, r, app, out);
   }
   if (grantType === 'authorization_code') return exchangeCode(ctx, r, app, form, out, signingSecret);
   return refresh(ctx, r, app, form, out, signingSecret);

@@ -15,7 +15,7 @@ import { openApiWebhooks } from './openapi-webhooks.js';
 import { clientErrorHandler, limitSocketsPerIp, requestDeadlineOptions } from './socket-limits.js';
 import { assertRouteScope, declareRouteScopes } from './route-scopes.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
-import { errorHandler, sendProblem } from './problem.js';
+import { errorHandler, nangoErrorHandler, sendProblem } from './problem.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { connectPublicRoutes, connectSessionRoutes } from './routes/connect.js';
@@ -24,14 +24,17 @@ import { integrationEventRoutes } from './routes/integration-events.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { operationsRoutes } from './routes/operations.js';
 import { providerRoutes } from './routes/providers.js';
+import { markIfProxyUrl, proxyRoutes } from './routes/proxy.js';
+import { mcpRoutes } from './routes/mcp.js';
 import { readinessRoutes } from './routes/readiness.js';
 import { rootRoutes } from './routes/root.js';
 import { spikeRoutes } from './routes/spikes.js';
 import { statsRoutes } from './routes/stats.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { nangoRoutes } from './nango/plugin.js';
 
 /** What the routes act through. */
-type ApiServices = Pick<Services, 'engine' | 'dispatcher' | 'hooks' | 'outbound'>;
+type ApiServices = Pick<Services, 'engine' | 'dispatcher' | 'hooks' | 'outbound' | 'proxy'>;
 
 export async function buildApp(ctx: AppContext, services: ApiServices): Promise<FastifyInstance> {
   // Typed as Fastify's own logger interface, so the app is a plain FastifyInstance.
@@ -49,7 +52,11 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
     ...requestDeadlineOptions(ctx.config.hardening),
     clientErrorHandler: clientErrorHandler((reason) => ctx.metrics.httpClientErrors.inc({ reason })),
     // Malformed URLs and over-long path parameters become problem+json like every other error.
-    frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
+    frameworkErrors: (error, request, reply) => {
+      markIfProxyUrl(request.url, reply);
+      // Under /nango, in Nango's error shape like everything else there.
+      return /^\/nango(?:[/?]|$)/.test(request.url) ? nangoErrorHandler(error, request, reply) : errorHandler(error, request, reply);
+    },
     routerOptions: { maxParamLength: 256 },
     ajv: {
       customOptions: {
@@ -64,7 +71,10 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
   limitSocketsPerIp(app.server, ctx.config.hardening.maxSocketsPerIp, () => ctx.metrics.httpConnectionsRefused.inc());
   app.setErrorHandler(errorHandler);
   boundJsonBodies(app, ctx.config.hardening.jsonMaxDepth);
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, notFound(`${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) => {
+    markIfProxyUrl(request.url, reply);
+    return sendProblem(reply, notFound(`${request.method} ${request.url.split('?')[0]}`));
+  });
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -105,19 +115,28 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
   await app.register(swaggerUi, { routePrefix: '/docs', ...DOCS_THEME });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const { engine, dispatcher, hooks, outbound } = services;
+  const { engine, dispatcher, hooks, outbound, proxy } = services;
   await app.register(operationsRoutes(ctx, outbound.providers));
   await app.register(rootRoutes());
+  await app.register(mcpRoutes(ctx, proxy, (options) => app.inject(options)));
   await app.register(connectPublicRoutes(ctx, { providerFetch: outbound.providers, revokeQueued: hooks.revokeQueued, verifyGrant: hooks.verifyConnected }));
 
   // Everything under /v1 needs an API key (or the dashboard's session) holding the route's scope.
-  await app.register(async (v1) => {
-    declareRouteScopes(v1);
+  const guarded = (scope: FastifyInstance) => {
+    declareRouteScopes(scope);
     // One hook: who is calling, then whether the route's scope allows it — before the body is read.
-    v1.addHook('onRequest', async (request) => {
+    scope.addHook('onRequest', async (request) => {
       await authenticate(ctx, request);
       assertRouteScope(request);
     });
+  };
+  // The API proxy apart: its bodies are the provider's, and an Idempotency-Key is the provider's too.
+  await app.register(async (v1proxy) => {
+    guarded(v1proxy);
+    await v1proxy.register(proxyRoutes(ctx, proxy));
+  });
+  await app.register(async (v1) => {
+    guarded(v1);
     registerIdempotency(v1, ctx);
     await v1.register(integrationRoutes(ctx, hooks));
     await v1.register(integrationEventRoutes(ctx));
@@ -132,6 +151,9 @@ export async function buildApp(ctx: AppContext, services: ApiServices): Promise<
     await v1.register(apiKeyRoutes(ctx));
     await v1.register(auditRoutes(ctx));
   });
+
+  // Nango's API for apps leaving Nango (docs/migrating-from-nango.md): same keys, same scopes.
+  await app.register(nangoRoutes(ctx, engine, proxy), { prefix: '/nango' });
 
   return app;
 }

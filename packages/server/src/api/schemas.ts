@@ -60,7 +60,21 @@ const IntegrationFields = {
   authorization_url: Type.Optional(Url),
   token_url: Type.Optional(Url),
   revoke_url: Type.Optional(Nullable(Url)),
-  client_auth: Type.Optional(Type.Union([Type.Literal('body'), Type.Literal('basic')])),
+  client_auth: Type.Optional(
+    Nullable(
+      Type.Union([Type.Literal('body'), Type.Literal('basic'), Type.Literal('private_key_jwt')], {
+        description: 'body/basic: custom oauth2 providers only; private_key_jwt (RFC 7523): any provider whose catalog entry documents it, with private_key; null: the provider default',
+      }),
+    ),
+  ),
+  grant_type: Type.Optional(
+    Type.Union([Type.Literal('authorization_code'), Type.Literal('client_credentials'), Type.Literal('jwt_bearer')], {
+      description: 'How tokens are minted: authorization_code (default: end users connect, refresh tokens), client_credentials or jwt_bearer (server-to-server)',
+    }),
+  ),
+  private_key: Type.Optional(Type.String({ minLength: 1, maxLength: 16_384, description: 'PKCS#8 PEM RSA key (jwt_bearer, private_key_jwt); stored encrypted, never returned' })),
+  jwt_audience: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 2048, description: 'The aud of JWT Bearer assertions (the login host the provider names, docs/api.md)' }))),
+  api_base_url: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 2048, description: 'Where the API proxy (…/connections/{id}/proxy/{path}) sends calls: required for a custom oauth2 provider\'s API; for a catalog provider it overrides the catalog\'s base (a per-account host, another service\'s host). null: none.' }))),
   refresh: Type.Optional(RefreshSettingsInput),
   outbound_proxy: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 2048, description: 'null: the instance\'s egress; "direct"; or http://[user:pass@]host:port (docs/outbound-proxy.md)' }))),
   client_secret_overlap_s: Type.Optional(
@@ -94,6 +108,12 @@ export const IntegrationSchema = Type.Object(
     token_url: Type.Optional(Nullable(Type.String())),
     revoke_url: Type.Optional(Nullable(Type.String())),
     client_auth: Type.Optional(Type.String()),
+    grant_type: Type.String(),
+    jwt_audience: Nullable(Type.String()),
+    has_private_key: Type.Boolean(),
+    public_key_pem: Nullable(Type.String({ description: 'The public half of private_key (SPKI PEM), for the certificate the provider needs' })),
+    public_key_fingerprint_sha256: Nullable(Type.String()),
+    api_base_url: Type.Optional(Nullable(Type.String())),
     refresh: Type.Object({
       margin_s: Type.Integer(),
       keepalive_s: Type.Integer(),
@@ -119,6 +139,9 @@ export const EndUserSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The id another system knows a connection by (Nango's connectionId): unique per integration. */
+export const ExternalIdSchema = Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f]+$', description: 'The id another system knows this connection by (e.g. its Nango connectionId); unique per integration' });
 
 export const MetadataSchema = Type.Record(Type.String({ maxLength: 128 }), Type.Unknown(), { maxProperties: 50 });
 
@@ -147,8 +170,11 @@ export const ConnectionSchema = Type.Object(
   {
     id: Type.String(),
     integration: Type.String(),
+    external_id: Nullable(Type.String({ description: 'The id another system knows this connection by (e.g. its Nango connectionId), unique per integration' })),
     end_user: Type.Object({ id: Type.String(), email: Nullable(Type.String()) }),
     status: ConnectionStatusSchema,
+    grant_type: Type.String(),
+    subject: Nullable(Type.String()),
     provider_account: Type.Object({
       instance_url: Nullable(Type.String()),
       org_id: Nullable(Type.String()),
@@ -174,12 +200,14 @@ export const ConnectionSchema = Type.Object(
 export const ConnectionImportBody = Type.Object(
   {
     integration: Type.String({ minLength: 1, maxLength: 64 }),
+    external_id: Type.Optional(ExternalIdSchema),
     end_user: EndUserSchema,
     metadata: Type.Optional(MetadataSchema),
     connection_config: Type.Optional(ConnectionConfigSchema),
     credentials: Type.Object(
       {
-        refresh_token: Type.String({ minLength: 1, maxLength: 8192 }),
+        refresh_token: Type.Optional(Type.String({ minLength: 1, maxLength: 8192, description: 'Required for authorization_code integrations; absent for server-to-server grants' })),
+        subject: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'jwt_bearer integrations: the user the grant acts as (e.g. a username)' })),
         access_token: Type.Optional(Type.String({ minLength: 1, maxLength: 8192 })),
         instance_url: Type.Optional(Url),
         id_url: Type.Optional(Url),
@@ -225,6 +253,7 @@ const EndpointFields = {
   url: Type.String(),
   events: Nullable(Type.Array(Type.String())),
   enabled: Type.Boolean(),
+  format: Type.Union([Type.Literal('standard'), Type.Literal('nango')]),
   disabled_reason: Nullable(Type.String()),
   previous_secret_expires_at: Nullable(Timestamp),
   created_at: Timestamp,

@@ -12,7 +12,7 @@ const usage = (example: Examples) => `${SYNOPSIS}
 
   list [filters]             connections, newest first (one page; --all follows every page)
       --integration KEY  --status active|refresh_failing|needs_reauth|integration_error
-      --end-user ID  --org ORG_ID  --limit N (default 50, max 500)  --cursor C  --all
+      --end-user ID  --org ORG_ID  --external-id ID (e.g. a Nango connectionId)  --limit N (default 50, max 500)  --cursor C  --all
   show <id>                  one connection, with its last error and diagnosis
   refresh <id>               refresh now (an operator's "try now"; ignores backoff)
       --show-token           also print the new access token (hidden by default)
@@ -33,6 +33,7 @@ const OPTIONS = {
   status: { type: 'string' },
   'end-user': { type: 'string' },
   org: { type: 'string' },
+  'external-id': { type: 'string' },
   limit: { type: 'string' },
   cursor: { type: 'string' },
   all: { type: 'boolean' },
@@ -67,6 +68,7 @@ export async function runConnections(args: string[]): Promise<number> {
           status: values.status,
           end_user_id: values['end-user'],
           org_id: values.org,
+          external_id: values['external-id'],
         });
         data.push(...page.body.data);
         next = page.body.next_cursor;
@@ -80,15 +82,17 @@ export async function runConnections(args: string[]): Promise<number> {
       else
         table(
           out,
-          ['ID', 'INTEGRATION', 'END USER', 'STATUS', 'ORG', 'GEN', 'LAST REFRESH', 'PROBLEM'],
+          ['ID', 'INTEGRATION', 'END USER', 'EXTERNAL ID', 'STATUS', 'ORG', 'GEN', 'LAST REFRESH', 'GRANT', 'PROBLEM'],
           data.map((c) => [
             c.id,
             c.integration,
             truncate(c.end_user.id, 24),
+            c.external_id ? truncate(c.external_id, 24) : '—',
             status(out, c.status),
             c.provider_account.org_id ?? '—',
             String(c.generation),
             when(c.last_refreshed_at),
+            c.grant_type,
             c.diagnosis ? `${c.diagnosis.code} (${c.diagnosis.who_fixes})` : c.last_error ? truncate(`${c.last_error.error ?? c.last_error.http_status}`, 30) : '',
           ]),
         );
@@ -163,8 +167,11 @@ function showConnection(out: Out, c: Connection): void {
   fields(out, [
     ['id', c.id],
     ['integration', c.integration],
+    ['external id', c.external_id],
     ['end user', `${c.end_user.id}${c.end_user.email ? ` <${c.end_user.email}>` : ''}`],
     ['status', status(out, c.status)],
+    ['grant type', c.grant_type],
+    ['subject', c.subject],
     ['instance', c.provider_account.instance_url],
     ['org / user', c.provider_account.org_id ? `${c.provider_account.org_id} / ${c.provider_account.user_id ?? '?'}` : null],
     ['scopes', c.scopes.join(' ')],

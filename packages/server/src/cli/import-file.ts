@@ -33,6 +33,7 @@ interface ParsedFile {
 
 export const CSV_COLUMNS = [
   'integration',
+  'external_id',
   'end_user_id',
   'end_user_email',
   'refresh_token',
@@ -142,6 +143,7 @@ function fromCsv(text: string, defaults: { integration?: string }): ParsedFile {
     };
     const raw: Record<string, unknown> = {
       integration: cell('integration'),
+      external_id: cell('external_id'),
       end_user: { id: cell('end_user_id'), email: cell('end_user_email') },
       credentials: {
         refresh_token: cell('refresh_token'),
@@ -199,8 +201,10 @@ function collect(items: Item[], defaults: { integration?: string }): ParsedFile 
     const body = item.shape ? null : validateBody(item.raw, defaults, add);
     if (body) {
       const token = body.credentials.refresh_token;
-      const earlier = seenTokens.get(token);
-      if (earlier !== undefined) add('credentials.refresh_token', `the same refresh token as row ${earlier}`);
+      const earlier = token === undefined || token === '' ? undefined : seenTokens.get(token);
+      if (token === undefined || token === '') {
+        // a server-to-server row: no token to compare
+      } else if (earlier !== undefined) add('credentials.refresh_token', `the same refresh token as row ${earlier}`);
       else seenTokens.set(token, item.row);
     }
     if (problems.length || !body) invalid.push({ row: item.row, line: item.line, problems });
@@ -209,8 +213,8 @@ function collect(items: Item[], defaults: { integration?: string }): ParsedFile 
   return { rows, invalid, fileProblems: items.length === 0 ? ['the file has no rows'] : [] };
 }
 
-const KNOWN_TOP = ['integration', 'end_user', 'metadata', 'connection_config', 'credentials'];
-const KNOWN_CREDENTIALS = ['refresh_token', 'access_token', 'instance_url', 'id_url', 'issued_at'];
+const KNOWN_TOP = ['integration', 'external_id', 'end_user', 'metadata', 'connection_config', 'credentials'];
+const KNOWN_CREDENTIALS = ['refresh_token', 'subject', 'access_token', 'instance_url', 'id_url', 'issued_at'];
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ISSUED_AT = /^(\d{10,16}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))$/;
 
@@ -226,6 +230,10 @@ function validateBody(raw: unknown, defaults: { integration?: string }, add: (fi
   const integration = raw.integration ?? defaults.integration;
   if (typeof integration !== 'string' || integration.length === 0) add('integration', 'is required (a column, a field, or --integration)');
   else if (integration.length > 64) add('integration', 'is longer than 64 characters');
+  const externalId = raw.external_id;
+  if (externalId !== undefined && (typeof externalId !== 'string' || externalId.length === 0 || externalId.length > 255 || /[\u0000-\u001f]/.test(externalId))) {
+    add('external_id', 'must be a string of 1 to 255 characters without control characters');
+  }
 
   const endUser = raw.end_user;
   if (!isObject(endUser)) add('end_user', 'is required: {"id", "email"?}');
@@ -258,7 +266,12 @@ function validateBody(raw: unknown, defaults: { integration?: string }, add: (fi
   if (!isObject(c)) add('credentials', 'is required: {"refresh_token", …}');
   else {
     for (const k of Object.keys(c)) if (!KNOWN_CREDENTIALS.includes(k)) add(`credentials.${k}`, 'is not a known field');
-    if (typeof c.refresh_token !== 'string' || c.refresh_token.length === 0) add('credentials.refresh_token', 'is required');
+    // Server-to-server grants hold no refresh token: `{ subject }` (JWT Bearer) or `{}` (client credentials).
+    const serverToServer = c.refresh_token === undefined && (c.subject !== undefined || Object.keys(c).length === 0);
+    if (c.subject !== undefined && (typeof c.subject !== 'string' || c.subject.length === 0 || c.subject.length > 256)) add('credentials.subject', 'must be a non-empty string');
+    if (serverToServer) {
+      // nothing more to check: the server knows which the integration needs
+    } else if (typeof c.refresh_token !== 'string' || c.refresh_token.length === 0) add('credentials.refresh_token', 'is required');
     else if (c.refresh_token.length > 8192 || /\s/.test(c.refresh_token)) add('credentials.refresh_token', 'is not a token (too long, or contains whitespace)');
     if (c.access_token !== undefined && (typeof c.access_token !== 'string' || c.access_token.length === 0 || c.access_token.length > 8192)) add('credentials.access_token', 'must be a non-empty string');
     for (const k of ['instance_url', 'id_url'] as const) {
@@ -274,14 +287,16 @@ function validateBody(raw: unknown, defaults: { integration?: string }, add: (fi
   // Only the members given (null counts as not given), so the same row always makes the same
   // body. A row with problems is never sent; its body still serves the duplicate-token check.
   const { id, email } = endUser;
-  const { refresh_token: refreshToken, access_token: accessToken, instance_url: instanceUrl, id_url: idUrl, issued_at: issuedAt } = c;
+  const { refresh_token: refreshToken, subject, access_token: accessToken, instance_url: instanceUrl, id_url: idUrl, issued_at: issuedAt } = c;
   return {
     integration,
+    ...(typeof externalId === 'string' ? { external_id: externalId } : {}),
     end_user: { id: typeof id === 'string' ? id : '', ...(typeof email === 'string' ? { email } : {}) },
     ...(isObject(raw.metadata) ? { metadata: raw.metadata } : {}),
     ...(isStringRecord(raw.connection_config) ? { connection_config: raw.connection_config } : {}),
     credentials: {
-      refresh_token: typeof refreshToken === 'string' ? refreshToken : '',
+      ...(typeof refreshToken === 'string' || subject === undefined ? { refresh_token: typeof refreshToken === 'string' ? refreshToken : '' } : {}),
+      ...(typeof subject === 'string' ? { subject } : {}),
       ...(typeof accessToken === 'string' ? { access_token: accessToken } : {}),
       ...(typeof instanceUrl === 'string' ? { instance_url: instanceUrl } : {}),
       ...(typeof idUrl === 'string' ? { id_url: idUrl } : {}),
@@ -314,6 +329,6 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function idempotencyKeyFor(body: ImportBody): string {
+export function idempotencyKeyFor(body: ImportBody): string {
   return `gk-import-${createHash('sha256').update(canonicalJson(body)).digest('hex')}`;
 }

@@ -14,7 +14,7 @@ import { CSV_COLUMNS, parseImportFile, type ImportRow, type RowProblem } from '.
 import { line, makeOut, paint, printJson, type Out } from './output.js';
 import { ProgressBar } from './progress.js';
 
-const SYNOPSIS = 'Usage: grantkeeper import <file.csv|file.json> [options]';
+const SYNOPSIS = 'Usage: grantkeeper import <file.csv|file.json> [options]\n       grantkeeper import --from-nango <url> --nango-secret-key <key> [options]';
 
 const usage = (example: Examples) => `${SYNOPSIS}
 
@@ -37,6 +37,18 @@ JSON: an array of POST /v1/connections request bodies (docs/api.md):
      "credentials": { "refresh_token": "5Aep…", "access_token": "00D…", "instance_url": "https://…",
                       "id_url": "https://…", "issued_at": "1700000000000" } }]
 
+From Nango (docs/migrating-from-nango.md): reads every connection of a Nango environment
+through Nango's API, with its current refresh token, and imports it with external_id = its
+Nango connectionId. Stop Nango's refreshing first. Resumable: connections already imported
+(by external_id) are skipped.
+  --from-nango URL           Nango's API (https://api.nango.dev, or your self-hosted server)
+  --nango-secret-key KEY     the Nango environment's secret key (default: $NANGO_SECRET_KEY)
+  --map NANGO_KEY=GK_KEY     import a Nango integration into this Grantkeeper integration (repeatable)
+  --secrets FILE             client secrets of integrations to create: {"nango_key": "secret"}
+                             or {"nango_key": {"client_secret": "…", "auth_base_url": "…", …}}
+  --client-secret NANGO_KEY=SECRET   the same, one integration per flag (repeatable)
+  (--concurrency and --json apply; --verify refreshes each grant once after importing it)
+
 Exit status: 0 when every row is imported or already was, 1 when a row failed or was invalid
 (or, with --verify, when an imported grant did not refresh: it is imported, and listed).
 
@@ -45,7 +57,8 @@ ${API_OPTIONS_HELP}
 Examples:
   grantkeeper import grants.csv --integration ${example.integration}
   grantkeeper import grants.json --dry-run
-  grantkeeper import grants.csv --skip-invalid --json > report.json`;
+  grantkeeper import grants.csv --skip-invalid --json > report.json
+  grantkeeper import --from-nango https://api.nango.dev --map crm=${example.integration} --secrets secrets.json`;
 
 const OPTIONS = {
   ...API_OPTIONS,
@@ -54,9 +67,14 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   verify: { type: 'boolean' },
   concurrency: { type: 'string' },
+  'from-nango': { type: 'string' },
+  'nango-secret-key': { type: 'string' },
+  map: { type: 'string', multiple: true },
+  secrets: { type: 'string' },
+  'client-secret': { type: 'string', multiple: true },
 } as const;
 
-type Outcome =
+export type Outcome =
   | { row: number; line?: number; status: 'imported' | 'already_imported'; connection_id: string | null; connection_status?: string; diagnosis?: string | null }
   | { row: number; line?: number; status: 'failed'; http_status: number | null; code: string; detail: string; errors?: { field: string; message: string }[] }
   | { row: number; line?: number; status: 'skipped'; problems: RowProblem[] };
@@ -66,6 +84,10 @@ export async function runImport(args: string[]): Promise<number> {
   if (values.help || positionals[0] === 'help') {
     process.stdout.write(`${usage(await catalogExamples())}\n`);
     return 0;
+  }
+  if (values['from-nango'] !== undefined) {
+    exactPositionals(positionals, [], SYNOPSIS);
+    return (await import('./import-nango.js')).runNangoImport(values, SYNOPSIS);
   }
   const [file] = exactPositionals(positionals, ['file.csv|file.json'], SYNOPSIS);
   const concurrency = intOption(values.concurrency, 'concurrency', SYNOPSIS, { max: 32 }) ?? 4;
@@ -154,7 +176,11 @@ async function checkIntegrations(api: ApiClient, rows: ImportRow[], invalid: { r
 
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 
-async function importRow(api: ApiClient, row: ImportRow, verify: boolean): Promise<Outcome> {
+/**
+ * One POST /v1/connections, retried when that is safe. `alreadyCodes`: the 409s that mean the
+ * row was imported before (a Nango import adds external_id_taken: its ids come from one source).
+ */
+export async function importRow(api: ApiClient, row: ImportRow, verify: boolean, alreadyCodes: readonly string[] = ['duplicate_grant', 'retired_grant']): Promise<Outcome> {
   const where = { row: row.row, ...(row.line !== undefined ? { line: row.line } : {}) };
   let last: Problem | null = null;
   // A key "in use" means the interrupted run's request for this row is still being processed;
@@ -188,7 +214,7 @@ async function importRow(api: ApiClient, row: ImportRow, verify: boolean): Promi
       };
     }
     const problem = res.problem;
-    if (res.status === 409 && (problem.code === 'duplicate_grant' || problem.code === 'retired_grant')) {
+    if (res.status === 409 && problem.code !== undefined && alreadyCodes.includes(problem.code)) {
       return { ...where, status: 'already_imported', connection_id: typeof problem.connection_id === 'string' ? problem.connection_id : null };
     }
     last = problem;
@@ -212,7 +238,7 @@ async function importRow(api: ApiClient, row: ImportRow, verify: boolean): Promi
   };
 }
 
-function report(out: Out, s: { total: number; imported: number; already_imported: number; failed: number; skipped: number; unhealthy: number }, outcomes: Outcome[]): void {
+export function report(out: Out, s: { total: number; imported: number; already_imported: number; failed: number; skipped: number; unhealthy: number }, outcomes: Outcome[]): void {
   const parts = [
     paint(out, 'green', `${s.imported} imported`),
     `${s.already_imported} already imported`,

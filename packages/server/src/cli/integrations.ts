@@ -4,16 +4,21 @@ import type { Integration, IntegrationPatch, Page } from '../api/schemas.js';
 import { API_OPTIONS, API_OPTIONS_HELP, UsageError, exactPositionals, intOption, parse } from './args.js';
 import { ApiClient, enc, resolveTarget } from './api-client.js';
 import { catalogExamples, type Examples } from './examples.js';
+import { runCertificate } from './integration-certificate.js';
 import { fields, line, makeOut, paint, printJson, status, table, when, type Out } from './output.js';
 
-const SYNOPSIS = 'Usage: grantkeeper integrations <list|create|show|update> [options]';
+const SYNOPSIS = 'Usage: grantkeeper integrations <list|create|show|update|certificate> [options]';
 
 const usage = (example: Examples) => `${SYNOPSIS}
 
   list                       every integration
   show <key>                 one integration (never its client secret)
   create <key> --provider P --client-id ID [--client-secret S] [settings]
-  update <key> [settings]    change what you pass; client_id/provider only while it has no connections
+  update <key> [settings]    change what you pass; client_id/provider/grant_type only while it has no connections
+  certificate <key> [--days N] [--common-name CN] [--out FILE]
+                             a self-signed certificate of the integration's key, signed by the server (the
+                             private key never leaves it), for the provider's app (JWT Bearer, private_key_jwt);
+                             default 730 days, CN "Grantkeeper <key>"; PEM to stdout unless --out
 
 Settings (create and update):
   --provider P               ${example.providers}, … (GET /v1/providers), or oauth2
@@ -22,6 +27,11 @@ Settings (create and update):
   --scopes "a b"             space- or comma-separated
   --auth-base-url URL        the provider's login host (My Domain, a sandbox, an emulator)
   --authorization-url URL, --token-url URL, --revoke-url URL|none, --client-auth body|basic   (oauth2)
+  --grant-type T             authorization_code (default), client_credentials or jwt_bearer (server-to-server)
+  --client-auth private_key_jwt   sign a client assertion instead of sending a secret (where the provider documents it);
+                             --client-auth default goes back to the provider's own
+  --private-key FILE         PKCS#8 PEM RSA key for jwt_bearer / private_key_jwt ("-": stdin); stored encrypted, never shown
+  --jwt-audience URL         the aud of JWT Bearer assertions: the login host the provider names (docs/api.md)
   --margin-s N, --keepalive-s N, --access-token-ttl-s N, --max-per-s N, --keep-warm / --no-keep-warm
   --outbound-proxy V         where its provider calls leave from: http://[user:pass@]host:port, direct,
                              or inherit (GRANTKEEPER_OUTBOUND_PROXY); "-" reads it from stdin (docs/outbound-proxy.md)
@@ -32,7 +42,9 @@ Examples:
   grantkeeper integrations list
   grantkeeper integrations create ${example.integration} --provider ${example.provider} --client-id 3MVG9… --client-secret - < secret.txt
   grantkeeper integrations update ${example.integration} --auth-base-url ${example.authBaseUrl} --keepalive-s 43200
-  grantkeeper integrations show ${example.integration} --json`;
+  grantkeeper integrations show ${example.integration} --json
+  grantkeeper integrations create ${example.integration}-jwt --provider ${example.provider} --client-id … --grant-type jwt_bearer --private-key key.pem --jwt-audience ${example.authBaseUrl}
+  grantkeeper integrations certificate ${example.integration}-jwt --out ${example.integration}-jwt.crt`;
 
 const OPTIONS = {
   ...API_OPTIONS,
@@ -52,6 +64,12 @@ const OPTIONS = {
   'keep-warm': { type: 'boolean' },
   'no-keep-warm': { type: 'boolean' },
   'outbound-proxy': { type: 'string' },
+  'grant-type': { type: 'string' },
+  'private-key': { type: 'string' },
+  'jwt-audience': { type: 'string' },
+  days: { type: 'string' },
+  'common-name': { type: 'string' },
+  out: { type: 'string' },
 } as const;
 
 export async function runIntegrations(args: string[]): Promise<number> {
@@ -75,7 +93,7 @@ export async function runIntegrations(args: string[]): Promise<number> {
       } while (cursor);
       if (out.json) printJson(out, { data: all });
       else if (all.length === 0) line(out, `No integrations yet. Create one: grantkeeper integrations create <key> --provider ${(await catalogExamples()).provider} --client-id … --client-secret -`);
-      else table(out, ['KEY', 'PROVIDER', 'STATUS', 'CLIENT ID', 'AUTH BASE URL', 'CREATED'], all.map((i) => [i.key, i.provider, status(out, i.status), i.client_id, i.auth_base_url ?? '—', when(i.created_at)]));
+      else table(out, ['KEY', 'PROVIDER', 'STATUS', 'CLIENT ID', 'AUTH BASE URL', 'CREATED', 'GRANT'], all.map((i) => [i.key, i.provider, status(out, i.status), i.client_id, i.auth_base_url ?? '—', when(i.created_at), i.grant_type]));
       return 0;
     }
     case 'show': {
@@ -84,6 +102,10 @@ export async function runIntegrations(args: string[]): Promise<number> {
       if (out.json) printJson(out, body);
       else showIntegration(out, body);
       return 0;
+    }
+    case 'certificate': {
+      const [key] = exactPositionals(positionals, ['key'], SYNOPSIS);
+      return runCertificate(api, out, key!, values, SYNOPSIS);
     }
     case 'create': {
       const [key] = exactPositionals(positionals, ['key'], SYNOPSIS);
@@ -132,6 +154,9 @@ async function settingsBody(v: Values): Promise<IntegrationPatch> {
   if (v['token-url'] !== undefined) body.token_url = v['token-url'];
   if (v['revoke-url'] !== undefined) body.revoke_url = v['revoke-url'] === 'none' ? null : v['revoke-url'];
   if (v['client-auth'] !== undefined) body.client_auth = clientAuth(v['client-auth']);
+  if (v['grant-type'] !== undefined) body.grant_type = grantType(v['grant-type']);
+  if (v['private-key'] !== undefined) body.private_key = v['private-key'] === '-' ? readStdin('--private-key -') : readKeyFile(v['private-key']);
+  if (v['jwt-audience'] !== undefined) body.jwt_audience = v['jwt-audience'];
   if (v['outbound-proxy'] !== undefined) body.outbound_proxy = outboundProxy(v['outbound-proxy'], v['client-secret'] === '-');
   const refresh: RefreshSettings = {};
   const n = (name: 'margin-s' | 'keepalive-s' | 'access-token-ttl-s' | 'max-per-s') => intOption(v[name], name, SYNOPSIS);
@@ -147,8 +172,22 @@ async function settingsBody(v: Values): Promise<IntegrationPatch> {
 }
 
 function clientAuth(value: string): IntegrationPatch['client_auth'] {
-  if (value === 'body' || value === 'basic') return value;
-  throw new UsageError(`--client-auth must be body or basic, got "${value}".`, SYNOPSIS);
+  if (value === 'body' || value === 'basic' || value === 'private_key_jwt') return value;
+  if (value === 'default') return null;
+  throw new UsageError(`--client-auth must be body, basic, private_key_jwt or default, got "${value}".`, SYNOPSIS);
+}
+
+function grantType(value: string): IntegrationPatch['grant_type'] {
+  if (value === 'authorization_code' || value === 'client_credentials' || value === 'jwt_bearer') return value;
+  throw new UsageError(`--grant-type must be authorization_code, client_credentials or jwt_bearer, got "${value}".`, SYNOPSIS);
+}
+
+function readKeyFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new UsageError(`--private-key: cannot read ${path}.`, SYNOPSIS);
+  }
 }
 
 /** `inherit` clears the integration's own setting; `-` reads the URL (it may hold a password) from stdin. */
@@ -175,6 +214,9 @@ function showIntegration(out: Out, i: Integration): void {
     ['client id', i.client_id],
     ['callback url', i.callback_url],
     ['client secret', i.has_client_secret ? 'set (never shown)' : 'none (public client)'],
+    ['grant type', i.grant_type],
+    ['private key', i.has_private_key ? `set (never shown); public key SHA-256 ${i.public_key_fingerprint_sha256}` : null],
+    ['jwt audience', i.jwt_audience],
     ['scopes', i.scopes.join(' ')],
     ['auth base url', i.auth_base_url],
     ['authorization url', i.authorization_url],

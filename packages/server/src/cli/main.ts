@@ -18,6 +18,7 @@ Against a running server (--url/GRANTKEEPER_URL, --key/GRANTKEEPER_SECRET_KEY, -
   doctor                       the server's readiness and the egress provider calls use
   doctor --<provider> <integration>   readiness against a provider's requirements (doctor --help)
   import <file.csv|file.json>  bulk import of existing refresh tokens (resumable)
+  mcp                          the MCP tools over stdio, for AI agents (docs/mcp.md)
 
 Run \`grantkeeper <command> --help\` for details and examples.
 
@@ -39,6 +40,7 @@ const COMMANDS: Record<string, () => Promise<Runner>> = {
   'api-keys': async () => (await import('./api-keys.js')).runApiKeys,
   doctor: async () => (await import('./doctor.js')).runDoctor,
   import: async () => (await import('./import.js')).runImport,
+  mcp: async () => (await import('./mcp.js')).runMcp,
 };
 
 export async function main(argv: string[]): Promise<number> {

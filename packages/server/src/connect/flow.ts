@@ -173,6 +173,11 @@ export async function showReconnectPage(ctx: AppContext, audit: AuditContext, pu
   if (!connection) {
     return page(messagePage({ status: 404, title: 'This connection no longer exists', tone: 'notice', paragraphs: ['It was deleted. Go back to the app you came from and connect again.'] }));
   }
+  // A server-to-server grant has no end user to log in again: its fix is the app's or org's.
+  const integration = await findIntegrationById(ctx.db.kysely, connection.integration_id);
+  if (integration && integration.grant_type !== 'authorization_code') {
+    return page(messagePage({ status: 409, title: 'This connection has no login to redo', tone: 'notice', paragraphs: ['It is a server-to-server grant: the app’s administrator or developer fixes it. Its diagnosis says how.'] }));
+  }
   const created = await createReconnectSession(ctx, audit, connection);
   const found = await lookUp(ctx, created.token);
   if ('html' in found) return page(found);
@@ -330,7 +335,7 @@ export async function finishFlow(
     return failFlow(ctx, session, 'code_exchange_failed', codeExchangeFailure(outcome.failure, endpoints.tokenUrl, ctx.config.refresh.tokenTimeoutMs), clear);
   }
   const settings = integration.refresh;
-  const update = ctx.providers.module(integration.provider).interpretTokenResponse(outcome.body, {
+  const update = ctx.providers.interpretTokenResponse(integration.provider, outcome.body, {
     receivedAt: outcome.receivedAt,
     accessTokenTtlS: settings.access_token_ttl_s,
     clientSecret,

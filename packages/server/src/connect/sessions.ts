@@ -15,12 +15,15 @@ import type { AuditContext, AuditTarget } from '../domain/audit.js';
 import { invalid, type FieldProblem } from '../errors.js';
 import { validateConnectionConfig } from '../model/connection-config.js';
 import { fromPublicId, newRowId, toPublicId } from '../model/ids.js';
+import { assertExternalIdFree } from '../grants/import-connection.js';
 import { returnUrlProblem } from './return-url.js';
 
 export interface ConnectSessionInput {
   integration: string;
   end_user: { id: string; email?: string | null };
   connection_id?: string;
+  /** The external_id of the connection this session creates (unique per integration). */
+  external_id?: string;
   return_url?: string;
   connection_config?: Record<string, string>;
   /** Refresh the new grant once right after the code exchange; default: the provider's catalog entry. */
@@ -44,6 +47,10 @@ export async function createConnectSession(ctx: AppContext, audit: AuditContext,
   const problems: FieldProblem[] = [];
   const integration = visible === null || visible.has(input.integration) ? await findIntegrationByKey(ctx.db.kysely, input.integration) : undefined;
   if (!integration) problems.push({ field: 'integration', message: `no integration with key "${input.integration}"` });
+  // Server-to-server grants have no end user to send through a login: import them instead.
+  else if (integration.grant_type !== 'authorization_code') {
+    problems.push({ field: 'integration', message: `is a ${integration.grant_type} integration: its connections are imported (POST /v1/connections), not connected by an end user` });
+  }
   if (input.return_url !== undefined) {
     const problem = returnUrlProblem(input.return_url, ctx.config.returnUrlAllowlist);
     if (problem) problems.push({ field: 'return_url', message: problem });
@@ -60,7 +67,11 @@ export async function createConnectSession(ctx: AppContext, audit: AuditContext,
       problems.push({ field: 'connection_id', message: 'belongs to another end user' });
     }
   }
+  if (input.external_id !== undefined && connection && connection.external_id !== input.external_id) {
+    problems.push({ field: 'external_id', message: 'differs from the external_id of the connection it re-authenticates' });
+  }
   if (problems.length > 0 || !integration) throw invalid(problems);
+  if (input.external_id !== undefined && !connection) await assertExternalIdFree(ctx, integration, input.external_id);
   const config = validateConnectionConfig(
     ctx,
     integration,
@@ -73,6 +84,7 @@ export async function createConnectSession(ctx: AppContext, audit: AuditContext,
     endUserId: input.end_user.id,
     endUserEmail: input.end_user.email ?? null,
     connectionId: connection?.id ?? null,
+    externalId: connection ? null : (input.external_id ?? null),
     returnUrl: input.return_url ?? null,
     connectionConfig: config,
     verify: input.verify ?? verifiesByDefault(ctx, integration.provider),
@@ -146,6 +158,7 @@ async function insertSession(
     endUserId: string;
     endUserEmail: string | null;
     connectionId: string | null;
+    externalId?: string | null;
     returnUrl: string | null;
     connectionConfig: Record<string, string>;
     verify: boolean;
@@ -163,6 +176,7 @@ async function insertSession(
       end_user_id: s.endUserId,
       end_user_email: s.endUserEmail,
       connection_id: s.connectionId,
+      external_id: s.externalId ?? null,
       return_url: s.returnUrl,
       connection_config: JSON.stringify(s.connectionConfig),
       expires_at: expiresAt,

@@ -10,6 +10,7 @@ import { findConnectionByAccount } from '../db/connect-sessions/find-connection-
 import type { ConnectSessionRow } from '../db/connect-sessions/find-session.js';
 import { replaceGrant } from '../db/connect-sessions/replace-grant.js';
 import { findConnection } from '../db/connections/find-connection.js';
+import { findConnectionByExternalId } from '../db/connections/find-connection-by-external-id.js';
 import { insertEvent } from '../db/events/insert-event.js';
 import { endGrant } from '../db/grant-ledger/end-grant.js';
 import { notifyConnectionChanged } from '../db/notify.js';
@@ -127,6 +128,9 @@ async function insertNew(ctx: AppContext, audit: AuditContext, session: ConnectS
       authorizedAt: now,
       nextRefreshAt: nextRefreshAfterSuccess(settings, update.expiresAt, now.getTime()),
       returnUrl: session.return_url,
+      // The id was free when the session was made; taken since (an import meanwhile), the grant
+      // is still kept — without the id — rather than thrown away after the user approved it.
+      externalId: session.external_id && !(await findConnectionByExternalId(trx, integration.id, session.external_id)) ? session.external_id : null,
     });
     await recordAuditEvent(trx, audit, 'connection.created', { type: 'connection', id: toPublicId('connection', created.row.id) });
     return { ok: true as const, connectionId: created.row.id, created: true, warned: created.warned };
@@ -203,7 +207,7 @@ async function discard(
     await queueTokenRevocation(
       ctx,
       trx,
-      { refreshToken: grant.refreshToken, connectionId: null, connectionConfig: session.connection_config },
+      { refreshToken: grant.refreshToken, accessToken: () => grant.update.accessToken, connectionId: null, connectionConfig: session.connection_config },
       integration,
     );
     if (grant.update.account) {

@@ -4,7 +4,7 @@ import type { ActorType } from '../domain/access.js';
 import type { AuditAction, AuditDetail, AuditTargetType } from '../domain/audit.js';
 import type { Diagnosis } from '../domain/diagnosis.js';
 import type { Scope } from '../domain/access.js';
-import type { ConnectionConfig, ConnectionStatus, CustomProviderConfig, IntegrationStatus, LastError, RefreshSettings } from '../domain/grants.js';
+import type { ConnectionConfig, ConnectionStatus, CustomProviderConfig, IntegrationGrantType, IntegrationStatus, LastError, RefreshSettings } from '../domain/grants.js';
 
 // Column types: what a select returns, what an insert takes, what an update takes.
 // JSON columns are written as JSON text (pg would otherwise send arrays as Postgres arrays).
@@ -40,6 +40,16 @@ export interface IntegrationsTable {
   outbound_proxy: ColumnType<string | null, string | null | undefined, string | null>;
   /** The full proxy URL, encrypted; set exactly when outbound_proxy is a URL. */
   outbound_proxy_enc: ColumnType<string | null, string | null | undefined, string | null>;
+  /** How access tokens are minted (migration 0008). */
+  grant_type: ColumnType<IntegrationGrantType, IntegrationGrantType | undefined, IntegrationGrantType>;
+  /** 'private_key_jwt' (RFC 7523 client authentication), or NULL: the provider's own (0008). */
+  client_auth: ColumnType<'private_key_jwt' | null, 'private_key_jwt' | null | undefined, 'private_key_jwt' | null>;
+  /** The PKCS#8 private key, encrypted for its row (0008). */
+  private_key_enc: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Its public half (SPKI PEM): not a secret, shown so a certificate can be made (0008). */
+  public_key_pem: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The `aud` of JWT Bearer assertions (0008). */
+  jwt_audience: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ConnectionsTable {
@@ -80,6 +90,10 @@ export interface ConnectionsTable {
   return_url: string | null;
   /** How the stored grant came to be (migration 0007); null: stored before it was recorded. */
   grant_origin: ColumnType<GrantOrigin | null, GrantOrigin | null | undefined, GrantOrigin | null>;
+  /** The user a JWT Bearer grant acts as (migration 0008); null for every other kind. */
+  grant_subject: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The id another system knows this connection by, unique per integration (migration 0011). */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: TimestampDefault;
 }
@@ -122,9 +136,14 @@ export interface WebhookEndpointsTable {
   secret_enc: string;
   previous_secret_enc: string | null;
   previous_secret_expires_at: NullableTimestamp;
+  /** The bodies and signature it receives (migration 0011). */
+  format: ColumnType<WebhookFormat, WebhookFormat | undefined, WebhookFormat>;
   created_at: CreatedAt;
   updated_at: TimestampDefault;
 }
+
+/** `standard`: Grantkeeper's events, Standard Webhooks signatures; `nango`: Nango's auth webhooks. */
+export type WebhookFormat = 'standard' | 'nango';
 
 export interface WebhookDeliveriesTable {
   id: string;
@@ -180,6 +199,8 @@ export interface ConnectSessionsTable {
   completed_at: NullableTimestamp;
   /** Refresh the new grant once right after the code exchange (migration 0007). */
   verify: Generated<boolean>;
+  /** The external_id the connection this session creates will carry (migration 0011). */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 

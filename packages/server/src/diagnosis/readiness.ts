@@ -48,7 +48,7 @@ export async function readinessReport(ctx: AppContext, integration: IntegrationR
   }
   const facts: ReadinessFacts = {
     windowDays,
-    integration: { key: integration.key, keepaliveS: integration.refresh.keepalive_s, hasClientSecret: integration.client_secret_enc !== null },
+    integration: { key: integration.key, keepaliveS: integration.refresh.keepalive_s, hasClientSecret: integration.client_secret_enc !== null, serverToServer: integration.grant_type !== 'authorization_code' },
     idleLimitS,
     refreshes,
     connections,

@@ -3,7 +3,7 @@
 // is never re-explained by a later, vaguer clue), so the order only settles real ambiguity.
 // What a provider's answer says about its cause is read by the provider's module
 // (`e.namedCause`); the rules never look at a provider's wire texts themselves.
-import { ADDRESS_BLOCKED_REASON, UNCLASSIFIED_REASON } from '../providers/classify.js';
+import { ADDRESS_BLOCKED_REASON, ASSERTION_REJECTED_REASON, CLIENT_CREDENTIALS_DISABLED_REASON, UNCLASSIFIED_REASON } from '../providers/classify.js';
 import type { NamedCause } from '../providers/module-types.js';
 import type { DiagnosisEvidence } from './types.js';
 import type { Confidence, DiagnosisCode } from '../domain/diagnosis.js';
@@ -93,6 +93,9 @@ export const DIAGNOSIS_RULES: readonly DiagnosisRule[] = [
   { code: 'app_not_installed', matches: (e) => says(e, 'app_not_installed'), confidence: certain },
   // The catch-all: revoked by someone, or expired for a reason the evidence cannot show.
   { code: 'revoked', matches: isPermanent, confidence: probable },
+  // Server-to-server grants refused for the app's own setup (the provider module names the reason).
+  { code: 'client_credentials_disabled', matches: (e) => isIntegration(e) && e.classification.reason === CLIENT_CREDENTIALS_DISABLED_REASON, confidence: certain },
+  { code: 'assertion_rejected', matches: (e) => isIntegration(e) && e.classification.reason === ASSERTION_REJECTED_REASON, confidence: probable },
   { code: 'client_credentials_invalid', matches: (e) => isIntegration(e) && errorIn(e, CLIENT_CREDENTIAL_ERRORS), confidence: certain },
   {
     code: 'grant_type_unsupported',

@@ -16,6 +16,7 @@ export const AUDIT_ACTIONS = [
   'integration.created',
   'integration.updated',
   'integration.deleted',
+  'integration.certificate_issued',
   'webhook_endpoint.created',
   'webhook_endpoint.updated',
   'webhook_endpoint.deleted',

@@ -22,6 +22,8 @@ export type DiagnosisCode =
   | 'refresh_ip_blocked'
   | 'revoked'
   | 'client_credentials_invalid'
+  | 'client_credentials_disabled'
+  | 'assertion_rejected'
   | 'grant_type_unsupported'
   | 'scope_invalid'
   | 'address_blocked'

@@ -5,6 +5,12 @@
 export type ConnectionStatus = 'active' | 'refresh_failing' | 'needs_reauth';
 export type IntegrationStatus = 'ok' | 'error';
 
+/**
+ * How an integration's connections get access tokens (API `grant_type`): an end user's
+ * authorization and its refresh token, or a server-to-server grant minted by the app itself.
+ */
+export type IntegrationGrantType = 'authorization_code' | 'client_credentials' | 'jwt_bearer';
+
 /** An integration's refresh policy (API `refresh`), defaults applied. */
 export interface RefreshSettings {
   margin_s: number;
@@ -28,6 +34,8 @@ export interface CustomProviderConfig {
   token_url?: string;
   revoke_url?: string | null;
   client_auth?: 'body' | 'basic';
+  /** Where the provider's API lives, for the API proxy (absent: the proxy cannot be used). */
+  api_base_url?: string | null;
 }
 
 /** A connection's values for its provider's URL template variables (e.g. a shop name). */

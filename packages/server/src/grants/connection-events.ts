@@ -22,7 +22,7 @@ export async function emitConnectionEvent(
   trx: Executor,
   type: ConnectionEventType,
   row: ConnectionRow,
-  integration: Pick<IntegrationRow, 'id' | 'key' | 'status'>,
+  integration: Pick<IntegrationRow, 'id' | 'key' | 'status' | 'grant_type'>,
   options: ConnectionEventOptions = {},
 ): Promise<string> {
   const sequence = options.deleted?.sequence ?? (await nextEventSequence(trx, row.id));

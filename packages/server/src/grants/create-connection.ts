@@ -21,7 +21,10 @@ export interface NewConnection {
   metadata?: Record<string, unknown>;
   connectionConfig: ConnectionConfig;
   scopes: string[];
-  refreshToken: string;
+  /** null: a server-to-server grant, minted without one (refresh/grant-kinds/). */
+  refreshToken: string | null;
+  /** The user a JWT Bearer grant acts as; null for every other kind. */
+  subject?: string | null;
   accessToken: string | null;
   accessTokenExpiresAt: Date | null;
   refreshTokenExpiresAt?: Date | null;
@@ -32,6 +35,8 @@ export interface NewConnection {
   authorizedAt: Date | null;
   nextRefreshAt: Date;
   returnUrl?: string | null;
+  /** The id another system knows it by (unique per integration: a clash is a unique violation). */
+  externalId?: string | null;
 }
 
 export interface CreatedConnection {
@@ -43,7 +48,7 @@ export interface CreatedConnection {
 /** A unique violation (db/errors.ts) means the refresh token is already held by another connection. */
 export async function createConnection(ctx: AppContext, trx: Executor, input: NewConnection): Promise<CreatedConnection> {
   const id = newRowId();
-  const refresh = sealRefreshToken(ctx.keyring, id, input.refreshToken);
+  const refresh = input.refreshToken === null ? null : sealRefreshToken(ctx.keyring, id, input.refreshToken);
   const row = await insertConnection(trx, {
     id,
     integration_id: input.integration.id,
@@ -57,14 +62,16 @@ export async function createConnection(ctx: AppContext, trx: Executor, input: Ne
     org_id: input.account?.orgId ?? null,
     user_id: input.account?.userId ?? null,
     access_token_enc: input.accessToken === null ? null : sealAccessToken(ctx.keyring, id, input.accessToken),
-    refresh_token_enc: refresh.enc,
-    refresh_token_fp: refresh.fp,
+    refresh_token_enc: refresh?.enc ?? null,
+    refresh_token_fp: refresh?.fp ?? null,
+    grant_subject: input.subject ?? null,
     access_token_expires_at: input.accessTokenExpiresAt,
     refresh_token_expires_at: input.refreshTokenExpiresAt ?? null,
     authorized_at: input.authorizedAt,
     next_refresh_at: input.nextRefreshAt,
     return_url: input.returnUrl ?? null,
     grant_origin: input.origin,
+    external_id: input.externalId ?? null,
   });
   await insertEvent(trx, {
     id: newRowId(),

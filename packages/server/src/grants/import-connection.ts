@@ -5,6 +5,7 @@ import { recordAuditEvent } from '../audit/record.js';
 import type { AppContext } from '../context.js';
 import { allRefreshTokenFingerprints } from '../crypto/hashing.js';
 import { isUniqueViolation } from '../db/errors.js';
+import { findConnectionByExternalId } from '../db/connections/find-connection-by-external-id.js';
 import { findIntegrationByKey } from '../db/integrations/find-integration.js';
 import { findHeldRefreshToken } from '../db/retired-grants/find-held-refresh-token.js';
 import type { ConnectionRow, IntegrationRow } from '../db/types.js';
@@ -17,11 +18,16 @@ import { createConnection } from './create-connection.js';
 
 export interface ImportInput {
   integration: string;
+  /** The id another system knows the connection by (Nango's connectionId); unique per integration. */
+  external_id?: string;
   end_user: { id: string; email?: string | null };
   metadata?: Record<string, unknown>;
   connection_config?: Record<string, string>;
   credentials: {
-    refresh_token: string;
+    /** Required for authorization_code integrations; absent for server-to-server grants. */
+    refresh_token?: string;
+    /** jwt_bearer: the user the grant acts as (a username at the provider). */
+    subject?: string;
     access_token?: string;
     instance_url?: string;
     id_url?: string;
@@ -52,6 +58,19 @@ const retired = (connectionId: string) =>
     { connection_id: toPublicId('connection', connectionId) },
   );
 
+/** What the integration's grant type needs: a refresh token, a subject (JWT Bearer), or nothing. */
+function grantCredentialProblems(integration: IntegrationRow, credentials: ImportInput['credentials']): FieldProblem[] {
+  const kind = integration.grant_type;
+  const problems: FieldProblem[] = [];
+  if (kind === 'authorization_code' && credentials.refresh_token === undefined) problems.push({ field: 'credentials.refresh_token', message: 'is required' });
+  if (kind !== 'authorization_code' && credentials.refresh_token !== undefined) {
+    problems.push({ field: 'credentials.refresh_token', message: `is not used by a ${kind} integration: its tokens are minted without one` });
+  }
+  if (kind === 'jwt_bearer' && credentials.subject === undefined) problems.push({ field: 'credentials.subject', message: 'is required for a jwt_bearer integration (the username the grant acts as)' });
+  if (kind !== 'jwt_bearer' && credentials.subject !== undefined) problems.push({ field: 'credentials.subject', message: 'is only used by jwt_bearer integrations' });
+  return problems;
+}
+
 export async function importConnection(ctx: AppContext, audit: AuditContext, input: ImportInput): Promise<{ row: ConnectionRow; integration: IntegrationRow }> {
   const integration = await findIntegrationByKey(ctx.db.kysely, input.integration);
   if (!integration) throw invalid([{ field: 'integration', message: `no integration with key "${input.integration}"` }]);
@@ -72,10 +91,21 @@ export async function importConnection(ctx: AppContext, audit: AuditContext, inp
     const value = credentials[field];
     if (value !== undefined && !/^https?:\/\//i.test(value)) problems.push({ field: `credentials.${field}`, message: 'must be an http(s) URL' });
   }
+  // A provider whose API base comes from its token response: an imported one is checked the same way.
+  let instanceUrl = credentials.instance_url?.replace(/\/+$/, '') ?? null;
+  if (instanceUrl !== null && /^https?:\/\//i.test(instanceUrl)) {
+    const checked = ctx.providers.checkImportedInstanceUrl(integration.provider, instanceUrl);
+    if (checked.ok) instanceUrl = checked.url;
+    else problems.push({ field: 'credentials.instance_url', message: checked.message });
+  }
+  problems.push(...grantCredentialProblems(integration, credentials));
   if (problems.length > 0) throw invalid(problems);
 
-  const held = await findHeldRefreshToken(ctx.db.kysely, allRefreshTokenFingerprints(ctx.keyring, credentials.refresh_token));
-  if (held) throw held.heldAs === 'current' ? duplicate(held.connectionId) : retired(held.connectionId);
+  if (input.external_id !== undefined) await assertExternalIdFree(ctx, integration, input.external_id);
+  if (credentials.refresh_token !== undefined) {
+    const held = await findHeldRefreshToken(ctx.db.kysely, allRefreshTokenFingerprints(ctx.keyring, credentials.refresh_token));
+    if (held) throw held.heldAs === 'current' ? duplicate(held.connectionId) : retired(held.connectionId);
+  }
 
   const refresh = integration.refresh;
   const now = new Date();
@@ -88,21 +118,38 @@ export async function importConnection(ctx: AppContext, audit: AuditContext, inp
         metadata: input.metadata ?? {},
         connectionConfig,
         scopes: integration.scopes,
-        refreshToken: credentials.refresh_token,
+        refreshToken: credentials.refresh_token ?? null,
+        subject: credentials.subject ?? null,
         accessToken: credentials.access_token ?? null,
         accessTokenExpiresAt: credentials.access_token !== undefined ? new Date((issuedAt ?? now).getTime() + refresh.access_token_ttl_s * 1000) : null,
-        instanceUrl: credentials.instance_url?.replace(/\/+$/, '') ?? null,
+        instanceUrl,
         idUrl: credentials.id_url ?? null,
         account,
         authorizedAt: issuedAt,
-        nextRefreshAt: new Date(now.getTime() + refresh.keepalive_s * 1000),
+        // A kept-warm server-to-server grant has no token yet and nothing to keep alive: mint at once.
+        nextRefreshAt: integration.grant_type !== 'authorization_code' && refresh.keep_warm && credentials.access_token === undefined ? now : new Date(now.getTime() + refresh.keepalive_s * 1000),
+        externalId: input.external_id ?? null,
       });
       await recordAuditEvent(trx, audit, 'connection.imported', { type: 'connection', id: toPublicId('connection', connection.row.id) });
       return connection;
     });
     return { row: created.row, integration };
   } catch (error) {
-    if (isUniqueViolation(error)) throw duplicate();
+    if (isUniqueViolation(error)) {
+      // Two unique rules can refuse the row: the external id (a concurrent import) or the grant.
+      if (input.external_id !== undefined) await assertExternalIdFree(ctx, integration, input.external_id);
+      throw duplicate();
+    }
     throw error;
+  }
+}
+
+/** 409 external_id_taken when another connection of the integration already carries the id. */
+export async function assertExternalIdFree(ctx: AppContext, integration: IntegrationRow, externalId: string): Promise<void> {
+  const holder = await findConnectionByExternalId(ctx.db.kysely, integration.id, externalId);
+  if (holder) {
+    throw conflict('external_id_taken', `Another connection of integration "${integration.key}" already has external_id "${externalId}".`, {
+      connection_id: toPublicId('connection', holder.id),
+    });
   }
 }

@@ -8,12 +8,17 @@ export function apiStatus(row: Pick<ConnectionRow, 'status'>, integration: Pick<
   return integration.status === 'error' ? ('integration_error' as const) : row.status;
 }
 
-export function connectionToApi(row: ConnectionRow, integration: Pick<IntegrationRow, 'key' | 'status'>) {
+export function connectionToApi(row: ConnectionRow, integration: Pick<IntegrationRow, 'key' | 'status' | 'grant_type'>) {
   return {
     id: toPublicId('connection', row.id),
     integration: integration.key,
+    external_id: row.external_id,
     end_user: { id: row.end_user_id, email: row.end_user_email },
     status: apiStatus(row, integration),
+    // How its tokens are minted: a user's refresh token, or a server-to-server grant.
+    grant_type: integration.grant_type,
+    // The user a JWT Bearer grant acts as (credentials.subject at import); null otherwise.
+    subject: row.grant_subject,
     provider_account: {
       instance_url: row.instance_url,
       org_id: row.org_id,

@@ -19,10 +19,12 @@ import { callbackUrl } from './callback-url.js';
 import { newRowId } from './ids.js';
 import { sealOutboundProxy } from './integration-egress.js';
 import { clientSecretChange } from './client-secrets.js';
+import { resolveGrantSettings, type GrantColumns, type GrantInput } from './integration-grant.js';
+import { publicKeyFingerprint } from './private-keys.js';
 import { refusePrivateProviderUrls } from './private-provider-urls.js';
 import { integrationSecretPlace } from './secret-places.js';
 
-export interface IntegrationInput {
+export interface IntegrationInput extends GrantInput {
   key: string;
   provider: string;
   client_id: string;
@@ -32,7 +34,8 @@ export interface IntegrationInput {
   authorization_url?: string;
   token_url?: string;
   revoke_url?: string | null;
-  client_auth?: 'body' | 'basic';
+  /** Custom `oauth2` providers: where their API lives, for the API proxy. */
+  api_base_url?: string | null;
   refresh?: Partial<RefreshSettings>;
   /** null: the instance's egress; "direct"; or `http://[user:pass@]host:port` (model/integration-egress.ts). */
   outbound_proxy?: string | null;
@@ -59,6 +62,11 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
+/** The proxy appends the caller's path to it, so it must be a plain base: no query or fragment. */
+function isApiBaseUrl(value: string): boolean {
+  return isHttpUrl(value) && !value.includes('?') && !value.includes('#');
+}
+
 function validateRefresh(refresh: RefreshSettings, problems: FieldProblem[]): void {
   if (refresh.margin_s >= refresh.access_token_ttl_s) {
     problems.push({ field: 'refresh.margin_s', message: 'must be less than refresh.access_token_ttl_s' });
@@ -70,6 +78,7 @@ function validateRefresh(refresh: RefreshSettings, problems: FieldProblem[]): vo
 
 interface ResolvedSettings {
   provider: ProviderDescription;
+  grant: GrantColumns;
   scopes: string[];
   authBaseUrl: string | null;
   providerConfig: Record<string, unknown>;
@@ -77,7 +86,7 @@ interface ResolvedSettings {
 }
 
 /** Applies defaults and every cross-field rule of docs/api.md; throws one error listing all problems. */
-function resolveSettings(ctx: AppContext, input: IntegrationInput, current?: IntegrationRow, earlierProblems: FieldProblem[] = []): ResolvedSettings {
+function resolveSettings(ctx: AppContext, rowId: string, input: IntegrationInput, current?: IntegrationRow, earlierProblems: FieldProblem[] = []): ResolvedSettings {
   const problems: FieldProblem[] = [...earlierProblems];
   const provider = ctx.providers.describe(input.provider);
   if (!provider) {
@@ -89,10 +98,14 @@ function resolveSettings(ctx: AppContext, input: IntegrationInput, current?: Int
         },
       ]);
     }
+    const unsupported = ctx.providers.entry(input.provider)?.unsupported?.refresh;
+    if (unsupported) throw invalid([{ field: 'provider', message: `provider "${input.provider}" cannot be refreshed by Grantkeeper yet: ${unsupported}` }]);
     throw invalid([{ field: 'provider', message: `unknown provider "${input.provider}"; see GET /v1/providers, or use "oauth2"` }]);
   }
   const scopes = input.scopes ?? provider.defaultScopes;
-  if (provider.refreshScopes.length > 0 && !scopes.some((s) => provider.refreshScopes.includes(s))) {
+  // Only an end user's authorization yields a refresh token; server-to-server grants need none.
+  const userGrant = (input.grant_type ?? current?.grant_type ?? 'authorization_code') === 'authorization_code';
+  if (userGrant && provider.refreshScopes.length > 0 && !scopes.some((s) => provider.refreshScopes.includes(s))) {
     problems.push({
       field: 'scopes',
       message: `must include one of ${provider.refreshScopes.map((s) => `"${s}"`).join(' or ')}: without it ${provider.name} never issues a refresh token`,
@@ -124,17 +137,25 @@ function resolveSettings(ctx: AppContext, input: IntegrationInput, current?: Int
       problems.push({ field: 'revoke_url', message: 'must be an http(s) URL' });
     }
     providerConfig.revoke_url = input.revoke_url ?? null;
-    providerConfig.client_auth = input.client_auth ?? 'body';
+    providerConfig.client_auth = input.client_auth === 'basic' ? 'basic' : 'body';
   } else {
     for (const field of ['authorization_url', 'token_url', 'revoke_url', 'client_auth'] as const) {
+      // private_key_jwt is a client authentication any provider may document (integration-grant.ts).
+      if (field === 'client_auth' && (input.client_auth === 'private_key_jwt' || input.client_auth === null)) continue;
       if (input[field] !== undefined) problems.push({ field, message: `is only for provider "oauth2"; "${provider.key}" endpoints come from the catalog` });
     }
   }
+  // Any provider: a custom one's API, or a catalog base this integration overrides (a per-account
+  // host such as DocuSign's base_uri, or a Google service on its own host).
+  const apiBase = input.api_base_url ?? null;
+  if (apiBase !== null && !isApiBaseUrl(apiBase)) problems.push({ field: 'api_base_url', message: 'must be an http(s) URL without credentials, query or fragment' });
+  if (apiBase !== null || provider.key === 'oauth2') providerConfig.api_base_url = apiBase === null ? null : apiBase.replace(/\/+$/, '');
   const base = current ? current.refresh : providerRefreshDefaults(provider);
   const refresh: RefreshSettings = { ...REFRESH_DEFAULTS, ...base, ...stripUndefined(input.refresh ?? {}) };
   validateRefresh(refresh, problems);
+  const grant = resolveGrantSettings(ctx, rowId, { ...input, provider: provider.key, auth_base_url: authBaseUrl }, current, problems);
   if (problems.length > 0) throw invalid(problems);
-  return { provider, scopes, authBaseUrl, providerConfig, refresh };
+  return { provider, grant, scopes, authBaseUrl, providerConfig, refresh };
 }
 
 /**
@@ -161,7 +182,7 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 export async function createIntegration(ctx: AppContext, audit: AuditContext, input: IntegrationInput): Promise<IntegrationRow> {
   const id = newRowId();
   const egress = sealOutboundProxy(ctx.keyring, id, input.outbound_proxy ?? null);
-  const settings = resolveSettings(ctx, input, undefined, egress.ok ? [] : [egress.problem]);
+  const settings = resolveSettings(ctx, id, input, undefined, egress.ok ? [] : [egress.problem]);
   await refusePrivateProviderUrls(ctx, input);
   if (await findIntegrationByKey(ctx.db.kysely, input.key)) {
     throw conflict('integration_exists', `An integration with key "${input.key}" already exists.`);
@@ -179,6 +200,7 @@ export async function createIntegration(ctx: AppContext, audit: AuditContext, in
         auth_base_url: settings.authBaseUrl,
         provider_config: JSON.stringify(settings.providerConfig),
         refresh: JSON.stringify(settings.refresh),
+        ...settings.grant,
         ...(egress.ok ? egress.columns : {}),
         ...(input.client_secret_overlap_s !== undefined ? { client_secret_overlap_s: input.client_secret_overlap_s } : {}),
       });
@@ -218,17 +240,21 @@ export async function updateIntegration(ctx: AppContext, audit: AuditContext, ke
       authorization_url: patch.authorization_url ?? providerConfig.authorization_url,
       token_url: patch.token_url ?? providerConfig.token_url,
       revoke_url: patch.revoke_url !== undefined ? patch.revoke_url : providerConfig.revoke_url,
-      client_auth: patch.client_auth ?? providerConfig.client_auth,
+      client_auth: patch.client_auth !== undefined ? patch.client_auth : (current.client_auth ?? providerConfig.client_auth),
+      api_base_url: patch.api_base_url !== undefined ? patch.api_base_url : providerConfig.api_base_url,
     }),
     ...(patch.refresh ? { refresh: patch.refresh } : {}),
+    ...pickDefined({ grant_type: patch.grant_type, private_key: patch.private_key, jwt_audience: patch.jwt_audience }),
   };
   const egress = patch.outbound_proxy === undefined ? null : sealOutboundProxy(ctx.keyring, current.id, patch.outbound_proxy, current);
-  const settings = resolveSettings(ctx, merged, current, egress && !egress.ok ? [egress.problem] : []);
+  const settings = resolveSettings(ctx, current.id, merged, current, egress && !egress.ok ? [egress.problem] : []);
   await refusePrivateProviderUrls(ctx, patch);
   const identityChanges = (patch.provider !== undefined && patch.provider !== current.provider) ||
-    (patch.client_id !== undefined && patch.client_id !== current.client_id);
+    (patch.client_id !== undefined && patch.client_id !== current.client_id) ||
+    // Connections hold what their grant type needs (a refresh token, a subject): it cannot change under them.
+    (patch.grant_type !== undefined && patch.grant_type !== current.grant_type);
   if (identityChanges && (await countConnectionsOfIntegration(ctx.db.kysely, current.id)) > 0) {
-    throw conflict('integration_in_use', '`provider` and `client_id` cannot change while the integration has connections.');
+    throw conflict('integration_in_use', '`provider`, `client_id` and `grant_type` cannot change while the integration has connections.');
   }
   const secretChanged = patch.client_secret !== undefined;
   const overlapS = patch.client_secret_overlap_s ?? current.client_secret_overlap_s;
@@ -243,6 +269,7 @@ export async function updateIntegration(ctx: AppContext, audit: AuditContext, ke
       auth_base_url: settings.authBaseUrl,
       provider_config: JSON.stringify(settings.providerConfig),
       refresh: JSON.stringify(settings.refresh),
+      ...settings.grant,
       ...(egress?.ok ? egress.columns : {}),
     });
     // Which fields the request set, never their values (the client secret, a proxy password).
@@ -276,6 +303,12 @@ export function integrationToApi(row: IntegrationRow, publicUrl: string, extra: 
     has_client_secret: row.client_secret_enc !== null,
     scopes: row.scopes,
     auth_base_url: row.auth_base_url,
+    grant_type: row.grant_type,
+    jwt_audience: row.jwt_audience,
+    // The public half only (never the private key), so a certificate can be made and uploaded.
+    has_private_key: row.private_key_enc !== null,
+    public_key_pem: row.public_key_pem,
+    public_key_fingerprint_sha256: row.public_key_pem === null ? null : publicKeyFingerprint(row.public_key_pem),
     ...(row.provider === 'oauth2'
       ? {
           authorization_url: config.authorization_url ?? null,
@@ -284,6 +317,9 @@ export function integrationToApi(row: IntegrationRow, publicUrl: string, extra: 
           client_auth: config.client_auth ?? 'body',
         }
       : {}),
+    api_base_url: config.api_base_url ?? null,
+    // private_key_jwt (any provider) replaces the custom provider's body/basic.
+    ...(row.client_auth !== null ? { client_auth: row.client_auth } : {}),
     refresh,
     outbound_proxy: row.outbound_proxy,
     client_secret_overlap_s: row.client_secret_overlap_s,

@@ -7,7 +7,7 @@ import { DomainError, type FieldProblem } from '../errors.js';
 import { refusedDestination } from '../outbound/destination-check.js';
 
 /** The integration fields that name a provider URL (every endpoint derives from one of them). */
-const URL_FIELDS = ['auth_base_url', 'authorization_url', 'token_url', 'revoke_url'] as const;
+const URL_FIELDS = ['auth_base_url', 'authorization_url', 'token_url', 'revoke_url', 'api_base_url'] as const;
 type UrlFields = Partial<Record<(typeof URL_FIELDS)[number], string | null>>;
 
 /** Checks the URL fields a request sets (only those: an unrelated change is never refused for a stored URL). */

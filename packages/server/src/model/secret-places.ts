@@ -12,7 +12,7 @@ export const connectionSecretPlace = (rowId: string, column: 'access_token_enc' 
   rowId,
 });
 
-export const integrationSecretPlace = (rowId: string, column: 'client_secret_enc' | 'previous_client_secret_enc' = 'client_secret_enc'): SecretPlace => ({
+export const integrationSecretPlace = (rowId: string, column: 'client_secret_enc' | 'previous_client_secret_enc' | 'private_key_enc' = 'client_secret_enc'): SecretPlace => ({
   table: 'integrations',
   column,
   rowId,
@@ -45,4 +45,9 @@ export function sealAccessToken(keyring: Keyring, rowId: string, accessToken: st
 /** A connection's refresh token as stored: encrypted for its row, and its keyed fingerprint (duplicate detection). */
 export function sealRefreshToken(keyring: Keyring, rowId: string, refreshToken: string): { enc: string; fp: string } {
   return { enc: encryptSecret(keyring, refreshToken, connectionSecretPlace(rowId, 'refresh_token_enc')), fp: refreshTokenFingerprint(keyring, refreshToken) };
+}
+
+/** A connection's current refresh token in plaintext (only for a caller that asked for it by name). */
+export function openRefreshToken(keyring: Keyring, row: { id: string; refresh_token_enc: string | null }): string | null {
+  return row.refresh_token_enc ? decryptSecret(keyring, row.refresh_token_enc, connectionSecretPlace(row.id, 'refresh_token_enc')) : null;
 }

@@ -9,6 +9,8 @@ export interface OAuthClientSettings {
   endpoints: ProviderEndpoints;
   clientId: string;
   clientSecret: string | null;
+  /** Set: the client authenticates with a signed assertion (RFC 7523 private_key_jwt) instead of a secret. */
+  signingKey?: oauth.CryptoKey | null;
   fetch: GuardedFetch;
   /** Plain http endpoints are allowed only when private networks are (tests, the emulator). */
   allowInsecure: boolean;
@@ -29,12 +31,13 @@ export function oauthClient(settings: OAuthClientSettings): OAuthClient {
     token_endpoint: endpoints.tokenUrl,
     ...(endpoints.revokeUrl ? { revocation_endpoint: endpoints.revokeUrl } : {}),
   };
-  const auth =
-    settings.clientSecret === null
+  const auth = settings.signingKey
+    ? oauth.PrivateKeyJwt({ key: settings.signingKey })
+    : settings.clientSecret === null
       ? oauth.None()
       : endpoints.clientAuth === 'client_secret_basic'
-        ? oauth.ClientSecretBasic(settings.clientSecret)
-        : oauth.ClientSecretPost(settings.clientSecret);
+          ? oauth.ClientSecretBasic(settings.clientSecret)
+          : oauth.ClientSecretPost(settings.clientSecret);
   return {
     as,
     client: { client_id: settings.clientId },

@@ -1,7 +1,7 @@
 // The refresh_token grant: one POST to the token endpoint, its answer validated, every
 // outcome reduced to a token response or a ProviderFailure.
 import * as oauth from 'oauth4webapi';
-import type { ProviderFailure } from '../providers/classify.js';
+import type { GrantType, ProviderFailure } from '../providers/classify.js';
 import type { OAuthClient } from './client.js';
 import { failureFromException, failureFromResponse } from './failure.js';
 
@@ -44,7 +44,7 @@ export async function refreshGrant(
  * (a non-conformant provider), the body is used anyway — dropping it could drop a rotated
  * refresh token — and flagged so an operator hears of it.
  */
-export async function readTokenResponse(client: OAuthClient, response: Response, grantType: 'refresh_token' | 'authorization_code'): Promise<TokenOutcome> {
+export async function readTokenResponse(client: OAuthClient, response: Response, grantType: GrantType): Promise<TokenOutcome> {
   const receivedAt = new Date();
   if (response.status !== 200) return { ok: false, failure: await failureFromResponse(response, grantType) };
   const text = await response.clone().text();
@@ -74,6 +74,8 @@ export async function readTokenResponse(client: OAuthClient, response: Response,
   let nonConformant: string | null = null;
   try {
     if (grantType === 'refresh_token') await oauth.processRefreshTokenResponse(client.as, client.client, response);
+    else if (grantType === 'client_credentials') await oauth.processClientCredentialsResponse(client.as, client.client, response);
+    else if (grantType === 'jwt_bearer') await oauth.processGenericTokenEndpointResponse(client.as, client.client, response);
   } catch (error) {
     nonConformant = error instanceof Error ? error.message : String(error);
   }

@@ -40,7 +40,7 @@ export class ProviderEgress {
 
   /** The route a call to `url` for an integration with this egress takes. */
   routeFor(egress: IntegrationEgress, url: string | URL): EgressRoute {
-    return chooseRoute(this.settings, egress, hostOf(new URL(url)));
+    return chooseRoute(this.settings, egress, hostOf(typeof url === 'string' ? new URL(url) : url));
   }
 
   /** The guarded `fetch` for the calls made on behalf of one integration (oauth4webapi's customFetch). */

@@ -3,7 +3,8 @@
 // a provider module extends them with its own codes (mergeClassificationRules).
 
 export type ErrorClass = 'integration' | 'transient' | 'permanent';
-export type GrantType = 'refresh_token' | 'authorization_code';
+/** The grant a token request used; the last two mint without a refresh token (server-to-server). */
+export type GrantType = 'refresh_token' | 'authorization_code' | 'client_credentials' | 'jwt_bearer';
 
 /** What the oauth layer hands over; the wire fields verbatim. */
 export interface ProviderFailure {
@@ -72,6 +73,14 @@ export const UNCLASSIFIED_REASON = 'unclassified';
 
 /** Reason given to a destination the outbound policy refuses; diagnosis turns it into `address_blocked`. */
 export const ADDRESS_BLOCKED_REASON = 'address_blocked';
+
+/**
+ * Reasons a provider module gives to server-to-server refusals of the app itself (diagnosis
+ * `client_credentials_disabled` and `assertion_rejected`): the flow has no run-as user, or the
+ * signed assertion (key, iss, aud, exp) is refused.
+ */
+export const CLIENT_CREDENTIALS_DISABLED_REASON = 'client_credentials_disabled';
+export const ASSERTION_REJECTED_REASON = 'assertion_rejected';
 
 /** Reason given to a failing outbound proxy: transient, and an alert (the operator's proxy needs a look). */
 export const OUTBOUND_PROXY_REASON = 'outbound_proxy';

@@ -69,6 +69,11 @@ export interface ProviderModule {
   namedCause(failure: Pick<ProviderFailure, 'error' | 'errorDescription' | 'grantType'>): NamedCause | null;
   /** Reads the account from an import's `credentials.id_url` (undefined: none given). */
   readImportedAccount(idUrl: string | undefined): ImportedAccount;
+  /**
+   * The provider's own rule for a grant type on a login host (Salesforce: Client Credentials
+   * needs a My Domain); a problem for the integration's field, or null when it is fine.
+   */
+  checkGrantType?(grantType: 'authorization_code' | 'client_credentials' | 'jwt_bearer', authBaseUrl: string | null): { field: string; message: string } | null;
   /** A readiness report against the provider's own requirements (`grantkeeper doctor --<module>`), when it has one. */
   readiness?: ProviderReadiness;
 }

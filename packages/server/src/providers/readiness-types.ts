@@ -18,7 +18,8 @@ export interface ReadinessCheck {
 export interface ReadinessFacts {
   /** How far back the history was read. */
   windowDays: number;
-  integration: { key: string; keepaliveS: number; hasClientSecret: boolean };
+  /** `serverToServer`: its grants mint without refresh tokens (client_credentials, jwt_bearer). */
+  integration: { key: string; keepaliveS: number; hasClientSecret: boolean; serverToServer?: boolean };
   /** The provider's idle lifetime of a refresh token (seconds), when known. */
   idleLimitS: number | null;
   /** Refresh attempts in the window. */

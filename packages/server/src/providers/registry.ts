@@ -7,14 +7,18 @@ import {
   getProvider,
   listProviders,
   renderEndpoints,
+  renderRevocationUrl,
   templateVariables,
   validateConnectionConfig,
   type ConfigCheck,
   type ProviderEntry,
 } from './catalog/catalog.js';
+import { renderApiBaseUrl } from './catalog/api-base.js';
+import { apiBaseFromTokenResponse, checkedApiBaseFromToken } from './catalog/api-base-from-token.js';
 import { classifyProviderFailure, type Classification, type ProviderFailure } from './classify.js';
-import type { ProviderModule } from './module-types.js';
+import type { GrantUpdate, ProviderModule, TokenResponseContext } from './module-types.js';
 import { providerModule } from './modules.js';
+import { TOKEN_SLOT, type RevocationRequest } from './revocation/request.js';
 import type { IntegrationProviderSettings, ProviderDescription, ProviderEndpoints } from './provider.js';
 
 const CUSTOM_OAUTH2: ProviderDescription = {
@@ -77,7 +81,8 @@ export class ProviderRegistry {
 
   constructor(options: RegistryOptions = {}) {
     this.hostOrigins = options.hostOrigins ?? new Map();
-    for (const entry of listProviders()) if (entry.refresh_model !== 'none') this.byKey.set(entry.key, describeEntry(entry));
+    // Usable: issues refresh tokens the engine can refresh.
+    for (const entry of listProviders()) if (entry.refresh_model !== 'none' && !entry.unsupported?.refresh) this.byKey.set(entry.key, describeEntry(entry));
     this.byKey.set(CUSTOM_OAUTH2.key, CUSTOM_OAUTH2);
   }
 
@@ -120,6 +125,42 @@ export class ProviderRegistry {
     return providerModule(key);
   }
 
+  /**
+   * A successful token response read by the provider's module, plus the API base the catalog
+   * says the response names (`api_base_from_token`), checked, as the grant's instance URL.
+   */
+  interpretTokenResponse(key: string, body: Record<string, unknown>, context: TokenResponseContext): GrantUpdate {
+    const update = providerModule(key).interpretTokenResponse(body, context);
+    const entry = getProvider(key);
+    const base = entry && update.instanceUrl === undefined ? apiBaseFromTokenResponse(entry, body, this.hostOrigins) : undefined;
+    return base === undefined ? update : { ...update, instanceUrl: base };
+  }
+
+  /**
+   * An imported grant's instance URL for a provider whose API base comes from the token
+   * response: the same check as a live answer. ok with the URL as given for other providers.
+   */
+  checkImportedInstanceUrl(key: string, url: string): { ok: true; url: string } | { ok: false; message: string } {
+    const entry = getProvider(key);
+    if (!entry?.api_base_from_token) return { ok: true, url };
+    const checked = checkedApiBaseFromToken(entry, url, this.hostOrigins);
+    return checked === null ? { ok: false, message: `must be an https URL on a ${entry.name} API host` } : { ok: true, url: checked };
+  }
+
+  /**
+   * Where the API proxy sends a connection's calls, first known wins: the integration's own
+   * `api_base_url` (for every provider: a custom one's API, or a catalog provider's per-account or
+   * per-service host), the catalog's template rendered for this connection, then the instance
+   * URL the grant carries (per-account hosts, from the token response). null: none known.
+   */
+  apiBaseUrl(settings: IntegrationProviderSettings, connectionConfig: Record<string, string>, grantInstanceUrl: string | null): string | null {
+    const own = settings.providerConfig.api_base_url ?? null;
+    if (own !== null) return own;
+    const entry = getProvider(settings.provider);
+    const fixed = entry ? renderApiBaseUrl(entry, { connection_config: connectionConfig, auth_base_url: settings.authBaseUrl, host_origins: this.hostOrigins }) : null;
+    return fixed ?? grantInstanceUrl;
+  }
+
   endpoints(settings: IntegrationProviderSettings, connectionConfig: Record<string, string> = {}): ProviderEndpoints {
     const entry = getProvider(settings.provider);
     if (!entry) {
@@ -137,12 +178,43 @@ export class ProviderRegistry {
     const rendered = renderEndpoints(entry, { connection_config: connectionConfig, auth_base_url: settings.authBaseUrl, host_origins: this.hostOrigins });
     return {
       authorizationUrl: rendered.authorization_url ?? '',
-      tokenUrl: rendered.refresh_url ?? rendered.token_url ?? '',
-      revokeUrl: rendered.revoke_url,
+      tokenUrl: this.overridden(rendered.refresh_url ?? rendered.token_url ?? ''),
+      revokeUrl: rendered.revoke_url === null ? null : this.overridden(rendered.revoke_url),
       clientAuth: entry.auth.client_auth ?? 'client_secret_post',
       revokeClientAuth: entry.auth.revoke_client_auth ?? 'none',
-      authorizationParams: { ...entry.auth.authorization_params, ...(entry.auth.offline?.authorization_params ?? {}) },
-      tokenParams: { ...entry.auth.token_params },
+      authorizationParams: withClientId({ ...entry.auth.authorization_params, ...(entry.auth.offline?.authorization_params ?? {}) }, settings.clientId),
+      tokenParams: withClientId({ ...entry.auth.token_params }, settings.clientId),
     };
   }
+
+  /** A server-side call to a host in the overrides (development and tests) goes to its origin, path kept. */
+  private overridden(url: string): string {
+    if (this.hostOrigins.size === 0 || !URL.canParse(url)) return url;
+    const parsed = new URL(url);
+    const origin = this.hostOrigins.get(parsed.host);
+    return origin === undefined ? url : `${origin}${parsed.pathname}${parsed.search}`;
+  }
+
+  /**
+   * A catalog provider's own revocation request (revoke_style custom with auth.revocation):
+   * its rendered URL (client id filled, TOKEN_SLOT for a path token) and the request shape.
+   */
+  revocationRequest(settings: IntegrationProviderSettings, connectionConfig: Record<string, string> = {}): { url: string; spec: RevocationRequest } | null {
+    const entry = getProvider(settings.provider);
+    const spec = entry?.auth.revocation ?? null;
+    if (!entry || spec === null) return null;
+    const inputs = { connection_config: connectionConfig, auth_base_url: settings.authBaseUrl, host_origins: this.hostOrigins };
+    const url = renderRevocationUrl(entry, inputs, settings.clientId, TOKEN_SLOT);
+    return url === null ? null : { url, spec };
+  }
+
+  /** The revocation request shape of a catalog provider, by key (the queue stores the key). */
+  revocationSpec(key: string): RevocationRequest | null {
+    return getProvider(key)?.auth.revocation ?? null;
+  }
+}
+
+/** Extra parameters may name the client id as `{client_id}` (TikTok reads it as client_key). */
+function withClientId(params: Record<string, string>, clientId: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).map(([name, value]) => [name, value.replaceAll('{client_id}', clientId)]));
 }

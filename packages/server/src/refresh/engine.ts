@@ -8,7 +8,6 @@
 //
 // This file only orchestrates; each step is its own module beside it.
 import type { AppContext } from '../context.js';
-import { decryptSecret } from '../crypto/envelope.js';
 import { findConnection } from '../db/connections/find-connection.js';
 import { findIntegrationById, findIntegrationOfConnection } from '../db/integrations/find-integration.js';
 import { completeEvent, resolveOrphanedIntent } from '../db/refresh/intent.js';
@@ -18,10 +17,10 @@ import { toPublicId } from '../model/ids.js';
 import { integrationEgressOf } from '../model/integration-egress.js';
 import { providerSettingsOf } from '../model/integration-settings.js';
 import { clientSecretsOf } from '../model/client-secrets.js';
-import { connectionSecretPlace } from '../model/secret-places.js';
 import { oauthClient } from '../oauth/client.js';
 import type { ProviderEgress } from '../outbound/provider-egress.js';
 import type { ProviderFailure } from '../providers/classify.js';
+import { grantKindOf } from './grant-kinds/registry.js';
 import { answerFromRow } from './answer.js';
 import { callOutcome } from './commit.js';
 import { giveBackLease, holdLease, takeLease } from './lease.js';
@@ -35,17 +34,6 @@ import type { Refresher } from './token-service.js';
 import type { AttemptOptions, AttemptResult, EngineHooks, RefreshTrigger } from './types.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A refresh token the connection does not have: answered as the provider would, without a call. */
-const NO_REFRESH_TOKEN: ProviderFailure = {
-  kind: 'oauth_error',
-  grantType: 'refresh_token',
-  httpStatus: null,
-  error: 'invalid_grant',
-  errorDescription: 'no refresh token is stored for this connection',
-  bodyWasJson: false,
-  requestSent: false,
-};
 
 export class RefreshEngine implements Refresher {
   private readonly flights = new SingleFlight<AttemptResult>();
@@ -185,18 +173,27 @@ export class RefreshEngine implements Refresher {
 
   private async refreshHoldingLease(row: ConnectionRow, integration: IntegrationRow, options: AttemptOptions): Promise<AttemptResult> {
     const { ctx } = this;
-    if (!row.refresh_token_enc) {
-      return refreshFailed(ctx, this.hooks, { row, integration, failure: NO_REFRESH_TOKEN, options, call: { eventId: null, durationMs: 0, trigger: options.trigger }, leaseLost: false });
+    // How the next token is minted is the grant kind's business (grant-kinds/); the rest is shared.
+    const prepared = await grantKindOf(integration).prepare(ctx, row, integration);
+    if (!prepared.ok) {
+      return refreshFailed(ctx, this.hooks, { row, integration, failure: prepared.failure, options, call: { eventId: null, durationMs: 0, trigger: options.trigger }, leaseLost: false });
     }
+    const { mint } = prepared;
     const endpoints = ctx.providers.endpoints(providerSettingsOf(integration), row.connection_config);
     const secrets = clientSecretsOf(ctx.keyring, integration);
     const fetch = this.egress.fetchFor(integrationEgressOf(ctx.keyring, integration));
     const clientFor = (clientSecret: string | null) =>
-      oauthClient({ endpoints, clientId: integration.client_id, clientSecret, fetch, allowInsecure: ctx.config.allowPrivateNetwork !== false });
-    const refreshToken = decryptSecret(ctx.keyring, row.refresh_token_enc, connectionSecretPlace(row.id, 'refresh_token_enc'));
+      oauthClient({
+        endpoints,
+        clientId: integration.client_id,
+        clientSecret: mint.sendsClientSecret ? clientSecret : null,
+        signingKey: mint.clientSigningKey,
+        fetch,
+        allowInsecure: ctx.config.allowPrivateNetwork !== false,
+      });
     let clientSecret = secrets.current;
     const callWith = (secret: string | null, trigger: string) =>
-      callTokenEndpoint(ctx, { row, integration, client: clientFor(secret), refreshToken, params: endpoints.tokenParams, trigger });
+      callTokenEndpoint(ctx, { row, integration, client: clientFor(secret), mint, params: endpoints.tokenParams, trigger });
     // A refusal of the client secret is retried once with the other one (secret-fallback.ts);
     // once the other one answered, the attempt keeps to it.
     const call = async (trigger: string) => {

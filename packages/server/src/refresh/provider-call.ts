@@ -5,19 +5,19 @@ import { writeIntent } from '../db/refresh/intent.js';
 import type { ConnectionRow, IntegrationRow } from '../db/types.js';
 import { newRowId } from '../model/ids.js';
 import type { OAuthClient } from '../oauth/client.js';
-import { refreshGrant } from '../oauth/refresh-grant.js';
+import type { Mint } from './grant-kinds/types.js';
 import type { ProviderCall } from './types.js';
 
 export async function callTokenEndpoint(
   ctx: AppContext,
-  input: { row: ConnectionRow; integration: IntegrationRow; client: OAuthClient; refreshToken: string; params: Record<string, string>; trigger: string },
+  input: { row: ConnectionRow; integration: IntegrationRow; client: OAuthClient; mint: Mint; params: Record<string, string>; trigger: string },
 ): Promise<ProviderCall> {
   const { row, integration } = input;
   const eventId = newRowId();
   await writeIntent(ctx.db.kysely, { eventId, connectionId: row.id, integrationId: integration.id, trigger: input.trigger, instanceId: ctx.config.instanceId });
   ctx.log.debug({ connection: row.id, event: eventId }, 'refresh sent');
   const started = performance.now();
-  const outcome = await refreshGrant(input.client, input.refreshToken, { params: input.params });
+  const outcome = await input.mint.request(input.client, input.params);
   const durationMs = Math.round(performance.now() - started);
   ctx.metrics.refreshDuration.observe({ integration: integration.key, provider: integration.provider }, durationMs / 1000);
   return { outcome, eventId, durationMs, trigger: input.trigger };

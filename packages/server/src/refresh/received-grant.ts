@@ -22,7 +22,7 @@ export function readReceivedGrant(
   clientSecret: string | null,
 ): ReceivedGrant {
   const { metrics, log } = ctx;
-  const update = ctx.providers.module(integration.provider).interpretTokenResponse(success.body, {
+  const update = ctx.providers.interpretTokenResponse(integration.provider, success.body, {
     receivedAt: success.receivedAt,
     accessTokenTtlS: integration.refresh.access_token_ttl_s,
     clientSecret,

@@ -34,7 +34,7 @@ export function sameOrigin(request: FastifyRequest): boolean {
 
 export function permissionsOf(access: DashboardAccess): Permissions {
   const scopes = access.principal.scopes;
-  return { writeConnections: scopes.has('connections:write'), manageWebhooks: scopes.has('webhooks:write'), manageKeys: scopes.has('admin') };
+  return { writeConnections: scopes.has('connections:write'), manageWebhooks: scopes.has('webhooks:write'), manageKeys: scopes.has('admin'), manageIntegrations: scopes.has('integrations:write') };
 }
 
 /** The page's 403 for a section the session's key may not use. */

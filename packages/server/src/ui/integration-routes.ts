@@ -6,14 +6,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Integration, IntegrationEvent, Page } from '../api/schemas.js';
 import { withQuery } from './api-client.js';
-import type { UiRequest } from './guard.js';
+import type { IssuedCertificateDocument } from '../api/certificate-schemas.js';
+import { forbiddenPage, type UiRequest } from './guard.js';
 import { integrationPage } from './pages/integration.js';
 import { integrationsPage } from './pages/integrations.js';
 
 /** What routes.ts lends a group of pages. */
 export interface PageKit {
   /** The visitor's session, or null after answering (redirect to the login page). */
-  guard(request: FastifyRequest, reply: FastifyReply): UiRequest | null;
+  guard(request: FastifyRequest, reply: FastifyReply, options?: { post?: boolean }): UiRequest | null;
   sendPage(reply: FastifyReply, status: number, body: string): FastifyReply;
   notFoundPage(reply: FastifyReply, ui: UiRequest, what: string): FastifyReply;
 }
@@ -46,5 +47,22 @@ export function integrationPages(plugin: FastifyInstance, kit: PageKit): void {
     ]);
     if (!integration.ok) return kit.notFoundPage(reply, ui, 'This integration');
     return kit.sendPage(reply, 200, integrationPage({ csrf: ui.csrf, permissions: ui.permissions, integration: integration.body, failures: failures.ok ? failures.body : null, failuresCursor: cursor }));
+  });
+
+  // "Download certificate": the server signs it (the private key never reaches the browser),
+  // and the PEM comes back as a file, never rendered into a page.
+  app.post('/ui/integrations/:key/certificate', { schema: { hide: true, params: Type.Object({ key: Type.String() }) } }, async (request, reply) => {
+    const ui = kit.guard(request, reply, { post: true });
+    if (!ui) return reply;
+    const { key } = request.params;
+    if (!INTEGRATION_KEY.test(key)) return kit.notFoundPage(reply, ui, 'This integration');
+    if (!ui.permissions.manageIntegrations) return forbiddenPage(reply, ui, 'integrations:write');
+    const result = await ui.api.send<IssuedCertificateDocument>('POST', `/v1/integrations/${encodeURIComponent(key)}/certificate`, {});
+    if (!result.ok) return kit.notFoundPage(reply, ui, 'The certificate of this integration');
+    return reply
+      .header('content-type', 'application/x-pem-file')
+      .header('content-disposition', `attachment; filename="${key}.crt"`)
+      .header('cache-control', 'no-store')
+      .send(result.body.certificate_pem);
   });
 }

@@ -11,6 +11,8 @@ export interface Permissions {
   manageWebhooks: boolean;
   /** admin — the API keys page. */
   manageKeys: boolean;
+  /** integrations:write — new integrations (the provider picker). */
+  manageIntegrations: boolean;
 }
 
 export interface PageOptions {

@@ -25,6 +25,7 @@ import { AuditPageQuery, auditView } from './audit-view.js';
 import { html } from './html.js';
 import { integrationPages } from './integration-routes.js';
 import { keysRoutes } from './keys-routes.js';
+import { newIntegrationRoutes } from './new-integration-routes.js';
 import { page } from './layout.js';
 import { connectionPage } from './pages/connection.js';
 import { connectionsPage } from './pages/connections.js';
@@ -66,7 +67,7 @@ const noticeFor = (key: string | undefined) => (key !== undefined && Object.hasO
 // odd URL (a repeated or over-long parameter) is ignored by the page, never a 400.
 const field = Type.Optional(Type.Unknown());
 const OverviewQuery = Type.Object({ window: field, integration: field });
-const ConnectionsQuery = Type.Object({ integration: field, status: field, org_id: field, end_user_id: field, diagnosis: field, cursor: field });
+const ConnectionsQuery = Type.Object({ integration: field, status: field, org_id: field, end_user_id: field, external_id: field, diagnosis: field, cursor: field });
 const ConnectionQuery = Type.Object({ notice: field, events_cursor: field });
 const WebhooksQuery = Type.Object({ status: field, endpoint: field, cursor: field, notice: field });
 const IdParams = Type.Object({ id: Type.String() });
@@ -113,6 +114,7 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
     const guard = uiGuard(ctx, plugin);
     await plugin.register(sessionRoutes(ctx));
     await plugin.register(keysRoutes(ctx));
+    await plugin.register(newIntegrationRoutes(ctx));
 
     app.get('/ui/assets/app.css', { schema: { hide: true } }, async (_request, reply) =>
       reply.header('cache-control', 'no-cache').type('text/css; charset=utf-8').send(APP_CSS),
@@ -155,7 +157,7 @@ export function uiRoutes(ctx: AppContext): FastifyPluginAsync {
       const ui = guard(request, reply);
       if (!ui) return reply;
       const q = request.query;
-      const filters = { integration: str(q.integration, 64), status: str(q.status, 32), org_id: str(q.org_id, 18), end_user_id: str(q.end_user_id, 256), diagnosis: str(q.diagnosis, 64) };
+      const filters = { integration: str(q.integration, 64), status: str(q.status, 32), org_id: str(q.org_id, 18), end_user_id: str(q.end_user_id, 256), external_id: str(q.external_id, 255), diagnosis: str(q.diagnosis, 64) };
       const cursor = str(q.cursor, 512) ?? null;
       // Integration names from the plain list (cheap), not from the counts (a pass over every connection).
       const [list, integrationList] = await Promise.all([

@@ -8,9 +8,11 @@ import { decryptSecret } from '../crypto/envelope.js';
 import { claimDueDeliveries, findDelivery, oldestUndeliveredAgeS, type ClaimedDelivery, type DeliveryView } from '../db/webhooks/deliveries.js';
 import { disableEndpoint, type WebhookEndpointRow } from '../db/webhooks/endpoints.js';
 import { fanOutOutbox } from '../db/webhooks/fan-out-outbox.js';
+import { findIntegrationByKey } from '../db/integrations/find-integration.js';
 import { insertPing } from '../db/webhooks/ping.js';
 import { newRowId, toPublicId } from '../model/ids.js';
 import type { GuardedFetch } from '../outbound/guarded-fetch.js';
+import { integrationKeyOf, nangoAuthBody } from './nango-format.js';
 import { withConnectionFields } from './outbox.js';
 import { nextRetryDelayMs } from './retry-policy.js';
 import { OutcomeWriter } from './outcome-writer.js';
@@ -110,6 +112,7 @@ export class WebhookDispatcher {
       eventId: toPublicId('event', outboxId),
       body: payload,
       secrets: this.secretsOf(targetOf(endpoint)),
+      format: endpoint.format,
     });
     await this.record(deliveryId, claim, endpoint.id, result, null);
     return (await findDelivery(ctx.db.kysely, deliveryId))!;
@@ -145,7 +148,16 @@ export class WebhookDispatcher {
     const payload = row.payload as { data?: Record<string, unknown> };
     // Events written before data carried status/generation get them here (deterministic, so
     // every attempt and endpoint sends the same bytes).
-    const body = JSON.stringify(payload.data ? { ...payload, data: withConnectionFields(payload.data) } : payload);
+    let body = JSON.stringify(payload.data ? { ...payload, data: withConnectionFields(payload.data) } : payload);
+    if (row.format === 'nango') {
+      const nango = await this.nangoBody(row);
+      if (nango === null) {
+        // The endpoint became `nango` after this event was fanned out to it: Nango has no such webhook.
+        await this.outcomes.write({ id: row.id, claimedBy: claim, status: 'failed', retryInMs: null, responseStatus: null, responseBody: null, error: `not sent: ${row.type} has no Nango auth webhook` });
+        return;
+      }
+      body = nango;
+    }
     let secrets: string[];
     try {
       secrets = this.secretsOf({
@@ -159,7 +171,7 @@ export class WebhookDispatcher {
       this.recordInBackground(this.record(row.id, claim, row.endpoint_id, { kind: 'retry', status: null, body: null, error: 'secret_unreadable: the endpoint secret cannot be decrypted with the configured keys' }, row));
       return;
     }
-    const result = await attemptDelivery(this.fetch, { url: row.url, eventId: toPublicId('event', row.outbox_id), body, secrets });
+    const result = await attemptDelivery(this.fetch, { url: row.url, eventId: toPublicId('event', row.outbox_id), body, secrets, format: row.format });
     this.recordInBackground(this.record(row.id, claim, row.endpoint_id, result, row));
   }
 
@@ -174,6 +186,13 @@ export class WebhookDispatcher {
       .catch((error: unknown) => this.ctx.log.warn({ err: error }, 'recording a webhook delivery failed; it is sent again when its claim ends'))
       .finally(() => this.recording.delete(tracked));
     this.recording.add(tracked);
+  }
+
+  /** Nango's body for the event (its provider read from the integration, still there or not). */
+  private async nangoBody(row: ClaimedDelivery): Promise<string | null> {
+    const key = integrationKeyOf(row.payload);
+    const integration = key ? await findIntegrationByKey(this.ctx.db.kysely, key) : undefined;
+    return nangoAuthBody(row.type, row.payload, integration?.provider ?? 'unknown');
   }
 
   /** Stores an attempt; `retryable` null = a ping (a failure is final). */

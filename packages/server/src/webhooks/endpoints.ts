@@ -17,6 +17,8 @@ import type { AuditContext, AuditTarget } from '../domain/audit.js';
 import { conflict, invalid, notFound, type FieldProblem } from '../errors.js';
 import { fromPublicId, newRowId, toPublicId } from '../model/ids.js';
 import { addressAllowed } from '../outbound/address-policy.js';
+import type { WebhookFormat } from '../db/schema.js';
+import { NANGO_EVENT_TYPES } from './nango-format.js';
 import { WEBHOOK_EVENT_TYPES } from './outbox.js';
 import { generateWebhookSecret } from './signing.js';
 
@@ -25,6 +27,8 @@ export interface EndpointInput {
   /** null or omitted: every event type. */
   events?: string[] | null;
   enabled?: boolean;
+  /** `nango`: Nango's auth webhook bodies and signature, for the events Nango has. */
+  format?: WebhookFormat;
 }
 
 
@@ -34,6 +38,7 @@ export function endpointToApi(row: WebhookEndpointRow) {
     url: row.url,
     events: row.events,
     enabled: row.enabled,
+    format: row.format,
     disabled_reason: row.disabled_reason,
     previous_secret_expires_at: row.previous_secret_expires_at && row.previous_secret_expires_at.getTime() > Date.now() ? row.previous_secret_expires_at.toISOString() : null,
     created_at: row.created_at.toISOString(),
@@ -41,7 +46,7 @@ export function endpointToApi(row: WebhookEndpointRow) {
   };
 }
 
-function validate(ctx: AppContext, input: EndpointInput): void {
+function validate(ctx: AppContext, input: EndpointInput, format: WebhookFormat): void {
   const problems: FieldProblem[] = [];
   if (input.url !== undefined) {
     let url: URL | null = null;
@@ -65,7 +70,19 @@ function validate(ctx: AppContext, input: EndpointInput): void {
       problems.push({ field: `events.${i}`, message: `unknown event type "${type}"; known: ${WEBHOOK_EVENT_TYPES.join(', ')}` });
     }
   });
+  if (format === 'nango') {
+    input.events?.forEach((type, i) => {
+      if (!(NANGO_EVENT_TYPES as readonly string[]).includes(type)) {
+        problems.push({ field: `events.${i}`, message: `"${type}" has no Nango auth webhook; a nango endpoint takes ${NANGO_EVENT_TYPES.join(', ')}` });
+      }
+    });
+  }
   if (problems.length > 0) throw invalid(problems);
+}
+
+/** The events column: a nango endpoint without a list gets the events Nango has webhooks for. */
+function eventsFor(format: WebhookFormat, events: string[] | null | undefined): string | null {
+  return eventsColumn(format === 'nango' && !events ? NANGO_EVENT_TYPES : events);
 }
 
 const endpointTarget = (id: string): AuditTarget => ({ type: 'webhook_endpoint', id: toPublicId('webhookEndpoint', id) });
@@ -73,15 +90,17 @@ const endpointTarget = (id: string): AuditTarget => ({ type: 'webhook_endpoint',
 const eventsColumn = (events: string[] | null | undefined) => (events ? JSON.stringify([...new Set(events)]) : null);
 
 export async function createEndpoint(ctx: AppContext, audit: AuditContext, input: EndpointInput & { url: string }): Promise<{ row: WebhookEndpointRow; secret: string }> {
-  validate(ctx, input);
+  const format = input.format ?? 'standard';
+  validate(ctx, input, format);
   const id = newRowId();
   const secret = generateWebhookSecret();
   const row = await ctx.db.kysely.transaction().execute(async (trx) => {
     const inserted = await insertEndpoint(trx, {
       id,
       url: input.url,
-      events: eventsColumn(input.events),
+      events: eventsFor(format, input.events),
       enabled: input.enabled ?? true,
+      format,
       secret_enc: encryptSecret(ctx.keyring, secret, webhookSecretPlace(id, 'secret_enc')),
     });
     await recordAuditEvent(trx, audit, 'webhook_endpoint.created', endpointTarget(id));
@@ -98,12 +117,16 @@ export async function requireEndpoint(ctx: AppContext, publicId: string): Promis
 }
 
 export async function patchEndpoint(ctx: AppContext, audit: AuditContext, publicId: string, input: EndpointInput): Promise<WebhookEndpointRow> {
-  validate(ctx, input);
   const current = await requireEndpoint(ctx, publicId);
+  const format = input.format ?? current.format;
+  // Becoming nango keeps only the events Nango has (the current list is checked as if given).
+  const events = input.events !== undefined ? input.events : format !== current.format ? current.events : undefined;
+  validate(ctx, { ...input, events }, format);
   const row = await ctx.db.kysely.transaction().execute(async (trx) => {
     const updated = await updateEndpoint(trx, current.id, {
       ...(input.url !== undefined ? { url: input.url } : {}),
-      ...(input.events !== undefined ? { events: eventsColumn(input.events) } : {}),
+      ...(events !== undefined ? { events: eventsFor(format, events) } : {}),
+      ...(input.format !== undefined ? { format: input.format } : {}),
       // Enabling again clears why it was disabled.
       ...(input.enabled !== undefined ? { enabled: input.enabled, disabled_reason: input.enabled ? null : 'disabled through the API' } : {}),
     });

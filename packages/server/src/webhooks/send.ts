@@ -2,6 +2,7 @@
 // redirects) and what it means: delivered, endpoint gone (410), or try again.
 import { OutboundBlockedError, OutboundRequestError } from '../outbound/errors.js';
 import type { GuardedFetch } from '../outbound/guarded-fetch.js';
+import { nangoSignedHeaders } from './nango-format.js';
 import { signedHeaders } from './signing.js';
 
 export const RESPONSE_BODY_LIMIT = 1024;
@@ -16,6 +17,8 @@ export interface AttemptInput {
   eventId: string;
   body: string;
   secrets: string[];
+  /** `nango`: Nango's signature headers, made with the current secret only (Nango has one signature). */
+  format?: 'standard' | 'nango';
 }
 
 export async function attemptDelivery(fetch: GuardedFetch, input: AttemptInput, now = new Date()): Promise<AttemptResult> {
@@ -26,7 +29,7 @@ export async function attemptDelivery(fetch: GuardedFetch, input: AttemptInput, 
       headers: {
         'content-type': 'application/json',
         'user-agent': 'Grantkeeper-Webhooks/0.1',
-        ...signedHeaders(input.secrets, input.eventId, now, input.body),
+        ...(input.format === 'nango' ? nangoSignedHeaders(input.secrets[0] ?? '', input.body) : signedHeaders(input.secrets, input.eventId, now, input.body)),
       },
       body: input.body,
     });

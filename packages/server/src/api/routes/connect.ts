@@ -12,7 +12,7 @@ import { createConnectSession } from '../../connect/sessions.js';
 import type { VerifyGrant } from '../../connect/verify-grant.js';
 import type { ProviderEgress } from '../../outbound/provider-egress.js';
 import { auditOf } from '../audit-context.js';
-import { ConnectionConfigSchema, EndUserSchema, Timestamp, problemResponses } from '../schemas.js';
+import { ConnectionConfigSchema, EndUserSchema, ExternalIdSchema, Timestamp, problemResponses } from '../schemas.js';
 
 interface ConnectDeps {
   /** The instance's outbound client for providers (the code exchange goes through it). */
@@ -28,6 +28,7 @@ const ConnectSessionBody = Type.Object(
     integration: Type.String({ minLength: 1, maxLength: 64 }),
     end_user: EndUserSchema,
     connection_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    external_id: Type.Optional(ExternalIdSchema),
     return_url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
     connection_config: Type.Optional(ConnectionConfigSchema),
     verify: Type.Optional(

@@ -91,6 +91,7 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
             status: Type.Optional(ConnectionStatusSchema),
             end_user_id: Type.Optional(Type.String({ maxLength: 256 })),
             org_id: Type.Optional(Type.String({ maxLength: 18 })),
+            external_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
             diagnosis: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$', description: "Only connections whose current diagnosis has this code (e.g. immediate_expiry_policy, revoked)" })),
           },
           { additionalProperties: false },
@@ -104,7 +105,7 @@ export function connectionRoutes(ctx: AppContext, refresher: Refresher, hooks: C
       const integrationIds = await visibleIntegrationIds(ctx, request, q.integration);
       const rows = await listConnections(
         ctx.db.kysely,
-        { integrationIds: integrationIds === 'all' ? undefined : integrationIds, status: q.status, endUserId: q.end_user_id, orgId: q.org_id, diagnosisCode: q.diagnosis },
+        { integrationIds: integrationIds === 'all' ? undefined : integrationIds, status: q.status, endUserId: q.end_user_id, orgId: q.org_id, diagnosisCode: q.diagnosis, externalId: q.external_id },
         limit,
         cursor,
       );

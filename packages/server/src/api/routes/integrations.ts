@@ -16,8 +16,10 @@ import {
 import { requireScope } from '../../auth/scopes.js';
 import { principalOf } from '../../auth/principal.js';
 import { conflict, forbidden } from '../../errors.js';
+import { issueIntegrationCertificate } from '../../model/integration-certificate.js';
 import { deleteAllConnectionsOfIntegration } from '../../grants/delete-connection.js';
 import { auditOf } from '../audit-context.js';
+import { CertificateBody, CertificateSchema } from '../certificate-schemas.js';
 import { cursorParam } from '../cursor.js';
 import { assertIntegrationVisible, mayUseIntegration } from '../integration-limits.js';
 import { IntegrationCreateBody, IntegrationPatchBody, IntegrationSchema, PageQuery, listOf, problemResponses } from '../schemas.js';
@@ -73,6 +75,25 @@ export function integrationRoutes(ctx: AppContext, hooks: IntegrationHooks): Fas
       const { row, secretChanged } = await updateIntegration(ctx, auditOf(request), request.params.key, request.body);
       if (secretChanged) hooks.onSecretChanged?.(row.id);
       return integrationToApi(row, ctx.config.publicUrl);
+    });
+
+    r.post('/v1/integrations/:key/certificate', {
+      config: requireScope('integrations:write'),
+      schema: {
+        tags: ['integrations'],
+        summary: "Issue a self-signed certificate for the integration's private key",
+        description: 'Signed on the server with the stored private_key, which never leaves it. 409 when the integration has no private_key.',
+        params: KeyParams,
+        body: CertificateBody,
+        response: { 200: CertificateSchema, ...problemResponses },
+      },
+      // Every field has a default, so a POST with no body at all asks for the defaults.
+      preValidation: async (request) => {
+        if (request.body === undefined) request.body = {};
+      },
+    }, async (request) => {
+      assertIntegrationVisible(request, request.params.key);
+      return issueIntegrationCertificate(ctx, auditOf(request), request.params.key, request.body);
     });
 
     r.delete('/v1/integrations/:key', {

@@ -3,7 +3,7 @@
 // facts with their sources), plus what Grantkeeper derives from them for a new integration.
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { requireScope } from '../../auth/scopes.js';
 import type { AppContext } from '../../context.js';
 import { ProviderEntrySchema } from '../../providers/catalog/schema.js';
@@ -15,7 +15,8 @@ const ProviderSchema = Type.Object(
   {
     ...ProviderEntrySchema.properties,
     supported: Type.Boolean({
-      description: 'Whether an integration can use this provider: false when it issues no refresh tokens (refresh_model none).',
+      description:
+        'Whether an integration can use this provider: false when it issues no refresh tokens (refresh_model none) or the engine cannot refresh it yet (unsupported.refresh says why).',
     }),
     integration_defaults: Type.Object(
       {
@@ -34,9 +35,36 @@ const ListQuery = Type.Object(
   {
     ...PageQuery,
     refresh_model: Type.Optional(Type.Union([Type.Literal('rotating'), Type.Literal('static'), Type.Literal('none')])),
+    grant_type: Type.Optional(
+      Type.Union([Type.Literal('authorization_code'), Type.Literal('client_credentials'), Type.Literal('jwt_bearer')], {
+        description: 'Only providers that document this grant type.',
+      }),
+    ),
+    rotates: Type.Optional(
+      Type.Union(
+        [Type.Literal('always'), Type.Literal('configurable'), Type.Literal('sometimes'), Type.Literal('never'), Type.Literal('unknown')],
+        { description: "Only providers whose refresh-token rotation (tokens.rotation.rotates) is this; unknown: not documented." },
+      ),
+    ),
+    category: Type.Optional(Type.String({ pattern: '^[a-z_]+$', maxLength: 32 })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Case-insensitive text in the key, name or category.' })),
   },
   { additionalProperties: false },
 );
+
+type ProviderFilters = Static<typeof ListQuery>;
+
+function matches(entry: ProviderEntry, f: ProviderFilters): boolean {
+  if (f.refresh_model && entry.refresh_model !== f.refresh_model) return false;
+  if (f.grant_type && !entry.grant_types.includes(f.grant_type)) return false;
+  if (f.rotates && (entry.tokens.rotation.rotates ?? 'unknown') !== f.rotates) return false;
+  if (f.category && entry.category !== f.category) return false;
+  if (f.q) {
+    const q = f.q.toLowerCase();
+    if (![entry.key, entry.name, entry.category ?? ''].some((text) => text.toLowerCase().includes(q))) return false;
+  }
+  return true;
+}
 
 function toApi(ctx: AppContext, entry: ProviderEntry) {
   const description = ctx.providers.describe(entry.key);
@@ -75,14 +103,14 @@ export function providerRoutes(ctx: AppContext): FastifyPluginAsync {
         summary: 'List the provider catalog',
         description:
           `${listProviders()[0]?.name ?? 'The featured providers'} first, then by key. ` +
-          "Use a key as an integration's `provider` (or `oauth2` for an OAuth 2.0 provider outside the catalog).",
+          "Use a key as an integration's `provider` (or `oauth2` for an OAuth 2.0 provider outside the catalog). " +
+          'Filters combine: `refresh_model`, `grant_type`, `rotates`, `category`, `q` (text in key, name or category).',
         querystring: ListQuery,
         response: { 200: listOf(ProviderSchema), ...problemResponses },
       },
     }, async (request) => {
       const limit = request.query.limit ?? 50;
-      let entries = listProviders();
-      if (request.query.refresh_model) entries = entries.filter((e) => e.refresh_model === request.query.refresh_model);
+      const entries = listProviders().filter((e) => matches(e, request.query));
       let start = 0;
       if (request.query.cursor !== undefined) {
         const after = decodeCursor(request.query.cursor);

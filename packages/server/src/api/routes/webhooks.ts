@@ -20,12 +20,15 @@ const EventType = Type.Unsafe<string>({ type: 'string', enum: [...WEBHOOK_EVENT_
 const Events = Type.Array(EventType, { minItems: 1, maxItems: 64, description: 'Event types to receive; omitted or null: all of them.' });
 const EndpointUrl = Type.String({ minLength: 1, maxLength: 2048, description: 'http(s) URL receiving POSTs' });
 
+const Format = Type.Union([Type.Literal('standard'), Type.Literal('nango')], {
+  description: "standard (default): Grantkeeper's events signed as Standard Webhooks; nango: Nango's auth webhook bodies (creation, override, refresh failure) with Nango's X-Nango-Hmac-Sha256 signature",
+});
 const EndpointCreateBody = Type.Object(
-  { url: EndpointUrl, events: Type.Optional(Nullable(Events)) },
+  { url: EndpointUrl, events: Type.Optional(Nullable(Events)), format: Type.Optional(Format) },
   { additionalProperties: false },
 );
 const EndpointPatchBody = Type.Object(
-  { url: Type.Optional(EndpointUrl), events: Type.Optional(Nullable(Events)), enabled: Type.Optional(Type.Boolean()) },
+  { url: Type.Optional(EndpointUrl), events: Type.Optional(Nullable(Events)), enabled: Type.Optional(Type.Boolean()), format: Type.Optional(Format) },
   { additionalProperties: false, minProperties: 1 },
 );
 

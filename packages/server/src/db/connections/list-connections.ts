@@ -11,6 +11,8 @@ export interface ConnectionFilters {
   orgId?: string;
   /** The code of the connection's current diagnosis (index connections_diagnosis_code). */
   diagnosisCode?: string;
+  /** The id another system knows the connection by (index connections_external_id_any). */
+  externalId?: string;
 }
 
 export async function listConnections(
@@ -25,6 +27,7 @@ export async function listConnections(
     query = query.where('c.integration_id', 'in', [...filters.integrationIds]);
   }
   if (filters.endUserId) query = query.where('c.end_user_id', '=', filters.endUserId);
+  if (filters.externalId) query = query.where('c.external_id', '=', filters.externalId);
   if (filters.orgId) query = query.where('c.org_id', '=', filters.orgId);
   if (filters.diagnosisCode) {
     query = query.where('c.diagnosis', 'is not', null).where(sql<string>`c.diagnosis->>'code'`, '=', filters.diagnosisCode);

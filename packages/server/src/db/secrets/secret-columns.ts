@@ -8,7 +8,7 @@ export interface SecretTable {
 }
 
 export const SECRET_TABLES: readonly SecretTable[] = [
-  { table: 'integrations', columns: ['client_secret_enc', 'previous_client_secret_enc', 'outbound_proxy_enc'], guard: 'generation' },
+  { table: 'integrations', columns: ['client_secret_enc', 'previous_client_secret_enc', 'outbound_proxy_enc', 'private_key_enc'], guard: 'generation' },
   { table: 'connections', columns: ['access_token_enc', 'refresh_token_enc'], guard: 'generation' },
   { table: 'webhook_endpoints', columns: ['secret_enc', 'previous_secret_enc'], guard: 'ciphertext' },
   { table: 'connect_sessions', columns: ['code_verifier_enc'], guard: 'ciphertext' },

@@ -2,6 +2,7 @@
 // no transaction is ever held across the HTTP call.
 import { sql } from 'kysely';
 import type { Cursor } from '../pagination.js';
+import type { WebhookFormat } from '../schema.js';
 import type { Executor } from '../types.js';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
@@ -20,6 +21,7 @@ export interface ClaimedDelivery {
   secret_enc: string;
   previous_secret_enc: string | null;
   previous_secret_expires_at: Date | null;
+  format: WebhookFormat;
 }
 
 /**
@@ -45,7 +47,7 @@ export async function claimDueDeliveries(db: Executor, limit: number, claimMs: n
     )
     SELECT c.id, c.outbox_id, c.endpoint_id, c.attempts, c.created_at,
            o.type, o.payload, o.created_at AS event_created_at,
-           e.url, e.secret_enc, e.previous_secret_enc, e.previous_secret_expires_at
+           e.url, e.secret_enc, e.previous_secret_enc, e.previous_secret_expires_at, e.format
     FROM claimed c
     JOIN outbox o ON o.id = c.outbox_id
     JOIN webhook_endpoints e ON e.id = c.endpoint_id`.execute(db);

@@ -3,14 +3,8 @@
 // Provider quirks live in the data; the refresh engine asks this module, never a switch.
 import { readdirSync, readFileSync } from 'node:fs';
 import { Value } from 'typebox/value';
-import {
-  FACTS_NEVER_UNKNOWN,
-  ProviderEntrySchema,
-  REQUIRED_FACTS,
-  type Fact,
-  type ProviderEntry,
-  type TemplateVariable,
-} from './schema.js';
+import { checkEntryRules, URL_FIELDS, type UrlField } from './entry-rules.js';
+import { ProviderEntrySchema, type Fact, type ProviderEntry, type TemplateVariable } from './schema.js';
 
 export type { Fact, ProviderEntry, TemplateVariable } from './schema.js';
 
@@ -80,109 +74,10 @@ export function parseEntry(file: string, text: string): ProviderEntry {
   const first = Value.Errors(ProviderEntrySchema, data)[0];
   if (first) throw new CatalogError(file, first.instancePath, first.message);
   const entry = data as ProviderEntry;
-  checkEntryRules(file, entry);
-  return entry;
-}
-
-// Rules a JSON schema cannot express.
-function checkEntryRules(file: string, entry: ProviderEntry): void {
-  const fail = (pointer: string, message: string): never => {
+  checkEntryRules(file, entry, (pointer, message) => {
     throw new CatalogError(file, pointer, message);
-  };
-  if (file !== `${entry.key}.json`) fail('/key', `key "${entry.key}" does not match the file name`);
-
-  for (const pointer of REQUIRED_FACTS) {
-    if (!(pointer in entry.facts)) fail(`/facts/${escapePointer(pointer)}`, `missing fact for ${pointer}`);
-  }
-  for (const pointer of FACTS_NEVER_UNKNOWN) {
-    if (entry.facts[pointer]?.confidence === 'unknown') fail(`/facts/${escapePointer(pointer)}`, 'this fact cannot be unknown');
-  }
-  for (const [pointer, fact] of Object.entries(entry.facts)) {
-    const at = `/facts/${escapePointer(pointer)}`;
-    const target = resolvePointer(entry, pointer);
-    if (!target.found) fail(at, `no field ${pointer} in the entry`);
-    if (fact.confidence === 'unknown') {
-      if (target.value !== null) fail(pointer, 'an unknown fact must be null (never guessed)');
-    } else if (fact.source === null) {
-      fail(at, `a ${fact.confidence} fact needs a source URL`);
-    }
-  }
-
-  // revoke_url is set exactly for RFC 7009 revocation; an unknown revoke fact leaves both null.
-  const { revoke_style: style, revoke_url: revokeUrl } = entry.auth;
-  if ((style === 'rfc7009') !== (revokeUrl !== null)) fail('/auth/revoke_style', 'revoke_url is set if and only if revoke_style is rfc7009');
-  if (entry.facts['/auth/revoke_url']?.confidence === 'unknown' && style !== null) {
-    fail('/auth/revoke_style', 'must be null while the revoke fact is unknown');
-  }
-
-  // refresh_model follows from rotation, so the engine never treats an unknown as static.
-  const rotates = entry.tokens.rotation.rotates;
-  const expected = entry.refresh_model === 'none' ? 'none' : rotates === 'never' ? 'static' : 'rotating';
-  if (entry.refresh_model !== expected) {
-    fail('/refresh_model', `must be ${expected} when /tokens/rotation/rotates is ${JSON.stringify(rotates)}`);
-  }
-  if (entry.refresh_model === 'none' && rotates !== null) fail('/tokens/rotation/rotates', 'must be null without refresh tokens');
-
-  // Every {placeholder} used is declared, and every declared variable is used (a host variable
-  // through the base URL it replaces).
-  const used = new Set<string>();
-  for (const field of URL_FIELDS) {
-    const template = entry.auth[field];
-    if (template === null) continue;
-    for (const name of placeholders(template)) {
-      if (!(name in entry.template_variables)) fail(`/auth/${field}`, `undeclared template variable {${name}}`);
-      const variable = entry.template_variables[name]!;
-      if (variable.kind === 'base_url' && !template.startsWith(`{${name}}`)) {
-        fail(`/auth/${field}`, `base_url variable {${name}} must start the URL`);
-      }
-      used.add(name);
-    }
-  }
-  for (const [name, variable] of Object.entries(entry.template_variables)) {
-    const at = `/template_variables/${name}`;
-    if (variable.kind === 'host') checkHostVariable(entry, name, variable, used, fail);
-    else if (variable.replaces !== undefined) fail(`${at}/replaces`, 'only a host variable replaces another');
-    if (!used.has(name)) fail(at, 'declared but not used in any URL');
-    let re: RegExp;
-    try {
-      re = new RegExp(variable.pattern);
-    } catch {
-      return fail(`${at}/pattern`, 'not a valid regular expression');
-    }
-    if (!re.test(variable.example)) fail(`${at}/example`, 'does not match the pattern');
-    if (variable.default !== undefined && !re.test(variable.default)) fail(`${at}/default`, 'does not match the pattern');
-    if (variable.kind === 'base_url' && variable.from !== 'integration') fail(`${at}/from`, 'a base_url comes from the integration');
-  }
-}
-
-/** A host variable: per connection, optional, replacing a declared base URL that the URLs use. */
-function checkHostVariable(entry: ProviderEntry, name: string, variable: TemplateVariable, used: Set<string>, fail: (pointer: string, message: string) => never): void {
-  const at = `/template_variables/${name}`;
-  if (variable.from !== 'connection_config') fail(`${at}/from`, 'a host comes from connection_config');
-  if (variable.default !== undefined) fail(`${at}/default`, 'a host variable is optional: no default');
-  const replaced = variable.replaces === undefined ? undefined : entry.template_variables[variable.replaces];
-  if (!replaced || replaced.kind !== 'base_url') fail(`${at}/replaces`, 'must name a base_url variable');
-  if (used.has(variable.replaces!)) used.add(name);
-}
-
-const URL_FIELDS = ['authorization_url', 'token_url', 'refresh_url', 'revoke_url'] as const;
-type UrlField = (typeof URL_FIELDS)[number];
-
-function placeholders(template: string): string[] {
-  return [...template.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]!);
-}
-
-function escapePointer(pointer: string): string {
-  return pointer.replaceAll('~', '~0').replaceAll('/', '~1');
-}
-
-function resolvePointer(root: unknown, pointer: string): { found: boolean; value: unknown } {
-  let node: unknown = root;
-  for (const part of pointer.split('/').slice(1)) {
-    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, part)) return { found: false, value: undefined };
-    node = (node as Record<string, unknown>)[part];
-  }
-  return { found: true, value: node };
+  });
+  return entry;
 }
 
 /** Every entry of the packaged catalog, Salesforce first. */
@@ -367,7 +262,7 @@ export function renderEndpoints(entry: ProviderEntry, inputs: TemplateInputs = {
   return out;
 }
 
-function renderUrl(entry: ProviderEntry, template: string, values: Readonly<Record<string, string>>): string {
+export function renderUrl(entry: ProviderEntry, template: string, values: Readonly<Record<string, string>>): string {
   const substitute = (encode: (v: string) => string) =>
     template.replace(/\{([^{}]*)\}/g, (_, name: string) => {
       const variable = entry.template_variables[name]!;
@@ -393,4 +288,20 @@ function renderUrl(entry: ProviderEntry, template: string, values: Readonly<Reco
   const templateScheme = /^([a-z]+):/.exec(template)?.[1];
   if (templateScheme !== undefined && url.protocol !== `${templateScheme}:`) refuse('a value would change the URL scheme');
   return rendered;
+}
+
+/**
+ * The URL of an entry's own revocation request (auth.revocation), rendered like the endpoints
+ * with the client id filled in and TOKEN_SLOT left where a path token goes (the token is
+ * stored apart, encrypted). A host in `host_origins` (development and tests) is sent there.
+ */
+export function renderRevocationUrl(entry: ProviderEntry, inputs: TemplateInputs, clientId: string, tokenSlot: string): string | null {
+  const template = entry.auth.revocation?.url;
+  if (template === undefined) return null;
+  const check = validateConnectionConfig(entry, inputs);
+  if (!check.ok) throw new TemplateError(entry.key, check.problems);
+  const filled = template.replaceAll('{client_id}', encodeURIComponent(clientId)).replaceAll('{token}', tokenSlot);
+  const url = new URL(renderUrl(entry, filled, check.values));
+  const origin = inputs.host_origins?.get(url.host);
+  return origin === undefined ? url.href : `${origin}${url.pathname}${url.search}`;
 }

@@ -10,6 +10,7 @@
 // - Every provider fact has an entry in `facts`, keyed by the JSON pointer of the field it
 //   backs, with the documentation URL it came from and a confidence label.
 import { Type, type Static } from 'typebox';
+import { RevocationRequestSchema } from './revocation-schema.js';
 
 export const Confidence = Type.Union(
   [Type.Literal('doc'), Type.Literal('code'), Type.Literal('third_party'), Type.Literal('unknown')],
@@ -93,7 +94,7 @@ export const AuthSchema = Type.Object(
     }),
     revoke_style: Type.Union([Type.Literal('rfc7009'), Type.Literal('custom'), Type.Literal('none'), Type.Null()], {
       description:
-        'rfc7009: POST token=… to revoke_url; custom: a provider-specific API (needs a provider module, revoke_url null); none: no API to revoke; null: unknown. Backed by the /auth/revoke_url fact.',
+        'rfc7009: POST token=… to revoke_url; custom: a provider-specific API (auth.revocation describes the request, revoke_url null); none: no API to revoke; null: unknown. Backed by the /auth/revoke_url fact.',
     }),
     revoke_url: Type.Union([UrlTemplate, Type.Null()]),
     revoke_client_auth: Type.Union([ClientAuth, Type.Literal('none'), Type.Null()], {
@@ -129,6 +130,12 @@ export const AuthSchema = Type.Object(
       },
     ),
     token_params: Params,
+    revocation: Type.Optional(
+      Type.Union([RevocationRequestSchema, Type.Null()], {
+        description:
+          "For revoke_style custom: the provider's revocation request, as data. null or absent: not automated (the /auth/revoke_url fact says why).",
+      }),
+    ),
     client_auth_methods: Type.Optional(
       Type.Array(Type.Union([ClientAuth, Type.Literal('private_key_jwt')]), {
         uniqueItems: true,
@@ -202,17 +209,42 @@ export const ProviderEntrySchema = Type.Object(
           "Grantkeeper's default for a connect session's `verify` (a choice, not a provider fact): refresh the new grant once right after the code exchange, because a policy at this provider can issue refresh tokens that never work. Absent: false.",
       }),
     ),
-    category: Type.Optional(ProviderCategory),
+    category: ProviderCategory,
     refresh_model: RefreshModel,
-    api_base_url: Type.Optional(
-      Type.Union([UrlTemplate, Type.Null()], {
-        description:
-          "Where the provider's API lives, for the proxy (templated like the token URL). null: per connection (the provider module reads it from the grant, e.g. an instance URL) or unknown — the fact says which. Backed by the /api_base_url fact.",
-      }),
+    api_base_url: Type.Union([UrlTemplate, Type.Null()], {
+      description:
+        "Where the provider's API lives, for the proxy (templated like the token URL). null: per connection (the provider module reads it from the grant, e.g. an instance URL) or unknown — the fact says which. Backed by the /api_base_url fact.",
+    }),
+    api_base_from_token: Type.Optional(
+      Type.Object(
+        {
+          field: Type.String({ pattern: '^[a-z][a-z0-9_]*$', description: 'The token response field naming the API base (e.g. api_domain).' }),
+          host_pattern: Type.String({
+            pattern: '^\\^.*\\$$',
+            description: 'An anchored regular expression the base URL\'s host must match: a provider answer is untrusted input, so only its own API hosts are stored.',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "Where api_base_url is null because each connection's API host differs: the token response field that names it (an https URL on a host matching host_pattern), stored as the grant's instance URL for the proxy. Backed by the /api_base_url fact.",
+        },
+      ),
     ),
-    grant_types: Type.Optional(
-      Type.Array(CatalogGrantType, { minItems: 1, uniqueItems: true, description: 'The grant types the provider documents. Backed by the /grant_types fact.' }),
+    unsupported: Type.Optional(
+      Type.Object(
+        {
+          refresh: Type.Optional(Type.String({ minLength: 1, description: 'Why the engine cannot refresh this provider yet (no integration can use it).' })),
+          connect: Type.Optional(Type.String({ minLength: 1, description: "Why the connect flow cannot obtain a grant yet (import grants instead)." })),
+        },
+        { additionalProperties: false, description: "What Grantkeeper's engine cannot do with this provider yet, in words (absent: everything works)." },
+      ),
     ),
+    grant_types: Type.Array(CatalogGrantType, {
+      minItems: 1,
+      uniqueItems: true,
+      description: 'The grant types the provider documents. Backed by the /grant_types fact.',
+    }),
     auth: AuthSchema,
     template_variables: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), TemplateVariableSchema),
     tokens: TokensSchema,
@@ -227,6 +259,8 @@ export type ProviderEntry = Static<typeof ProviderEntrySchema>;
 // `token_request_format`, `scope_separator` etc. may carry one too, but need not.)
 export const REQUIRED_FACTS = [
   '/refresh_model',
+  '/api_base_url',
+  '/grant_types',
   '/auth/authorization_url',
   '/auth/token_url',
   '/auth/revoke_url',

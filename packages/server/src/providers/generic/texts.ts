@@ -206,6 +206,25 @@ export const GENERIC_DIAGNOSIS_TEXTS: DiagnosisTexts = {
     ],
   }),
 
+  client_credentials_disabled: ({ provider }) => ({
+    summary: `${provider} refused the client_credentials grant for this app.`,
+    causes: ['The app is not allowed the client_credentials grant, or has no user or account to act as.'],
+    fix: [`Allow the client_credentials grant for the app in ${APP_SETTINGS}; Grantkeeper then re-probes a connection.`],
+    who_fixes: 'developer',
+    prevention: [],
+  }),
+
+  assertion_rejected: ({ provider }) => ({
+    summary: `${provider} refused the signed JWT assertion (signature, issuer, audience or expiry).`,
+    causes: [
+      "The public key or certificate registered with the app is not the one of the integration's private_key (see public_key_pem).",
+      "client_id or jwt_audience does not match what the provider expects.",
+    ],
+    fix: ["Register the integration's public key (or `grantkeeper integrations certificate <key>`) with the app, and check client_id and jwt_audience."],
+    who_fixes: 'developer',
+    prevention: [],
+  }),
+
   client_credentials_invalid: ({ provider }) => ({
     summary: `${provider} rejected the integration's client credentials (client id or secret).`,
     causes: [

@@ -40,5 +40,23 @@ export const SALESFORCE_WIRE_ERRORS = {
    * refresh grant it means someone else is refreshing the token, not that the token is dead.
    */
   concurrentRefresh: [{ error: 'invalid_grant', description: 'expired authorization code', grantType: 'refresh_token' }],
+  /**
+   * Client Credentials flow with no run-as (execution) user set on the app, or the flow not
+   * enabled for it: the app's configuration, not any grant ([3P] wording, widely reported).
+   */
+  clientCredentialsDisabled: [{ error: 'invalid_grant', description: 'no client credentials user enabled', grantType: 'client_credentials' }],
+  /**
+   * A JWT Bearer assertion Salesforce cannot accept: the signature does not verify against the
+   * app's certificate, `iss` is not the consumer key, `exp` is past or too far ahead, or `aud`
+   * is not the login host ([3P] wordings, widely reported). The integration's key or settings
+   * are wrong: one fix for every connection.
+   */
+  assertionRejected: [
+    { error: 'invalid_grant', description: 'invalid assertion', grantType: 'jwt_bearer' },
+    { error: 'invalid_grant', description: 'audience is invalid', grantType: 'jwt_bearer' },
+    { error: 'invalid_grant', description: 'expired authorization code', grantType: 'jwt_bearer' },
+  ],
+  /** Client Credentials requested from login/test.salesforce.com instead of the org's My Domain ([3P]). */
+  domainNotSupported: [{ error: 'invalid_request', description: 'request not supported on this domain' }],
 } as const satisfies Record<string, readonly WireErrorPattern[]>;
 

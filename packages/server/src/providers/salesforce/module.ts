@@ -25,6 +25,8 @@ const NAMED_CAUSES: readonly [NamedCause, readonly WireErrorPattern[]][] = [
   ['app_not_installed', SF.appNotInstalled],
 ];
 
+const SHARED_LOGIN_HOSTS = ['login.salesforce.com', 'test.salesforce.com'];
+
 export function salesforceSignature(clientSecret: string, idUrl: string, issuedAt: string): string {
   return createHmac('sha256', clientSecret).update(idUrl + issuedAt).digest('base64');
 }
@@ -45,6 +47,14 @@ export const salesforceModule: ProviderModule = {
   namedCause(failure) {
     for (const [cause, patterns] of NAMED_CAUSES) if (matchesAnyWireError(failure, patterns)) return cause;
     return null;
+  },
+  checkGrantType(grantType, authBaseUrl) {
+    // The Client Credentials flow runs only on the org's My Domain (docs/salesforce.md); the
+    // shared login hosts do not know which org's run-as user to use.
+    if (grantType !== 'client_credentials' || authBaseUrl === null) return null;
+    const host = URL.canParse(authBaseUrl) ? new URL(authBaseUrl).hostname : '';
+    if (!SHARED_LOGIN_HOSTS.includes(host)) return null;
+    return { field: 'auth_base_url', message: `the Client Credentials flow needs the org's My Domain (https://<domain>.my.salesforce.com), not ${host}` };
   },
   readImportedAccount(idUrl) {
     if (idUrl === undefined) return { ok: true, account: null };

@@ -124,7 +124,19 @@ function appInstalled({ diagnoses, windowDays }: ReadinessFacts): ReadinessCheck
   return { ...base, status: 'pass', detail: `No app_not_found answer in the last ${windowDays} days.`, fix: null };
 }
 
+const notApplicable = (id: string, title: string): ReadinessCheck => ({
+  id,
+  title,
+  status: 'pass',
+  detail: 'Does not apply: this integration mints access tokens with a server-to-server grant (JWT Bearer or Client Credentials), which holds no refresh token.',
+  fix: null,
+});
+
 export const SALESFORCE_READINESS: ProviderReadiness = {
   title: "Salesforce's 2026 requirements (PKCE, refresh-token rotation, 30-day idle limit, refresh-token IP allowlist)",
-  check: (facts) => [pkce(facts), rotation(facts), idleLimit(facts), egress(facts), ipAnswers(facts), appInstalled(facts)],
+  check: (facts) =>
+    facts.integration.serverToServer
+      ? // JWT Bearer and Client Credentials hold no refresh token: PKCE, rotation and the idle limit do not apply.
+        [notApplicable('pkce', 'PKCE on the authorization code flow'), notApplicable('rotation', 'Refresh-token rotation observed'), notApplicable('idle_limit', 'Keepalive below the 30-day idle limit'), egress(facts), ipAnswers(facts), appInstalled(facts)]
+      : [pkce(facts), rotation(facts), idleLimit(facts), egress(facts), ipAnswers(facts), appInstalled(facts)],
 };

@@ -260,6 +260,36 @@ export const SALESFORCE_DIAGNOSIS_TEXTS: DiagnosisTexts = {
     ],
   }),
 
+  client_credentials_disabled: ({ provider }) => ({
+    summary: `${provider} refused the Client Credentials flow: the app has no run-as user ("no client credentials user enabled").`,
+    causes: [
+      'The app does not have the Client Credentials flow enabled, or no Run As (execution) user is set in its policies.',
+      'The run-as user was deactivated or lost the API Enabled permission.',
+    ],
+    fix: [
+      'In the org: External Client App Manager (or App Manager → Manage) → <app> → Policies → enable Client Credentials Flow and choose a Run As user (an API-only integration user).',
+      'Grantkeeper re-probes a connection of this integration; it recovers on its own once the flow works.',
+    ],
+    who_fixes: 'developer',
+    prevention: [{ who: 'developer', step: 'Use a dedicated integration user as run-as user, and never deactivate it while the integration is in use.' }],
+  }),
+
+  assertion_rejected: ({ provider }) => ({
+    summary: `${provider} refused the signed JWT Bearer assertion (signature, issuer, audience or expiry).`,
+    causes: [
+      "The certificate uploaded to the app is not the one made from the integration's private_key (see public_key_pem and its fingerprint), or it expired.",
+      "client_id is not the app's consumer key (the assertion's iss).",
+      "jwt_audience is not the login host the org expects (https://login.salesforce.com, https://test.salesforce.com, or the Experience Cloud site URL).",
+      "Grantkeeper's clock is far off, so the assertion's exp looks past or too far ahead.",
+    ],
+    fix: [
+      "Run `grantkeeper integrations certificate <key>` and upload the certificate to the app (Use digital signatures), or PATCH the integration's private_key to the key of the uploaded certificate.",
+      'Check client_id and jwt_audience with PATCH /v1/integrations/{key}; Grantkeeper then re-probes a connection.',
+    ],
+    who_fixes: 'developer',
+    prevention: [{ who: 'developer', step: "Note the certificate's expiry and replace it (and the private_key) before it ends." }],
+  }),
+
   client_credentials_invalid: ({ provider }) => ({
     summary: `${provider} rejected the integration's client credentials (consumer key or secret).`,
     causes: [

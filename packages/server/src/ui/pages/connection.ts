@@ -123,12 +123,15 @@ export function connectionPage(data: ConnectionData): string {
       <section class="panel" aria-labelledby="account-h">
         <h2 id="account-h">Provider account</h2>
         <dl class="facts">
+          <dt>Grant type</dt><dd><code data-grant-type>${c.grant_type}</code></dd>
+          ${c.subject ? html`<dt>Subject</dt><dd>${c.subject}</dd>` : ''}
           <dt>Instance URL</dt><dd>${account.instance_url ?? '—'}</dd>
           <dt>Org id</dt><dd><code>${account.org_id ?? '—'}</code></dd>
           <dt>User id</dt><dd><code>${account.user_id ?? '—'}</code></dd>
           <dt>Identity URL</dt><dd>${account.id_url ?? '—'}</dd>
           <dt>Connection config</dt><dd id="connection-config">${configText(c.connection_config)}</dd>
           <dt>End user email</dt><dd>${c.end_user.email ?? '—'}</dd>
+          <dt>External id</dt><dd id="external-id">${c.external_id ? html`<code>${c.external_id}</code>` : '—'}</dd>
           <dt>Scopes</dt><dd>${c.scopes.join(' ') || '—'}</dd>
           <dt>Access token expires</dt><dd>${time(c.access_token_expires_at)}</dd>
           <dt>Last refreshed</dt><dd>${time(c.last_refreshed_at)}</dd>

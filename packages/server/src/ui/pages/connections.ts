@@ -11,6 +11,7 @@ export interface ConnectionFiltersInput {
   status?: string;
   org_id?: string;
   end_user_id?: string;
+  external_id?: string;
   diagnosis?: string;
 }
 
@@ -44,7 +45,7 @@ export function connectionsPage(data: ConnectionsData): string {
         <th scope="col">Diagnosis</th><th scope="col">Who fixes it</th><th scope="col">Last refreshed</th><th scope="col" class="num">Failures</th></tr></thead>
       <tbody>${rows.map(
         (c) => html`<tr data-connection="${c.id}">
-          <td data-label="End user"><a href="/ui/connections/${c.id}">${c.end_user.id}</a>${c.end_user.email ? html`<br><span class="muted">${c.end_user.email}</span>` : ''}</td>
+          <td data-label="End user"><a href="/ui/connections/${c.id}">${c.end_user.id}</a>${c.end_user.email ? html`<br><span class="muted">${c.end_user.email}</span>` : ''}${c.external_id ? html`<br><span class="muted" data-external-id>external id <code>${c.external_id}</code></span>` : ''}</td>
           <td data-label="Integration">${c.integration}</td>
           <td data-label="Status">${badge(c.status)}</td>
           <td data-label="Org">${c.provider_account.org_id ? html`<code>${c.provider_account.org_id}</code>` : html`<span class="muted">—</span>`}</td>
@@ -79,6 +80,8 @@ export function connectionsPage(data: ConnectionsData): string {
           <input id="f-org" type="text" name="org_id" value="${f.org_id ?? ''}" maxlength="18" pattern="[A-Za-z0-9]{15,18}" title="15 or 18 characters" spellcheck="false"></div>
         <div class="field"><label for="f-user">End user id</label>
           <input id="f-user" type="search" name="end_user_id" value="${f.end_user_id ?? ''}" maxlength="256" spellcheck="false"></div>
+        <div class="field"><label for="f-external">External id</label>
+          <input id="f-external" type="search" name="external_id" value="${f.external_id ?? ''}" maxlength="255" spellcheck="false"></div>
         <button type="submit">Filter</button>
         <a class="button secondary" href="/ui/connections">Clear</a>
       </form>

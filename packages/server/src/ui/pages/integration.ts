@@ -3,7 +3,7 @@
 // the end user's return URL only carried as a short code.
 import type { Integration, IntegrationEvent, Page } from '../../api/schemas.js';
 import { html, query, time, type Safe } from '../html.js';
-import { badge, page, statusLabel, type Permissions } from '../layout.js';
+import { actionButton, badge, page, statusLabel, type Permissions } from '../layout.js';
 
 export interface IntegrationData {
   csrf: string;
@@ -84,6 +84,11 @@ export function integrationPage(data: IntegrationData): string {
         <dl class="facts">
           <dt>Client id</dt><dd><code>${i.client_id}</code></dd>
           <dt>Client secret</dt><dd>${i.has_client_secret ? 'set (never shown)' : 'none (public client)'}</dd>
+          <dt>Grant type</dt><dd><code data-grant-type>${i.grant_type}</code>${i.client_auth === 'private_key_jwt' ? html` · client authentication <code>private_key_jwt</code>` : ''}</dd>
+          ${i.jwt_audience ? html`<dt>JWT audience</dt><dd>${i.jwt_audience}</dd>` : ''}
+          ${i.public_key_pem
+            ? html`<dt>Public key</dt><dd>SHA-256 <code>${i.public_key_fingerprint_sha256 ?? ''}</code> (the private key is never shown; <code>grantkeeper integrations certificate ${i.key}</code>)<pre class="public-key">${i.public_key_pem}</pre>${data.permissions.manageIntegrations ? actionButton(`/ui/integrations/${i.key}/certificate`, data.csrf, 'Download certificate', { secondary: true }) : ''}</dd>`
+            : ''}
           <dt>Scopes</dt><dd>${i.scopes.join(' ') || '—'}</dd>
           ${i.auth_base_url ? html`<dt>Auth base URL</dt><dd>${i.auth_base_url}</dd>` : ''}
           ${i.authorization_url ? html`<dt>Authorization URL</dt><dd>${i.authorization_url}</dd>` : ''}

@@ -8,17 +8,19 @@ export function integrationsPage(data: { csrf: string; permissions: Permissions;
   const table = !data.result
     ? notice({ text: 'The integrations could not be read right now.', error: true })
     : rows.length === 0
-      ? html`<p role="status">No integrations yet. Create one with <code>POST /v1/integrations</code> or <code>grantkeeper integrations create</code>.</p>`
+      ? html`<p role="status">No integrations yet. Create one here, with <code>POST /v1/integrations</code> or with <code>grantkeeper integrations create</code>.</p>`
       : html`<div class="table-wrap"><table class="responsive" id="integrations-table">
-        <thead><tr><th scope="col">Integration</th><th scope="col">Provider</th><th scope="col">Status</th><th scope="col">Callback URL to register</th><th scope="col">Created</th></tr></thead>
+        <thead><tr><th scope="col">Integration</th><th scope="col">Provider</th><th scope="col">Grant</th><th scope="col">Status</th><th scope="col">Callback URL to register</th><th scope="col">Created</th></tr></thead>
         <tbody>${rows.map(
           (i) => html`<tr data-integration="${i.key}">
             <td data-label="Integration"><a href="/ui/integrations/${encodeURIComponent(i.key)}">${i.key}</a></td>
             <td data-label="Provider">${i.provider}</td>
+            <td data-label="Grant"><code>${i.grant_type}</code></td>
             <td data-label="Status">${badge(i.status)}</td>
             <td data-label="Callback URL"><code>${i.callback_url}</code></td>
             <td data-label="Created">${time(i.created_at)}</td>
           </tr>`,
         )}</tbody></table></div>`;
-  return page({ title: 'Integrations', section: 'integrations', csrf: data.csrf, permissions: data.permissions, body: html`<h1>Integrations</h1>${table}` });
+  const create = data.permissions.manageIntegrations ? html`<p><a class="button" href="/ui/integrations/new">New integration</a></p>` : '';
+  return page({ title: 'Integrations', section: 'integrations', csrf: data.csrf, permissions: data.permissions, body: html`<h1>Integrations</h1>${create}${table}` });
 }

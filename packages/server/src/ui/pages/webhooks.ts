@@ -24,7 +24,7 @@ function endpointsSection(data: WebhooksData): Safe {
     <tbody>${data.endpoints.data.map(
       (e) => html`<tr data-endpoint="${e.id}">
         <td data-label="URL"><code>${e.url}</code><br><span class="muted mono">${e.id}</span></td>
-        <td data-label="Events">${e.events && e.events.length > 0 ? e.events.join(', ') : html`<span class="muted">all</span>`}</td>
+        <td data-label="Events">${e.events && e.events.length > 0 ? e.events.join(', ') : html`<span class="muted">all</span>`}${e.format === 'nango' ? html`<br><span class="muted" data-format="nango">Nango format</span>` : ''}</td>
         <td data-label="State">${badge(e.enabled ? 'enabled' : 'disabled')}${!e.enabled && e.disabled_reason ? html`<br><span class="muted">${e.disabled_reason}</span>` : ''}</td>
         <td data-label="Actions"><div class="actions">
           ${e.enabled

@@ -34,10 +34,7 @@ export async function refreshSucceeded(
     return { kind: 'unavailable', retryAfterS: 1, reason: 'superseded' };
   }
   const token = tokenEntry(committed, received.update.accessToken, received.update.expiresAt, integration.refresh);
-  // The scheduler's refreshes have nobody asking: caching each of them would fill memory
-  // with tokens (a 100k sweep, 100k entries); the first caller reads the row once instead.
-  if (call.trigger === 'scheduled' || call.trigger === 'reprobe') ctx.tokenCache.invalidate(row.id);
-  else ctx.tokenCache.set(token);
+  ctx.tokenCache.set(token);
   return { kind: 'token', token, refreshedAt: committed.last_refreshed_at };
 }
 

@@ -8,7 +8,7 @@
 import { api, BENCH_KEY, encryptionKeys, freshDataDir, freshPostgres, seedValidConnections } from './lib/setup.js';
 import { load, type LoadResult } from './lib/load.js';
 import { bareFastify, grantkeeper } from './lib/processes.js';
-import { isMain, printResult, type BenchResult } from './lib/report.js';
+import { isMain, printResult, verdict, type BenchResult } from './lib/report.js';
 
 function durationS(): number {
   const i = process.argv.indexOf('--duration');
@@ -114,6 +114,12 @@ export async function runFastPathBench(options: { seconds?: number; instances3?:
       ...errors,
       `Ratio to the bare route measured just before it: ${results.map(({ label, r, base }) => `${label} ${(100 * r.rps / base.rps).toFixed(0)} %`).join(', ')}.`,
       `Scoped key's throughput as a share of the admin key's, same run: ${scopedRatios.join(', ')}.`,
+    ],
+    summary: [
+      ...results.map(({ label, r, base }) => `Fast path, ${label}: ${(100 * r.rps / base.rps).toFixed(0)} % of the bare route (goal ≥ 90 %) — ${verdict(r.rps >= 0.9 * base.rps)}`),
+      ...results
+        .filter(({ label }) => label.startsWith('PGlite'))
+        .map(({ label, rss }) => `Embedded RSS under the fast path, ${label}: ${rss.toFixed(0)} MB (goal ≤ 300 MB) — ${verdict(rss <= 300)}`),
     ],
     reproduce: 'node --import tsx bench/fast-path.ts --duration 10',
   };

@@ -9,7 +9,7 @@ import { openDatabase } from '../packages/server/src/db/open.js';
 import { emitEvent } from '../packages/server/src/webhooks/outbox.js';
 import { grantkeeper } from './lib/processes.js';
 import { BENCH_KEY, api, encryptionKeys, freshPostgres } from './lib/setup.js';
-import { isMain, percentile, printResult, type BenchResult } from './lib/report.js';
+import { isMain, percentile, printResult, verdict, type BenchResult } from './lib/report.js';
 
 export interface WebhookBenchOptions {
   /** Events in the burst (default 2000). */
@@ -176,6 +176,10 @@ export async function runWebhookThroughputBench(options: WebhookBenchOptions = {
       notes: [
         'Burst: all events commit in one transaction; rate and lag are timed from that commit, so the lag is mostly queueing behind the burst. The steady lag is the pipeline itself (NOTIFY → fan-out → claim → sign → POST → record).',
         'Baseline lag is request latency for a body of the same size.',
+      ],
+      summary: [
+        `Webhook burst of ${events}: ${(events / burstS / base.perSecond).toFixed(2)} × the plain POST loop (goal ≥ 0.5 ×) — ${verdict(events / burstS >= 0.5 * base.perSecond)}`,
+        `Webhook steady ${rate}/s: lag p99 ${percentile(steadyLags, 99).toFixed(0)} ms (goal ≤ 20 ms) — ${verdict(percentile(steadyLags, 99) <= 20)}`,
       ],
       reproduce: 'node --import tsx bench/webhook-throughput.ts [--events 2000] [--rate 100] [--concurrency 16]',
     };

@@ -16,8 +16,13 @@ export interface BenchResult {
   baselineName?: string;
   figures: Figure[];
   notes?: string[];
+  /** One line per goal this result measures: the figure against the goal (docs/benchmarks.md's summary). */
+  summary?: string[];
   reproduce: string;
 }
+
+/** "met" / "NOT met" for a summary line. */
+export const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
 
 export function machine(): string {
   const cpus = os.cpus();
@@ -33,6 +38,7 @@ export function printResult(result: BenchResult): void {
     process.stdout.write(`  ${f.label.padEnd(44)} ${fmt(f.value).padStart(10)} ${f.unit}${base}\n`);
   }
   for (const note of result.notes ?? []) process.stdout.write(`  note: ${note}\n`);
+  for (const line of result.summary ?? []) process.stdout.write(`  goal: ${line}\n`);
 }
 
 export function markdown(result: BenchResult): string {

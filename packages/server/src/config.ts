@@ -47,7 +47,7 @@ export interface Config {
     /** Default and maximum time a caller waits for another instance's refresh. */
     waitMsDefault: number;
     waitMsMax: number;
-    /** How often a waiter re-reads the row while another holder refreshes. */
+    /** The safety net behind NOTIFY: how often a waiter re-reads the row while another holder refreshes. */
     leasePollMs: number;
     clockSkewAlertS: number;
   };
@@ -208,7 +208,7 @@ export function loadConfig(env: Env = process.env): Config {
       intentGraceS: r.int('INTENT_GRACE_S', 300),
       waitMsDefault: Math.min(r.int('WAIT_MS', 10_000), waitMsMax),
       waitMsMax,
-      leasePollMs: r.int('LEASE_POLL_MS', 100, { min: 1 }),
+      leasePollMs: r.int('LEASE_POLL_MS', 1_000, { min: 1 }),
       clockSkewAlertS: r.int('CLOCK_SKEW_ALERT_S', 60),
     },
     cache: {

@@ -6,6 +6,9 @@ export function createMetrics() {
   const registry = new Registry();
   /** Set by the server: counts connections by status when Prometheus scrapes. */
   let countConnections: (() => Promise<Record<string, number>>) | null = null;
+  /** Set by the server: the statements its database pool has sent. */
+  let countStatements: (() => number) | null = null;
+  let statementsReported = 0;
   collectDefaultMetrics({ register: registry, prefix: 'grantkeeper_' });
   registerEventLoopDelay(registry, 'grantkeeper_');
   return {
@@ -97,6 +100,20 @@ export function createMetrics() {
     }),
     setConnectionCounter(fn: () => Promise<Record<string, number>>) {
       countConnections = fn;
+    },
+    dbStatements: new Counter({
+      name: 'grantkeeper_db_statements_total',
+      help: 'Statements (database round trips, BEGIN and COMMIT included) this instance sent',
+      registers: [registry],
+      collect() {
+        if (!countStatements) return;
+        const now = countStatements();
+        this.inc(Math.max(0, now - statementsReported));
+        statementsReported = now;
+      },
+    }),
+    setStatementCounter(fn: () => number) {
+      countStatements = fn;
     },
     revocations: new Counter({
       name: 'grantkeeper_revocations_total',

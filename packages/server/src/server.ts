@@ -9,7 +9,7 @@ import { Keyring } from './crypto/keyring.js';
 import { AUTH_CHANNEL } from './db/auth-notify.js';
 import { countConnectionsByStatus } from './db/connections/count-by-status.js';
 import { migrateToLatest } from './db/migrator.js';
-import { CONNECTION_CHANNEL } from './db/notify.js';
+import { CONNECTION_CHANNEL, LEASE_CHANNEL } from './db/notify.js';
 import { openDatabase } from './db/open.js';
 import type { DataDirLock } from './db/data-dir-lock.js';
 import { loadOrCreateDevKeyring } from './keys/dev-keys.js';
@@ -67,6 +67,7 @@ export async function createContext(options: ServerOptions): Promise<{ ctx: AppC
       devKeysInUse,
     };
     ctx.metrics.setConnectionCounter(() => countConnectionsByStatus(db.kysely));
+    ctx.metrics.setStatementCounter(() => db.statements());
     if (config.loginHosts.overrides.size > 0) log.warn({ hosts: [...config.loginHosts.overrides.keys()] }, 'GRANTKEEPER_LOGIN_HOST_OVERRIDES is set: calls for these login hosts go elsewhere (development and tests only)');
     return { ctx, lock: db.lock, generatedApiKey: generated };
   } catch (error) {
@@ -86,9 +87,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await app.register(uiRoutes(ctx));
     const unlisten = await ctx.db.listen(CONNECTION_CHANNEL, (payload) => {
       const [id, generation] = payload.split(':');
-      if (id) ctx.tokenCache.invalidate(id, generation === undefined ? undefined : Number(generation));
+      if (!id) return;
+      ctx.tokenCache.invalidate(id, generation === undefined ? undefined : Number(generation));
+      services.engine.commits.signal(id);
     });
     services.onClose(unlisten);
+    // Callers waiting on a lease learn of its end here, whichever instance held it.
+    const unlistenLeases = await ctx.db.listen(LEASE_CHANNEL, (id) => services.engine.commits.signal(id));
+    services.onClose(unlistenLeases);
     const unlistenAuth = await ctx.db.listen(AUTH_CHANNEL, (payload) => {
       void ctx.auth.onNotification(payload).catch((error: unknown) => ctx.log.warn({ err: error }, 're-reading API keys failed'));
     });

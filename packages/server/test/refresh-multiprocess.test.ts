@@ -171,3 +171,52 @@ describe('SIGTERM during a refresh', () => {
     expect(cluster.emu.stats().reuse_detections).toBe(0);
   }, 120_000);
 });
+
+describe('waiters on other processes, with the re-check timer effectively off', () => {
+  let cluster: ServerCluster;
+  beforeAll(async () => {
+    // The safety-net re-check every 10 minutes: a waiter that answers within its wait_ms
+    // (20 s) can only have learned of the holder's commit by NOTIFY.
+    cluster = await ServerCluster.start(3, { name: 'notify', env: { GRANTKEEPER_LEASE_POLL_MS: '600000', GRANTKEEPER_WAIT_MS_MAX: '30000' }, app: { rotation: true } });
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  const servedByOther = async (server: ServerProcess) => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    return Number(/^grantkeeper_lease_waits_total\{result="served_by_other"\} (\d+)/m.exec(text)?.[1] ?? 0);
+  };
+
+  test('60 callers across 3 processes on an expired token: one provider call, every waiter woken by the commit', async () => {
+    const { id } = await cluster.importGrant('notify@example.com');
+    cluster.emu.setLatency(500);
+    const before = cluster.emu.stats().refresh_attempts;
+    const waitsBefore = await Promise.all(cluster.servers.map(servedByOther));
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => cluster.call(cluster.servers[i % 3]!, 'GET', `/v1/connections/${id}/token?wait_ms=20000`)),
+    );
+    cluster.emu.setLatency(0);
+    expect(results.map((r) => r.status)).toEqual(Array(60).fill(200));
+    expect(new Set(results.map((r) => r.body.access_token)).size).toBe(1);
+    expect(cluster.emu.stats().refresh_attempts - before).toBe(1);
+    // Two of the three processes did not hold the lease: each had a caller waiting on it.
+    const waitsAfter = await Promise.all(cluster.servers.map(servedByOther));
+    expect(waitsAfter.filter((n, i) => n > waitsBefore[i]!).length).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+
+  test('a failed refresh wakes the waiters too: they answer with the failure, not a timeout', async () => {
+    const { id } = await cluster.importGrant('notify-fail@example.com');
+    cluster.emu.setLatency(500);
+    cluster.emu.setFault({ status: 503, count: 1 });
+    const results = await Promise.all(
+      Array.from({ length: 9 }, (_, i) => cluster.call(cluster.servers[i % 3]!, 'GET', `/v1/connections/${id}/token?wait_ms=20000`)),
+    );
+    cluster.emu.setLatency(0);
+    cluster.emu.clearFaults();
+    for (const r of results) {
+      expect(r.status).toBe(503);
+      expect(r.body.code).not.toBe('refresh_in_progress');
+    }
+  }, 120_000);
+});

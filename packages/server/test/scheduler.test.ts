@@ -143,6 +143,50 @@ describe.each(BACKENDS)('scheduler on %s', (backend) => {
   });
 });
 
+describe.each(BACKENDS)('the cost of a scheduled refresh on %s', (backend) => {
+  // Only this test's connections fall due (default keepalive), and the rate limit is far
+  // away: what is counted is the refreshes, the scheduler's idle claims and the other workers.
+  let rig: SalesforceRig;
+  beforeAll(async () => {
+    rig = await startSalesforceRig(backend, {
+      logName: 'scheduler-cost',
+      // Idle passes cost a claim each: a slower interval keeps them from dominating a short run.
+      env: { GRANTKEEPER_SCHEDULER_INTERVAL_MS: '500' },
+      integration: { refresh: { max_per_s: 1000 } },
+    });
+  });
+  afterAll(async () => {
+    await rig?.stop();
+  });
+
+  test('a scheduled refresh costs at most 4 database round trips: the claim reads and leases, the intent and the commit are one statement each', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 60; i++) ids.push(fromPublicId('connection', (await rig.importGrant(rig.user().username)).id)!);
+    // One statement per look; every statement of the instance counts, its other workers' too.
+    const finished = async () =>
+      (
+        await sql<{ mine: number; all: number }>`
+          SELECT count(*) FILTER (WHERE connection_id IN (${sql.join(ids)}))::int AS mine, count(*)::int AS all
+          FROM events WHERE type = 'refresh' AND trigger IN ('scheduled', 'reprobe') AND outcome <> 'in_flight'`.execute(rig.server.ctx.db.kysely)
+      ).rows[0]!;
+    const before = await finished();
+    const statementsBefore = rig.server.ctx.db.statements();
+    let ours = 1;
+    await sql`UPDATE connections SET next_refresh_at = now() WHERE id IN (${sql.join(ids)})`.execute(rig.server.ctx.db.kysely);
+    let after = before;
+    await until('the 60 scheduled refreshes', async () => {
+      ours++;
+      after = await finished();
+      return after.mine - before.mine >= 60;
+    });
+    const refreshes = after.all - before.all;
+    const perRefresh = (rig.server.ctx.db.statements() - statementsBefore - ours) / refreshes;
+    process.stdout.write(`${backend}: ${perRefresh.toFixed(2)} statements per scheduled refresh over ${refreshes}\n`);
+    expect(perRefresh).toBeLessThanOrEqual(4);
+  });
+
+});
+
 describe.each(BACKENDS)('shared rate limit on %s', (backend) => {
   let rig: SalesforceRig;
   beforeAll(async () => {
@@ -331,7 +375,7 @@ describe('the claim at 100k connections (PostgreSQL)', () => {
       await client.query('ANALYZE connections');
       const { Kysely, PostgresDialect } = await import('kysely');
       const compiler = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 1 }) }) });
-      const compiled = claimDueQuery(compiler, 'explain', 100, 120).compile();
+      const compiled = claimDueQuery(compiler, 'explain', 100, 120, { ttlMs: 30_000, graceS: 60 }).compile();
       await compiler.destroy();
       await client.query('BEGIN');
       const plan = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${compiled.sql}`, compiled.parameters as unknown[]);

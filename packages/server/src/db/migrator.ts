@@ -8,6 +8,7 @@ import * as outboundProxy from './migrations/0005-outbound-proxy.js';
 import * as stagedClientSecrets from './migrations/0006-staged-client-secrets.js';
 import * as firstHour from './migrations/0007-first-hour.js';
 import * as grantKinds from './migrations/0008-grant-kinds.js';
+import * as perf from './migrations/0009-perf.js';
 import * as externalId from './migrations/0011-external-id.js';
 
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0006-staged-client-secrets': stagedClientSecrets,
   '0007-first-hour': firstHour,
   '0008-grant-kinds': grantKinds,
+  '0009-perf': perf,
   '0011-external-id': externalId,
 };
 

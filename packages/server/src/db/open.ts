@@ -7,6 +7,7 @@ import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { DataDirLock } from './data-dir-lock.js';
+import { countRoundTrips } from './round-trips.js';
 import { openPrivatePglite, tightenModes } from './pglite-files.js';
 import type { Database } from './schema.js';
 
@@ -19,6 +20,8 @@ export interface Db {
   kind: DatabaseKind;
   kysely: Kysely<Database>;
   pool: pg.Pool;
+  /** Statements sent so far (db/round-trips.ts). A method: `{ ...db }` copies it live. */
+  statements(): number;
   /** LISTEN on a channel (cache invalidation); returns an unsubscribe function. */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -52,6 +55,7 @@ async function openPostgres(url: string, max: number): Promise<Db> {
   // unhandled 'error'. Its query fails, and the pool drops it on release (not queryable).
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
+  const roundTrips = countRoundTrips(pool);
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   // One LISTEN connection per instance, re-established after the server restarts; the
   // token cache's short TTL covers notifications missed in between.
@@ -88,6 +92,7 @@ async function openPostgres(url: string, max: number): Promise<Db> {
     kind: 'postgres',
     kysely,
     pool,
+    statements: () => roundTrips.count,
     async listen(channel, onMessage) {
       const isNew = !handlers.has(channel);
       if (isNew) handlers.set(channel, new Set());
@@ -117,12 +122,14 @@ async function openPglite(options: OpenOptions): Promise<Db> {
   await pglite.waitReady;
   const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1 });
   pool.on('error', () => {});
+  const roundTrips = countRoundTrips(pool);
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const db = pglite;
   return {
     kind: 'pglite',
     kysely,
     pool,
+    statements: () => roundTrips.count,
     async listen(channel, onMessage) {
       return db.listen(channel, onMessage);
     },

@@ -4,7 +4,7 @@
 // directories (less the umask) — so the modes are set here: the process umask is 077 while
 // PGlite opens (restored after), and every file and directory it made is then tightened to
 // 0600 / 0700. Afterwards PostgreSQL creates its files 0600 itself.
-import { chmodSync, lstatSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 
@@ -20,13 +20,28 @@ export function tightenModes(dir: string): void {
   }
 }
 
+/**
+ * Memory (issue 20): PGlite's WebAssembly memory only grows, and what PostgreSQL touches stays
+ * resident. Its default 128 MB of shared buffers fill up under load; the embedded database is
+ * small and the OS caches its files anyway, so 16 MB of buffers do.
+ */
+const EMBEDDED_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
 /** Opens (or creates) the embedded database in `dir` with owner-only files. */
 export async function openPrivatePglite(dir: string): Promise<PGlite> {
   const previous = process.umask(0o077);
   let pglite: PGlite;
   try {
-    pglite = new PGlite(dir);
+    const fresh = !existsSync(join(dir, 'PG_VERSION'));
+    pglite = new PGlite(dir, { startParams: EMBEDDED_START_PARAMS });
     await pglite.waitReady;
+    if (fresh) {
+      // A first start runs initdb in a second WebAssembly instance whose memory (hundreds of
+      // MB) the handle keeps: closing and reopening the new cluster lets it go.
+      await pglite.close();
+      pglite = new PGlite(dir, { startParams: EMBEDDED_START_PARAMS });
+      await pglite.waitReady;
+    }
   } finally {
     process.umask(previous);
   }

@@ -266,6 +266,8 @@ export interface RefreshStatsTable {
   integration_id: string;
   bucket: Timestamp;
   outcome: string;
+  /** One of 16 rows per (integration, minute, outcome), so concurrent commits do not queue on one (migration 0009). */
+  shard: Generated<number>;
   count: Generated<number>;
 }
 

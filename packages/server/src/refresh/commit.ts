@@ -11,6 +11,7 @@ import { commitRefresh, type RefreshedGrant } from '../db/refresh/commit-refresh
 import { countIntegrationErrors, setIntegrationStatus } from '../db/refresh/integration-status.js';
 import { completeEvent, type EventOutcome } from '../db/refresh/intent.js';
 import { recordFailure } from '../db/refresh/record-failure.js';
+import { storeRefresh } from '../db/refresh/store-refresh.js';
 import { countRefreshOutcome } from '../db/refresh/refresh-stats.js';
 import type { ConnectionRow, IntegrationRow } from '../db/types.js';
 import type { Diagnosis } from '../domain/diagnosis.js';
@@ -24,6 +25,7 @@ import { sealAccessToken, sealRefreshToken } from '../model/secret-places.js';
 import { nextRefreshAfterSuccess } from '../policy/schedule.js';
 import { emitEvent } from '../webhooks/outbox.js';
 import type { ReceivedGrant } from './received-grant.js';
+import { announceChange } from './change-notifier.js';
 import { integrationFails, successTransition, type FailureTransition } from './transitions.js';
 import type { ProviderCall } from './types.js';
 
@@ -76,26 +78,14 @@ export async function commitSuccess(
   // The window between these two log lines is the only place a crash can lose a rotated
   // token (the fault-injection suite counts kills that land in it).
   ctx.log.debug({ connection: row.id, event: call.eventId, rotated }, 'refresh answered');
+  const transition = successTransition(row.status, integration.status);
+  // Callers may be waiting on other instances for anything but the scheduler's work: their
+  // NOTIFY goes out with the commit; the scheduler's is batched after it.
+  const background = call.trigger === 'scheduled' || call.trigger === 'reprobe';
+  const announces = transition.recovered || transition.integrationRecovered;
   for (let attempt = 0; ; attempt++) {
     try {
-      const committed = await ctx.db.kysely.transaction().execute(async (trx) => {
-        const written = await commitRefresh(trx, row.id, Number(row.generation), grant);
-        await completeEvent(trx, call.eventId, written ? outcome : { ...outcome, detail: { ...detail, superseded: true } });
-        await countRefreshOutcome(trx, integration.id, 'success');
-        if (!written) return undefined;
-        await recordRetirement(trx, retirement);
-        const transition = successTransition(row.status, integration.status);
-        if (transition.recovered) {
-          // The integration recovers in this same transaction if it was `error`.
-          await emitConnectionEvent(trx, 'connection.recovered', written, { ...integration, status: 'ok' });
-        }
-        if (transition.integrationRecovered) {
-          const recovered = await setIntegrationStatus(trx, integration.id, 'error', 'ok', null);
-          if (recovered) await emitEvent(trx, { type: 'integration.recovered', integrationId: integration.id, data: { integration: integrationToApi(recovered, ctx.config.publicUrl) } });
-        }
-        await notifyConnectionChanged(trx, row.id, Number(written.generation));
-        return written;
-      });
+      const committed = announces ? await commitAnnounced() : await storeQuietly();
       if (input.leaseLost) {
         ctx.log.warn({ connection: toPublicId('connection', row.id), stored: committed !== undefined }, 'refresh committed after its lease was lost');
       }
@@ -106,6 +96,46 @@ export async function commitSuccess(
       ctx.log.warn({ err: { message: (error as Error).message }, attempt }, 'storing a refreshed grant failed; retrying');
       await sleep(Math.min(2000, 100 * 2 ** Math.min(attempt, 5)));
     }
+  }
+
+  // The usual refresh announces nothing: its whole commit is one statement (one round trip),
+  // its NOTIFY one more, shared with the commits around it.
+  async function storeQuietly(): Promise<CommittedRefresh | undefined> {
+    const stored = await storeRefresh(ctx.db.kysely, {
+      connectionId: row.id,
+      integrationId: integration.id,
+      readGeneration: Number(row.generation),
+      grant,
+      eventId: call.eventId,
+      stored: outcome,
+      superseded: { ...outcome, detail: { ...detail, superseded: true } },
+      retiredFingerprints: retirement?.fingerprints ?? [],
+      notifyInside: !background,
+    });
+    // Not awaited: the scheduler has nobody waiting; the other instances hear within a batch.
+    if (stored && background) void announceChange(ctx, { connectionId: row.id, generation: Number(stored.generation) });
+    return stored;
+  }
+
+  // A recovery announces itself in the same transaction as the grant it stores.
+  function commitAnnounced(): Promise<CommittedRefresh | undefined> {
+    return ctx.db.kysely.transaction().execute(async (trx) => {
+      const written = await commitRefresh(trx, row.id, Number(row.generation), grant);
+      await completeEvent(trx, call.eventId, written ? outcome : { ...outcome, detail: { ...detail, superseded: true } });
+      await countRefreshOutcome(trx, integration.id, 'success');
+      if (!written) return undefined;
+      await recordRetirement(trx, retirement);
+      if (transition.recovered) {
+        // The integration recovers in this same transaction if it was `error`.
+        await emitConnectionEvent(trx, 'connection.recovered', written, { ...integration, status: 'ok' });
+      }
+      if (transition.integrationRecovered) {
+        const recovered = await setIntegrationStatus(trx, integration.id, 'error', 'ok', null);
+        if (recovered) await emitEvent(trx, { type: 'integration.recovered', integrationId: integration.id, data: { integration: integrationToApi(recovered, ctx.config.publicUrl) } });
+      }
+      await notifyConnectionChanged(trx, row.id, Number(written.generation));
+      return written;
+    });
   }
 }
 

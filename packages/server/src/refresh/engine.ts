@@ -9,7 +9,7 @@
 // This file only orchestrates; each step is its own module beside it.
 import type { AppContext } from '../context.js';
 import { findConnection } from '../db/connections/find-connection.js';
-import { findIntegrationById } from '../db/integrations/find-integration.js';
+import { findIntegrationById, findIntegrationOfConnection } from '../db/integrations/find-integration.js';
 import { completeEvent, resolveOrphanedIntent } from '../db/refresh/intent.js';
 import type { ConnectionRow, IntegrationRow } from '../db/types.js';
 import { notFound } from '../errors.js';
@@ -28,6 +28,7 @@ import { refreshFailed, refreshSucceeded } from './outcomes.js';
 import { callTokenEndpoint, countRefresh } from './provider-call.js';
 import { withSecretFallback } from './secret-fallback.js';
 import { SingleFlight } from './single-flight.js';
+import { CommitSignal } from './commit-signal.js';
 import { toTokenResult, type TokenResult } from './token-result.js';
 import type { Refresher } from './token-service.js';
 import type { AttemptOptions, AttemptResult, EngineHooks, RefreshTrigger } from './types.js';
@@ -36,6 +37,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class RefreshEngine implements Refresher {
   private readonly flights = new SingleFlight<AttemptResult>();
+  /** Wakes callers waiting on another holder's refresh (fed by NOTIFY, server.ts). */
+  readonly commits = new CommitSignal();
   private stopping = false;
   hooks: EngineHooks = {};
 
@@ -74,6 +77,23 @@ export class RefreshEngine implements Refresher {
     return this.singleFlight(connectionId, { trigger, force: true, arrivedAt, deadline: arrivedAt.getTime() + this.ctx.config.refresh.waitMsDefault, minValidS: null });
   }
 
+  /**
+   * A row the scheduler's claim already read and leased (db/scheduler/claim-due.ts): straight
+   * to the call under that lease, with the integration the scheduler holds — no read, no
+   * lease write. Should this process be refreshing the row already, the claim's lease goes
+   * back and the claim joins that refresh.
+   */
+  async refreshClaimed(row: ConnectionRow, integration: IntegrationRow, trigger: RefreshTrigger): Promise<AttemptResult> {
+    const arrivedAt = new Date();
+    const options: AttemptOptions = { trigger, force: true, arrivedAt, deadline: arrivedAt.getTime() + this.ctx.config.refresh.waitMsDefault, minValidS: null };
+    const key = `${row.id}:force`;
+    if (this.stopping || this.flights.has(key)) {
+      await giveBackLease(this.ctx, row.id);
+      if (this.stopping) return { kind: 'unavailable', retryAfterS: 1, reason: 'shutting_down' };
+    }
+    return this.flights.run(key, () => this.withLease(row, options, integration));
+  }
+
   /** Stop taking work; let refreshes in flight finish and store their outcome. */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -94,30 +114,39 @@ export class RefreshEngine implements Refresher {
     const { ctx } = this;
     if (this.stopping) return { kind: 'unavailable', retryAfterS: 1, reason: 'shutting_down' };
     for (let waited = false; ; waited = true) {
-      const { row, integration } = await this.read(id);
-      const early = answerFromRow(ctx, row, integration, options);
-      if (early) {
-        if (waited) ctx.metrics.leaseWaits.inc({ result: 'served_by_other' });
-        return early;
+      // Armed before the read: a commit between the read and the wait still wakes us.
+      const armed = this.commits.arm(id);
+      try {
+        const { row, integration } = await this.read(id);
+        const early = answerFromRow(ctx, row, integration, options);
+        if (early) {
+          if (waited) ctx.metrics.leaseWaits.inc({ result: 'served_by_other' });
+          return early;
+        }
+        const leased = await takeLease(ctx, id);
+        if (leased) return await this.withLease(leased, options, integration);
+        if (Date.now() >= options.deadline) {
+          ctx.metrics.leaseWaits.inc({ result: 'timed_out' });
+          return { kind: 'in_progress' };
+        }
+        // Woken by the holder's commit (NOTIFY); the poll interval is only the safety net.
+        await armed.wait(Math.min(ctx.config.refresh.leasePollMs, Math.max(1, options.deadline - Date.now())));
+      } finally {
+        armed.cancel();
       }
-      const leased = await takeLease(ctx, id);
-      if (leased) return this.withLease(leased, options);
-      if (Date.now() >= options.deadline) {
-        ctx.metrics.leaseWaits.inc({ result: 'timed_out' });
-        return { kind: 'in_progress' };
-      }
-      await sleep(Math.min(ctx.config.refresh.leasePollMs, Math.max(1, options.deadline - Date.now())));
     }
   }
 
   private async read(id: string): Promise<{ row: ConnectionRow; integration: IntegrationRow }> {
-    const row = await findConnection(this.ctx.db.kysely, id);
-    const integration = row && (await findIntegrationById(this.ctx.db.kysely, row.integration_id));
+    // Both reads at once (two pool connections): the integration id is the connection's, read
+    // through a join, so neither waits on the other.
+    const [row, integration] = await Promise.all([findConnection(this.ctx.db.kysely, id), findIntegrationOfConnection(this.ctx.db.kysely, id)]);
     if (!row || !integration) throw notFound(`Connection "${toPublicId('connection', id)}"`);
     return { row, integration };
   }
 
-  private async withLease(leased: ConnectionRow, options: AttemptOptions): Promise<AttemptResult> {
+  /** `known`: the integration as the caller read it just now (the scheduler's); else read here. */
+  private async withLease(leased: ConnectionRow, options: AttemptOptions, known?: IntegrationRow): Promise<AttemptResult> {
     const { ctx } = this;
     let committed = false;
     try {
@@ -127,7 +156,7 @@ export class RefreshEngine implements Refresher {
         await resolveOrphanedIntent(ctx.db.kysely, row.id, row.refresh_intent_id);
         row = (await findConnection(ctx.db.kysely, row.id)) ?? row;
       }
-      const integration = await findIntegrationById(ctx.db.kysely, row.integration_id);
+      const integration = known ?? (await findIntegrationById(ctx.db.kysely, row.integration_id));
       if (!integration) throw notFound('Integration');
       // Re-read under the lease: refreshed by another holder meanwhile?
       const early = answerFromRow(ctx, row, integration, options);

@@ -33,10 +33,11 @@ export function holdLease(ctx: AppContext, connectionId: string): HeldLease {
     if (renewing) return; // the previous renewal is still waiting on the database
     renewing = true;
     renewLease(ctx.db.kysely, connectionId, config.instanceId, config.refresh.leaseTtlMs)
-      .then((ours) => {
-        if (ours) return;
-        lost = true;
+      .then((state) => {
+        if (state === 'renewed') return;
         clearInterval(timer);
+        if (state === 'released') return; // our commit ended it: nothing lost
+        lost = true;
         metrics.leaseRenewalsFailed.inc({ reason: 'lost' });
         log.warn({ connection }, 'refresh lease lost while the provider call runs; the commit is still guarded by the generation check');
       })

@@ -11,6 +11,10 @@ export class SingleFlight<T> {
     return promise;
   }
 
+  has(key: string): boolean {
+    return this.running.has(key);
+  }
+
   get size(): number {
     return this.running.size;
   }

@@ -5,6 +5,7 @@ import type { AppContext } from '../context.js';
 import { readTokenState } from '../db/connections/read-token-state.js';
 import { invalid, notFound } from '../errors.js';
 import { fromPublicId } from '../model/ids.js';
+import { SingleFlight } from './single-flight.js';
 import { storedToken } from './stored-token.js';
 import { toTokenView, type TokenResult } from './token-result.js';
 
@@ -44,7 +45,7 @@ export async function getToken(ctx: AppContext, refresher: Refresher, publicId: 
     ctx.metrics.tokenCache.inc({ result: 'miss' });
   }
 
-  const state = await readTokenState(ctx.db.kysely, id);
+  const state = await readShared(ctx, id);
   if (!state) throw notFound(`Connection "${publicId}"`);
   const settings = state.integration_refresh;
   checkMinValid(request.minValidS, settings.access_token_ttl_s);
@@ -64,6 +65,21 @@ export async function getToken(ctx: AppContext, refresher: Refresher, publicId: 
     arrivedAt: request.arrivedAt,
     trigger: 'on_demand', // `force` on the token path is still on demand; only POST …/refresh is an operator's "forced"
   });
+}
+
+type TokenState = Awaited<ReturnType<typeof readTokenState>>;
+
+/**
+ * Concurrent misses for one connection share one read: a herd on an expired token costs one
+ * query per instance, not one per caller queued for the pool's connections. A joined read
+ * is at most one query old, like a cached token; the engine reads again before any refresh.
+ */
+const sharedReads = new WeakMap<AppContext, SingleFlight<TokenState>>();
+
+function readShared(ctx: AppContext, id: string): Promise<TokenState> {
+  let reads = sharedReads.get(ctx);
+  if (!reads) sharedReads.set(ctx, (reads = new SingleFlight<TokenState>()));
+  return reads.run(id, () => readTokenState(ctx.db.kysely, id));
 }
 
 function checkMinValid(minValidS: number | undefined, ttlS: number): void {

@@ -35,6 +35,10 @@ interface Target {
 export class WebhookDispatcher {
   private readonly outcomes: OutcomeWriter;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Claimed, not yet sent (at most one batch: `concurrency`). */
+  private readonly ready: { row: ClaimedDelivery; claim: string }[] = [];
+  /** Outcomes being written: a slot is free once its POST answered, not once the write committed. */
+  private readonly recording = new Set<Promise<void>>();
   private lagMeasuredAt = 0;
   private claims = 0;
 
@@ -51,9 +55,14 @@ export class WebhookDispatcher {
     this.requestPass();
   }
 
-  /** Waits for the deliveries in flight to record their outcome. */
+  /** Sends what is claimed (in flight and queued), and waits for every outcome to be recorded. */
   async drain(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
+    for (;;) {
+      this.startReady();
+      if (this.inFlight.size === 0) break;
+      await Promise.race([...this.inFlight]);
+    }
+    await Promise.allSettled([...this.recording]);
   }
 
   /** One pass: fan out, claim what there is room for, start sending. */
@@ -63,11 +72,15 @@ export class WebhookDispatcher {
     for (let i = 0; i < 20 && !signal.aborted; i++) {
       if ((await fanOutOutbox(db, FAN_OUT_BATCH)) < FAN_OUT_BATCH) break;
     }
-    const room = ctx.config.webhooks.concurrency - this.inFlight.size;
+    // Claims run one batch ahead of the senders: a slot that frees up takes the next claimed
+    // delivery at once instead of waiting for a claim's round trips.
+    const { concurrency } = ctx.config.webhooks;
+    const room = 2 * concurrency - this.inFlight.size - this.ready.length;
     if (room > 0 && !signal.aborted) {
       const claim = this.nextClaim();
       const claimed = await claimDueDeliveries(db, room, ctx.config.webhooks.claimMs, claim);
-      for (const row of claimed) this.track(this.deliver(row, claim));
+      for (const row of claimed) this.ready.push({ row, claim });
+      this.startReady();
       if (claimed.length === room) this.wake(); // more may be due
     }
     if (Date.now() - this.lagMeasuredAt >= LAG_EVERY_MS) {
@@ -105,13 +118,23 @@ export class WebhookDispatcher {
     return (await findDelivery(ctx.db.kysely, deliveryId))!;
   }
 
+  /** Starts claimed deliveries while slots are free. */
+  private startReady(): void {
+    while (this.inFlight.size < this.ctx.config.webhooks.concurrency) {
+      const next = this.ready.shift();
+      if (!next) return;
+      this.track(this.deliver(next.row, next.claim));
+    }
+  }
+
   private track(work: Promise<void>): void {
     const tracked: Promise<void> = work
       .catch((error: unknown) => this.ctx.log.warn({ err: error }, 'webhook delivery failed unexpectedly; it is retried when its claim ends'))
       .finally(() => {
         this.inFlight.delete(tracked);
-        // Claim again once half the slots are free: batches claims under load.
-        if (this.inFlight.size <= this.ctx.config.webhooks.concurrency / 2) this.wake();
+        this.startReady();
+        // Claim again once half of the queued batch is taken: batches claims under load.
+        if (this.ready.length <= this.ctx.config.webhooks.concurrency / 2) this.wake();
       });
     this.inFlight.add(tracked);
   }
@@ -145,11 +168,24 @@ export class WebhookDispatcher {
       });
     } catch (error) {
       this.ctx.log.error({ err: { message: (error as Error).message }, endpoint: toPublicId('webhookEndpoint', row.endpoint_id) }, 'webhook secret cannot be decrypted');
-      await this.record(row.id, claim, row.endpoint_id, { kind: 'retry', status: null, body: null, error: 'secret_unreadable: the endpoint secret cannot be decrypted with the configured keys' }, row);
+      this.recordInBackground(this.record(row.id, claim, row.endpoint_id, { kind: 'retry', status: null, body: null, error: 'secret_unreadable: the endpoint secret cannot be decrypted with the configured keys' }, row));
       return;
     }
     const result = await attemptDelivery(this.fetch, { url: row.url, eventId: toPublicId('event', row.outbox_id), body, secrets, format: row.format });
-    await this.record(row.id, claim, row.endpoint_id, result, row);
+    this.recordInBackground(this.record(row.id, claim, row.endpoint_id, result, row));
+  }
+
+  /**
+   * The outcome is written while the slot already sends the next delivery: writes are
+   * batched (outcome-writer.ts), and a slot waiting for each commit's WAL flush would hold
+   * a burst to the database's commit rate. The claim still guards the write (a late one
+   * cannot overwrite a newer claim's outcome), and drain() waits for these too.
+   */
+  private recordInBackground(work: Promise<void>): void {
+    const tracked: Promise<void> = work
+      .catch((error: unknown) => this.ctx.log.warn({ err: error }, 'recording a webhook delivery failed; it is sent again when its claim ends'))
+      .finally(() => this.recording.delete(tracked));
+    this.recording.add(tracked);
   }
 
   /** Nango's body for the event (its provider read from the integration, still there or not). */

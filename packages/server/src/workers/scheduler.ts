@@ -6,7 +6,8 @@
 import type { AppContext } from '../context.js';
 import { findIntegrationById } from '../db/integrations/find-integration.js';
 import { claimDueConnections, type ClaimedConnection } from '../db/scheduler/claim-due.js';
-import { deferClaimed, releaseClaims } from '../db/scheduler/release-claims.js';
+import { claimOf, deferClaimed, releaseClaims } from '../db/scheduler/release-claims.js';
+import { giveBackLease as giveBackClaimLease } from '../refresh/lease.js';
 import type { IntegrationRow } from '../db/types.js';
 import type { RefreshEngine } from '../refresh/engine.js';
 import type { RateLimiter } from '../refresh/rate-limit.js';
@@ -67,23 +68,27 @@ export class Scheduler {
     let exhausted = false;
     let claiming: Promise<void> | null = null;
     const claimMore = async () => {
-      const rows = await claimDueConnections(this.ctx.db.kysely, config.instanceId, claimSize, config.scheduler.claimTtlS);
+      const lease = { ttlMs: config.refresh.leaseTtlMs, graceS: config.refresh.intentGraceS };
+      const rows = await claimDueConnections(this.ctx.db.kysely, config.instanceId, claimSize, config.scheduler.claimTtlS, lease);
       if (rows.length < claimSize) exhausted = true;
       const now = Date.now();
       for (const row of rows) queue.push({ ...row, claimedAt: now });
       summary.claimed += rows.length;
     };
+    const startClaim = () =>
+      (claiming ??= claimMore().finally(() => {
+        claiming = null;
+      }));
     const worker = async () => {
       for (;;) {
         if (signal.aborted) return;
         const item = queue.shift();
+        // Claim the next batch while the workers still have work, not once they ran dry.
+        if (item && !exhausted && queue.length < config.scheduler.concurrency) startClaim().catch(() => {});
         if (!item) {
           if (exhausted) return;
-          claiming ??= claimMore().finally(() => {
-            claiming = null;
-          });
           try {
-            await claiming;
+            await startClaim();
           } catch (error) {
             // The database is unreachable: finish what is claimed, try again next tick.
             if (!exhausted) this.ctx.log.warn({ err: { message: (error as Error).message } }, 'scheduler claim failed');
@@ -98,9 +103,11 @@ export class Scheduler {
     try {
       await Promise.all(Array.from({ length: config.scheduler.concurrency }, worker));
     } finally {
+      // A claim taken ahead may still be running: its rows are handed back too.
+      await (claiming as Promise<void> | null)?.catch(() => {});
       // Stopped with claims not yet started: hand them back to the other instances now.
       if (queue.length > 0) {
-        await releaseClaims(this.ctx.db.kysely, config.instanceId, queue.splice(0).map((row) => row.id)).catch(() => {});
+        await releaseClaims(this.ctx.db.kysely, config.instanceId, queue.splice(0).map(claimOf)).catch(() => {});
       }
     }
     return summary;
@@ -109,23 +116,35 @@ export class Scheduler {
   /** One claimed connection: rate token, then one attempt (`reprobe` for dead grants). */
   private async refreshOne(item: Claimed, signal: AbortSignal): Promise<boolean> {
     const { ctx } = this;
+    const { config } = ctx;
     // Held so long that the claim has lapsed: another instance may have it now; leave it.
-    if (Date.now() - item.claimedAt > ctx.config.scheduler.claimTtlS * 1000 * 0.8) return false;
+    if (Date.now() - item.claimedAt > config.scheduler.claimTtlS * 1000 * 0.8) {
+      if (item.lease_free) await giveBackClaimLease(ctx, item.id);
+      return false;
+    }
     const integration = await this.integration(item.integration_id);
     if (!integration) return false;
     if (integration.status === 'error') {
       // The provider rejects the integration itself: nothing to do until it is fixed
       // (a secret change re-probes it); look again after the longest backoff.
-      await deferClaimed(ctx.db.kysely, ctx.config.instanceId, item.id, Math.ceil(ctx.config.refresh.backoffMaxMs / 1000));
+      await deferClaimed(ctx.db.kysely, config.instanceId, claimOf(item), Math.ceil(config.refresh.backoffMaxMs / 1000));
       return false;
     }
     const gotToken = await this.limiter.acquire(integration.id, integration.refresh.max_per_s, () => signal.aborted);
     if (!gotToken) {
-      await releaseClaims(ctx.db.kysely, ctx.config.instanceId, [item.id]).catch(() => {});
+      await releaseClaims(ctx.db.kysely, config.instanceId, [claimOf(item)]).catch(() => {});
       return false;
     }
+    const trigger = item.status === 'needs_reauth' ? 'reprobe' : 'scheduled';
     try {
-      await this.engine.refreshInBackground(item.id, item.status === 'needs_reauth' ? 'reprobe' : 'scheduled');
+      // The claim took the lease and read the row: refresh on it while the lease is young
+      // (most of its TTL left for the call); an older one is handed back and taken afresh.
+      if (item.lease_free && Date.now() - item.claimedAt < config.refresh.leaseTtlMs / 3) {
+        await this.engine.refreshClaimed(item, integration, trigger);
+      } else {
+        if (item.lease_free) await giveBackClaimLease(ctx, item.id);
+        await this.engine.refreshInBackground(item.id, trigger);
+      }
       return true;
     } catch (error) {
       // Deleted meanwhile, or the database hiccuped: the claim TTL brings it back if it still exists.

@@ -18,18 +18,14 @@ export interface RefreshedGrant {
 }
 
 /**
- * Stores a refreshed grant with compare-and-set on `generation`: it can never overwrite a
- * newer grant, and never be lost to an older one. Clears failure state, the lease and the
- * intent in the same statement. Returns the previous status too (for `recovered`).
+ * The compare-and-set UPDATE that stores a refreshed grant (shared with the one-statement
+ * commit, `store-refresh.ts`): it can never overwrite a newer grant, and never be lost to an
+ * older one. Clears failure state, the lease and the intent in the same statement, and
+ * returns the previous status too (for `recovered`).
  */
-export async function commitRefresh(
-  db: Executor,
-  id: string,
-  readGeneration: number,
-  grant: RefreshedGrant,
-): Promise<(ConnectionRow & { previous_status: string }) | undefined> {
+export function refreshedGrantUpdate(id: string, readGeneration: number, grant: RefreshedGrant) {
   const rotated = grant.refreshTokenEnc !== null;
-  const result = await sql<ConnectionRow & { previous_status: string }>`
+  return sql<ConnectionRow & { previous_status: string }>`
     UPDATE connections AS c SET
       access_token_enc = ${grant.accessTokenEnc},
       refresh_token_enc = ${rotated ? grant.refreshTokenEnc : sql`c.refresh_token_enc`},
@@ -49,6 +45,16 @@ export async function commitRefresh(
       updated_at = now()
     FROM (SELECT id, status FROM connections WHERE id = ${id} FOR UPDATE) AS old
     WHERE c.id = old.id AND c.generation = ${readGeneration}
-    RETURNING c.*, old.status AS previous_status`.execute(db);
+    RETURNING c.*, old.status AS previous_status`;
+}
+
+/** Stores a refreshed grant (compare-and-set on `generation`); undefined when a newer one is stored. */
+export async function commitRefresh(
+  db: Executor,
+  id: string,
+  readGeneration: number,
+  grant: RefreshedGrant,
+): Promise<(ConnectionRow & { previous_status: string }) | undefined> {
+  const result = await refreshedGrantUpdate(id, readGeneration, grant).execute(db);
   return result.rows[0];
 }

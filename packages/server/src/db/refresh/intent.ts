@@ -3,27 +3,20 @@ import type { Executor } from '../types.js';
 
 /**
  * Writes the intent (`in_flight` event) before the provider call and links it from the
- * connection, so a crash between the provider's answer and our commit leaves evidence.
+ * connection, so a crash between the provider's answer and our commit leaves evidence. One
+ * statement (both writes commit together, in one round trip).
  */
 export async function writeIntent(
   db: Executor,
   intent: { eventId: string; connectionId: string; integrationId: string; trigger: string; instanceId: string },
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('events')
-      .values({
-        id: intent.eventId,
-        connection_id: intent.connectionId,
-        integration_id: intent.integrationId,
-        type: 'refresh',
-        trigger: intent.trigger,
-        outcome: 'in_flight',
-        instance_id: intent.instanceId,
-      })
-      .execute();
-    await trx.updateTable('connections').set({ refresh_intent_id: intent.eventId }).where('id', '=', intent.connectionId).execute();
-  });
+  await sql`
+    WITH intent AS (
+      INSERT INTO events (id, connection_id, integration_id, type, trigger, outcome, instance_id)
+      VALUES (${intent.eventId}, ${intent.connectionId}, ${intent.integrationId}, 'refresh', ${intent.trigger}, 'in_flight', ${intent.instanceId})
+      RETURNING id
+    )
+    UPDATE connections SET refresh_intent_id = intent.id FROM intent WHERE connections.id = ${intent.connectionId}`.execute(db);
 }
 
 /**

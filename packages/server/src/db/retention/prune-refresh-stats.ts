@@ -7,14 +7,14 @@ export async function pruneRefreshStats(db: Executor, days: number, batch: numbe
     .deleteFrom('refresh_stats')
     .where((eb) =>
       eb(
-        eb.refTuple('integration_id', 'bucket', 'outcome'),
+        eb.refTuple('integration_id', 'bucket', 'outcome', 'shard'),
         'in',
         eb
           .selectFrom('refresh_stats')
-          .select(['integration_id', 'bucket', 'outcome'])
+          .select(['integration_id', 'bucket', 'outcome', 'shard'])
           .where('bucket', '<', daysAgo(days))
           .limit(batch)
-          .$asTuple('integration_id', 'bucket', 'outcome'),
+          .$asTuple('integration_id', 'bucket', 'outcome', 'shard'),
       ),
     )
     .executeTakeFirst();

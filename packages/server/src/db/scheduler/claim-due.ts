@@ -1,5 +1,11 @@
 import { sql } from 'kysely';
-import type { Executor } from '../types.js';
+import type { ConnectionRow, Executor } from '../types.js';
+
+/** The refresh lease a claim takes along (the values `acquireLease` uses). */
+export interface ClaimLease {
+  ttlMs: number;
+  graceS: number;
+}
 
 /**
  * Claims due connections: one short statement, committed before any provider call. Pushing
@@ -7,26 +13,43 @@ import type { Executor } from '../types.js';
  * brings them back by themselves if this instance dies); SKIP LOCKED keeps concurrent claims
  * disjoint without waiting. `next_refresh_at <= now()` implies NOT NULL, so the planner uses
  * the partial index connections_due and a tick costs what is due, never the table size.
+ *
+ * The same statement takes each row's refresh lease where it is free (the conditions of
+ * `acquireLease`) and returns the whole row, so a scheduled refresh needs no read and no
+ * lease write of its own. `lease_free` says whether the lease was free before this claim:
+ * a lease this instance already held (an on-demand refresh in flight) is not the claim's.
  */
-export function claimDueQuery(db: Executor, instanceId: string, limit: number, claimTtlS: number) {
+export function claimDueQuery(db: Executor, instanceId: string, limit: number, claimTtlS: number, lease: ClaimLease) {
+  const leaseFree = sql<boolean>`(lease_expires_at IS NULL
+      OR (refresh_intent_id IS NULL AND lease_expires_at < now())
+      OR lease_expires_at < now() - ${lease.graceS} * interval '1 second')`;
   return db
-    .updateTable('connections')
-    .set({ next_refresh_at: sql`now() + ${claimTtlS} * interval '1 second'`, claimed_by: instanceId })
-    .where('id', 'in', (eb) =>
-      eb
+    .updateTable('connections as c')
+    .from(
+      db
         .selectFrom('connections')
-        .select('id')
+        .select(['id', leaseFree.as('lease_free')])
         .where('next_refresh_at', '<=', sql<Date>`now()`)
         .orderBy('next_refresh_at')
         .limit(limit)
         .forUpdate()
-        .skipLocked(),
+        .skipLocked()
+        .as('due'),
     )
-    .returning(['id', 'status', 'integration_id']);
+    .set({
+      next_refresh_at: sql`now() + ${claimTtlS} * interval '1 second'`,
+      claimed_by: instanceId,
+      lease_owner: sql`CASE WHEN due.lease_free THEN ${instanceId} ELSE c.lease_owner END`,
+      lease_expires_at: sql`CASE WHEN due.lease_free THEN now() + ${lease.ttlMs} * interval '1 millisecond' ELSE c.lease_expires_at END`,
+    })
+    .whereRef('c.id', '=', 'due.id')
+    .returningAll('c')
+    .returning('due.lease_free');
 }
 
-export type ClaimedConnection = { id: string; status: 'active' | 'refresh_failing' | 'needs_reauth'; integration_id: string };
+/** A claimed row, whole; `lease_free`: the claim took its refresh lease too. */
+export type ClaimedConnection = ConnectionRow & { lease_free: boolean };
 
-export async function claimDueConnections(db: Executor, instanceId: string, limit: number, claimTtlS: number): Promise<ClaimedConnection[]> {
-  return claimDueQuery(db, instanceId, limit, claimTtlS).execute();
+export async function claimDueConnections(db: Executor, instanceId: string, limit: number, claimTtlS: number, lease: ClaimLease): Promise<ClaimedConnection[]> {
+  return claimDueQuery(db, instanceId, limit, claimTtlS, lease).execute();
 }

@@ -13,7 +13,7 @@ import type { AppContext } from '../../context.js';
 import { badRequest } from '../../errors.js';
 import type { ApiProxy } from '../../proxy/service.js';
 import { auditOf } from '../audit-context.js';
-import { PROXY_METHODS } from '../routes/proxy.js';
+import { PROXY_METHODS, proxyTail, setUpProxyRelay } from '../proxy-relay.js';
 import { NangoConnectionNames } from './connection-names.js';
 import { nangoProviderHeaders, singleHeader } from './proxy-headers.js';
 
@@ -28,23 +28,10 @@ function requiredHeader(request: FastifyRequest, name: string, code: string): st
   return value;
 }
 
-/** The request target after `/proxy`, as the client sent it (never decoded by the router). */
-function proxyTail(rawUrl: string): string {
-  const at = rawUrl.indexOf('/proxy');
-  return at === -1 ? '' : rawUrl.slice(at + '/proxy'.length);
-}
-
 export function nangoProxyRoutes(ctx: AppContext, proxy: ApiProxy): FastifyPluginAsync {
   return async (app) => {
-    // Any content type, as bytes: the provider reads the body, not Grantkeeper.
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ctx.config.proxy.maxBodyBytes }, (_request, body, done) => done(null, body));
+    const relay = setUpProxyRelay(app, ctx.config.proxy.maxBodyBytes);
     const names = new NangoConnectionNames(ctx);
-    const forwarded = new WeakSet<FastifyRequest>();
-    app.addHook('onSend', async (request, reply, payload) => {
-      if (!forwarded.has(request)) reply.header('grantkeeper-proxy-error', 'true');
-      return payload;
-    });
 
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       const connectionId = requiredHeader(request, 'Connection-Id', 'missing_connection_id');
@@ -61,11 +48,7 @@ export function nangoProxyRoutes(ctx: AppContext, proxy: ApiProxy): FastifyPlugi
         audit: auditOf(request),
         ...(override ? { baseUrlOverride: override } : {}),
       });
-      forwarded.add(request);
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) answer.body.destroy();
-      });
-      return reply.code(answer.status).headers(answer.headers).send(answer.body);
+      return relay.send(request, reply, answer);
     };
     const schema = {
       tags: ['nango'],

@@ -63,7 +63,7 @@ const IntegrationFields = {
   client_auth: Type.Optional(
     Nullable(
       Type.Union([Type.Literal('body'), Type.Literal('basic'), Type.Literal('private_key_jwt')], {
-        description: 'body/basic: custom oauth2 providers only; private_key_jwt (RFC 7523): any provider whose catalog entry documents it, with private_key; null: the provider default',
+        description: 'body/basic: custom oauth2 providers only; private_key_jwt (RFC 7523): every provider whose catalog entry documents it, with private_key; null: the provider default',
       }),
     ),
   ),

@@ -20,7 +20,7 @@ export function resolveTarget(values: { url?: string; key?: string }, env: NodeJ
   } catch {
     throw new UsageError(`The server URL must be http(s)://…, got "${rawUrl}".`);
   }
-  // GRANTKEEPER_SECRET_KEY may hold several keys (rotation): any one of them works.
+  // GRANTKEEPER_SECRET_KEY may hold several keys (rotation): each of them works.
   const key = pick(values.key) ?? pick(env.GRANTKEEPER_SECRET_KEY?.split(',')[0]);
   if (!key) throw new UsageError('No API key: pass --key, or set GRANTKEEPER_SECRET_KEY.');
   return { url: url.href.replace(/\/+$/, ''), key };

@@ -28,7 +28,7 @@ export function sessionRoutes(ctx: AppContext): FastifyPluginAsync {
         tags: ['operations'],
         summary: 'Exchange an API key for a dashboard session cookie',
         description:
-          'Form field or JSON member `key`: any API key holding connections:read. Sets an HttpOnly, SameSite=Strict session cookie; the session has the key\'s scopes (never a token) and ends when the key is revoked. Wrong keys count against the client\'s limit (429 with Retry-After).',
+          'Form field or JSON member `key`, an API key holding connections:read (whichever key). Sets an HttpOnly, SameSite=Strict session cookie; the session has the key\'s scopes (never a token) and ends when the key is revoked. Wrong keys count against the client\'s limit (429 with Retry-After).',
       },
     }, async (request, reply) => {
       const isForm = String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');

@@ -7,13 +7,11 @@
 // Nango's retry headers (Retries, Retry-On) and Decompress are not acted on: the proxy
 // replays only after a refresh, and it asks the provider for an unencoded body.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { principalOf } from '../../auth/principal.js';
 import { requireScope } from '../../auth/scopes.js';
 import type { AppContext } from '../../context.js';
 import { badRequest } from '../../errors.js';
 import type { ApiProxy } from '../../proxy/service.js';
-import { auditOf } from '../audit-context.js';
-import { PROXY_METHODS, proxyTail, setUpProxyRelay } from '../proxy-relay.js';
+import { PROXY_METHODS, setUpProxyRelay } from '../proxy-relay.js';
 import { NangoConnectionNames } from './connection-names.js';
 import { nangoProviderHeaders, singleHeader } from './proxy-headers.js';
 
@@ -30,7 +28,7 @@ function requiredHeader(request: FastifyRequest, name: string, code: string): st
 
 export function nangoProxyRoutes(ctx: AppContext, proxy: ApiProxy): FastifyPluginAsync {
   return async (app) => {
-    const relay = setUpProxyRelay(app, ctx.config.proxy.maxBodyBytes);
+    const relay = setUpProxyRelay(app, proxy, ctx.config.proxy.maxBodyBytes);
     const names = new NangoConnectionNames(ctx);
 
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -38,17 +36,12 @@ export function nangoProxyRoutes(ctx: AppContext, proxy: ApiProxy): FastifyPlugi
       const providerConfigKey = requiredHeader(request, 'Provider-Config-Key', 'missing_provider_config_key');
       const publicId = await names.publicIdOf(request, providerConfigKey, connectionId);
       const override = singleHeader(request.headers, 'base-url-override');
-      const answer = await proxy.forward({
+      return relay.forward(request, reply, {
         connectionId: publicId,
-        method: request.method,
-        pathAndQuery: proxyTail(request.raw.url ?? ''),
         headers: nangoProviderHeaders(request.headers),
-        body: Buffer.isBuffer(request.body) ? request.body : null,
-        integrations: principalOf(request).integrations,
-        audit: auditOf(request),
+        pathFrom: 0,
         ...(override ? { baseUrlOverride: override } : {}),
       });
-      return relay.send(request, reply, answer);
     };
     const schema = {
       tags: ['nango'],

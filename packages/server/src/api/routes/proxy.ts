@@ -3,12 +3,10 @@
 // This plugin only adapts HTTP (proxy-relay.ts: raw bodies, Grantkeeper's own answers marked
 // `grantkeeper-proxy-error: true`, so a client can tell ours from the provider's).
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { principalOf } from '../../auth/principal.js';
 import { requireScope } from '../../auth/scopes.js';
 import type { AppContext } from '../../context.js';
 import type { ApiProxy } from '../../proxy/service.js';
-import { auditOf } from '../audit-context.js';
-import { PROXY_METHODS, proxyTail, setUpProxyRelay } from '../proxy-relay.js';
+import { PROXY_METHODS, setUpProxyRelay } from '../proxy-relay.js';
 
 const PREFIX = '/v1/connections/';
 
@@ -23,20 +21,10 @@ export function markIfProxyUrl(url: string, reply: FastifyReply): void {
 
 export function proxyRoutes(ctx: AppContext, proxy: ApiProxy): FastifyPluginAsync {
   return async (app) => {
-    const relay = setUpProxyRelay(app, ctx.config.proxy.maxBodyBytes);
+    const relay = setUpProxyRelay(app, proxy, ctx.config.proxy.maxBodyBytes);
 
-    const handler = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
-      const answer = await proxy.forward({
-        connectionId: request.params.id,
-        method: request.method,
-        pathAndQuery: proxyTail(request.raw.url ?? '', PREFIX.length),
-        headers: request.headers,
-        body: Buffer.isBuffer(request.body) ? request.body : null,
-        integrations: principalOf(request).integrations,
-        audit: auditOf(request),
-      });
-      return relay.send(request, reply, answer);
-    };
+    const handler = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) =>
+      relay.forward(request, reply, { connectionId: request.params.id, headers: request.headers, pathFrom: PREFIX.length });
     const schema = {
       tags: ['connections'],
       summary: "Call the provider's API with the connection's token: every method, with a path and query below the API base",
